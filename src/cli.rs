@@ -1,0 +1,345 @@
+//! The command line: `serve` (the default), `admin`, `settings`, `check`. Every command
+//! that touches data takes `--data DIR`; the CLI acts with platform-admin rights, since
+//! whoever runs it holds the data file anyway. Messages to the person at the terminal are
+//! Chinese.
+
+use crate::config::{DEFAULT_BIND, DEFAULT_DATA_DIR, DataDir, SETTING_KEYS, validate_setting};
+use crate::domain::account::{Admin, password_problem, username_problem};
+use crate::domain::ids::Gid;
+use crate::domain::secret;
+use crate::store::{AuditEntry, Store, StoreError};
+use crate::web::{self, App};
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// 科志 Kezhi：县级科技志愿服务信息平台（离线单机版）
+#[derive(Debug, Parser)]
+#[command(name = "kezhi", version = crate::VERSION, about, long_about = None)]
+pub struct Cli {
+    /// 数据文件夹（数据库、日志、备份都在这里）
+    #[arg(long, global = true, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 启动网络服务（默认命令）
+    Serve {
+        /// 监听地址，默认所有网卡的 8080 端口，手机连上本机热点即可访问
+        #[arg(long, value_name = "ADDR", default_value = DEFAULT_BIND)]
+        bind: String,
+    },
+    /// 管理平台管理员账户
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// 查看或修改设置
+    Settings {
+        #[command(subcommand)]
+        action: SettingsAction,
+    },
+    /// 检查数据文件：逐条读取记录并核对索引
+    Check,
+}
+
+/// `kezhi admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// 创建平台管理员（首次使用时，或忘记密码时再建一个）
+    Create {
+        /// 用户名
+        #[arg(long)]
+        username: Option<String>,
+        /// 姓名
+        #[arg(long)]
+        name: Option<String>,
+        /// 从标准输入读取密码（一行），用于脚本
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// 列出平台管理员
+    List,
+    /// 重设某个管理员的密码
+    Password {
+        username: String,
+        /// 从标准输入读取密码（一行）
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// `kezhi settings …`
+#[derive(Debug, Subcommand)]
+pub enum SettingsAction {
+    /// 列出全部设置
+    List,
+    /// 修改一项设置
+    Set { key: String, value: String },
+    /// 恢复一项设置的默认值
+    Unset { key: String },
+}
+
+/// Run the parsed command line. The error is a message for the terminal.
+pub fn run(cli: Cli) -> Result<(), String> {
+    match cli.command.unwrap_or(Command::Serve {
+        bind: DEFAULT_BIND.into(),
+    }) {
+        Command::Serve { bind } => serve(&cli.data, &bind),
+        Command::Admin { action } => admin(&cli.data, action),
+        Command::Settings { action } => settings(&cli.data, action),
+        Command::Check => check(&cli.data),
+    }
+}
+
+fn open(data: &Path) -> Result<(DataDir, Store), String> {
+    let dir = DataDir::prepare(data)?;
+    let store = Store::open(&dir.db_path()).map_err(|e| open_error(&dir, &e))?;
+    Ok((dir, store))
+}
+
+fn open_error(dir: &DataDir, e: &StoreError) -> String {
+    log::error!("opening {} failed: {e}", dir.db_path().display());
+    format!("无法打开数据文件 {}：{}", dir.db_path().display(), e.user_message())
+}
+
+fn serve(data: &Path, bind: &str) -> Result<(), String> {
+    let dir = DataDir::prepare(data)?;
+    crate::logging::init(Some(&dir.log_path()), log::LevelFilter::Info);
+    let store = Store::open(&dir.db_path()).map_err(|e| open_error(&dir, &e))?;
+    let has_admin = store.has_admin().map_err(|e| e.user_message())?;
+    let port = bind.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).unwrap_or(8080);
+    let urls = lan_urls(bind, port);
+    let app = Arc::new(App::new(store, Some(dir.clone()), urls.clone()));
+    let server = web::start(app.clone(), bind)?;
+    log::info!("serving on {} (kezhi {})", server.local_addr(), crate::VERSION);
+
+    println!();
+    println!("科志 Kezhi {} 已启动。", crate::VERSION);
+    println!("数据保存在：{}", dir.db_path().display());
+    println!("日志保存在：{}", dir.log_path().display());
+    if urls.is_empty() {
+        println!("没有找到局域网地址：请开启 Wi-Fi 热点或连接网络。本机访问：http://127.0.0.1:{port}/");
+    } else {
+        println!("手机连上本机 Wi-Fi 后访问（任选其一）：");
+        for u in &urls {
+            println!("  {u}");
+        }
+        if let Some(qr) = terminal_qr(&urls[0]) {
+            println!("{qr}");
+        }
+    }
+    if !has_admin {
+        println!(
+            "尚未创建平台管理员：请在本机浏览器打开 http://127.0.0.1:{port}/setup ，或运行 kezhi admin create"
+        );
+    }
+    println!("按 Ctrl+C 停止。");
+
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+            match app.store.prune_sessions(chrono::Utc::now()) {
+                Ok(n) if n > 0 => log::info!("pruned {n} expired sessions"),
+                Ok(_) => {}
+                Err(e) => log::warn!("pruning sessions failed: {e}"),
+            }
+        }
+    });
+    server.wait();
+    Ok(())
+}
+
+/// The URLs phones can use: every non-loopback IPv4 address when bound to all interfaces.
+pub fn lan_urls(bind: &str, port: u16) -> Vec<String> {
+    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("0.0.0.0");
+    if host != "0.0.0.0" && host != "[::]" {
+        return vec![format!("http://{host}:{port}/")];
+    }
+    let mut addrs: Vec<std::net::Ipv4Addr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| !i.is_loopback())
+        .filter_map(|i| match i.ip() {
+            std::net::IpAddr::V4(v4) if !v4.is_link_local() => Some(v4),
+            _ => None,
+        })
+        .collect();
+    // Private addresses first: the hotspot's address is what phones can reach.
+    addrs.sort_by_key(|a| (!a.is_private(), *a));
+    addrs.dedup();
+    addrs.into_iter().map(|a| format!("http://{a}:{port}/")).collect()
+}
+
+fn terminal_qr(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::unicode::Dense1x2>()
+            .dark_color(qrcode::render::unicode::Dense1x2::Light)
+            .light_color(qrcode::render::unicode::Dense1x2::Dark)
+            .build(),
+    )
+}
+
+fn prompt(label: &str) -> Result<String, String> {
+    eprint!("{label}");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("读取输入失败：{e}"))?;
+    Ok(line.trim().to_string())
+}
+
+fn read_password(from_stdin: bool) -> Result<String, String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let pw = prompt("")?;
+        if let Some(m) = password_problem(&pw, &pw) {
+            return Err(m);
+        }
+        return Ok(pw);
+    }
+    let pw = rpassword::prompt_password("密码（至少 8 位）：").map_err(|e| e.to_string())?;
+    let again = rpassword::prompt_password("再次输入密码：").map_err(|e| e.to_string())?;
+    match password_problem(&pw, &again) {
+        Some(m) => Err(m),
+        None => Ok(pw),
+    }
+}
+
+fn cli_audit(store: &Store, action: &str, detail: String) -> Result<(), String> {
+    store
+        .audit(&AuditEntry {
+            at: chrono::Utc::now(),
+            actor: "cli".into(),
+            address: "cli".into(),
+            action: action.into(),
+            detail,
+            records: 1,
+        })
+        .map(|_| ())
+        .map_err(|e| e.user_message())
+}
+
+fn admin(data: &Path, action: AdminAction) -> Result<(), String> {
+    let (_dir, store) = open(data)?;
+    match action {
+        AdminAction::Create {
+            username,
+            name,
+            password_stdin,
+        } => {
+            let username = match username {
+                Some(u) => u,
+                None => prompt("用户名：")?,
+            };
+            if let Some(m) = username_problem(&username) {
+                return Err(m);
+            }
+            let display_name = name.unwrap_or_else(|| username.clone());
+            let password = read_password(password_stdin)?;
+            let now = chrono::Utc::now();
+            let admin = Admin {
+                id: Gid::new(),
+                username: username.clone(),
+                display_name,
+                password_hash: secret::hash_password(&password)?,
+                created_at: now,
+                updated_at: now,
+            };
+            store.insert_admin(&admin).map_err(|e| match e {
+                StoreError::Taken(_) => format!("用户名 {username} 已存在"),
+                other => other.user_message(),
+            })?;
+            cli_audit(&store, "admin.create", format!("终端创建平台管理员 {username}"))?;
+            println!("已创建平台管理员 {username}。");
+            Ok(())
+        }
+        AdminAction::List => {
+            let admins = store.admins().map_err(|e| e.user_message())?;
+            if admins.is_empty() {
+                println!("还没有平台管理员。运行 kezhi admin create 创建。");
+            }
+            for a in admins {
+                println!("{}\t{}\t{}", a.username, a.display_name, a.created_at.format("%Y-%m-%d"));
+            }
+            Ok(())
+        }
+        AdminAction::Password {
+            username,
+            password_stdin,
+        } => {
+            let admin = store
+                .admin_by_username(&username)
+                .map_err(|e| e.user_message())?
+                .ok_or_else(|| format!("没有名为 {username} 的管理员"))?;
+            let password = read_password(password_stdin)?;
+            let hash = secret::hash_password(&password)?;
+            store.set_admin_password(admin.id, &hash).map_err(|e| e.user_message())?;
+            cli_audit(&store, "admin.password", format!("终端重设 {username} 的密码"))?;
+            println!("已重设 {username} 的密码。");
+            Ok(())
+        }
+    }
+}
+
+fn settings(data: &Path, action: SettingsAction) -> Result<(), String> {
+    let (_dir, store) = open(data)?;
+    match action {
+        SettingsAction::List => {
+            let stored = store.settings().map_err(|e| e.user_message())?;
+            for (key, meaning) in SETTING_KEYS {
+                let value = stored
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or("（默认）");
+                println!("{key} = {value}\n    {meaning}");
+            }
+            Ok(())
+        }
+        SettingsAction::Set { key, value } => {
+            validate_setting(&key, &value)?;
+            store.set_setting(&key, &value).map_err(|e| e.user_message())?;
+            cli_audit(&store, "settings.update", format!("终端设置 {key}"))?;
+            println!("已设置 {key} = {value}（重启科志后生效）");
+            Ok(())
+        }
+        SettingsAction::Unset { key } => {
+            if !SETTING_KEYS.iter().any(|(k, _)| *k == key) {
+                return validate_setting(&key, "");
+            }
+            store.unset_setting(&key).map_err(|e| e.user_message())?;
+            cli_audit(&store, "settings.update", format!("终端恢复 {key} 默认值"))?;
+            println!("已恢复 {key} 的默认值");
+            Ok(())
+        }
+    }
+}
+
+fn check(data: &Path) -> Result<(), String> {
+    let (dir, store) = open(data)?;
+    let r = store.check().map_err(|e| e.user_message())?;
+    println!("数据文件：{}", dir.db_path().display());
+    println!("数据格式版本：v{}", r.schema_version);
+    println!(
+        "管理员 {}，志愿者 {}，组织 {}，变更记录 {}，审计记录 {}",
+        r.admins, r.volunteers, r.organizations, r.changes, r.audit
+    );
+    if r.problems.is_empty() {
+        println!("检查通过，没有发现问题。");
+        Ok(())
+    } else {
+        for p in &r.problems {
+            println!("问题：{p}");
+        }
+        Err(format!("发现 {} 个问题", r.problems.len()))
+    }
+}

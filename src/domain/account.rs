@@ -1,0 +1,239 @@
+//! Accounts and sign-in: platform admins, sessions, one-time codes and the outbox of
+//! messages that the offline code sender keeps for staff to read out.
+
+use super::ids::Gid;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Shortest password accepted for any account.
+pub const MIN_PASSWORD_LEN: usize = 8;
+/// How long a one-time code stays valid.
+pub const CODE_LIFETIME: Duration = Duration::minutes(5);
+/// Wrong entries that burn a code.
+pub const CODE_MAX_TRIES: u8 = 5;
+/// Minimum gap between two codes to the same phone.
+pub const CODE_RESEND_GAP: Duration = Duration::seconds(60);
+/// Codes a phone may receive per day.
+pub const CODES_PER_DAY: u32 = 10;
+/// Lifetime of a platform admin's session.
+pub const ADMIN_SESSION_LIFETIME: Duration = Duration::hours(12);
+/// Lifetime of a volunteer's session (a phone used over several outreach days).
+pub const USER_SESSION_LIFETIME: Duration = Duration::days(7);
+
+/// A platform admin (平台管理员): county staff who sign in with username + password.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Admin {
+    pub id: Gid,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Who a session belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Subject {
+    /// A platform admin.
+    Admin(Gid),
+    /// A registered volunteer (who may also be a team's admin).
+    Volunteer(Gid),
+    /// A phone proven by a one-time code that has no volunteer yet: it may only register.
+    VerifiedPhone(String),
+}
+
+/// A signed-in session, keyed by its random token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub subject: Subject,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The current one-time code of a phone, and that phone's sending history for limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginCode {
+    pub code: String,
+    pub issued_at: DateTime<Utc>,
+    pub tries_left: u8,
+    /// The local day `sent_today` counts for.
+    pub day: NaiveDate,
+    pub sent_today: u32,
+}
+
+impl LoginCode {
+    /// Whether the code can still be tried at `now`.
+    pub fn usable(&self, now: DateTime<Utc>) -> bool {
+        self.tries_left > 0 && now < self.issued_at + CODE_LIFETIME
+    }
+}
+
+/// Why a code may not be sent now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRefusal {
+    /// Wait this many seconds before asking again.
+    TooSoon(i64),
+    /// The phone has had its codes for today.
+    DailyLimit,
+}
+
+impl CodeRefusal {
+    /// The message shown to the person asking.
+    pub fn message(&self) -> String {
+        match self {
+            CodeRefusal::TooSoon(s) => format!("验证码已发送，请在 {s} 秒后再重新获取"),
+            CodeRefusal::DailyLimit => {
+                format!("该手机号今天已获取 {CODES_PER_DAY} 次验证码，请明天再试或联系现场工作人员")
+            }
+        }
+    }
+}
+
+/// Decide whether a new code may go to a phone whose previous code is `previous`.
+/// Returns the `sent_today` count the new code will carry.
+pub fn may_send_code(
+    previous: Option<&LoginCode>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<u32, CodeRefusal> {
+    let Some(prev) = previous else { return Ok(1) };
+    let since = now - prev.issued_at;
+    if since < CODE_RESEND_GAP {
+        return Err(CodeRefusal::TooSoon((CODE_RESEND_GAP - since).num_seconds().max(1)));
+    }
+    let sent = if prev.day == today { prev.sent_today } else { 0 };
+    if sent >= CODES_PER_DAY {
+        return Err(CodeRefusal::DailyLimit);
+    }
+    Ok(sent + 1)
+}
+
+/// The result of checking a typed code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeCheck {
+    Accepted,
+    /// Wrong code; this many tries remain.
+    Wrong(u8),
+    /// No live code: never sent, expired, or burnt by too many wrong tries.
+    NoLiveCode,
+}
+
+/// A message stored by the `outbox` code sender, shown to the platform admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub at: DateTime<Utc>,
+    pub phone: String,
+    pub text: String,
+    /// How delivery went: "outbox" for stored only, or the external command's outcome.
+    pub delivery: String,
+}
+
+/// The text of a sign-in code message.
+pub fn code_message(code: &str) -> String {
+    format!(
+        "【科志】您的验证码是 {code}，{} 分钟内有效。请勿告诉他人。",
+        CODE_LIFETIME.num_minutes()
+    )
+}
+
+/// Check a password against the site's minimum rules; the message names what is wrong.
+pub fn password_problem(password: &str, confirm: &str) -> Option<String> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Some(format!("密码至少需要 {MIN_PASSWORD_LEN} 位"));
+    }
+    if password.chars().count() > 128 {
+        return Some("密码不能超过 128 位".into());
+    }
+    if password != confirm {
+        return Some("两次输入的密码不一致".into());
+    }
+    None
+}
+
+/// Check a username for a platform admin.
+pub fn username_problem(username: &str) -> Option<String> {
+    let n = username.chars().count();
+    if !(3..=32).contains(&n) {
+        return Some("用户名需要 3–32 个字符".into());
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+    {
+        return Some("用户名只能包含英文字母、数字、下划线、点或短横线".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn first_code_is_allowed() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        assert_eq!(may_send_code(None, at("2026-11-28T01:00:00Z"), today), Ok(1));
+    }
+
+    #[test]
+    fn one_code_per_minute() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let prev = LoginCode {
+            code: "123456".into(),
+            issued_at: at("2026-11-28T01:00:00Z"),
+            tries_left: 5,
+            day: today,
+            sent_today: 1,
+        };
+        assert_eq!(
+            may_send_code(Some(&prev), at("2026-11-28T01:00:20Z"), today),
+            Err(CodeRefusal::TooSoon(40))
+        );
+        assert_eq!(may_send_code(Some(&prev), at("2026-11-28T01:01:00Z"), today), Ok(2));
+    }
+
+    #[test]
+    fn ten_codes_a_day_then_reset_next_day() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let prev = LoginCode {
+            code: "123456".into(),
+            issued_at: at("2026-11-28T01:00:00Z"),
+            tries_left: 5,
+            day: today,
+            sent_today: CODES_PER_DAY,
+        };
+        let later = at("2026-11-28T05:00:00Z");
+        assert_eq!(may_send_code(Some(&prev), later, today), Err(CodeRefusal::DailyLimit));
+        let tomorrow = today.succ_opt().unwrap();
+        assert_eq!(may_send_code(Some(&prev), later, tomorrow), Ok(1));
+    }
+
+    #[test]
+    fn code_expires_and_burns() {
+        let mut c = LoginCode {
+            code: "123456".into(),
+            issued_at: at("2026-11-28T01:00:00Z"),
+            tries_left: 5,
+            day: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            sent_today: 1,
+        };
+        assert!(c.usable(at("2026-11-28T01:04:59Z")));
+        assert!(!c.usable(at("2026-11-28T01:05:00Z")));
+        c.tries_left = 0;
+        assert!(!c.usable(at("2026-11-28T01:01:00Z")));
+    }
+
+    #[test]
+    fn password_rules() {
+        assert!(password_problem("short", "short").is_some());
+        assert!(password_problem("long-enough-1", "long-enough-2").is_some());
+        assert!(password_problem("long-enough-1", "long-enough-1").is_none());
+        assert!(username_problem("ad").is_some());
+        assert!(username_problem("管理员").is_some());
+        assert!(username_problem("admin").is_none());
+    }
+}

@@ -1,0 +1,10 @@
+//! Plain domain types and rules, with no I/O: ids, validators, reference dictionaries,
+//! regions and the records that the store persists.
+
+pub mod account;
+pub mod dict;
+pub mod ids;
+pub mod people;
+pub mod regions;
+pub mod secret;
+pub mod validate;

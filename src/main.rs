@@ -1,0 +1,15 @@
+//! The `kezhi` binary: parse the command line and run it.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = kezhi::cli::Cli::parse();
+    match kezhi::cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("错误：{message}");
+            ExitCode::FAILURE
+        }
+    }
+}

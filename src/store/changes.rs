@@ -1,0 +1,58 @@
+//! The `changes` log: every record written appends (sequence → kind, id) in the same
+//! transaction, so "everything since the last export" and merging can follow it.
+
+use super::codec;
+use super::tables::CHANGES;
+use super::{Store, StoreError};
+use crate::domain::ids::Gid;
+use chrono::{DateTime, Utc};
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+/// The kind of record a change touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChangeKind {
+    Admin,
+    Volunteer,
+    Organization,
+}
+
+/// One entry of the changes log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub id: Gid,
+    pub at: DateTime<Utc>,
+}
+
+/// Append a change inside the caller's write transaction. Returns its sequence number.
+pub(super) fn record_tx(
+    tx: &WriteTransaction,
+    kind: ChangeKind,
+    id: Gid,
+) -> Result<u64, StoreError> {
+    let mut t = tx.open_table(CHANGES)?;
+    let next = t.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+    let change = Change {
+        kind,
+        id,
+        at: Utc::now(),
+    };
+    t.insert(next, codec::encode(&change).as_slice())?;
+    Ok(next)
+}
+
+impl Store {
+    /// Changes with a sequence number greater than `after`, oldest first.
+    pub fn changes_since(&self, after: u64) -> Result<Vec<(u64, Change)>, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(CHANGES)?;
+            let mut out = Vec::new();
+            for row in t.range((after.saturating_add(1))..)? {
+                let (k, v) = row?;
+                out.push((k.value(), codec::decode(v.value())?));
+            }
+            Ok(out)
+        })
+    }
+}

@@ -1,0 +1,157 @@
+//! Schema versions, one way only. Each migration brings the database from the version
+//! before it to its own; they run in order at open, inside one write transaction each.
+//! A database written by a newer Kezhi is refused rather than guessed at.
+
+use super::tables::*;
+use super::StoreError;
+use redb::{ReadableTable, WriteTransaction};
+
+/// The schema this build writes. Equals the number of migrations.
+pub const SCHEMA_VERSION: u32 = 1;
+
+type Migration = fn(&WriteTransaction) -> Result<(), StoreError>;
+
+/// `MIGRATIONS[i]` migrates from version `i` to `i + 1`.
+const MIGRATIONS: &[Migration] = &[migrate_to_v1];
+
+const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
+
+/// v1: every table of the catalogue exists.
+fn migrate_to_v1(tx: &WriteTransaction) -> Result<(), StoreError> {
+    tx.open_table(SETTINGS)?;
+    tx.open_table(CHANGES)?;
+    tx.open_table(ADMINS)?;
+    tx.open_table(USERNAME_ADMIN)?;
+    tx.open_table(SESSIONS)?;
+    tx.open_table(LOGIN_CODES)?;
+    tx.open_table(OUTBOX)?;
+    tx.open_table(AUDIT)?;
+    tx.open_table(VOLUNTEERS)?;
+    tx.open_table(PHONE_VOLUNTEER)?;
+    tx.open_table(IDNUMBER_VOLUNTEER)?;
+    tx.open_table(ORGANIZATIONS)?;
+    tx.open_table(NAME_ORG)?;
+    tx.open_table(ADMINPHONE_ORGS)?;
+    Ok(())
+}
+
+/// The schema version recorded in the database; 0 for a fresh file.
+pub fn stored_version(tx: &WriteTransaction) -> Result<u32, StoreError> {
+    let meta = tx.open_table(META)?;
+    let v = meta.get("schema_version")?;
+    Ok(match v {
+        Some(bytes) => {
+            let b = bytes.value();
+            let arr: [u8; 4] = b
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("schema_version is not 4 bytes".into()))?;
+            u32::from_le_bytes(arr)
+        }
+        None => 0,
+    })
+}
+
+fn set_version(tx: &WriteTransaction, v: u32) -> Result<(), StoreError> {
+    let mut meta = tx.open_table(META)?;
+    meta.insert("schema_version", v.to_le_bytes().as_slice())?;
+    Ok(())
+}
+
+/// Bring the database to `SCHEMA_VERSION`. Returns the versions applied.
+pub fn run(db: &redb::Database) -> Result<Vec<u32>, StoreError> {
+    run_list(db, MIGRATIONS)
+}
+
+fn run_list(db: &redb::Database, list: &[Migration]) -> Result<Vec<u32>, StoreError> {
+    let target = list.len() as u32;
+    let mut applied = Vec::new();
+    loop {
+        let tx = db.begin_write()?;
+        let current = stored_version(&tx)?;
+        if current > target {
+            return Err(StoreError::NewerSchema {
+                found: current,
+                supported: target,
+            });
+        }
+        if current == target {
+            tx.abort()?;
+            return Ok(applied);
+        }
+        let next = current + 1;
+        list[current as usize](&tx)?;
+        set_version(&tx, next)?;
+        tx.commit()?;
+        log::info!("store migrated to schema v{next}");
+        applied.push(next);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::ReadableDatabase;
+
+    fn mem_db() -> redb::Database {
+        redb::Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .unwrap()
+    }
+
+    fn version_of(db: &redb::Database) -> u32 {
+        let tx = db.begin_read().unwrap();
+        let meta = tx.open_table(META).unwrap();
+        let v = meta.get("schema_version").unwrap().unwrap();
+        u32::from_le_bytes(v.value().try_into().unwrap())
+    }
+
+    #[test]
+    fn fresh_database_gets_every_migration() {
+        let db = mem_db();
+        assert_eq!(run(&db).unwrap(), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+        assert_eq!(version_of(&db), SCHEMA_VERSION);
+        let tx = db.begin_read().unwrap();
+        tx.open_table(VOLUNTEERS).expect("v1 tables exist");
+    }
+
+    #[test]
+    fn current_database_is_left_alone() {
+        let db = mem_db();
+        run(&db).unwrap();
+        assert!(run(&db).unwrap().is_empty());
+        assert_eq!(version_of(&db), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn later_migrations_apply_in_order() {
+        fn add_probe(tx: &WriteTransaction) -> Result<(), StoreError> {
+            let mut s = tx.open_table(SETTINGS)?;
+            s.insert("probe", "v2")?;
+            Ok(())
+        }
+        let db = mem_db();
+        run(&db).unwrap();
+        let list: &[Migration] = &[migrate_to_v1, add_probe];
+        assert_eq!(run_list(&db, list).unwrap(), vec![2]);
+        assert_eq!(version_of(&db), 2);
+        let tx = db.begin_read().unwrap();
+        let s = tx.open_table(SETTINGS).unwrap();
+        assert_eq!(s.get("probe").unwrap().unwrap().value(), "v2");
+    }
+
+    #[test]
+    fn newer_database_refused() {
+        let db = mem_db();
+        run(&db).unwrap();
+        let tx = db.begin_write().unwrap();
+        set_version(&tx, SCHEMA_VERSION + 5).unwrap();
+        tx.commit().unwrap();
+        match run(&db) {
+            Err(StoreError::NewerSchema { found, supported }) => {
+                assert_eq!(found, SCHEMA_VERSION + 5);
+                assert_eq!(supported, SCHEMA_VERSION);
+            }
+            other => panic!("expected NewerSchema, got {other:?}"),
+        }
+    }
+}

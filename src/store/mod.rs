@@ -1,0 +1,217 @@
+//! The store: one redb file (`<data>/kezhi.redb`) and the only code that touches redb.
+//! Tables are declared in `tables.rs`; records go through `codec.rs`; the schema is
+//! brought up to date by `migrate.rs` when the file is opened. Writes are closures that
+//! commit only when they return `Ok`.
+
+mod accounts;
+pub mod audit;
+mod changes;
+mod check;
+pub mod codec;
+pub mod migrate;
+mod people;
+mod settings;
+pub mod tables;
+
+pub use accounts::CodeIssue;
+pub use audit::AuditEntry;
+pub use changes::{Change, ChangeKind};
+pub use check::CheckReport;
+pub use people::{OrgSummary, PeopleCounts};
+
+use crate::domain::ids::Gid;
+use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};
+use std::path::{Path, PathBuf};
+
+/// The file name of the database inside the data folder.
+pub const DB_FILE: &str = "kezhi.redb";
+
+/// What went wrong in the store.
+#[derive(Debug)]
+pub enum StoreError {
+    /// redb failed (I/O, corruption detected by redb, …).
+    Db(String),
+    /// Another process holds the database file open.
+    Locked,
+    /// A record could not be decoded.
+    Codec(codec::CodecError),
+    /// The file is readable but its contents are not what Kezhi writes.
+    Corrupt(String),
+    /// The file was written by a newer Kezhi.
+    NewerSchema { found: u32, supported: u32 },
+    /// A unique value is already in use; the field is named in Chinese for the message.
+    Taken(&'static str),
+    /// The record asked for does not exist.
+    NotFound,
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Db(e) => write!(f, "database error: {e}"),
+            StoreError::Locked => write!(f, "database file is open in another process"),
+            StoreError::Codec(e) => write!(f, "{e}"),
+            StoreError::Corrupt(e) => write!(f, "database content is not Kezhi's: {e}"),
+            StoreError::NewerSchema { found, supported } => write!(
+                f,
+                "database schema v{found} is newer than this build supports (v{supported})"
+            ),
+            StoreError::Taken(field) => write!(f, "unique value taken: {field}"),
+            StoreError::NotFound => write!(f, "record not found"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl StoreError {
+    /// A message for the person at the terminal or in the browser.
+    pub fn user_message(&self) -> String {
+        match self {
+            StoreError::Locked => {
+                "数据文件正被另一个 Kezhi 程序使用。请先关闭另一个窗口中的 Kezhi，再重试。".into()
+            }
+            StoreError::NewerSchema { found, supported } => format!(
+                "这个数据文件由更新版本的 Kezhi 写入（数据格式 v{found}，本程序只支持到 v{supported}）。\
+                 请使用更新版本的 Kezhi 打开，或恢复一份旧的备份。"
+            ),
+            StoreError::Taken(field) => format!("{field}已被使用"),
+            StoreError::NotFound => "找不到该记录".into(),
+            StoreError::Codec(_) | StoreError::Corrupt(_) => {
+                "数据文件已损坏或不是 Kezhi 的数据文件。请从备份恢复。".into()
+            }
+            StoreError::Db(_) => "读写数据文件时出错，请检查磁盘空间和文件权限。".into(),
+        }
+    }
+}
+
+impl From<redb::Error> for StoreError {
+    fn from(e: redb::Error) -> Self {
+        match e {
+            redb::Error::DatabaseAlreadyOpen => StoreError::Locked,
+            other => StoreError::Db(other.to_string()),
+        }
+    }
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self { redb::Error::from(e).into() }
+        }
+    )*};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+impl From<codec::CodecError> for StoreError {
+    fn from(e: codec::CodecError) -> Self {
+        StoreError::Codec(e)
+    }
+}
+
+/// The open database.
+pub struct Store {
+    db: Database,
+    path: Option<PathBuf>,
+    installation_id: Gid,
+}
+
+impl Store {
+    /// Open (or create) the database file, run migrations, and refuse a newer schema.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let db = Database::create(path)?;
+        Self::finish_open(db, Some(path.to_path_buf()))
+    }
+
+    /// A store in memory, for tests.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
+        Self::finish_open(db, None)
+    }
+
+    fn finish_open(db: Database, path: Option<PathBuf>) -> Result<Store, StoreError> {
+        migrate::run(&db)?;
+        let installation_id = settings::ensure_installation_id(&db)?;
+        Ok(Store {
+            db,
+            path,
+            installation_id,
+        })
+    }
+
+    /// The id of this installation (this laptop's data file), stamped on records it creates.
+    pub fn installation_id(&self) -> Gid {
+        self.installation_id
+    }
+
+    /// Where the database file is, if on disk.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Run `f` in a write transaction: commit if it returns `Ok`, abort otherwise.
+    pub(crate) fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        match f(&tx) {
+            Ok(v) => {
+                tx.commit().map_err(StoreError::from)?;
+                Ok(v)
+            }
+            Err(e) => {
+                if let Err(abort) = tx.abort() {
+                    log::error!("aborting a write transaction failed: {abort}");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Run `f` in a read transaction (a consistent snapshot).
+    pub(crate) fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self.db.begin_read().map_err(StoreError::from)?;
+        f(&tx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_closure_commits_nothing() {
+        let store = Store::in_memory().unwrap();
+        let r: Result<(), StoreError> = store.write(|tx| {
+            let mut s = tx.open_table(tables::SETTINGS)?;
+            s.insert("k", "v")?;
+            Err(StoreError::NotFound)
+        });
+        assert!(r.is_err());
+        assert_eq!(store.setting("k").unwrap(), None);
+        store.set_setting("k", "v").unwrap();
+        assert_eq!(store.setting("k").unwrap().as_deref(), Some("v"));
+    }
+
+    #[test]
+    fn reopen_keeps_installation_id_and_refuses_second_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let first = Store::open(&path).unwrap();
+        let id = first.installation_id();
+        assert!(matches!(Store::open(&path), Err(StoreError::Locked)));
+        drop(first);
+        let again = Store::open(&path).unwrap();
+        assert_eq!(again.installation_id(), id);
+    }
+}

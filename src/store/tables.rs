@@ -1,0 +1,62 @@
+//! The catalogue: every redb table of the store, declared once. Primary tables map a
+//! global id to an encoded record; indexes are named by their shape (`phone_volunteer`:
+//! phone → volunteer id). The functions named in each doc keep the table in step.
+
+use redb::TableDefinition;
+
+/// `key → bytes`: schema version (`schema_version`, u32 LE), installation id
+/// (`installation_id`, 16 bytes), creation time. Written by `migrate` and `Store::open`.
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// `key → text`: settings editable from the CLI (`kezhi settings set`) and admin pages.
+/// Kept by `settings.rs`.
+pub const SETTINGS: TableDefinition<&str, &str> = TableDefinition::new("settings");
+
+/// `sequence → Change`: one entry per record written, in commit order. Appended by
+/// `changes::record_tx` inside the same transaction as the write it describes; read by
+/// incremental export and merge.
+pub const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("changes");
+
+/// `admin id → Admin`: platform admins. Kept by `accounts.rs` with `username_admin`.
+pub const ADMINS: TableDefinition<u128, &[u8]> = TableDefinition::new("admins");
+
+/// `username → admin id`: unique usernames. Kept by `insert_admin` / `update_admin`.
+pub const USERNAME_ADMIN: TableDefinition<&str, u128> = TableDefinition::new("username_admin");
+
+/// `session token (hex) → Session`: signed-in browsers. Kept by `accounts.rs`; expired
+/// rows are pruned by `prune_sessions`.
+pub const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+
+/// `phone → LoginCode`: the live one-time code of a phone and its daily count. Kept by
+/// `issue_code` / `check_code`.
+pub const LOGIN_CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("login_codes");
+
+/// `sequence → OutboxMessage`: messages kept by the `outbox` code sender for the admin's
+/// outbox page. Appended by `push_outbox`.
+pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+
+/// `sequence → AuditEntry`: append-only audit log (sign-ins, imports, exports, unmasking,
+/// admin edits). Appended by `audit::append_tx`; never edited or deleted.
+pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+
+/// `volunteer id → Volunteer`. Kept by `people.rs` together with `phone_volunteer` and
+/// `idnumber_volunteer`.
+pub const VOLUNTEERS: TableDefinition<u128, &[u8]> = TableDefinition::new("volunteers");
+
+/// `phone → volunteer id`: phones are unique among volunteers.
+pub const PHONE_VOLUNTEER: TableDefinition<&str, u128> = TableDefinition::new("phone_volunteer");
+
+/// `ID number → volunteer id`: ID numbers are unique among volunteers.
+pub const IDNUMBER_VOLUNTEER: TableDefinition<&str, u128> =
+    TableDefinition::new("idnumber_volunteer");
+
+/// `organization id → Organization`. Kept by `people.rs` with `name_org` and
+/// `adminphone_orgs`.
+pub const ORGANIZATIONS: TableDefinition<u128, &[u8]> = TableDefinition::new("organizations");
+
+/// `name key (see org_name_key) → organization id`: team names are unique.
+pub const NAME_ORG: TableDefinition<&str, u128> = TableDefinition::new("name_org");
+
+/// `(admin phone, organization id) → ()`: which teams a phone administers.
+pub const ADMINPHONE_ORGS: TableDefinition<(&str, u128), ()> =
+    TableDefinition::new("adminphone_orgs");

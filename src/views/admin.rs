@@ -1,0 +1,155 @@
+//! Platform admin pages: dashboard, code outbox, admin accounts, settings.
+
+use super::components::{Field, FormState, csrf_field, form_error};
+use super::layout::{PageCtx, page};
+use crate::domain::account::OutboxMessage;
+use maud::{Markup, html};
+
+/// Figures on the dashboard.
+pub struct Dashboard {
+    pub volunteers: u64,
+    pub organizations: u64,
+    pub outbox: u64,
+    pub data_path: String,
+}
+
+/// The admin home page.
+pub fn dashboard(ctx: &PageCtx, d: &Dashboard) -> Markup {
+    page(
+        ctx,
+        "管理首页",
+        html! {
+            h1 { "管理首页" }
+            section.stats {
+                div.stat { strong id="count-volunteers" { (d.volunteers) } span { "名志愿者" } }
+                div.stat { strong id="count-orgs" { (d.organizations) } span { "个组织" } }
+                div.stat { a href="/admin/outbox" { strong { (d.outbox) } } span { "条验证码消息" } }
+            }
+            section.card {
+                h2 { "数据" }
+                p { "数据文件：" code { (d.data_path) } }
+                p.muted { "复制这个文件即可备份全部数据（请先停止科志）。" }
+            }
+        },
+    )
+}
+
+/// The outbox of code messages, newest first.
+pub fn outbox(ctx: &PageCtx, messages: &[(String, OutboxMessage)], page_no: usize, has_more: bool) -> Markup {
+    page(
+        ctx,
+        "验证码发件箱",
+        html! {
+            h1 { "验证码发件箱" }
+            p { "离线时验证码不会发出短信。请核对来访者的手机号后，把验证码告诉本人。" }
+            @if messages.is_empty() {
+                p.muted id="outbox-empty" { "还没有消息。" }
+            } @else {
+                table.list id="outbox" {
+                    thead { tr { th { "时间" } th { "手机号" } th { "内容" } th { "发送方式" } } }
+                    tbody {
+                        @for (time, m) in messages {
+                            tr {
+                                td { (time) }
+                                td.phone { (m.phone) }
+                                td.text { (m.text) }
+                                td { (delivery_label(&m.delivery)) }
+                            }
+                        }
+                    }
+                }
+            }
+            nav.pager {
+                @if page_no > 1 { a href={ "/admin/outbox?page=" (page_no - 1) } { "上一页" } }
+                @if has_more { a href={ "/admin/outbox?page=" (page_no + 1) } { "下一页" } }
+            }
+        },
+    )
+}
+
+fn delivery_label(d: &str) -> String {
+    match d {
+        "outbox" => "发件箱（由工作人员告知）".into(),
+        "command: ok" => "已通过外部程序发送".into(),
+        other => format!("外部程序发送失败（{}）", other.trim_start_matches("command failed: ")),
+    }
+}
+
+/// One admin account row.
+pub struct AdminRow {
+    pub username: String,
+    pub display_name: String,
+    pub created: String,
+}
+
+/// Admin accounts and the form to add one.
+pub fn admins(ctx: &PageCtx, rows: &[AdminRow], form: &FormState) -> Markup {
+    page(
+        ctx,
+        "管理员账户",
+        html! {
+            h1 { "平台管理员账户" }
+            table.list id="admins" {
+                thead { tr { th { "用户名" } th { "姓名" } th { "创建时间" } } }
+                tbody { @for r in rows { tr { td { (r.username) } td { (r.display_name) } td { (r.created) } } } }
+            }
+            section.card {
+                h2 { "添加管理员" }
+                (form_error(form.message.as_deref()))
+                form id="admin-create" method="post" action="/admin/admins" {
+                    (csrf_field(&ctx.csrf))
+                    (Field::text("username", "用户名", form.value("username")).error(form.error("username")).render())
+                    (Field::text("display_name", "姓名", form.value("display_name")).error(form.error("display_name")).render())
+                    (Field::password("password", "密码", "new-password").hint("至少 8 位").error(form.error("password")).render())
+                    (Field::password("confirm", "再次输入密码", "new-password").error(form.error("confirm")).render())
+                    button.primary type="submit" { "添加" }
+                }
+            }
+            section.card {
+                h2 { "修改我的密码" }
+                form id="admin-password" method="post" action="/admin/password" {
+                    (csrf_field(&ctx.csrf))
+                    (Field::password("current", "当前密码", "current-password").error(form.error("current")).render())
+                    (Field::password("new_password", "新密码", "new-password").error(form.error("new_password")).render())
+                    (Field::password("new_confirm", "再次输入新密码", "new-password").render())
+                    button type="submit" { "修改密码" }
+                }
+            }
+        },
+    )
+}
+
+/// One setting as shown.
+pub struct SettingRow {
+    pub key: &'static str,
+    pub meaning: &'static str,
+    pub value: String,
+}
+
+/// The settings page (read-only: settings that run programs are changed from the terminal).
+pub fn settings(ctx: &PageCtx, rows: &[SettingRow], site_form: &FormState) -> Markup {
+    page(
+        ctx,
+        "系统设置",
+        html! {
+            h1 { "系统设置" }
+            section.card {
+                h2 { "单位名称" }
+                (form_error(site_form.message.as_deref()))
+                form id="site-name" method="post" action="/admin/settings" {
+                    (csrf_field(&ctx.csrf))
+                    (Field::text("site_name", "单位名称", site_form.value("site_name")).error(site_form.error("site_name")).render())
+                    button type="submit" { "保存" }
+                }
+            }
+            section.card {
+                h2 { "全部设置" }
+                table.list id="settings" {
+                    thead { tr { th { "设置项" } th { "当前值" } th { "说明" } } }
+                    tbody { @for r in rows { tr { td { code { (r.key) } } td { (r.value) } td { (r.meaning) } } } }
+                }
+                p.muted { "为安全起见，验证码发送方式等设置只能在本机终端修改，例如：" code { "kezhi settings set code.sender command" } }
+            }
+        },
+    )
+}

@@ -1,0 +1,155 @@
+//! Small pieces shared by pages: form fields with their error beside them, the CSRF
+//! field, notices.
+
+use maud::{Markup, html};
+
+/// The hidden CSRF token every form carries.
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+/// One labelled input with its error message under it.
+pub struct Field<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub kind: &'a str,
+    pub value: &'a str,
+    pub error: Option<&'a str>,
+    pub hint: Option<&'a str>,
+    /// `autocomplete` attribute.
+    pub autocomplete: &'a str,
+    /// `inputmode` attribute (numeric keyboards on phones).
+    pub inputmode: Option<&'a str>,
+    pub required: bool,
+}
+
+impl<'a> Field<'a> {
+    /// A required text input.
+    pub fn text(name: &'a str, label: &'a str, value: &'a str) -> Field<'a> {
+        Field {
+            name,
+            label,
+            kind: "text",
+            value,
+            error: None,
+            hint: None,
+            autocomplete: "off",
+            inputmode: None,
+            required: true,
+        }
+    }
+
+    /// A required password input (never pre-filled).
+    pub fn password(name: &'a str, label: &'a str, autocomplete: &'a str) -> Field<'a> {
+        Field {
+            kind: "password",
+            autocomplete,
+            ..Field::text(name, label, "")
+        }
+    }
+
+    /// A mobile phone input with a numeric keyboard.
+    pub fn phone(name: &'a str, label: &'a str, value: &'a str) -> Field<'a> {
+        Field {
+            kind: "tel",
+            autocomplete: "tel",
+            inputmode: Some("numeric"),
+            ..Field::text(name, label, value)
+        }
+    }
+
+    /// Attach an error message.
+    pub fn error(mut self, e: Option<&'a str>) -> Self {
+        self.error = e;
+        self
+    }
+
+    /// Attach a hint shown under the label.
+    pub fn hint(mut self, h: &'a str) -> Self {
+        self.hint = Some(h);
+        self
+    }
+
+    /// Render it.
+    pub fn render(&self) -> Markup {
+        let id = format!("f-{}", self.name);
+        let err_id = format!("{id}-error");
+        html! {
+            div.field.has-error[self.error.is_some()] {
+                label for=(id) { (self.label) }
+                @if let Some(h) = self.hint { small.hint { (h) } }
+                input id=(id) name=(self.name) type=(self.kind) value=(self.value)
+                    autocomplete=(self.autocomplete)
+                    inputmode=[self.inputmode]
+                    required[self.required]
+                    aria-invalid=[self.error.map(|_| "true")]
+                    aria-describedby=[self.error.map(|_| err_id.as_str())];
+                @if let Some(e) = self.error {
+                    p.error id=(err_id) { (e) }
+                }
+            }
+        }
+    }
+}
+
+/// A message box at the top of a form.
+pub fn form_error(message: Option<&str>) -> Markup {
+    html! {
+        @if let Some(m) = message {
+            p.form-error role="alert" { (m) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_shows_error_and_escapes_value() {
+        let html = Field::phone("phone", "手机号", "\"><script>")
+            .error(Some("手机号应为11位数字"))
+            .render()
+            .into_string();
+        assert!(html.contains("has-error"));
+        assert!(html.contains("手机号应为11位数字"));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("inputmode=\"numeric\""));
+    }
+}
+
+/// What a form shows again after a rejected submission: the values typed, an error per
+/// field, and an optional message for the whole form.
+#[derive(Debug, Clone, Default)]
+pub struct FormState {
+    pub values: std::collections::BTreeMap<String, String>,
+    pub errors: std::collections::BTreeMap<String, String>,
+    pub message: Option<String>,
+}
+
+impl FormState {
+    /// The value typed for `field`, or "".
+    pub fn value(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// The error for `field`, if any.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    /// Remember a value.
+    pub fn set(&mut self, field: &str, value: impl Into<String>) {
+        self.values.insert(field.to_string(), value.into());
+    }
+
+    /// Mark a field wrong.
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.insert(field.to_string(), message.into());
+    }
+
+    /// Whether nothing is wrong.
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty() && self.message.is_none()
+    }
+}

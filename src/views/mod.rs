@@ -1,0 +1,12 @@
+//! maud views: pure functions from plain data to HTML. `layout::page` wraps every page;
+//! small reusable pieces live in `components`; one file per area of the site.
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod components;
+pub mod errors;
+pub mod home;
+pub mod layout;
+
+pub use layout::{PageCtx, Role};

@@ -1,0 +1,251 @@
+//! Who is asking: the session cookie, the CSRF token, and the role that follows. Every
+//! request gets a `Ctx`; handlers ask it for the role they need.
+
+use super::App;
+use crate::config::Settings;
+use crate::domain::account::{Admin, Session, Subject};
+use crate::domain::people::Volunteer;
+use crate::domain::{regions, secret, validate};
+use crate::error::AppError;
+use crate::store::OrgSummary;
+use crate::views::{PageCtx, Role};
+use chrono::{DateTime, Utc};
+use rouille::{Request, Response};
+use std::net::SocketAddr;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "kz_session";
+/// The CSRF cookie (double-submit: forms carry the same value in a `csrf` field).
+pub const CSRF_COOKIE: &str = "kz_csrf";
+/// A one-shot message for the next page.
+pub const FLASH_COOKIE: &str = "kz_flash";
+
+/// The signed-in party, resolved from the session.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    Anonymous,
+    Admin(Admin),
+    Volunteer {
+        volunteer: Box<Volunteer>,
+        teams: Vec<OrgSummary>,
+    },
+    VerifiedPhone(String),
+}
+
+/// Everything a handler needs to know about the request besides its body.
+pub struct Ctx {
+    pub viewer: Viewer,
+    pub session_token: Option<String>,
+    pub csrf: String,
+    /// Set when the CSRF cookie must be (re)issued with this response.
+    pub csrf_is_new: bool,
+    pub remote: SocketAddr,
+    pub now: DateTime<Utc>,
+    pub settings: Settings,
+    pub path: String,
+    pub flash: Option<String>,
+    /// The urlencoded form of a POST, read once by the middleware for the CSRF check.
+    pub form: Vec<(String, String)>,
+}
+
+impl Ctx {
+    /// Build the context: read cookies and resolve the session.
+    pub fn load(app: &App, req: &Request) -> Result<Ctx, AppError> {
+        let now = Utc::now();
+        let token = cookie(req, SESSION_COOKIE).filter(|t| is_token(t));
+        let session = match &token {
+            Some(t) => app.store.session(t, now)?,
+            None => None,
+        };
+        let viewer = match session {
+            Some(Session { subject, .. }) => resolve(app, subject)?,
+            None => Viewer::Anonymous,
+        };
+        let (csrf, csrf_is_new) = match cookie(req, CSRF_COOKIE).filter(|t| is_token(t)) {
+            Some(t) => (t, false),
+            None => (secret::token(), true),
+        };
+        Ok(Ctx {
+            session_token: token.filter(|_| !matches!(viewer, Viewer::Anonymous)),
+            viewer,
+            csrf,
+            csrf_is_new,
+            remote: req.remote_addr().to_owned(),
+            now,
+            settings: app.settings(),
+            path: req.url(),
+            flash: cookie(req, FLASH_COOKIE).and_then(|k| flash_text(&k)),
+            form: Vec::new(),
+        })
+    }
+
+    /// The role used for navigation and access checks.
+    pub fn role(&self) -> Role {
+        match &self.viewer {
+            Viewer::Anonymous => Role::Public,
+            Viewer::Admin(_) => Role::PlatformAdmin,
+            Viewer::VerifiedPhone(_) => Role::VerifiedPhone,
+            Viewer::Volunteer { teams, .. } if !teams.is_empty() => Role::TeamAdmin,
+            Viewer::Volunteer { .. } => Role::Volunteer,
+        }
+    }
+
+    /// The frame's data for a page.
+    pub fn page(&self) -> PageCtx {
+        let user_label = match &self.viewer {
+            Viewer::Anonymous => None,
+            Viewer::Admin(a) => Some(a.display_name.clone()),
+            Viewer::Volunteer { volunteer, .. } => Some(validate::mask_phone(&volunteer.phone)),
+            Viewer::VerifiedPhone(p) => Some(validate::mask_phone(p)),
+        };
+        let server_time = matches!(self.viewer, Viewer::Admin(_)).then(|| {
+            self.now
+                .with_timezone(&self.settings.utc_offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        });
+        PageCtx {
+            site_name: self.settings.site_name.clone(),
+            role: self.role(),
+            user_label,
+            csrf: self.csrf.clone(),
+            flash: self.flash.clone(),
+            server_time,
+            path: self.path.clone(),
+        }
+    }
+
+    /// The platform admin, or 403.
+    pub fn require_admin(&self) -> Result<&Admin, AppError> {
+        match &self.viewer {
+            Viewer::Admin(a) => Ok(a),
+            _ => Err(AppError::forbidden()),
+        }
+    }
+
+    /// A value of the POSTed form (trimmed), or "".
+    pub fn field(&self, name: &str) -> &str {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .unwrap_or("")
+    }
+
+    /// Whether the request came from this machine (first-run setup is only allowed then).
+    pub fn is_loopback(&self) -> bool {
+        self.remote.ip().is_loopback()
+    }
+
+    /// A label for the audit log: who acted.
+    pub fn actor(&self) -> String {
+        match &self.viewer {
+            Viewer::Admin(a) => format!("admin:{}", a.username),
+            Viewer::Volunteer { volunteer, .. } => {
+                format!("phone:{}", validate::mask_phone(&volunteer.phone))
+            }
+            Viewer::VerifiedPhone(p) => format!("phone:{}", validate::mask_phone(p)),
+            Viewer::Anonymous => "anonymous".into(),
+        }
+    }
+}
+
+fn resolve(app: &App, subject: Subject) -> Result<Viewer, AppError> {
+    Ok(match subject {
+        Subject::Admin(id) => match app.store.admin(id)? {
+            Some(a) => Viewer::Admin(a),
+            None => Viewer::Anonymous,
+        },
+        Subject::Volunteer(id) => match app.store.volunteer(id)? {
+            Some(v) => {
+                let teams = app.store.orgs_administered_by(&v.phone)?;
+                Viewer::Volunteer {
+                    volunteer: Box::new(v),
+                    teams,
+                }
+            }
+            None => Viewer::Anonymous,
+        },
+        Subject::VerifiedPhone(phone) => match app.store.volunteer_by_phone(&phone)? {
+            // Registered since the code was checked (at the desk, or by import).
+            Some(v) => resolve(app, Subject::Volunteer(v.id))?,
+            None => Viewer::VerifiedPhone(phone),
+        },
+    })
+}
+
+fn is_token(t: &str) -> bool {
+    t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A cookie's value.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    rouille::input::cookies(req)
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, whole site.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64) -> String {
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}")
+}
+
+/// Start a session for `subject` and return the response with its cookie. Any earlier
+/// session of this browser is ended, and the CSRF token rotates with the sign-in.
+pub fn sign_in(
+    app: &App,
+    ctx: &Ctx,
+    subject: Subject,
+    lifetime: chrono::Duration,
+    then: Response,
+) -> Result<Response, AppError> {
+    if let Some(old) = &ctx.session_token {
+        app.store.delete_session(old)?;
+    }
+    let token = secret::token();
+    app.store.insert_session(
+        &token,
+        &Session {
+            subject,
+            created_at: ctx.now,
+            expires_at: ctx.now + lifetime,
+        },
+    )?;
+    Ok(then
+        .with_additional_header(
+            "Set-Cookie",
+            set_cookie(SESSION_COOKIE, &token, lifetime.num_seconds()),
+        )
+        .with_additional_header(
+            "Set-Cookie",
+            set_cookie(CSRF_COOKIE, &secret::token(), 30 * 24 * 3600),
+        ))
+}
+
+/// Redirect after a POST, with a one-shot message for the next page.
+pub fn redirect_with_flash(to: &str, flash_key: &str) -> Response {
+    Response::redirect_303(to.to_string())
+        .with_additional_header("Set-Cookie", set_cookie(FLASH_COOKIE, flash_key, 60))
+}
+
+/// The messages a flash cookie may carry; anything else is ignored, so the cookie cannot
+/// inject text.
+fn flash_text(key: &str) -> Option<String> {
+    Some(
+        match key {
+            "logged_in" => "登录成功。",
+            "logged_out" => "已退出登录。",
+            "setup_done" => "初始设置完成，欢迎使用科志。",
+            "admin_created" => "已添加管理员。",
+            "password_set" => "密码已保存。",
+            "settings_saved" => "设置已保存。",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+/// Region display for a stored region path.
+pub fn region_label(province: &str, city: &str, county: Option<&str>) -> String {
+    regions::full_name(county.unwrap_or(if city.is_empty() { province } else { city }))
+}

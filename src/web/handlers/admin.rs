@@ -1,0 +1,229 @@
+//! Platform admin: sign-in, dashboard, code outbox, admin accounts, settings.
+
+use super::{html, rejected};
+use crate::config::{SETTING_KEYS, validate_setting};
+use crate::domain::account::{
+    ADMIN_SESSION_LIFETIME, Admin, Subject, password_problem, username_problem,
+};
+use crate::domain::ids::Gid;
+use crate::domain::secret;
+use crate::error::AppError;
+use crate::store::{AuditEntry, StoreError};
+use crate::views::admin::{self as view, AdminRow, Dashboard, SettingRow};
+use crate::views::auth;
+use crate::views::components::FormState;
+use crate::web::App;
+use crate::web::auth::{Ctx, redirect_with_flash, sign_in};
+use crate::web::ratelimit::{LOGIN_FAIL_PER_ACCOUNT, LOGIN_FAIL_PER_ADDRESS, wait_message};
+use rouille::{Request, Response};
+
+const OUTBOX_PAGE: usize = 50;
+
+fn audit(app: &App, ctx: &Ctx, actor: String, action: &str, detail: &str) -> Result<(), AppError> {
+    app.store.audit(&AuditEntry {
+        at: ctx.now,
+        actor,
+        address: ctx.remote.ip().to_string(),
+        action: action.into(),
+        detail: detail.into(),
+        records: 1,
+    })?;
+    Ok(())
+}
+
+pub fn login_form(ctx: &Ctx) -> Result<Response, AppError> {
+    if ctx.require_admin().is_ok() {
+        return Ok(Response::redirect_303("/admin"));
+    }
+    Ok(html(auth::admin_login(&ctx.page(), &FormState::default())))
+}
+
+pub fn login(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let username = ctx.field("username");
+    let address = ctx.remote.ip().to_string();
+    let mut form = FormState::default();
+    form.set("username", username);
+    let blocked = app
+        .limiter
+        .blocked(LOGIN_FAIL_PER_ADDRESS, &address)
+        .or_else(|| app.limiter.blocked(LOGIN_FAIL_PER_ACCOUNT, username));
+    if let Some(wait) = blocked {
+        form.message = Some(format!("登录失败次数过多。{}", wait_message(wait)));
+        return Ok(rejected(auth::admin_login(&ctx.page(), &form), 429));
+    }
+    let admin = app.store.admin_by_username(username)?;
+    let verified = match &admin {
+        Some(a) => secret::verify_password(&a.password_hash, ctx.field("password")),
+        None => {
+            // Spend the same time as a real check so usernames cannot be probed by timing.
+            let _ = secret::hash_password(ctx.field("password"));
+            false
+        }
+    };
+    let Some(admin) = admin.filter(|_| verified) else {
+        app.limiter.record(LOGIN_FAIL_PER_ADDRESS, &address);
+        app.limiter.record(LOGIN_FAIL_PER_ACCOUNT, username);
+        log::warn!("admin sign-in failed");
+        form.message = Some("用户名或密码不正确。".into());
+        return Ok(rejected(auth::admin_login(&ctx.page(), &form), 422));
+    };
+    app.limiter.clear(LOGIN_FAIL_PER_ACCOUNT, username);
+    audit(app, ctx, format!("admin:{}", admin.username), "admin.login", "平台管理员登录")?;
+    sign_in(
+        app,
+        ctx,
+        Subject::Admin(admin.id),
+        ADMIN_SESSION_LIFETIME,
+        redirect_with_flash("/admin", "logged_in"),
+    )
+}
+
+pub fn dashboard(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let counts = app.store.people_counts()?;
+    let d = Dashboard {
+        volunteers: counts.volunteers,
+        organizations: counts.organizations,
+        outbox: app.store.outbox_len()?,
+        data_path: app
+            .store
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "（内存）".into()),
+    };
+    Ok(html(view::dashboard(&ctx.page(), &d)))
+}
+
+pub fn outbox(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let page_no = req
+        .get_param("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let mut msgs = app.store.outbox((page_no - 1) * OUTBOX_PAGE, OUTBOX_PAGE + 1)?;
+    let has_more = msgs.len() > OUTBOX_PAGE;
+    msgs.truncate(OUTBOX_PAGE);
+    let offset = ctx.settings.utc_offset;
+    let rows: Vec<_> = msgs
+        .into_iter()
+        .map(|m| (m.at.with_timezone(&offset).format("%m-%d %H:%M:%S").to_string(), m))
+        .collect();
+    Ok(html(view::outbox(&ctx.page(), &rows, page_no, has_more)))
+}
+
+fn admin_rows(app: &App, ctx: &Ctx) -> Result<Vec<AdminRow>, AppError> {
+    let offset = ctx.settings.utc_offset;
+    Ok(app
+        .store
+        .admins()?
+        .into_iter()
+        .map(|a| AdminRow {
+            username: a.username,
+            display_name: a.display_name,
+            created: a.created_at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string(),
+        })
+        .collect())
+}
+
+pub fn admins(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    Ok(html(view::admins(&ctx.page(), &admin_rows(app, ctx)?, &FormState::default())))
+}
+
+pub fn create_admin(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let me = ctx.require_admin()?;
+    let mut form = FormState::default();
+    form.set("username", ctx.field("username"));
+    form.set("display_name", ctx.field("display_name"));
+    if let Some(m) = username_problem(ctx.field("username")) {
+        form.fail("username", m);
+    }
+    if ctx.field("display_name").is_empty() || ctx.field("display_name").chars().count() > 20 {
+        form.fail("display_name", "请填写姓名（不超过 20 个字）");
+    }
+    if let Some(m) = password_problem(ctx.field("password"), ctx.field("confirm")) {
+        form.fail("password", m);
+    }
+    if form.is_ok() {
+        let admin = Admin {
+            id: Gid::new(),
+            username: ctx.field("username").into(),
+            display_name: ctx.field("display_name").into(),
+            password_hash: secret::hash_password(ctx.field("password")).map_err(AppError::Internal)?,
+            created_at: ctx.now,
+            updated_at: ctx.now,
+        };
+        match app.store.insert_admin(&admin) {
+            Ok(()) => {
+                audit(
+                    app,
+                    ctx,
+                    format!("admin:{}", me.username),
+                    "admin.create",
+                    &format!("添加平台管理员 {}", admin.username),
+                )?;
+                return Ok(redirect_with_flash("/admin/admins", "admin_created"));
+            }
+            Err(StoreError::Taken(_)) => form.fail("username", "这个用户名已被使用"),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(rejected(view::admins(&ctx.page(), &admin_rows(app, ctx)?, &form), 422))
+}
+
+pub fn change_password(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let me = ctx.require_admin()?;
+    let mut form = FormState::default();
+    if !secret::verify_password(&me.password_hash, ctx.field("current")) {
+        form.fail("current", "当前密码不正确");
+    }
+    if let Some(m) = password_problem(ctx.field("new_password"), ctx.field("new_confirm")) {
+        form.fail("new_password", m);
+    }
+    if !form.is_ok() {
+        return Ok(rejected(view::admins(&ctx.page(), &admin_rows(app, ctx)?, &form), 422));
+    }
+    let hash = secret::hash_password(ctx.field("new_password")).map_err(AppError::Internal)?;
+    app.store.set_admin_password(me.id, &hash)?;
+    audit(app, ctx, format!("admin:{}", me.username), "admin.password", "修改自己的密码")?;
+    Ok(redirect_with_flash("/admin/admins", "password_set"))
+}
+
+fn setting_rows(app: &App) -> Result<Vec<SettingRow>, AppError> {
+    let stored = app.store.settings()?;
+    Ok(SETTING_KEYS
+        .iter()
+        .map(|(key, meaning)| SettingRow {
+            key,
+            meaning,
+            value: stored
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| "（默认）".into()),
+        })
+        .collect())
+}
+
+pub fn settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let mut form = FormState::default();
+    form.set("site_name", ctx.settings.site_name.clone());
+    Ok(html(view::settings(&ctx.page(), &setting_rows(app)?, &form)))
+}
+
+pub fn save_settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let me = ctx.require_admin()?;
+    let name = ctx.field("site_name");
+    if let Err(m) = validate_setting("site.name", name) {
+        let mut form = FormState::default();
+        form.set("site_name", name);
+        form.fail("site_name", m);
+        return Ok(rejected(view::settings(&ctx.page(), &setting_rows(app)?, &form), 422));
+    }
+    app.store.set_setting("site.name", name)?;
+    app.reload_settings();
+    audit(app, ctx, format!("admin:{}", me.username), "settings.update", "修改单位名称")?;
+    Ok(redirect_with_flash("/admin/settings", "settings_saved"))
+}

@@ -1,0 +1,184 @@
+//! The web side: the transport, the request pipeline (session, CSRF, security headers,
+//! logging, error pages) and the routes. Handlers are thin: parse → domain/store → view.
+
+pub mod assets;
+pub mod auth;
+mod handlers;
+pub mod ratelimit;
+pub mod transport;
+
+use crate::config::{DataDir, Settings};
+use crate::error::AppError;
+use crate::store::Store;
+use crate::views;
+use auth::Ctx;
+use rouille::{Request, Response};
+use std::net::TcpListener;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+/// The running application, shared by every request.
+pub struct App {
+    pub store: Store,
+    pub data: Option<DataDir>,
+    pub limiter: ratelimit::RateLimiter,
+    /// The LAN addresses phones can use, for the join page.
+    pub lan_urls: Vec<String>,
+    settings: RwLock<Settings>,
+}
+
+impl App {
+    /// Wrap an open store.
+    pub fn new(store: Store, data: Option<DataDir>, lan_urls: Vec<String>) -> App {
+        let settings = Settings::load(&store);
+        App {
+            store,
+            data,
+            limiter: ratelimit::RateLimiter::default(),
+            lan_urls,
+            settings: RwLock::new(settings),
+        }
+    }
+
+    /// The current settings.
+    pub fn settings(&self) -> Settings {
+        self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Re-read the settings after one changed.
+    pub fn reload_settings(&self) {
+        let fresh = Settings::load(&self.store);
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+    }
+}
+
+/// Bind `addr` and serve the app on it. The error says what to do (port in use, …).
+pub fn start(app: Arc<App>, addr: &str) -> Result<transport::ServerHandle, String> {
+    let listener = TcpListener::bind(addr).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "端口已被占用（{addr}）：可能已有一个科志或其他程序在使用它。请关闭它，或用 --bind 0.0.0.0:8081 换一个端口。"
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "没有权限监听 {addr}。请换一个 1024 以上的端口，例如 --bind 0.0.0.0:8080。"
+        ),
+        _ => format!("无法监听 {addr}：{e}"),
+    })?;
+    serve_on(app, listener).map_err(|e| format!("无法启动网络服务：{e}"))
+}
+
+/// Serve the app on an already bound listener (tests bind 127.0.0.1:0).
+pub fn serve_on(app: Arc<App>, listener: TcpListener) -> std::io::Result<transport::ServerHandle> {
+    let handler: transport::Handler = Arc::new(move |req: &Request| handle(&app, req));
+    transport::serve(listener, handler, transport::Limits::default())
+}
+
+/// Answer one request: the whole pipeline around the routes.
+pub fn handle(app: &App, req: &Request) -> Response {
+    let started = Instant::now();
+    let path = req.url();
+    let response = if path.starts_with("/assets/") {
+        assets::serve(req, &path["/assets/".len()..])
+    } else {
+        dynamic(app, req)
+    };
+    let response = with_security_headers(response);
+    log::info!(
+        "{} {} {} {}ms",
+        req.method(),
+        path,
+        response.status_code,
+        started.elapsed().as_millis()
+    );
+    response
+}
+
+fn dynamic(app: &App, req: &Request) -> Response {
+    let mut ctx = match Ctx::load(app, req) {
+        Ok(c) => c,
+        Err(e) => {
+            log::error!("loading the request context failed: {e}");
+            return Response::text("服务器内部错误，请稍后再试。").with_status_code(500);
+        }
+    };
+    let result = check_post(&mut ctx, req).and_then(|_| handlers::route(app, &ctx, req));
+    let mut response = match result {
+        Ok(r) => r,
+        Err(e) => error_response(&ctx, &e),
+    };
+    let sets = |name: &str| {
+        response
+            .headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("set-cookie") && v.starts_with(&format!("{name}=")))
+    };
+    let issue_csrf = ctx.csrf_is_new && !sets(auth::CSRF_COOKIE);
+    let clear_flash = ctx.flash.is_some() && !sets(auth::FLASH_COOKIE);
+    if issue_csrf {
+        response = response.with_additional_header(
+            "Set-Cookie",
+            auth::set_cookie(auth::CSRF_COOKIE, &ctx.csrf, 30 * 24 * 3600),
+        );
+    }
+    if clear_flash {
+        response = response
+            .with_additional_header("Set-Cookie", auth::set_cookie(auth::FLASH_COOKIE, "", 0));
+    }
+    if !response.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("cache-control")) {
+        // Pages carry personal data: never keep them in shared or back-button caches.
+        response = response.with_additional_header("Cache-Control", "no-store");
+    }
+    response
+}
+
+/// Every POST must carry the CSRF token of this browser (form field `csrf`, query `csrf`
+/// for uploads, or header `X-CSRF-Token`); its urlencoded form is read here once.
+fn check_post(ctx: &mut Ctx, req: &Request) -> Result<(), AppError> {
+    if req.method() != "POST" {
+        return Ok(());
+    }
+    let urlencoded = req
+        .header("Content-Type")
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if urlencoded {
+        ctx.form = rouille::input::post::raw_urlencoded_post_input(req)
+            .map_err(|_| AppError::BadRequest("表单内容无法识别，请刷新页面后重试。".into()))?;
+    }
+    let sent = ctx
+        .form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.clone())
+        .or_else(|| req.get_param("csrf"))
+        .or_else(|| req.header("X-CSRF-Token").map(str::to_string));
+    let valid = !ctx.csrf_is_new && sent.as_deref() == Some(ctx.csrf.as_str());
+    if valid {
+        Ok(())
+    } else {
+        log::warn!("POST {} refused: missing or wrong CSRF token", req.url());
+        Err(AppError::Forbidden(
+            "页面已过期或请求来源不明，操作没有执行。请刷新页面后重试。".into(),
+        ))
+    }
+}
+
+/// Turn an error into its page; 5xx are logged at error, 4xx at warn.
+pub fn error_response(ctx: &Ctx, e: &AppError) -> Response {
+    let status = e.status();
+    if status >= 500 {
+        log::error!("{} failed: {e}", ctx.path);
+    } else {
+        log::warn!("{} answered {status}", ctx.path);
+    }
+    let html = views::errors::error_page(&ctx.page(), status, e.title(), &e.user_message());
+    Response::html(html.into_string()).with_status_code(status)
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+fn with_security_headers(r: Response) -> Response {
+    r.with_unique_header("Content-Security-Policy", CSP)
+        .with_unique_header("X-Content-Type-Options", "nosniff")
+        .with_unique_header("X-Frame-Options", "DENY")
+        .with_unique_header("Referrer-Policy", "same-origin")
+}

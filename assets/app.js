@@ -1,0 +1,52 @@
+// Progressive enhancement only: every page works without this file.
+// Cascading region selects: <select data-region="province|city|county" data-region-group="g">.
+// Choosing a province loads its cities from /api/regions?parent=CODE, and so on.
+(function () {
+  "use strict";
+  function load(parent, select, placeholder) {
+    var url = "/api/regions" + (parent ? "?parent=" + encodeURIComponent(parent) : "");
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", url);
+    xhr.onload = function () {
+      if (xhr.status !== 200) { return; }
+      var items;
+      try { items = JSON.parse(xhr.responseText); } catch (e) { return; }
+      select.innerHTML = "";
+      var empty = document.createElement("option");
+      empty.value = "";
+      empty.textContent = placeholder;
+      select.appendChild(empty);
+      items.forEach(function (r) {
+        var o = document.createElement("option");
+        o.value = r.code;
+        o.textContent = r.name;
+        select.appendChild(o);
+      });
+      select.disabled = items.length === 0;
+    };
+    xhr.send();
+  }
+  function wire(group) {
+    var sel = function (level) {
+      return document.querySelector('select[data-region="' + level + '"][data-region-group="' + group + '"]');
+    };
+    var province = sel("province"), city = sel("city"), county = sel("county");
+    if (!province || !city) { return; }
+    province.addEventListener("change", function () {
+      load(province.value, city, "请选择市");
+      if (county) { county.innerHTML = '<option value="">请选择县（区）</option>'; }
+    });
+    if (county) {
+      city.addEventListener("change", function () { load(city.value, county, "请选择县（区）"); });
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var groups = {};
+    document.querySelectorAll("select[data-region-group]").forEach(function (s) {
+      groups[s.getAttribute("data-region-group")] = true;
+    });
+    Object.keys(groups).forEach(wire);
+    // Forms that submit only to step the region selects on the server are not needed with JS.
+    document.querySelectorAll("[data-js-hide]").forEach(function (el) { el.hidden = true; });
+  });
+})();

@@ -1,0 +1,304 @@
+//! The shared test harness: a real Kezhi server on 127.0.0.1:0 with a fresh data folder,
+//! and a small HTTP client that keeps cookies and fills in the CSRF token like a browser.
+#![allow(dead_code)]
+
+use kezhi::domain::ids::Gid;
+use kezhi::domain::people::{Consent, Source, Volunteer};
+use kezhi::domain::regions::RegionPath;
+use kezhi::domain::validate::Gender;
+use kezhi::store::Store;
+use kezhi::web::{self, App};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A running server with its own data folder.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    _server: web::transport::ServerHandle,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn start() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let data = kezhi::config::DataDir::prepare(dir.path()).unwrap();
+        let store = Store::open(&data.db_path()).unwrap();
+        let app = Arc::new(App::new(store, Some(data), vec!["http://192.168.43.1:8080/".into()]));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = web::serve_on(app.clone(), listener).unwrap();
+        TestApp {
+            addr: server.local_addr(),
+            app,
+            _server: server,
+            _dir: dir,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            addr: self.addr,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    /// A client signed in as a freshly created platform admin (through the setup page).
+    pub fn admin(&self) -> Client {
+        let mut c = self.client();
+        let r = c.post_form(
+            "/setup",
+            &[
+                ("site_name", "测试县科协"),
+                ("username", "admin"),
+                ("display_name", "王管理"),
+                ("password", "s3cret-pass"),
+                ("confirm", "s3cret-pass"),
+            ],
+        );
+        assert_eq!(r.status, 303, "setup failed: {}", r.body);
+        c
+    }
+
+    /// Put a registered volunteer into the store directly.
+    pub fn add_volunteer(&self, phone: &str, id_number: &str) -> Volunteer {
+        let now = chrono::Utc::now();
+        let v = Volunteer {
+            id: Gid::new(),
+            origin: self.app.store.installation_id(),
+            real_name: "张三".into(),
+            phone: phone.into(),
+            gender: Gender::Female,
+            id_number: id_number.into(),
+            birth_date: chrono::NaiveDate::from_ymd_opt(1975, 3, 28).unwrap(),
+            political_status: "群众".into(),
+            ethnicity: "汉族".into(),
+            employer: "某某农技站".into(),
+            title_level: "副高".into(),
+            education: "本科".into(),
+            occupation: "企业".into(),
+            region: RegionPath {
+                province: "220000".into(),
+                city: "220300".into(),
+                county: Some("220302".into()),
+            },
+            service_categories: vec!["科技培训".into()],
+            service_fields: vec!["科技培训类".into()],
+            sanzhang: "否".into(),
+            password_hash: None,
+            consent: Some(Consent {
+                accepted_at: now,
+                how: "self".into(),
+                guardian_name: None,
+                guardian_phone: None,
+            }),
+            source: Source::SelfRegistered,
+            legacy: false,
+            created_at: now,
+            updated_at: now,
+        };
+        self.app.store.insert_volunteer(&v).unwrap();
+        v
+    }
+
+    /// The code of the newest outbox message for `phone`.
+    pub fn last_code(&self, phone: &str) -> String {
+        let msgs = self.app.store.outbox(0, 100).unwrap();
+        let m = msgs.iter().find(|m| m.phone == phone).expect("a message for the phone");
+        m.text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|s| s.len() == 6)
+            .expect("a 6-digit code in the message")
+            .to_string()
+    }
+
+    /// Sign a client in by phone + code.
+    pub fn sign_in_by_code(&self, phone: &str) -> Client {
+        let mut c = self.client();
+        let r = c.post_form("/login/code", &[("phone", phone)]);
+        assert_eq!(r.status, 303, "{}", r.body);
+        let code = self.last_code(phone);
+        let r = c.post_form("/login/verify", &[("phone", phone), ("code", &code)]);
+        assert_eq!(r.status, 303, "{}", r.body);
+        c
+    }
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A browser-like client: one connection per request, cookies kept.
+pub struct Client {
+    pub addr: SocketAddr,
+    pub cookies: BTreeMap<String, String>,
+}
+
+impl Client {
+    pub fn get(&mut self, path: &str) -> Resp {
+        self.request("GET", path, &[], None)
+    }
+
+    pub fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        self.request("GET", path, headers, None)
+    }
+
+    /// POST a form with this browser's CSRF token added.
+    pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        if !self.cookies.contains_key("kz_csrf") {
+            self.get("/");
+        }
+        let token = self.cookies.get("kz_csrf").cloned().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &token)];
+        all.extend_from_slice(fields);
+        self.post_form_raw(path, &all)
+    }
+
+    /// POST a form exactly as given (no CSRF token added).
+    pub fn post_form_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.request(
+            "POST",
+            path,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(body.as_bytes()),
+        )
+    }
+
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Resp {
+        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        if !self.cookies.is_empty() {
+            let c = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req.push_str(&format!("Cookie: {c}\r\n"));
+        }
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        let body = body.unwrap_or(&[]);
+        if method == "POST" {
+            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        req.push_str("\r\n");
+        let mut bytes = req.into_bytes();
+        bytes.extend_from_slice(body);
+        let mut stream = TcpStream::connect(self.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream.write_all(&bytes).unwrap();
+        let resp = read_response(&mut BufReader::new(stream));
+        for (k, v) in &resp.headers {
+            if k.eq_ignore_ascii_case("set-cookie") {
+                let pair = v.split(';').next().unwrap_or("");
+                if let Some((name, value)) = pair.split_once('=') {
+                    if v.contains("Max-Age=0") || value.is_empty() {
+                        self.cookies.remove(name);
+                    } else {
+                        self.cookies.insert(name.to_string(), value.to_string());
+                    }
+                }
+            }
+        }
+        resp
+    }
+}
+
+/// Read one HTTP/1.1 response (Content-Length, chunked, or to EOF).
+pub fn read_response<R: BufRead>(r: &mut R) -> Resp {
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_else(|| panic!("bad status line {line:?}"))
+        .parse()
+        .unwrap();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).unwrap();
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _): &&(String, String)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.clone())
+    };
+    let mut body = Vec::new();
+    if status == 304 || status == 204 || status < 200 {
+    } else if let Some(len) = get("content-length") {
+        body.resize(len.parse().unwrap(), 0);
+        r.read_exact(&mut body).unwrap();
+    } else if get("transfer-encoding").is_some_and(|t| t.contains("chunked")) {
+        loop {
+            let mut size = String::new();
+            r.read_line(&mut size).unwrap();
+            let n = usize::from_str_radix(size.trim(), 16).unwrap();
+            let mut chunk = vec![0; n + 2];
+            r.read_exact(&mut chunk).unwrap();
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    } else {
+        r.read_to_end(&mut body).unwrap();
+    }
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// An 18-digit ID number with a valid checksum for the given first 17 digits.
+pub fn valid_id(first17: &str) -> String {
+    let c = kezhi::domain::validate::checksum_char(first17).unwrap();
+    format!("{first17}{c}")
+}

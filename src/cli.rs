@@ -107,7 +107,11 @@ fn open(data: &Path) -> Result<(DataDir, Store), String> {
 
 fn open_error(dir: &DataDir, e: &StoreError) -> String {
     log::error!("opening {} failed: {e}", dir.db_path().display());
-    format!("无法打开数据文件 {}：{}", dir.db_path().display(), e.user_message())
+    format!(
+        "无法打开数据文件 {}：{}",
+        dir.db_path().display(),
+        e.user_message()
+    )
 }
 
 fn serve(data: &Path, bind: &str) -> Result<(), String> {
@@ -115,18 +119,28 @@ fn serve(data: &Path, bind: &str) -> Result<(), String> {
     crate::logging::init(Some(&dir.log_path()), log::LevelFilter::Info);
     let store = Store::open(&dir.db_path()).map_err(|e| open_error(&dir, &e))?;
     let has_admin = store.has_admin().map_err(|e| e.user_message())?;
-    let port = bind.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).unwrap_or(8080);
+    let port = bind
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or(8080);
     let urls = lan_urls(bind, port);
     let app = Arc::new(App::new(store, Some(dir.clone()), urls.clone()));
     let server = web::start(app.clone(), bind)?;
-    log::info!("serving on {} (kezhi {})", server.local_addr(), crate::VERSION);
+    log::info!(
+        "serving on {} (kezhi {})",
+        server.local_addr(),
+        crate::VERSION
+    );
 
     println!();
     println!("科志 Kezhi {} 已启动。", crate::VERSION);
     println!("数据保存在：{}", dir.db_path().display());
     println!("日志保存在：{}", dir.log_path().display());
     if urls.is_empty() {
-        println!("没有找到局域网地址：请开启 Wi-Fi 热点或连接网络。本机访问：http://127.0.0.1:{port}/");
+        println!(
+            "没有找到局域网地址：请开启 Wi-Fi 热点或连接网络。本机访问：http://127.0.0.1:{port}/"
+        );
     } else {
         println!("手机连上本机 Wi-Fi 后访问（任选其一）：");
         for u in &urls {
@@ -175,7 +189,10 @@ pub fn lan_urls(bind: &str, port: u16) -> Vec<String> {
     // Private addresses first: the hotspot's address is what phones can reach.
     addrs.sort_by_key(|a| (!a.is_private(), *a));
     addrs.dedup();
-    addrs.into_iter().map(|a| format!("http://{a}:{port}/")).collect()
+    addrs
+        .into_iter()
+        .map(|a| format!("http://{a}:{port}/"))
+        .collect()
 }
 
 fn terminal_qr(url: &str) -> Option<String> {
@@ -258,7 +275,11 @@ fn admin(data: &Path, action: AdminAction) -> Result<(), String> {
                 StoreError::Taken(_) => format!("用户名 {username} 已存在"),
                 other => other.user_message(),
             })?;
-            cli_audit(&store, "admin.create", format!("终端创建平台管理员 {username}"))?;
+            cli_audit(
+                &store,
+                "admin.create",
+                format!("终端创建平台管理员 {username}"),
+            )?;
             println!("已创建平台管理员 {username}。");
             Ok(())
         }
@@ -268,7 +289,12 @@ fn admin(data: &Path, action: AdminAction) -> Result<(), String> {
                 println!("还没有平台管理员。运行 kezhi admin create 创建。");
             }
             for a in admins {
-                println!("{}\t{}\t{}", a.username, a.display_name, a.created_at.format("%Y-%m-%d"));
+                println!(
+                    "{}\t{}\t{}",
+                    a.username,
+                    a.display_name,
+                    a.created_at.format("%Y-%m-%d")
+                );
             }
             Ok(())
         }
@@ -282,8 +308,14 @@ fn admin(data: &Path, action: AdminAction) -> Result<(), String> {
                 .ok_or_else(|| format!("没有名为 {username} 的管理员"))?;
             let password = read_password(password_stdin)?;
             let hash = secret::hash_password(&password)?;
-            store.set_admin_password(admin.id, &hash).map_err(|e| e.user_message())?;
-            cli_audit(&store, "admin.password", format!("终端重设 {username} 的密码"))?;
+            store
+                .set_admin_password(admin.id, &hash)
+                .map_err(|e| e.user_message())?;
+            cli_audit(
+                &store,
+                "admin.password",
+                format!("终端重设 {username} 的密码"),
+            )?;
             println!("已重设 {username} 的密码。");
             Ok(())
         }
@@ -307,7 +339,9 @@ fn settings(data: &Path, action: SettingsAction) -> Result<(), String> {
         }
         SettingsAction::Set { key, value } => {
             validate_setting(&key, &value)?;
-            store.set_setting(&key, &value).map_err(|e| e.user_message())?;
+            store
+                .set_setting(&key, &value)
+                .map_err(|e| e.user_message())?;
             cli_audit(&store, "settings.update", format!("终端设置 {key}"))?;
             println!("已设置 {key} = {value}（重启科志后生效）");
             Ok(())

@@ -14,8 +14,14 @@ pub const DEFAULT_BIND: &str = "0.0.0.0:8080";
 pub const SETTING_KEYS: &[(&str, &str)] = &[
     ("site.name", "单位名称，显示在页面顶部，例如“某某县科协”"),
     ("time.utc_offset", "本地时区，默认 +08:00"),
-    ("code.sender", "验证码发送方式：outbox（默认，存入发件箱由工作人员告知）或 command"),
-    ("code.command", "code.sender=command 时运行的程序路径；程序收到两个参数：手机号、短信内容"),
+    (
+        "code.sender",
+        "验证码发送方式：outbox（默认，存入发件箱由工作人员告知）或 command",
+    ),
+    (
+        "code.command",
+        "code.sender=command 时运行的程序路径；程序收到两个参数：手机号、短信内容",
+    ),
 ];
 
 /// The folders inside a data folder.
@@ -71,7 +77,13 @@ pub struct Settings {
 impl Settings {
     /// Read the settings; an unreadable value falls back to its default with a warning.
     pub fn load(store: &Store) -> Settings {
-        let get = |k: &str| store.setting(k).ok().flatten().filter(|v| !v.trim().is_empty());
+        let get = |k: &str| {
+            store
+                .setting(k)
+                .ok()
+                .flatten()
+                .filter(|v| !v.trim().is_empty())
+        };
         let utc_offset = get("time.utc_offset")
             .and_then(|v| match parse_offset(&v) {
                 Some(o) => Some(o),
@@ -140,7 +152,11 @@ pub fn validate_setting(key: &str, value: &str) -> Result<(), String> {
             .ok_or_else(|| format!("找不到程序文件 {value}")),
         _ => Err(format!(
             "未知的设置项 {key}。可用的设置项：{}",
-            SETTING_KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join("、")
+            SETTING_KEYS
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join("、")
         )),
     }
 }
@@ -153,7 +169,10 @@ mod tests {
     fn offsets() {
         assert_eq!(parse_offset("+08:00"), Some(default_offset()));
         assert_eq!(parse_offset("UTC+8"), Some(default_offset()));
-        assert_eq!(parse_offset("-05:30").unwrap().local_minus_utc(), -(5 * 3600 + 1800));
+        assert_eq!(
+            parse_offset("-05:30").unwrap().local_minus_utc(),
+            -(5 * 3600 + 1800)
+        );
         assert_eq!(parse_offset("+25"), None);
         assert_eq!(parse_offset("abc"), None);
     }

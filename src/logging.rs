@@ -22,7 +22,11 @@ pub fn init(log_file: Option<&Path>, level: LevelFilter) {
         ColorChoice::Auto,
     )];
     if let Some(path) = log_file {
-        match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
             Ok(f) => loggers.push(WriteLogger::new(level, config, f)),
             Err(e) => eprintln!("无法写入日志文件 {}：{e}", path.display()),
         }

@@ -86,13 +86,25 @@ mod tests {
         let script = dir.path().join("send.sh");
         std::fs::write(
             &script,
-            format!("#!/bin/sh\nprintf '%s|%s' \"$1\" \"$2\" > {}\n", out.display()),
+            format!(
+                "#!/bin/sh\nprintf '%s|%s' \"$1\" \"$2\" > {}\n",
+                out.display()
+            ),
         )
         .unwrap();
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
         let store = Store::in_memory().unwrap();
-        send_code(&store, &SenderKind::Command(script), "13812345678", "验证码 1").unwrap();
-        assert_eq!(std::fs::read_to_string(out).unwrap(), "13812345678|验证码 1");
+        send_code(
+            &store,
+            &SenderKind::Command(script),
+            "13812345678",
+            "验证码 1",
+        )
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out).unwrap(),
+            "13812345678|验证码 1"
+        );
         assert_eq!(store.outbox(0, 1).unwrap()[0].delivery, "command: ok");
     }
 
@@ -101,6 +113,10 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let kind = SenderKind::Command("/no/such/program".into());
         send_code(&store, &kind, "13812345678", "t").unwrap();
-        assert!(store.outbox(0, 1).unwrap()[0].delivery.starts_with("command failed"));
+        assert!(
+            store.outbox(0, 1).unwrap()[0]
+                .delivery
+                .starts_with("command failed")
+        );
     }
 }

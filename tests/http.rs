@@ -26,7 +26,10 @@ fn setup_is_refused_from_a_lan_address() {
         "/setup",
         vec![
             ("Cookie".into(), format!("kz_csrf={token}")),
-            ("Content-Type".into(), "application/x-www-form-urlencoded".into()),
+            (
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ),
         ],
         body.into_bytes(),
     );
@@ -42,7 +45,10 @@ fn setup_is_refused_from_a_lan_address() {
         std::io::Read::read_to_string(&mut r, &mut s).unwrap();
         s
     };
-    assert!(lan_page.contains("请在运行科志的电脑上完成初始设置"), "{lan_page}");
+    assert!(
+        lan_page.contains("请在运行科志的电脑上完成初始设置"),
+        "{lan_page}"
+    );
 }
 
 #[test]
@@ -76,9 +82,15 @@ fn setup_from_loopback_then_admin_login_and_logout() {
     assert_eq!(dash.status, 200);
     assert!(dash.body.contains("管理首页"));
     assert!(dash.body.contains("测试县科协"));
-    assert!(dash.body.contains("服务器时间"), "admin pages show the server time");
+    assert!(
+        dash.body.contains("服务器时间"),
+        "admin pages show the server time"
+    );
     assert!(dash.body.contains("初始设置完成"), "flash shown once");
-    assert!(!admin.get("/admin").body.contains("初始设置完成"), "flash gone after one page");
+    assert!(
+        !admin.get("/admin").body.contains("初始设置完成"),
+        "flash gone after one page"
+    );
 
     // Setup is closed once an admin exists.
     assert_eq!(c.get("/setup").status, 303);
@@ -90,15 +102,25 @@ fn setup_from_loopback_then_admin_login_and_logout() {
 
     // Wrong password, then the right one.
     let mut c = t.client();
-    let wrong = c.post_form("/admin/login", &[("username", "admin"), ("password", "nope-nope")]);
+    let wrong = c.post_form(
+        "/admin/login",
+        &[("username", "admin"), ("password", "nope-nope")],
+    );
     assert_eq!(wrong.status, 422);
     assert!(wrong.body.contains("用户名或密码不正确"));
-    let ok = c.post_form("/admin/login", &[("username", "admin"), ("password", "s3cret-pass")]);
+    let ok = c.post_form(
+        "/admin/login",
+        &[("username", "admin"), ("password", "s3cret-pass")],
+    );
     assert_eq!(ok.status, 303);
     assert_eq!(ok.header("location"), Some("/admin"));
     assert_eq!(c.get("/admin").status, 200);
     let audit = t.app.store.audit_entries(0, 10).unwrap();
-    assert!(audit.iter().any(|e| e.action == "admin.login" && e.address == "127.0.0.1"));
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "admin.login" && e.address == "127.0.0.1")
+    );
 }
 
 #[test]
@@ -117,7 +139,10 @@ fn code_request_outbox_and_sign_in() {
     assert_eq!(outbox.status, 200);
     assert!(outbox.body.contains(phone), "outbox shows the phone");
     let code = t.last_code(phone);
-    assert!(outbox.body.contains(&code), "outbox shows the code for staff to read out");
+    assert!(
+        outbox.body.contains(&code),
+        "outbox shows the code for staff to read out"
+    );
 
     let r = c.post_form("/login/verify", &[("phone", phone), ("code", &code)]);
     assert_eq!(r.status, 303);
@@ -125,7 +150,10 @@ fn code_request_outbox_and_sign_in() {
     assert_eq!(me.status, 200);
     assert!(me.body.contains("志愿者信息"));
     assert!(me.body.contains("139****5678"), "phone masked");
-    assert!(!me.body.contains(&v.id_number), "ID number never shown in full");
+    assert!(
+        !me.body.contains(&v.id_number),
+        "ID number never shown in full"
+    );
     assert!(me.body.contains("四平市"));
 
     // The code cannot be used twice.
@@ -151,13 +179,22 @@ fn volunteer_sets_a_password_and_signs_in_with_it() {
     let mut c = t.sign_in_by_code("13611112222");
     let short = c.post_form("/me/password", &[("password", "abc"), ("confirm", "abc")]);
     assert_eq!(short.status, 422);
-    let ok = c.post_form("/me/password", &[("password", "phone-pass-1"), ("confirm", "phone-pass-1")]);
+    let ok = c.post_form(
+        "/me/password",
+        &[("password", "phone-pass-1"), ("confirm", "phone-pass-1")],
+    );
     assert_eq!(ok.status, 303);
 
     let mut fresh = t.client();
-    let wrong = fresh.post_form("/login/password", &[("phone", "13611112222"), ("password", "nope-nope")]);
+    let wrong = fresh.post_form(
+        "/login/password",
+        &[("phone", "13611112222"), ("password", "nope-nope")],
+    );
     assert_eq!(wrong.status, 422);
-    let r = fresh.post_form("/login/password", &[("phone", "13611112222"), ("password", "phone-pass-1")]);
+    let r = fresh.post_form(
+        "/login/password",
+        &[("phone", "13611112222"), ("password", "phone-pass-1")],
+    );
     assert_eq!(r.status, 303);
     assert!(fresh.get("/me").body.contains("已设置密码"));
 }
@@ -173,7 +210,11 @@ fn wrong_code_five_times_burns_it() {
     for left in (1..=4).rev() {
         let r = c.post_form("/login/verify", &[("phone", phone), ("code", wrong)]);
         assert_eq!(r.status, 422);
-        assert!(r.body.contains(&format!("还可以再试 {left} 次")), "{}", r.body);
+        assert!(
+            r.body.contains(&format!("还可以再试 {left} 次")),
+            "{}",
+            r.body
+        );
     }
     let fifth = c.post_form("/login/verify", &[("phone", phone), ("code", wrong)]);
     assert_eq!(fifth.status, 422);
@@ -200,7 +241,11 @@ fn rate_limits_answer_429_in_chinese() {
     let t = TestApp::start();
     let mut c = t.client();
     // One code per minute per phone.
-    assert_eq!(c.post_form("/login/code", &[("phone", "13500000001")]).status, 303);
+    assert_eq!(
+        c.post_form("/login/code", &[("phone", "13500000001")])
+            .status,
+        303
+    );
     let again = c.post_form("/login/code", &[("phone", "13500000001")]);
     assert_eq!(again.status, 429);
     assert!(again.body.contains("秒后再重新获取"), "{}", again.body);
@@ -218,11 +263,20 @@ fn rate_limits_answer_429_in_chinese() {
     t.admin();
     let mut c = t.client();
     for _ in 0..5 {
-        let r = c.post_form("/admin/login", &[("username", "admin"), ("password", "wrong-wrong")]);
+        let r = c.post_form(
+            "/admin/login",
+            &[("username", "admin"), ("password", "wrong-wrong")],
+        );
         assert_eq!(r.status, 422);
     }
-    let r = c.post_form("/admin/login", &[("username", "admin"), ("password", "s3cret-pass")]);
-    assert_eq!(r.status, 429, "even the right password waits once the limit is hit");
+    let r = c.post_form(
+        "/admin/login",
+        &[("username", "admin"), ("password", "s3cret-pass")],
+    );
+    assert_eq!(
+        r.status, 429,
+        "even the right password waits once the limit is hit"
+    );
     assert!(r.body.contains("登录失败次数过多"));
 }
 
@@ -263,7 +317,12 @@ fn pages_for_a_missing_role_are_403_without_data() {
     assert!(admin.get("/admin/outbox").body.contains("13312345678"));
 
     let mut anon = t.client();
-    for path in ["/admin", "/admin/outbox", "/admin/admins", "/admin/settings"] {
+    for path in [
+        "/admin",
+        "/admin/outbox",
+        "/admin/admins",
+        "/admin/settings",
+    ] {
         let r = anon.get(path);
         assert_eq!(r.status, 403, "{path}");
         assert!(r.body.contains("没有权限"));
@@ -277,7 +336,12 @@ fn pages_for_a_missing_role_are_403_without_data() {
     // A volunteer cannot add admins either.
     let r = vol.post_form(
         "/admin/admins",
-        &[("username", "x123"), ("display_name", "x"), ("password", "12345678"), ("confirm", "12345678")],
+        &[
+            ("username", "x123"),
+            ("display_name", "x"),
+            ("password", "12345678"),
+            ("confirm", "12345678"),
+        ],
     );
     assert_eq!(r.status, 403);
     assert_eq!(t.app.store.admins().unwrap().len(), 1);
@@ -298,7 +362,11 @@ fn static_assets_have_etags_and_revalidate() {
     let other = c.get_with("/assets/app.css", &[("If-None-Match", "\"other\"")]);
     assert_eq!(other.status, 200);
     assert_eq!(c.get("/assets/nope.css").status, 404);
-    assert_eq!(c.get("/assets/reference/regions.tsv").status, 404, "reference data is compiled in, not served");
+    assert_eq!(
+        c.get("/assets/reference/regions.tsv").status,
+        404,
+        "reference data is compiled in, not served"
+    );
 }
 
 #[test]
@@ -317,9 +385,15 @@ fn security_headers_and_friendly_error_pages() {
     let home = t.client().get("/");
     assert!(!home.body.contains("<script>"), "no inline scripts");
     assert_eq!(home.header("cache-control"), Some("no-store"));
-    let cookie = home.headers.iter().find(|(k, v)| k == "set-cookie" && v.starts_with("kz_csrf"));
+    let cookie = home
+        .headers
+        .iter()
+        .find(|(k, v)| k == "set-cookie" && v.starts_with("kz_csrf"));
     let cookie = cookie.map(|(_, v)| v.as_str()).unwrap_or("");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 }
 
 #[test]
@@ -328,7 +402,10 @@ fn session_cookie_is_httponly_and_lax() {
     let mut c = t.client();
     c.post_form("/login/code", &[("phone", "13912340000")]);
     let code = t.last_code("13912340000");
-    let r = c.post_form("/login/verify", &[("phone", "13912340000"), ("code", &code)]);
+    let r = c.post_form(
+        "/login/verify",
+        &[("phone", "13912340000"), ("code", &code)],
+    );
     let s = r
         .headers
         .iter()
@@ -336,7 +413,11 @@ fn session_cookie_is_httponly_and_lax() {
         .map(|(_, v)| v.clone())
         .unwrap();
     assert!(s.contains("HttpOnly") && s.contains("SameSite=Lax"));
-    let token = s.trim_start_matches("kz_session=").split(';').next().unwrap();
+    let token = s
+        .trim_start_matches("kz_session=")
+        .split(';')
+        .next()
+        .unwrap();
     assert_eq!(token.len(), 64, "256-bit token");
 }
 
@@ -346,15 +427,26 @@ fn regions_endpoint_cascades() {
     let mut c = t.client();
     let provinces = c.get("/api/regions");
     assert_eq!(provinces.status, 200);
-    assert!(provinces.header("content-type").unwrap().starts_with("application/json"));
+    assert!(
+        provinces
+            .header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
     let list: Vec<serde_json::Value> = serde_json::from_str(&provinces.body).unwrap();
     assert!(list.len() >= 31);
-    assert!(list.iter().any(|r| r["name"] == "北京市" && r["code"] == "110000"));
-    let bj: Vec<serde_json::Value> = serde_json::from_str(&c.get("/api/regions?parent=110000").body).unwrap();
+    assert!(
+        list.iter()
+            .any(|r| r["name"] == "北京市" && r["code"] == "110000")
+    );
+    let bj: Vec<serde_json::Value> =
+        serde_json::from_str(&c.get("/api/regions?parent=110000").body).unwrap();
     assert_eq!(bj[0]["code"], "110100");
-    let henan: Vec<serde_json::Value> = serde_json::from_str(&c.get("/api/regions?parent=419000").body).unwrap();
+    let henan: Vec<serde_json::Value> =
+        serde_json::from_str(&c.get("/api/regions?parent=419000").body).unwrap();
     assert!(henan.iter().any(|r| r["name"] == "济源市"));
-    let dg: Vec<serde_json::Value> = serde_json::from_str(&c.get("/api/regions?parent=441900").body).unwrap();
+    let dg: Vec<serde_json::Value> =
+        serde_json::from_str(&c.get("/api/regions?parent=441900").body).unwrap();
     assert!(dg.is_empty(), "东莞 has no county level");
     assert_eq!(c.get("/api/regions?parent=999999").status, 404);
 }

@@ -43,7 +43,10 @@ fn twenty_keep_alive_requests_for_a_20kb_page_under_300ms() {
     let stream = connect(server.local_addr());
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
-    let request = format!("GET /page HTTP/1.1\r\nHost: {}\r\n\r\n", server.local_addr());
+    let request = format!(
+        "GET /page HTTP/1.1\r\nHost: {}\r\n\r\n",
+        server.local_addr()
+    );
     // Warm up the connection and the handler once.
     writer.write_all(request.as_bytes()).unwrap();
     assert_eq!(read_response(&mut reader).status, 200);
@@ -66,7 +69,10 @@ fn the_real_app_serves_keep_alive_pages_fast() {
     let stream = connect(t.addr);
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
-    let request = format!("GET /api/regions?parent=370000 HTTP/1.1\r\nHost: {}\r\n\r\n", t.addr);
+    let request = format!(
+        "GET /api/regions?parent=370000 HTTP/1.1\r\nHost: {}\r\n\r\n",
+        t.addr
+    );
     writer.write_all(request.as_bytes()).unwrap();
     assert_eq!(read_response(&mut reader).status, 200);
     let started = Instant::now();
@@ -74,7 +80,11 @@ fn the_real_app_serves_keep_alive_pages_fast() {
         writer.write_all(request.as_bytes()).unwrap();
         assert_eq!(read_response(&mut reader).status, 200);
     }
-    assert!(started.elapsed() < Duration::from_millis(300), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(300),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -94,7 +104,12 @@ fn absurd_content_length_gets_an_error_and_the_server_lives_on() {
         max_body_bytes: 1024,
         ..Limits::default()
     };
-    let limited = transport::serve(TcpListener::bind("127.0.0.1:0").unwrap(), page_20k(), small_limit).unwrap();
+    let limited = transport::serve(
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        page_20k(),
+        small_limit,
+    )
+    .unwrap();
     let mut s = connect(limited.local_addr());
     let mut req = format!(
         "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n",
@@ -125,16 +140,22 @@ fn a_half_request_that_idles_does_not_block_others() {
     let mut idle = Vec::new();
     for _ in 0..20 {
         let mut s = connect(addr);
-        s.write_all(b"GET /page HTTP/1.1\r\nHost: x\r\nX-Slow: ").unwrap();
+        s.write_all(b"GET /page HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            .unwrap();
         idle.push(s);
     }
     let started = Instant::now();
     for _ in 0..5 {
         let mut s = connect(addr);
-        s.write_all(b"GET /page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        s.write_all(b"GET /page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
         assert_eq!(read_response(&mut BufReader::new(s)).status, 200);
     }
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
     drop(idle);
 }
 
@@ -144,7 +165,9 @@ fn two_hundred_connections_at_once_are_all_answered() {
     let addr = server.local_addr();
     let streams: Vec<TcpStream> = (0..200).map(|_| connect(addr)).collect();
     for s in &streams {
-        (&*s).write_all(b"GET /page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        (&*s)
+            .write_all(b"GET /page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
     }
     let started = Instant::now();
     let mut ok = 0;
@@ -154,7 +177,11 @@ fn two_hundred_connections_at_once_are_all_answered() {
         }
     }
     assert_eq!(ok, 200);
-    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -162,12 +189,14 @@ fn a_panicking_handler_gives_500_and_the_server_goes_on() {
     let server = start(page_20k());
     let addr = server.local_addr();
     let mut s = connect(addr);
-    s.write_all(b"GET /panic HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    s.write_all(b"GET /panic HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let r = read_response(&mut BufReader::new(s));
     assert_eq!(r.status, 500);
     assert!(!r.body.contains("handler bug"), "no internals leak");
     let mut s = connect(addr);
-    s.write_all(b"GET /page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    s.write_all(b"GET /page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
     assert_eq!(read_response(&mut BufReader::new(s)).status, 200);
 }
 
@@ -179,7 +208,8 @@ fn large_responses_stream() {
     });
     let server = start(big);
     let mut s = connect(server.local_addr());
-    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let r = read_response(&mut BufReader::new(s));
     assert_eq!(r.status, 200);
     assert_eq!(r.body.len(), 3 * 1024 * 1024);

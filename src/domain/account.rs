@@ -99,9 +99,15 @@ pub fn may_send_code(
     let Some(prev) = previous else { return Ok(1) };
     let since = now - prev.issued_at;
     if since < CODE_RESEND_GAP {
-        return Err(CodeRefusal::TooSoon((CODE_RESEND_GAP - since).num_seconds().max(1)));
+        return Err(CodeRefusal::TooSoon(
+            (CODE_RESEND_GAP - since).num_seconds().max(1),
+        ));
     }
-    let sent = if prev.day == today { prev.sent_today } else { 0 };
+    let sent = if prev.day == today {
+        prev.sent_today
+    } else {
+        0
+    };
     if sent >= CODES_PER_DAY {
         return Err(CodeRefusal::DailyLimit);
     }
@@ -176,7 +182,10 @@ mod tests {
     #[test]
     fn first_code_is_allowed() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
-        assert_eq!(may_send_code(None, at("2026-11-28T01:00:00Z"), today), Ok(1));
+        assert_eq!(
+            may_send_code(None, at("2026-11-28T01:00:00Z"), today),
+            Ok(1)
+        );
     }
 
     #[test]
@@ -193,7 +202,10 @@ mod tests {
             may_send_code(Some(&prev), at("2026-11-28T01:00:20Z"), today),
             Err(CodeRefusal::TooSoon(40))
         );
-        assert_eq!(may_send_code(Some(&prev), at("2026-11-28T01:01:00Z"), today), Ok(2));
+        assert_eq!(
+            may_send_code(Some(&prev), at("2026-11-28T01:01:00Z"), today),
+            Ok(2)
+        );
     }
 
     #[test]
@@ -207,7 +219,10 @@ mod tests {
             sent_today: CODES_PER_DAY,
         };
         let later = at("2026-11-28T05:00:00Z");
-        assert_eq!(may_send_code(Some(&prev), later, today), Err(CodeRefusal::DailyLimit));
+        assert_eq!(
+            may_send_code(Some(&prev), later, today),
+            Err(CodeRefusal::DailyLimit)
+        );
         let tomorrow = today.succ_opt().unwrap();
         assert_eq!(may_send_code(Some(&prev), later, tomorrow), Ok(1));
     }

@@ -51,7 +51,10 @@ mod tests {
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids must increase");
         let now_ms = chrono::Utc::now().timestamp_millis() as u64;
         let ts = ids[0].timestamp_ms();
-        assert!(now_ms.abs_diff(ts) < 5_000, "timestamp {ts} far from now {now_ms}");
+        assert!(
+            now_ms.abs_diff(ts) < 5_000,
+            "timestamp {ts} far from now {now_ms}"
+        );
     }
 
     #[test]

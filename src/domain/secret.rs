@@ -1,8 +1,8 @@
 //! Secrets: password hashing (argon2id), session tokens and one-time codes from the
 //! operating system's random source.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 /// Hash a password with argon2id and a random salt (PHC string format).
 pub fn hash_password(password: &str) -> Result<String, String> {

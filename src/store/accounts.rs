@@ -4,10 +4,10 @@ use super::changes::{self, ChangeKind};
 use super::codec::{decode, encode};
 use super::tables::*;
 use super::{Store, StoreError};
+use crate::domain::account::CODE_MAX_TRIES;
 use crate::domain::account::{
     Admin, CodeCheck, CodeRefusal, LoginCode, OutboxMessage, Session, Subject, may_send_code,
 };
-use crate::domain::account::CODE_MAX_TRIES;
 use crate::domain::ids::Gid;
 use chrono::{DateTime, NaiveDate, Utc};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
@@ -156,7 +156,9 @@ impl Store {
             let mut t = tx.open_table(SESSIONS)?;
             let mut removed = 0;
             t.retain(|_, v| {
-                let keep = decode::<Session>(v).map(|s| s.expires_at > now).unwrap_or(false);
+                let keep = decode::<Session>(v)
+                    .map(|s| s.expires_at > now)
+                    .unwrap_or(false);
                 if !keep {
                     removed += 1;
                 }
@@ -289,10 +291,16 @@ mod tests {
             s.insert_first_admin(&admin("other")),
             Err(StoreError::Taken(_))
         ));
-        assert!(matches!(s.insert_admin(&admin("root")), Err(StoreError::Taken(_))));
+        assert!(matches!(
+            s.insert_admin(&admin("root")),
+            Err(StoreError::Taken(_))
+        ));
         s.insert_admin(&admin("second")).unwrap();
         assert_eq!(s.admins().unwrap().len(), 2);
-        assert_eq!(s.admin_by_username("second").unwrap().unwrap().username, "second");
+        assert_eq!(
+            s.admin_by_username("second").unwrap().unwrap().username,
+            "second"
+        );
         assert_eq!(s.changes_since(0).unwrap().len(), 2);
     }
 
@@ -301,23 +309,36 @@ mod tests {
         let s = Store::in_memory().unwrap();
         let now = Utc::now();
         let today = now.date_naive();
-        assert_eq!(s.issue_code("13812345678", "123456", now, today).unwrap(), CodeIssue::Issued);
+        assert_eq!(
+            s.issue_code("13812345678", "123456", now, today).unwrap(),
+            CodeIssue::Issued
+        );
         for left in (0..CODE_MAX_TRIES).rev() {
             assert_eq!(
                 s.check_code("13812345678", "000000", now).unwrap(),
                 CodeCheck::Wrong(left)
             );
         }
-        assert_eq!(s.check_code("13812345678", "123456", now).unwrap(), CodeCheck::NoLiveCode);
+        assert_eq!(
+            s.check_code("13812345678", "123456", now).unwrap(),
+            CodeCheck::NoLiveCode
+        );
     }
 
     #[test]
     fn accepted_code_is_used_up() {
         let s = Store::in_memory().unwrap();
         let now = Utc::now();
-        s.issue_code("13812345678", "654321", now, now.date_naive()).unwrap();
-        assert_eq!(s.check_code("13812345678", "654321", now).unwrap(), CodeCheck::Accepted);
-        assert_eq!(s.check_code("13812345678", "654321", now).unwrap(), CodeCheck::NoLiveCode);
+        s.issue_code("13812345678", "654321", now, now.date_naive())
+            .unwrap();
+        assert_eq!(
+            s.check_code("13812345678", "654321", now).unwrap(),
+            CodeCheck::Accepted
+        );
+        assert_eq!(
+            s.check_code("13812345678", "654321", now).unwrap(),
+            CodeCheck::NoLiveCode
+        );
     }
 
     #[test]
@@ -331,8 +352,16 @@ mod tests {
         };
         s.insert_session("tok", &session).unwrap();
         assert!(s.session("tok", now).unwrap().is_some());
-        assert!(s.session("tok", now + chrono::Duration::minutes(2)).unwrap().is_none());
-        assert_eq!(s.prune_sessions(now + chrono::Duration::minutes(2)).unwrap(), 1);
+        assert!(
+            s.session("tok", now + chrono::Duration::minutes(2))
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            s.prune_sessions(now + chrono::Duration::minutes(2))
+                .unwrap(),
+            1
+        );
     }
 
     #[test]

@@ -39,7 +39,11 @@ impl Store {
     }
 
     /// Audit entries, newest first.
-    pub fn audit_entries(&self, offset: usize, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+    pub fn audit_entries(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         self.read(|tx| {
             let t = tx.open_table(AUDIT)?;
             let mut out = Vec::new();

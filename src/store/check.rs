@@ -36,7 +36,8 @@ impl Store {
                     Ok(a) => {
                         let indexed = by_username.get(a.username.as_str())?.map(|g| g.value());
                         if indexed != Some(k.value()) {
-                            r.problems.push(format!("管理员 {} 的用户名索引不一致", a.username));
+                            r.problems
+                                .push(format!("管理员 {} 的用户名索引不一致", a.username));
                         }
                     }
                     Err(e) => r.problems.push(format!("管理员记录无法读取：{e}")),
@@ -51,11 +52,13 @@ impl Store {
                 match decode::<Volunteer>(v.value()) {
                     Ok(vol) => {
                         if by_phone.get(vol.phone.as_str())?.map(|g| g.value()) != Some(k.value()) {
-                            r.problems.push(format!("志愿者 {} 的手机号索引不一致", vol.id));
+                            r.problems
+                                .push(format!("志愿者 {} 的手机号索引不一致", vol.id));
                         }
                         if by_idn.get(vol.id_number.as_str())?.map(|g| g.value()) != Some(k.value())
                         {
-                            r.problems.push(format!("志愿者 {} 的身份证号索引不一致", vol.id));
+                            r.problems
+                                .push(format!("志愿者 {} 的身份证号索引不一致", vol.id));
                         }
                     }
                     Err(e) => r.problems.push(format!("志愿者记录无法读取：{e}")),

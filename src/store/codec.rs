@@ -78,7 +78,10 @@ mod tests {
     fn unknown_version_refused() {
         let mut bytes = encode(&sample());
         bytes[0] = 99;
-        assert_eq!(decode::<Sample>(&bytes), Err(CodecError::UnknownVersion(99)));
+        assert_eq!(
+            decode::<Sample>(&bytes),
+            Err(CodecError::UnknownVersion(99))
+        );
     }
 
     #[test]

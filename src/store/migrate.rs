@@ -2,8 +2,8 @@
 //! before it to its own; they run in order at open, inside one write transaction each.
 //! A database written by a newer Kezhi is refused rather than guessed at.
 
-use super::tables::*;
 use super::StoreError;
+use super::tables::*;
 use redb::{ReadableTable, WriteTransaction};
 
 /// The schema this build writes. Equals the number of migrations.

@@ -35,7 +35,12 @@ pub fn dashboard(ctx: &PageCtx, d: &Dashboard) -> Markup {
 }
 
 /// The outbox of code messages, newest first.
-pub fn outbox(ctx: &PageCtx, messages: &[(String, OutboxMessage)], page_no: usize, has_more: bool) -> Markup {
+pub fn outbox(
+    ctx: &PageCtx,
+    messages: &[(String, OutboxMessage)],
+    page_no: usize,
+    has_more: bool,
+) -> Markup {
     page(
         ctx,
         "验证码发件箱",
@@ -71,7 +76,10 @@ fn delivery_label(d: &str) -> String {
     match d {
         "outbox" => "发件箱（由工作人员告知）".into(),
         "command: ok" => "已通过外部程序发送".into(),
-        other => format!("外部程序发送失败（{}）", other.trim_start_matches("command failed: ")),
+        other => format!(
+            "外部程序发送失败（{}）",
+            other.trim_start_matches("command failed: ")
+        ),
     }
 }
 

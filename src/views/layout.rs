@@ -148,7 +148,10 @@ mod tests {
     #[test]
     fn page_escapes_and_navigates() {
         let html = page(&ctx(Role::PlatformAdmin), "标题", html! { p { "正文" } }).into_string();
-        assert!(html.contains("&lt;b&gt;已保存&lt;/b&gt;"), "flash must be escaped");
+        assert!(
+            html.contains("&lt;b&gt;已保存&lt;/b&gt;"),
+            "flash must be escaped"
+        );
         assert!(html.contains("/admin/outbox"));
         assert!(html.contains("退出登录"));
         let public = page(&ctx(Role::Public), "标题", html! {}).into_string();

@@ -20,7 +20,10 @@ pub fn serve(req: &Request, path: &str) -> Response {
     let hash = file.metadata.sha256_hash();
     let etag = format!(
         "\"{}\"",
-        hash[..16].iter().map(|b| format!("{b:02x}")).collect::<String>()
+        hash[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     );
     let cache = "public, max-age=300, must-revalidate";
     let matches = req
@@ -29,7 +32,10 @@ pub fn serve(req: &Request, path: &str) -> Response {
     if matches {
         return Response {
             status_code: 304,
-            headers: vec![("ETag".into(), etag.into()), ("Cache-Control".into(), cache.into())],
+            headers: vec![
+                ("ETag".into(), etag.into()),
+                ("Cache-Control".into(), cache.into()),
+            ],
             data: rouille::ResponseBody::empty(),
             upgrade: None,
         };

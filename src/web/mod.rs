@@ -42,7 +42,10 @@ impl App {
 
     /// The current settings.
     pub fn settings(&self) -> Settings {
-        self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Re-read the settings after one changed.
@@ -76,10 +79,9 @@ pub fn serve_on(app: Arc<App>, listener: TcpListener) -> std::io::Result<transpo
 pub fn handle(app: &App, req: &Request) -> Response {
     let started = Instant::now();
     let path = req.url();
-    let response = if path.starts_with("/assets/") {
-        assets::serve(req, &path["/assets/".len()..])
-    } else {
-        dynamic(app, req)
+    let response = match path.strip_prefix("/assets/") {
+        Some(asset) => assets::serve(req, asset),
+        None => dynamic(app, req),
     };
     let response = with_security_headers(response);
     log::info!(
@@ -106,10 +108,9 @@ fn dynamic(app: &App, req: &Request) -> Response {
         Err(e) => error_response(&ctx, &e),
     };
     let sets = |name: &str| {
-        response
-            .headers
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("set-cookie") && v.starts_with(&format!("{name}=")))
+        response.headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("set-cookie") && v.starts_with(&format!("{name}="))
+        })
     };
     let issue_csrf = ctx.csrf_is_new && !sets(auth::CSRF_COOKIE);
     let clear_flash = ctx.flash.is_some() && !sets(auth::FLASH_COOKIE);
@@ -123,7 +124,11 @@ fn dynamic(app: &App, req: &Request) -> Response {
         response = response
             .with_additional_header("Set-Cookie", auth::set_cookie(auth::FLASH_COOKIE, "", 0));
     }
-    if !response.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("cache-control")) {
+    if !response
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("cache-control"))
+    {
         // Pages carry personal data: never keep them in shared or back-button caches.
         response = response.with_additional_header("Cache-Control", "no-store");
     }

@@ -65,7 +65,10 @@ impl RateLimiter {
         let now = Instant::now();
         let mut map = self.events.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > 50_000 {
-            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < Duration::from_secs(3600)));
+            map.retain(|_, q| {
+                q.back()
+                    .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(3600))
+            });
         }
         let q = map.entry((limit.name, key.to_string())).or_default();
         prune(q, now, limit.window);
@@ -110,7 +113,11 @@ mod tests {
     #[test]
     fn limits_per_key() {
         let l = RateLimiter::default();
-        let limit = Limit { name: "t", max: 2, window: Duration::from_secs(60) };
+        let limit = Limit {
+            name: "t",
+            max: 2,
+            window: Duration::from_secs(60),
+        };
         assert!(l.take(limit, "a").is_ok());
         assert!(l.take(limit, "a").is_ok());
         assert!(l.take(limit, "a").is_err());
@@ -122,7 +129,11 @@ mod tests {
     #[test]
     fn window_slides() {
         let l = RateLimiter::default();
-        let limit = Limit { name: "t", max: 1, window: Duration::from_millis(50) };
+        let limit = Limit {
+            name: "t",
+            max: 1,
+            window: Duration::from_millis(50),
+        };
         assert!(l.take(limit, "a").is_ok());
         assert!(l.take(limit, "a").is_err());
         std::thread::sleep(Duration::from_millis(60));

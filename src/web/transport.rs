@@ -87,7 +87,11 @@ impl Drop for ServerHandle {
 }
 
 /// Serve `handler` on an already bound listener until the returned handle is dropped.
-pub fn serve(listener: TcpListener, handler: Handler, limits: Limits) -> std::io::Result<ServerHandle> {
+pub fn serve(
+    listener: TcpListener,
+    handler: Handler,
+    limits: Limits,
+) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     listener.set_nonblocking(true)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -192,7 +196,9 @@ async fn respond(
     let body = match collected {
         Ok(Ok(c)) => c.to_bytes().to_vec(),
         Ok(Err(e)) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
                 return plain(413, "上传的内容太大。");
             }
             return plain(400, "请求不完整。");
@@ -265,10 +271,13 @@ fn convert(response: rouille::Response) -> hyper::Response<ResponseBody> {
         _ => Either::Right(ChannelBody::spawn(reader, size)),
     };
     let mut out = hyper::Response::new(body);
-    *out.status_mut() =
-        hyper::StatusCode::from_u16(status_code).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *out.status_mut() = hyper::StatusCode::from_u16(status_code)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in headers {
-        if TRANSPORT_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+        if TRANSPORT_HEADERS
+            .iter()
+            .any(|h| name.eq_ignore_ascii_case(h))
+        {
             continue;
         }
         match (

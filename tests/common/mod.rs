@@ -27,7 +27,11 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let data = kezhi::config::DataDir::prepare(dir.path()).unwrap();
         let store = Store::open(&data.db_path()).unwrap();
-        let app = Arc::new(App::new(store, Some(data), vec!["http://192.168.43.1:8080/".into()]));
+        let app = Arc::new(App::new(
+            store,
+            Some(data),
+            vec!["http://192.168.43.1:8080/".into()],
+        ));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let server = web::serve_on(app.clone(), listener).unwrap();
         TestApp {
@@ -106,7 +110,10 @@ impl TestApp {
     /// The code of the newest outbox message for `phone`.
     pub fn last_code(&self, phone: &str) -> String {
         let msgs = self.app.store.outbox(0, 100).unwrap();
-        let m = msgs.iter().find(|m| m.phone == phone).expect("a message for the phone");
+        let m = msgs
+            .iter()
+            .find(|m| m.phone == phone)
+            .expect("a message for the phone");
         m.text
             .split(|c: char| !c.is_ascii_digit())
             .find(|s| s.len() == 6)
@@ -191,7 +198,10 @@ impl Client {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Resp {
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
         if !self.cookies.is_empty() {
             let c = self
                 .cookies
@@ -212,7 +222,9 @@ impl Client {
         let mut bytes = req.into_bytes();
         bytes.extend_from_slice(body);
         let mut stream = TcpStream::connect(self.addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
         stream.write_all(&bytes).unwrap();
         let resp = read_response(&mut BufReader::new(stream));
         for (k, v) in &resp.headers {
@@ -290,7 +302,9 @@ fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

@@ -21,18 +21,31 @@ fn status_label(s: OrgStatus) -> &'static str {
 
 pub fn show(ctx: &Ctx) -> Result<Response, AppError> {
     match &ctx.viewer {
-        Viewer::Volunteer { volunteer: v, teams } => {
+        Viewer::Volunteer {
+            volunteer: v,
+            teams,
+        } => {
             let data = AccountView {
                 real_name: v.real_name.clone(),
                 masked_phone: validate::mask_phone(&v.phone),
                 masked_id: validate::mask_id_number(&v.id_number),
-                region: region_label(&v.region.province, &v.region.city, v.region.county.as_deref()),
+                region: region_label(
+                    &v.region.province,
+                    &v.region.city,
+                    v.region.county.as_deref(),
+                ),
                 has_password: v.password_hash.is_some(),
-                teams: teams.iter().map(|t| (t.name.clone(), status_label(t.status))).collect(),
+                teams: teams
+                    .iter()
+                    .map(|t| (t.name.clone(), status_label(t.status)))
+                    .collect(),
             };
             Ok(html(view::account(&ctx.page(), &data)))
         }
-        Viewer::VerifiedPhone(p) => Ok(html(view::unregistered(&ctx.page(), &validate::mask_phone(p)))),
+        Viewer::VerifiedPhone(p) => Ok(html(view::unregistered(
+            &ctx.page(),
+            &validate::mask_phone(p),
+        ))),
         Viewer::Admin(_) => Ok(Response::redirect_303("/admin")),
         Viewer::Anonymous => Ok(Response::redirect_303("/login")),
     }
@@ -40,7 +53,10 @@ pub fn show(ctx: &Ctx) -> Result<Response, AppError> {
 
 pub fn password_form(ctx: &Ctx) -> Result<Response, AppError> {
     match &ctx.viewer {
-        Viewer::Volunteer { .. } => Ok(html(view::password_form(&ctx.page(), &FormState::default()))),
+        Viewer::Volunteer { .. } => Ok(html(view::password_form(
+            &ctx.page(),
+            &FormState::default(),
+        ))),
         Viewer::Anonymous => Ok(Response::redirect_303("/login")),
         _ => Err(AppError::forbidden()),
     }

@@ -68,7 +68,13 @@ pub fn login(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         return Ok(rejected(auth::admin_login(&ctx.page(), &form), 422));
     };
     app.limiter.clear(LOGIN_FAIL_PER_ACCOUNT, username);
-    audit(app, ctx, format!("admin:{}", admin.username), "admin.login", "平台管理员登录")?;
+    audit(
+        app,
+        ctx,
+        format!("admin:{}", admin.username),
+        "admin.login",
+        "平台管理员登录",
+    )?;
     sign_in(
         app,
         ctx,
@@ -101,13 +107,22 @@ pub fn outbox(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError>
         .and_then(|p| p.parse::<usize>().ok())
         .filter(|p| *p >= 1)
         .unwrap_or(1);
-    let mut msgs = app.store.outbox((page_no - 1) * OUTBOX_PAGE, OUTBOX_PAGE + 1)?;
+    let mut msgs = app
+        .store
+        .outbox((page_no - 1) * OUTBOX_PAGE, OUTBOX_PAGE + 1)?;
     let has_more = msgs.len() > OUTBOX_PAGE;
     msgs.truncate(OUTBOX_PAGE);
     let offset = ctx.settings.utc_offset;
     let rows: Vec<_> = msgs
         .into_iter()
-        .map(|m| (m.at.with_timezone(&offset).format("%m-%d %H:%M:%S").to_string(), m))
+        .map(|m| {
+            (
+                m.at.with_timezone(&offset)
+                    .format("%m-%d %H:%M:%S")
+                    .to_string(),
+                m,
+            )
+        })
         .collect();
     Ok(html(view::outbox(&ctx.page(), &rows, page_no, has_more)))
 }
@@ -121,14 +136,22 @@ fn admin_rows(app: &App, ctx: &Ctx) -> Result<Vec<AdminRow>, AppError> {
         .map(|a| AdminRow {
             username: a.username,
             display_name: a.display_name,
-            created: a.created_at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string(),
+            created: a
+                .created_at
+                .with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
         })
         .collect())
 }
 
 pub fn admins(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     ctx.require_admin()?;
-    Ok(html(view::admins(&ctx.page(), &admin_rows(app, ctx)?, &FormState::default())))
+    Ok(html(view::admins(
+        &ctx.page(),
+        &admin_rows(app, ctx)?,
+        &FormState::default(),
+    )))
 }
 
 pub fn create_admin(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
@@ -150,7 +173,8 @@ pub fn create_admin(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             id: Gid::new(),
             username: ctx.field("username").into(),
             display_name: ctx.field("display_name").into(),
-            password_hash: secret::hash_password(ctx.field("password")).map_err(AppError::Internal)?,
+            password_hash: secret::hash_password(ctx.field("password"))
+                .map_err(AppError::Internal)?,
             created_at: ctx.now,
             updated_at: ctx.now,
         };
@@ -169,7 +193,10 @@ pub fn create_admin(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(rejected(view::admins(&ctx.page(), &admin_rows(app, ctx)?, &form), 422))
+    Ok(rejected(
+        view::admins(&ctx.page(), &admin_rows(app, ctx)?, &form),
+        422,
+    ))
 }
 
 pub fn change_password(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
@@ -182,11 +209,20 @@ pub fn change_password(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.fail("new_password", m);
     }
     if !form.is_ok() {
-        return Ok(rejected(view::admins(&ctx.page(), &admin_rows(app, ctx)?, &form), 422));
+        return Ok(rejected(
+            view::admins(&ctx.page(), &admin_rows(app, ctx)?, &form),
+            422,
+        ));
     }
     let hash = secret::hash_password(ctx.field("new_password")).map_err(AppError::Internal)?;
     app.store.set_admin_password(me.id, &hash)?;
-    audit(app, ctx, format!("admin:{}", me.username), "admin.password", "修改自己的密码")?;
+    audit(
+        app,
+        ctx,
+        format!("admin:{}", me.username),
+        "admin.password",
+        "修改自己的密码",
+    )?;
     Ok(redirect_with_flash("/admin/admins", "password_set"))
 }
 
@@ -210,7 +246,11 @@ pub fn settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     ctx.require_admin()?;
     let mut form = FormState::default();
     form.set("site_name", ctx.settings.site_name.clone());
-    Ok(html(view::settings(&ctx.page(), &setting_rows(app)?, &form)))
+    Ok(html(view::settings(
+        &ctx.page(),
+        &setting_rows(app)?,
+        &form,
+    )))
 }
 
 pub fn save_settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
@@ -220,10 +260,19 @@ pub fn save_settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         let mut form = FormState::default();
         form.set("site_name", name);
         form.fail("site_name", m);
-        return Ok(rejected(view::settings(&ctx.page(), &setting_rows(app)?, &form), 422));
+        return Ok(rejected(
+            view::settings(&ctx.page(), &setting_rows(app)?, &form),
+            422,
+        ));
     }
     app.store.set_setting("site.name", name)?;
     app.reload_settings();
-    audit(app, ctx, format!("admin:{}", me.username), "settings.update", "修改单位名称")?;
+    audit(
+        app,
+        ctx,
+        format!("admin:{}", me.username),
+        "settings.update",
+        "修改单位名称",
+    )?;
     Ok(redirect_with_flash("/admin/settings", "settings_saved"))
 }

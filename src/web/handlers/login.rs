@@ -32,7 +32,10 @@ pub fn request_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             return Ok(rejected(auth::phone_login(&ctx.page(), &form), 422));
         }
     };
-    if let Err(wait) = app.limiter.take(CODE_PER_ADDRESS, &ctx.remote.ip().to_string()) {
+    if let Err(wait) = app
+        .limiter
+        .take(CODE_PER_ADDRESS, &ctx.remote.ip().to_string())
+    {
         form.message = Some(wait_message(wait));
         return Ok(rejected(auth::phone_login(&ctx.page(), &form), 429));
     }
@@ -45,10 +48,17 @@ pub fn request_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             return Ok(rejected(auth::phone_login(&ctx.page(), &form), 429));
         }
     }
-    sender::send_code(&app.store, &ctx.settings.sender, &phone, &code_message(&code))
-        .map_err(AppError::Internal)?;
+    sender::send_code(
+        &app.store,
+        &ctx.settings.sender,
+        &phone,
+        &code_message(&code),
+    )
+    .map_err(AppError::Internal)?;
     log::info!("sign-in code issued");
-    Ok(Response::redirect_303(format!("/login/verify?phone={phone}")))
+    Ok(Response::redirect_303(format!(
+        "/login/verify?phone={phone}"
+    )))
 }
 
 pub fn verify_form(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
@@ -69,35 +79,59 @@ pub fn verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         .map_err(|_| AppError::BadRequest("请先填写手机号获取验证码。".into()))?;
     let masked = validate::mask_phone(&phone);
     let mut form = FormState::default();
-    if let Err(wait) = app.limiter.take(VERIFY_PER_ADDRESS, &ctx.remote.ip().to_string()) {
+    if let Err(wait) = app
+        .limiter
+        .take(VERIFY_PER_ADDRESS, &ctx.remote.ip().to_string())
+    {
         form.message = Some(wait_message(wait));
-        return Ok(rejected(auth::verify_code(&ctx.page(), &phone, &masked, &form), 429));
+        return Ok(rejected(
+            auth::verify_code(&ctx.page(), &phone, &masked, &form),
+            429,
+        ));
     }
     let typed = validate::normalize(ctx.field("code"));
     match app.store.check_code(&phone, &typed, ctx.now)? {
         CodeCheck::Accepted => {}
         CodeCheck::Wrong(0) => {
             form.message = Some("验证码错误次数过多，已失效。请重新获取验证码。".into());
-            return Ok(rejected(auth::verify_code(&ctx.page(), &phone, &masked, &form), 422));
+            return Ok(rejected(
+                auth::verify_code(&ctx.page(), &phone, &masked, &form),
+                422,
+            ));
         }
         CodeCheck::Wrong(left) => {
             form.fail("code", format!("验证码不正确，还可以再试 {left} 次"));
-            return Ok(rejected(auth::verify_code(&ctx.page(), &phone, &masked, &form), 422));
+            return Ok(rejected(
+                auth::verify_code(&ctx.page(), &phone, &masked, &form),
+                422,
+            ));
         }
         CodeCheck::NoLiveCode => {
             form.message = Some("验证码已过期或已失效，请重新获取。".into());
-            return Ok(rejected(auth::verify_code(&ctx.page(), &phone, &masked, &form), 422));
+            return Ok(rejected(
+                auth::verify_code(&ctx.page(), &phone, &masked, &form),
+                422,
+            ));
         }
     }
     let subject = match app.store.volunteer_by_phone(&phone)? {
         Some(v) => Subject::Volunteer(v.id),
         None => Subject::VerifiedPhone(phone),
     };
-    sign_in(app, ctx, subject, USER_SESSION_LIFETIME, redirect_with_flash("/me", "logged_in"))
+    sign_in(
+        app,
+        ctx,
+        subject,
+        USER_SESSION_LIFETIME,
+        redirect_with_flash("/me", "logged_in"),
+    )
 }
 
 pub fn password_form(ctx: &Ctx) -> Result<Response, AppError> {
-    Ok(html(auth::password_login(&ctx.page(), &FormState::default())))
+    Ok(html(auth::password_login(
+        &ctx.page(),
+        &FormState::default(),
+    )))
 }
 
 pub fn password_login(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
@@ -148,8 +182,10 @@ pub fn logout(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     if let Some(token) = &ctx.session_token {
         app.store.delete_session(token)?;
     }
-    Ok(redirect_with_flash("/", "logged_out").with_additional_header(
-        "Set-Cookie",
-        crate::web::auth::set_cookie(crate::web::auth::SESSION_COOKIE, "", 0),
-    ))
+    Ok(
+        redirect_with_flash("/", "logged_out").with_additional_header(
+            "Set-Cookie",
+            crate::web::auth::set_cookie(crate::web::auth::SESSION_COOKIE, "", 0),
+        ),
+    )
 }

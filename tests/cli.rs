@@ -1,0 +1,199 @@
+//! The `kezhi` binary: version and help, first admin from the terminal, settings, check,
+//! and clear errors (not panics) for a port in use, an unwritable data folder and a
+//! database written by a newer Kezhi.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn kezhi(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kezhi"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("kezhi {args:?} did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn version_and_help() {
+    let v = kezhi(&["--version"], None);
+    assert!(v.status.success());
+    assert!(text(&v).contains(env!("CARGO_PKG_VERSION")));
+    let h = kezhi(&["--help"], None);
+    assert!(h.status.success());
+    let out = text(&h);
+    for word in ["serve", "admin", "settings", "check", "--data"] {
+        assert!(out.contains(word), "help lacks {word}: {out}");
+    }
+}
+
+#[test]
+fn admin_create_from_the_terminal_then_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let data = data.to_str().unwrap();
+    let o = kezhi(
+        &[
+            "--data",
+            data,
+            "admin",
+            "create",
+            "--username",
+            "staff",
+            "--name",
+            "李四",
+            "--password-stdin",
+        ],
+        Some("long-password\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("已创建平台管理员 staff"));
+    let again = kezhi(
+        &[
+            "--data",
+            data,
+            "admin",
+            "create",
+            "--username",
+            "staff",
+            "--password-stdin",
+        ],
+        Some("long-password\n"),
+    );
+    assert!(!again.status.success());
+    assert!(text(&again).contains("已存在"));
+    let short = kezhi(
+        &[
+            "--data",
+            data,
+            "admin",
+            "create",
+            "--username",
+            "other",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
+    assert!(!short.status.success());
+    assert!(text(&short).contains("至少需要 8 位"));
+    let list = kezhi(&["--data", data, "admin", "list"], None);
+    assert!(text(&list).contains("staff"));
+    let check = kezhi(&["--data", data, "check"], None);
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(text(&check).contains("检查通过"));
+}
+
+#[test]
+fn settings_are_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let ok = kezhi(
+        &[
+            "--data",
+            data,
+            "settings",
+            "set",
+            "time.utc_offset",
+            "+08:00",
+        ],
+        None,
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let bad = kezhi(
+        &["--data", data, "settings", "set", "code.sender", "pigeon"],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("outbox 或 command"));
+    let list = kezhi(&["--data", data, "settings", "list"], None);
+    assert!(text(&list).contains("time.utc_offset = +08:00"));
+}
+
+#[test]
+fn port_in_use_is_a_clear_error() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let o = kezhi(
+        &[
+            "--data",
+            dir.path().to_str().unwrap(),
+            "serve",
+            "--bind",
+            &addr,
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    let out = text(&o);
+    assert!(out.contains("端口已被占用"), "{out}");
+    assert!(!out.contains("panicked"));
+}
+
+#[test]
+fn unwritable_data_folder_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, b"x").unwrap();
+    let data = file.join("data");
+    let o = kezhi(&["--data", data.to_str().unwrap(), "check"], None);
+    assert!(!o.status.success());
+    let out = text(&o);
+    assert!(
+        out.contains("数据文件夹") && out.contains("--data"),
+        "{out}"
+    );
+    assert!(!out.contains("panicked"));
+}
+
+#[test]
+fn a_database_from_a_newer_kezhi_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    assert!(kezhi(&["--data", data, "check"], None).status.success());
+    // Pretend a newer Kezhi wrote the file: bump the schema version in `meta`.
+    {
+        let db = redb::Database::open(dir.path().join("kezhi.redb")).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let meta: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("meta");
+            let mut t = tx.open_table(meta).unwrap();
+            t.insert("schema_version", 999u32.to_le_bytes().as_slice())
+                .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let o = kezhi(&["--data", data, "check"], None);
+    assert!(!o.status.success());
+    let out = text(&o);
+    assert!(out.contains("更新版本的 Kezhi"), "{out}");
+    assert!(!out.contains("panicked"));
+}

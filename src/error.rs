@@ -78,7 +78,9 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Taken(_) => AppError::Unprocessable(e.user_message()),
+            StoreError::Taken(_) | StoreError::Rejected(_) => {
+                AppError::Unprocessable(e.user_message())
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -167,8 +167,12 @@ fn unregistered_phone_is_verified_but_not_a_volunteer() {
     let t = TestApp::start();
     let mut c = t.sign_in_by_code("13700001111");
     let me = c.get("/me");
-    assert_eq!(me.status, 200);
-    assert!(me.body.contains("还没有注册为科技志愿者"));
+    assert_eq!(me.status, 303);
+    assert_eq!(me.header("location"), Some("/register/volunteer"));
+    let form = c.get("/register/volunteer");
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("志愿者注册"));
+    assert!(form.body.contains("137****1111") || form.body.contains("13700001111"));
     assert_eq!(c.get("/admin").status, 403);
 }
 

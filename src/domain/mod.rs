@@ -6,5 +6,6 @@ pub mod dict;
 pub mod ids;
 pub mod people;
 pub mod regions;
+pub mod registration;
 pub mod secret;
 pub mod validate;

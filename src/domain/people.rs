@@ -16,6 +16,8 @@ pub enum Source {
     Imported,
     /// From another laptop's bundle.
     Merged,
+    /// Typed in by a team admin for someone at the desk.
+    EnteredByTeam,
 }
 
 /// The registration agreement a volunteer accepted, and for minors their guardian.
@@ -54,6 +56,10 @@ pub struct Volunteer {
     pub source: Source,
     /// Carried over from the old volunteer system (原科技志愿者信息系统).
     pub legacy: bool,
+    /// Whether the person has reviewed and confirmed the data themself. Records entered by
+    /// a team, an import or the legacy system start unconfirmed: the person claims them by
+    /// signing in with the phone and must confirm before doing anything else.
+    pub confirmed: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -82,7 +88,7 @@ pub struct Organization {
     pub region: RegionPath,
     pub leader_name: Option<String>,
     pub leader_title: Option<String>,
-    pub leader_unit: Option<String>,
+    pub leader_org: Option<String>,
     pub leader_phone: Option<String>,
     pub description: String,
     pub status: OrgStatus,
@@ -95,4 +101,52 @@ pub struct Organization {
 /// inner whitespace removed, so "科普 服务队" and "科普服务队" are the same team.
 pub fn org_name_key(name: &str) -> String {
     super::validate::normalize(name).to_lowercase()
+}
+
+/// At most this many approved teams per volunteer.
+pub const MAX_TEAMS_PER_VOLUNTEER: usize = 5;
+
+/// Where a volunteer stands with a team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MembershipState {
+    Applied,
+    Approved,
+    Rejected,
+    Left,
+}
+
+impl MembershipState {
+    /// The Chinese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            MembershipState::Applied => "待审核",
+            MembershipState::Approved => "已加入",
+            MembershipState::Rejected => "未通过",
+            MembershipState::Left => "已退出",
+        }
+    }
+}
+
+/// A volunteer's membership in a team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub id: Gid,
+    pub volunteer: Gid,
+    pub organization: Gid,
+    pub state: MembershipState,
+    /// Added by the team admin rather than applied for by the volunteer.
+    pub added_by_team: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OrgStatus {
+    /// The Chinese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrgStatus::Active => "正常",
+            OrgStatus::WaitingForAdmin => "等待管理员注册",
+            OrgStatus::Suspended => "已暂停",
+        }
+    }
 }

@@ -15,6 +15,7 @@ pub enum ChangeKind {
     Admin,
     Volunteer,
     Organization,
+    Membership,
 }
 
 /// One entry of the changes log.

@@ -32,6 +32,8 @@ fn migrate_to_v1(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(ORGANIZATIONS)?;
     tx.open_table(NAME_ORG)?;
     tx.open_table(ADMINPHONE_ORGS)?;
+    tx.open_table(ORG_MEMBERS)?;
+    tx.open_table(VOLUNTEER_ORGS)?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ mod changes;
 mod check;
 pub mod codec;
 pub mod migrate;
+mod memberships;
 mod people;
 mod settings;
 pub mod tables;
@@ -17,6 +18,7 @@ pub use accounts::CodeIssue;
 pub use audit::AuditEntry;
 pub use changes::{Change, ChangeKind};
 pub use check::CheckReport;
+pub use memberships::{MemberRow, TeamRow};
 pub use people::{OrgSummary, PeopleCounts};
 
 use crate::domain::ids::Gid;
@@ -43,6 +45,8 @@ pub enum StoreError {
     Taken(&'static str),
     /// The record asked for does not exist.
     NotFound,
+    /// A rule checked inside the transaction refused the write; the text is for the user.
+    Rejected(String),
 }
 
 impl std::fmt::Display for StoreError {
@@ -58,6 +62,7 @@ impl std::fmt::Display for StoreError {
             ),
             StoreError::Taken(field) => write!(f, "unique value taken: {field}"),
             StoreError::NotFound => write!(f, "record not found"),
+            StoreError::Rejected(m) => write!(f, "rejected: {m}"),
         }
     }
 }
@@ -77,6 +82,7 @@ impl StoreError {
             ),
             StoreError::Taken(field) => format!("{field}已被使用"),
             StoreError::NotFound => "找不到该记录".into(),
+            StoreError::Rejected(m) => m.clone(),
             StoreError::Codec(_) | StoreError::Corrupt(_) => {
                 "数据文件已损坏或不是 Kezhi 的数据文件。请从备份恢复。".into()
             }

@@ -24,42 +24,162 @@ pub struct PeopleCounts {
     pub organizations: u64,
 }
 
-fn insert_volunteer_tx(tx: &WriteTransaction, v: &Volunteer) -> Result<(), StoreError> {
-    let mut by_phone = tx.open_table(PHONE_VOLUNTEER)?;
-    if by_phone.get(v.phone.as_str())?.is_some() {
-        return Err(StoreError::Taken("手机号"));
+pub(super) fn volunteer_tx(tx: &WriteTransaction, id: Gid) -> Result<Option<Volunteer>, StoreError> {
+    let t = tx.open_table(VOLUNTEERS)?;
+    let v = t.get(id.0)?;
+    Ok(match v {
+        Some(g) => Some(decode(g.value())?),
+        None => None,
+    })
+}
+
+pub(super) fn organization_tx(
+    tx: &WriteTransaction,
+    id: Gid,
+) -> Result<Option<Organization>, StoreError> {
+    let t = tx.open_table(ORGANIZATIONS)?;
+    let v = t.get(id.0)?;
+    Ok(match v {
+        Some(g) => Some(decode(g.value())?),
+        None => None,
+    })
+}
+
+/// Write a volunteer and keep `phone_volunteer` / `idnumber_volunteer` in step with
+/// `previous` (the stored version, if any). A phone or ID number held by another record
+/// is refused. A confirmed volunteer becomes the admin of teams waiting for that phone.
+pub(super) fn put_volunteer_tx(
+    tx: &WriteTransaction,
+    v: &Volunteer,
+    previous: Option<&Volunteer>,
+) -> Result<(), StoreError> {
+    {
+        let mut by_phone = tx.open_table(PHONE_VOLUNTEER)?;
+        let holder = by_phone.get(v.phone.as_str())?.map(|g| g.value());
+        if holder.is_some_and(|h| h != v.id.0) {
+            return Err(StoreError::Taken("手机号"));
+        }
+        let mut by_id = tx.open_table(IDNUMBER_VOLUNTEER)?;
+        let holder = by_id.get(v.id_number.as_str())?.map(|g| g.value());
+        if holder.is_some_and(|h| h != v.id.0) {
+            return Err(StoreError::Taken("身份证号"));
+        }
+        if let Some(old) = previous {
+            if old.phone != v.phone {
+                by_phone.remove(old.phone.as_str())?;
+            }
+            if old.id_number != v.id_number {
+                by_id.remove(old.id_number.as_str())?;
+            }
+        }
+        by_phone.insert(v.phone.as_str(), v.id.0)?;
+        by_id.insert(v.id_number.as_str(), v.id.0)?;
+        tx.open_table(VOLUNTEERS)?
+            .insert(v.id.0, encode(v).as_slice())?;
     }
-    let mut by_id = tx.open_table(IDNUMBER_VOLUNTEER)?;
-    if by_id.get(v.id_number.as_str())?.is_some() {
-        return Err(StoreError::Taken("身份证号"));
-    }
-    by_phone.insert(v.phone.as_str(), v.id.0)?;
-    by_id.insert(v.id_number.as_str(), v.id.0)?;
-    tx.open_table(VOLUNTEERS)?
-        .insert(v.id.0, encode(v).as_slice())?;
     changes::record_tx(tx, ChangeKind::Volunteer, v.id)?;
+    if let Some(old) = previous
+        && old.phone != v.phone
+    {
+        move_admin_phone_tx(tx, &old.phone, &v.phone)?;
+    }
+    if v.confirmed {
+        activate_waiting_orgs_tx(tx, &v.phone)?;
+    }
     Ok(())
 }
 
-fn insert_organization_tx(tx: &WriteTransaction, o: &Organization) -> Result<(), StoreError> {
-    let key = org_name_key(&o.name);
-    let mut by_name = tx.open_table(NAME_ORG)?;
-    if by_name.get(key.as_str())?.is_some() {
-        return Err(StoreError::Taken("组织名称"));
+fn orgs_of_admin_phone_tx(tx: &WriteTransaction, phone: &str) -> Result<Vec<Gid>, StoreError> {
+    let t = tx.open_table(ADMINPHONE_ORGS)?;
+    let mut ids = Vec::new();
+    for row in t.range((phone, 0u128)..=(phone, u128::MAX))? {
+        ids.push(Gid(row?.0.value().1));
     }
-    by_name.insert(key.as_str(), o.id.0)?;
-    tx.open_table(ADMINPHONE_ORGS)?
-        .insert((o.admin_phone.as_str(), o.id.0), ())?;
-    tx.open_table(ORGANIZATIONS)?
-        .insert(o.id.0, encode(o).as_slice())?;
+    Ok(ids)
+}
+
+/// The volunteer who administers teams changed phone: the teams follow.
+fn move_admin_phone_tx(tx: &WriteTransaction, old: &str, new: &str) -> Result<(), StoreError> {
+    for id in orgs_of_admin_phone_tx(tx, old)? {
+        if let Some(mut o) = organization_tx(tx, id)? {
+            let previous = o.clone();
+            o.admin_phone = new.to_string();
+            o.updated_at = chrono::Utc::now();
+            put_organization_tx(tx, &o, Some(&previous))?;
+        }
+    }
+    Ok(())
+}
+
+/// Teams imported with this admin phone start acting once the phone's volunteer exists.
+fn activate_waiting_orgs_tx(tx: &WriteTransaction, phone: &str) -> Result<(), StoreError> {
+    for id in orgs_of_admin_phone_tx(tx, phone)? {
+        if let Some(mut o) = organization_tx(tx, id)?
+            && o.status == OrgStatus::WaitingForAdmin
+        {
+            let previous = o.clone();
+            o.status = OrgStatus::Active;
+            o.updated_at = chrono::Utc::now();
+            put_organization_tx(tx, &o, Some(&previous))?;
+            log::info!("team {} now has its admin", o.id);
+        }
+    }
+    Ok(())
+}
+
+/// Write a team and keep `name_org` / `adminphone_orgs` in step with `previous`.
+fn put_organization_tx(
+    tx: &WriteTransaction,
+    o: &Organization,
+    previous: Option<&Organization>,
+) -> Result<(), StoreError> {
+    let key = org_name_key(&o.name);
+    {
+        let mut by_name = tx.open_table(NAME_ORG)?;
+        let holder = by_name.get(key.as_str())?.map(|g| g.value());
+        if holder.is_some_and(|h| h != o.id.0) {
+            return Err(StoreError::Taken("组织名称"));
+        }
+        let mut by_phone = tx.open_table(ADMINPHONE_ORGS)?;
+        if let Some(old) = previous {
+            let old_key = org_name_key(&old.name);
+            if old_key != key {
+                by_name.remove(old_key.as_str())?;
+            }
+            if old.admin_phone != o.admin_phone {
+                by_phone.remove((old.admin_phone.as_str(), o.id.0))?;
+            }
+        }
+        by_name.insert(key.as_str(), o.id.0)?;
+        by_phone.insert((o.admin_phone.as_str(), o.id.0), ())?;
+        tx.open_table(ORGANIZATIONS)?
+            .insert(o.id.0, encode(o).as_slice())?;
+    }
     changes::record_tx(tx, ChangeKind::Organization, o.id)?;
     Ok(())
+}
+
+fn volunteer_by_phone_tx(tx: &WriteTransaction, phone: &str) -> Result<Option<Volunteer>, StoreError> {
+    let id = tx.open_table(PHONE_VOLUNTEER)?.get(phone)?.map(|g| Gid(g.value()));
+    match id {
+        Some(id) => volunteer_tx(tx, id),
+        None => Ok(None),
+    }
 }
 
 impl Store {
     /// Add a volunteer; `Taken` names the field if the phone or ID number is registered.
     pub fn insert_volunteer(&self, v: &Volunteer) -> Result<(), StoreError> {
-        self.write(|tx| insert_volunteer_tx(tx, v))
+        self.write(|tx| put_volunteer_tx(tx, v, None))
+    }
+
+    /// Replace a stored volunteer (edits, confirmation, phone or ID number changes),
+    /// keeping every index in step in one transaction.
+    pub fn update_volunteer(&self, v: &Volunteer) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let previous = volunteer_tx(tx, v.id)?.ok_or(StoreError::NotFound)?;
+            put_volunteer_tx(tx, v, Some(&previous))
+        })
     }
 
     /// A volunteer by id.
@@ -85,26 +205,85 @@ impl Store {
         }
     }
 
+    /// Whether a volunteer holds this ID number.
+    pub fn id_number_taken(&self, id_number: &str) -> Result<bool, StoreError> {
+        self.read(|tx| Ok(tx.open_table(IDNUMBER_VOLUNTEER)?.get(id_number)?.is_some()))
+    }
+
+    /// Every volunteer, oldest first.
+    pub fn volunteers(&self) -> Result<Vec<Volunteer>, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(VOLUNTEERS)?;
+            let mut out = Vec::with_capacity(t.len()? as usize);
+            for row in t.range::<u128>(..)? {
+                out.push(decode(row?.1.value())?);
+            }
+            Ok(out)
+        })
+    }
+
     /// Set or clear a volunteer's password hash.
     pub fn set_volunteer_password(&self, id: Gid, hash: Option<String>) -> Result<(), StoreError> {
         self.write(|tx| {
-            let mut t = tx.open_table(VOLUNTEERS)?;
-            let mut v: Volunteer = match t.get(id.0)? {
-                Some(g) => decode(g.value())?,
-                None => return Err(StoreError::NotFound),
-            };
+            let previous = volunteer_tx(tx, id)?.ok_or(StoreError::NotFound)?;
+            let mut v = previous.clone();
             v.password_hash = hash;
             v.updated_at = chrono::Utc::now();
-            t.insert(id.0, encode(&v).as_slice())?;
-            drop(t);
-            changes::record_tx(tx, ChangeKind::Volunteer, id)?;
-            Ok(())
+            put_volunteer_tx(tx, &v, Some(&previous))
         })
     }
 
     /// Add a team; `Taken` if its name (ignoring width and spaces) is in use.
     pub fn insert_organization(&self, o: &Organization) -> Result<(), StoreError> {
-        self.write(|tx| insert_organization_tx(tx, o))
+        self.write(|tx| put_organization_tx(tx, o, None))
+    }
+
+    /// Register a team and, when its admin phone is not yet a volunteer, that admin's
+    /// volunteer record — both or neither. The team is active when its admin exists.
+    pub fn register_organization(
+        &self,
+        o: &Organization,
+        new_admin: Option<&Volunteer>,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            if let Some(v) = new_admin {
+                put_volunteer_tx(tx, v, None)?;
+            }
+            let mut o = o.clone();
+            let admin = volunteer_by_phone_tx(tx, &o.admin_phone)?;
+            let has_admin = admin.is_some_and(|v| v.confirmed);
+            if o.status == OrgStatus::Active && !has_admin {
+                o.status = OrgStatus::WaitingForAdmin;
+            }
+            put_organization_tx(tx, &o, None)
+        })
+    }
+
+    /// Replace a stored team, keeping the name and admin-phone indexes in step.
+    pub fn update_organization(&self, o: &Organization) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let previous = organization_tx(tx, o.id)?.ok_or(StoreError::NotFound)?;
+            put_organization_tx(tx, o, Some(&previous))
+        })
+    }
+
+    /// Suspend or reactivate a team. Reactivating a team whose admin has not registered
+    /// puts it back to waiting.
+    pub fn set_organization_status(&self, id: Gid, status: OrgStatus) -> Result<Organization, StoreError> {
+        self.write(|tx| {
+            let previous = organization_tx(tx, id)?.ok_or(StoreError::NotFound)?;
+            let mut o = previous.clone();
+            o.status = match status {
+                OrgStatus::Active => match volunteer_by_phone_tx(tx, &o.admin_phone)? {
+                    Some(v) if v.confirmed => OrgStatus::Active,
+                    _ => OrgStatus::WaitingForAdmin,
+                },
+                other => other,
+            };
+            o.updated_at = chrono::Utc::now();
+            put_organization_tx(tx, &o, Some(&previous))?;
+            Ok(o)
+        })
     }
 
     /// A team by id.
@@ -115,6 +294,27 @@ impl Store {
                 Some(v) => Some(decode(v.value())?),
                 None => None,
             })
+        })
+    }
+
+    /// Every team, oldest first.
+    pub fn organizations(&self) -> Result<Vec<Organization>, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(ORGANIZATIONS)?;
+            let mut out = Vec::with_capacity(t.len()? as usize);
+            for row in t.range::<u128>(..)? {
+                out.push(decode(row?.1.value())?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Whether a team name (ignoring width and spaces) is used by a team other than `except`.
+    pub fn org_name_taken(&self, name: &str, except: Option<Gid>) -> Result<bool, StoreError> {
+        let key = org_name_key(name);
+        self.read(|tx| {
+            let holder = tx.open_table(NAME_ORG)?.get(key.as_str())?.map(|g| g.value());
+            Ok(holder.is_some_and(|h| Some(Gid(h)) != except))
         })
     }
 
@@ -141,7 +341,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Counts for the admin dashboard.
+    /// Counts for the dashboard and the front page.
     pub fn people_counts(&self) -> Result<PeopleCounts, StoreError> {
         self.read(|tx| {
             Ok(PeopleCounts {

@@ -60,3 +60,10 @@ pub const NAME_ORG: TableDefinition<&str, u128> = TableDefinition::new("name_org
 /// `(admin phone, organization id) → ()`: which teams a phone administers.
 pub const ADMINPHONE_ORGS: TableDefinition<(&str, u128), ()> =
     TableDefinition::new("adminphone_orgs");
+
+/// `(organization id, volunteer id) → Membership`: a team's members and applicants, read
+/// with a range over one organization. Kept by `memberships.rs` with `volunteer_orgs`.
+pub const ORG_MEMBERS: TableDefinition<(u128, u128), &[u8]> = TableDefinition::new("org_members");
+
+/// `(volunteer id, organization id) → ()`: the teams a volunteer has a membership row in.
+pub const VOLUNTEER_ORGS: TableDefinition<(u128, u128), ()> = TableDefinition::new("volunteer_orgs");

@@ -153,3 +153,99 @@ impl FormState {
         self.errors.is_empty() && self.message.is_none()
     }
 }
+
+/// A dropdown of fixed options, with the choice kept and the error beside it.
+pub fn select_field(
+    name: &str,
+    label: &str,
+    options: &[&str],
+    selected: &str,
+    error: Option<&str>,
+) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (label) }
+            select id=(id) name=(name) required aria-invalid=[error.map(|_| "true")] {
+                option value="" { "请选择" }
+                @for o in options {
+                    option value=(o) selected[*o == selected] { (o) }
+                }
+            }
+            @if let Some(e) = error { p.error { (e) } }
+        }
+    }
+}
+
+/// A group of checkboxes for a multi-select field (服务类别, 服务领域或行业).
+pub fn checkbox_group(
+    name: &str,
+    label: &str,
+    options: &[&str],
+    selected: &[&str],
+    error: Option<&str>,
+) -> Markup {
+    html! {
+        fieldset.field.has-error[error.is_some()] id={ "f-" (name) } {
+            legend { (label) small.hint { "（可多选）" } }
+            div.checks {
+                @for o in options {
+                    label {
+                        input type="checkbox" name=(name) value=(o) checked[selected.contains(o)];
+                        (o)
+                    }
+                }
+            }
+            @if let Some(e) = error { p.error { (e) } }
+        }
+    }
+}
+
+/// One region level's choices for a select.
+pub struct RegionOptions<'a> {
+    pub provinces: &'a [(String, String)],
+    pub cities: &'a [(String, String)],
+    pub counties: &'a [(String, String)],
+}
+
+/// Province / city / county selects. With JavaScript they cascade through
+/// `/api/regions`; without it the "更新市县列表" button posts the form back and the server
+/// fills the next list (nothing is saved by that step).
+pub fn region_fields(form: &FormState, options: &RegionOptions, group: &str) -> Markup {
+    let level = |name: &str, label: &str, placeholder: &str, list: &[(String, String)]| {
+        let id = format!("f-{name}");
+        let err = form.error(name);
+        html! {
+            div.field.has-error[err.is_some()] {
+                label for=(id) { (label) }
+                select id=(id) name=(name) data-region=(name) data-region-group=(group)
+                    aria-invalid=[err.map(|_| "true")] {
+                    option value="" { (placeholder) }
+                    @for (code, n) in list {
+                        option value=(code) selected[form.value(name) == code] { (n) }
+                    }
+                }
+                @if let Some(e) = err { p.error { (e) } }
+            }
+        }
+    };
+    html! {
+        fieldset.region id={ "region-" (group) } {
+            legend { "所在区域" }
+            div.region-row {
+                (level("province", "省", "请选择省", options.provinces))
+                (level("city", "市", "请选择市", options.cities))
+                (level("county", "县（区）", "请选择县（区）", options.counties))
+            }
+            button type="submit" name="_step" value="region" formnovalidate data-js-hide {
+                "更新市县列表"
+            }
+        }
+    }
+}
+
+/// The invisible default button at the top of a form, so Enter in a text field submits
+/// the form rather than the first helper button inside it.
+pub fn default_submit() -> Markup {
+    html! { button.visually-hidden type="submit" tabindex="-1" aria-hidden="true" { "提交" } }
+}

@@ -26,7 +26,9 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
                 h1 { (ctx.site_name) "科技志愿服务" }
                 p { "欢迎参加科技志愿服务！科技工作者、科技爱好者和热心科技传播的人士，都可以在这里注册成为科技志愿者，加入科技志愿服务组织，报名参加活动。" }
                 p.actions {
-                    a.button.primary href="/login" { "志愿者注册 / 登录" }
+                    a.button.primary href="/login?next=/register/volunteer" id="register-volunteer" { "志愿者注册" }
+                    a.button href="/login?next=/register/org" id="register-org" { "组织注册" }
+                    a.button href="/login" { "登录" }
                 }
             }
             section.stats {

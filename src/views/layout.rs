@@ -48,19 +48,30 @@ pub struct PageCtx {
 
 /// Navigation entries for a role: (path, label).
 pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut items = vec![("/", "首页")];
+    let mut items = vec![("/", "首页"), ("/teams", "组织")];
     match role {
         Role::Public => {
-            items.push(("/login", "志愿者登录"));
-            items.push(("/admin/login", "管理员登录"));
+            items.push(("/login?next=/register/volunteer", "志愿者注册"));
+            items.push(("/login?next=/register/org", "组织注册"));
+            items.push(("/login", "登录"));
+            items.push(("/admin/login", "管理员"));
         }
-        Role::VerifiedPhone => items.push(("/me", "完成注册")),
-        Role::Volunteer => items.push(("/me", "志愿者信息")),
+        Role::VerifiedPhone => {
+            items.push(("/register/volunteer", "志愿者注册"));
+            items.push(("/register/org", "组织注册"));
+        }
+        Role::Volunteer => {
+            items.push(("/me", "志愿者信息"));
+            items.push(("/register/org", "组织注册"));
+        }
         Role::TeamAdmin => {
             items.push(("/me", "志愿者信息"));
+            items.push(("/org", "组织信息"));
         }
         Role::PlatformAdmin => {
             items.push(("/admin", "管理首页"));
+            items.push(("/admin/volunteers", "志愿者管理"));
+            items.push(("/admin/teams", "组织管理"));
             items.push(("/admin/outbox", "验证码发件箱"));
             items.push(("/admin/admins", "管理员账户"));
             items.push(("/admin/settings", "系统设置"));

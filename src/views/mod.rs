@@ -3,10 +3,13 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_people;
 pub mod auth;
 pub mod components;
 pub mod errors;
 pub mod home;
 pub mod layout;
+pub mod team;
+pub mod volunteer;
 
 pub use layout::{PageCtx, Role};

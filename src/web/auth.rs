@@ -132,6 +132,24 @@ impl Ctx {
             .unwrap_or("")
     }
 
+    /// Every value of a repeated form field (checkbox groups), trimmed, empty ones dropped.
+    pub fn fields(&self, name: &str) -> Vec<&str> {
+        self.form
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// The signed-in volunteer, if any.
+    pub fn volunteer(&self) -> Option<&Volunteer> {
+        match &self.viewer {
+            Viewer::Volunteer { volunteer, .. } => Some(volunteer),
+            _ => None,
+        }
+    }
+
     /// Whether the request came from this machine (first-run setup is only allowed then).
     pub fn is_loopback(&self) -> bool {
         self.remote.ip().is_loopback()
@@ -239,6 +257,19 @@ fn flash_text(key: &str) -> Option<String> {
             "admin_created" => "已添加管理员。",
             "password_set" => "密码已保存。",
             "settings_saved" => "设置已保存。",
+            "registered" => "注册成功！欢迎成为科技志愿者。",
+            "org_registered" => "组织注册成功。",
+            "saved" => "已保存。",
+            "confirmed" => "信息已确认，欢迎使用。",
+            "phone_changed" => "手机号已更换。",
+            "applied" => "已提交入队申请，请等待组织管理员审核。",
+            "left" => "已退出该组织。",
+            "approved" => "已通过申请。",
+            "rejected" => "已拒绝申请。",
+            "member_added" => "已添加到本组织。",
+            "entered" => "已录入，并加入本组织。本人用手机号登录后确认信息即可。",
+            "status_changed" => "组织状态已更新。",
+            "id_fixed" => "身份证号已更正。",
             _ => return None,
         }
         .to_string(),

@@ -100,6 +100,7 @@ impl TestApp {
             }),
             source: Source::SelfRegistered,
             legacy: false,
+            confirmed: true,
             created_at: now,
             updated_at: now,
         };

@@ -1,77 +1,282 @@
-//! A signed-in volunteer's own account page and password.
+//! 志愿者信息: a signed-in volunteer's own data, editing it, confirming a record entered
+//! by others, changing phone (with a code to the new phone), password, and leaving teams.
 
+use super::forms::{
+    RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, region_text,
+    today, update_volunteer, volunteer_form, volunteer_input,
+};
 use super::{html, rejected};
-use crate::domain::account::password_problem;
-use crate::domain::people::OrgStatus;
-use crate::domain::{secret, validate};
+use crate::domain::account::{CodeCheck, code_message, password_problem};
+use crate::domain::ids::Gid;
+use crate::domain::people::{Consent, MembershipState, Volunteer};
+use crate::domain::{registration, secret, validate};
 use crate::error::AppError;
-use crate::views::account::{self as view, AccountView};
+use crate::sender;
+use crate::store::{CodeIssue, StoreError};
 use crate::views::components::FormState;
+use crate::views::volunteer::{self as view, ProfileView, VolunteerFormSpec};
+use crate::views::account as account_view;
 use crate::web::App;
-use crate::web::auth::{Ctx, Viewer, redirect_with_flash, region_label};
+use crate::web::auth::{Ctx, Viewer, redirect_with_flash};
+use crate::web::ratelimit::{CODE_PER_ADDRESS, VERIFY_PER_ADDRESS, wait_message};
 use rouille::Response;
 
-fn status_label(s: OrgStatus) -> &'static str {
-    match s {
-        OrgStatus::Active => "正常",
-        OrgStatus::WaitingForAdmin => "等待管理员注册",
-        OrgStatus::Suspended => "已暂停",
+/// The signed-in volunteer, or where to send the browser instead.
+fn me(ctx: &Ctx) -> Result<Result<&Volunteer, Response>, AppError> {
+    Ok(match &ctx.viewer {
+        Viewer::Volunteer { volunteer, .. } => Ok(volunteer),
+        Viewer::VerifiedPhone(_) => Err(Response::redirect_303("/register/volunteer")),
+        Viewer::Anonymous => Err(Response::redirect_303("/login")),
+        Viewer::Admin(_) => Err(Response::redirect_303("/admin")),
+    })
+}
+
+macro_rules! me_or_return {
+    ($ctx:expr) => {
+        match me($ctx)? {
+            Ok(v) => v,
+            Err(r) => return Ok(r),
+        }
+    };
+}
+
+pub fn show(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let v = me_or_return!(ctx);
+    let Viewer::Volunteer { teams: admin_of, .. } = &ctx.viewer else {
+        return Err(AppError::forbidden());
+    };
+    let teams = app.store.teams_of(v.id)?;
+    let data = ProfileView {
+        rows: vec![
+            ("姓名", v.real_name.clone()),
+            ("手机号", v.phone.clone()),
+            ("性别", v.gender.label().to_string()),
+            ("身份证号", validate::mask_id_number(&v.id_number)),
+            ("出生日期", v.birth_date.format("%Y-%m-%d").to_string()),
+            ("政治面貌", v.political_status.clone()),
+            ("民族", v.ethnicity.clone()),
+            ("工作单位", v.employer.clone()),
+            ("职称", v.title_level.clone()),
+            ("最高学历", v.education.clone()),
+            ("从业类别", v.occupation.clone()),
+            ("所在区域", region_text(&v.region)),
+            ("服务类别", v.service_categories.join("、")),
+            ("服务领域", v.service_fields.join("、")),
+            ("基层“三长”", v.sanzhang.clone()),
+        ],
+        has_password: v.password_hash.is_some(),
+        admin_of: admin_of
+            .iter()
+            .map(|t| (t.id.to_string(), t.name.clone(), t.status.label()))
+            .collect(),
+        teams: teams
+            .iter()
+            .filter(|t| t.membership.state != MembershipState::Left)
+            .map(|t| {
+                let s = t.membership.state;
+                (
+                    t.organization.id.to_string(),
+                    t.organization.name.clone(),
+                    s.label(),
+                    t.membership.added_by_team,
+                    matches!(s, MembershipState::Approved | MembershipState::Applied),
+                )
+            })
+            .collect(),
+    };
+    Ok(html(view::profile(&ctx.page(), &data)))
+}
+
+fn edit_spec<'a>(
+    v: &'a Volunteer,
+    masked_id: &'a str,
+    hidden: &'a [(String, String)],
+    confirming: bool,
+) -> VolunteerFormSpec<'a> {
+    VolunteerFormSpec {
+        action: if confirming { "/me/confirm" } else { "/me/edit" },
+        heading: if confirming { "请确认您的信息" } else { "编辑志愿者信息" },
+        intro: confirming.then_some(
+            "您的信息由组织或单位代为登记。请逐项核对，有误的直接修改，确认无误后提交。确认前不能使用其他功能。",
+        ),
+        submit: if confirming { "确认信息" } else { "保存" },
+        fixed_phone: Some(&v.phone),
+        locked_id_number: Some(masked_id),
+        agreement: confirming,
+        hidden,
+        steps: None,
     }
 }
 
-pub fn show(ctx: &Ctx) -> Result<Response, AppError> {
-    match &ctx.viewer {
-        Viewer::Volunteer {
-            volunteer: v,
-            teams,
-        } => {
-            let data = AccountView {
-                real_name: v.real_name.clone(),
-                masked_phone: validate::mask_phone(&v.phone),
-                masked_id: validate::mask_id_number(&v.id_number),
-                region: region_label(
-                    &v.region.province,
-                    &v.region.city,
-                    v.region.county.as_deref(),
-                ),
-                has_password: v.password_hash.is_some(),
-                teams: teams
-                    .iter()
-                    .map(|t| (t.name.clone(), status_label(t.status)))
-                    .collect(),
-            };
-            Ok(html(view::account(&ctx.page(), &data)))
-        }
-        Viewer::VerifiedPhone(p) => Ok(html(view::unregistered(
-            &ctx.page(),
-            &validate::mask_phone(p),
-        ))),
-        Viewer::Admin(_) => Ok(Response::redirect_303("/admin")),
-        Viewer::Anonymous => Ok(Response::redirect_303("/login")),
+fn render_edit(ctx: &Ctx, v: &Volunteer, form: &FormState, confirming: bool, status: u16) -> Response {
+    let masked = validate::mask_id_number(&v.id_number);
+    let lists = RegionLists::for_form(form);
+    // The record's id rides along so a form edited to name someone else is refused.
+    let hidden = [("volunteer_id".to_string(), v.id.to_string())];
+    let spec = edit_spec(v, &masked, &hidden, confirming);
+    rejected(view::volunteer_form(&ctx.page(), form, &lists.options(), &spec), status)
+}
+
+pub fn edit_form(ctx: &Ctx, confirming: bool) -> Result<Response, AppError> {
+    let v = me_or_return!(ctx);
+    if confirming && v.confirmed {
+        return Ok(Response::redirect_303("/me"));
     }
+    Ok(render_edit(ctx, v, &volunteer_form(v), confirming, 200))
+}
+
+pub fn edit(app: &App, ctx: &Ctx, confirming: bool) -> Result<Response, AppError> {
+    let v = me_or_return!(ctx);
+    if confirming && v.confirmed {
+        return Ok(Response::redirect_303("/me"));
+    }
+    // A crafted form naming another volunteer is refused outright.
+    if let Some(other) = ctx.form.iter().find(|(k, _)| k == "volunteer_id")
+        && other.1 != v.id.to_string()
+    {
+        return Err(AppError::forbidden());
+    }
+    let mut form = form_state(ctx, VOLUNTEER_FIELDS, "");
+    if is_region_step(ctx) {
+        return Ok(render_edit(ctx, v, &form, confirming, 200));
+    }
+    let mut input = volunteer_input(&form);
+    // Phone and ID number are not editable here: check the stored ones.
+    input.phone = v.phone.clone();
+    input.id_number = v.id_number.clone();
+    let today = today(ctx);
+    let checked = registration::check_volunteer(&input, today);
+    let mut consent = v.consent.clone();
+    if confirming {
+        if form.value("agree") != "yes" {
+            form.fail("agree", "请阅读并同意《科技志愿者注册协议》");
+        }
+        let mut guardian = (None, None);
+        if registration::needs_guardian(v.birth_date, today) {
+            match registration::check_guardian(form.value("guardian_name"), form.value("guardian_phone")) {
+                Ok((n, p)) => guardian = (Some(n), Some(p)),
+                Err(errors) => apply_errors(&mut form, errors),
+            }
+        }
+        consent = Some(Consent {
+            accepted_at: ctx.now,
+            how: "claimed".into(),
+            guardian_name: guardian.0,
+            guardian_phone: guardian.1,
+        });
+    }
+    let fields = match checked {
+        Ok(f) if form.is_ok() => f,
+        Ok(_) => return Ok(render_edit(ctx, v, &form, confirming, 422)),
+        Err(errors) => {
+            apply_errors(&mut form, errors);
+            return Ok(render_edit(ctx, v, &form, confirming, 422));
+        }
+    };
+    let mut updated = v.clone();
+    update_volunteer(&mut updated, fields, ctx.now);
+    updated.confirmed = true;
+    updated.consent = consent;
+    app.store.update_volunteer(&updated)?;
+    Ok(redirect_with_flash("/me", if confirming { "confirmed" } else { "saved" }))
+}
+
+pub fn phone_form(ctx: &Ctx) -> Result<Response, AppError> {
+    me_or_return!(ctx);
+    Ok(html(view::phone_change(&ctx.page(), &FormState::default(), None)))
+}
+
+pub fn phone_request(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let v = me_or_return!(ctx);
+    let mut form = FormState::default();
+    form.set("new_phone", ctx.field("new_phone"));
+    let fail = |form: &FormState, status| rejected(view::phone_change(&ctx.page(), form, None), status);
+    let phone = match validate::mobile(ctx.field("new_phone")) {
+        Ok(p) => p,
+        Err(m) => {
+            form.fail("new_phone", m);
+            return Ok(fail(&form, 422));
+        }
+    };
+    if phone == v.phone {
+        form.fail("new_phone", "新手机号与当前手机号相同");
+        return Ok(fail(&form, 422));
+    }
+    if app.store.volunteer_by_phone(&phone)?.is_some() {
+        form.fail("new_phone", "这个手机号已被其他志愿者使用，不能更换为它");
+        return Ok(fail(&form, 422));
+    }
+    if let Err(wait) = app.limiter.take(CODE_PER_ADDRESS, &ctx.remote.ip().to_string()) {
+        form.message = Some(wait_message(wait));
+        return Ok(fail(&form, 429));
+    }
+    let code = secret::six_digit_code();
+    if let CodeIssue::Refused(r) = app.store.issue_code(&phone, &code, ctx.now, today(ctx))? {
+        form.message = Some(r.message());
+        return Ok(fail(&form, 429));
+    }
+    sender::send_code(&app.store, &ctx.settings.sender, &phone, &code_message(&code))
+        .map_err(AppError::Internal)?;
+    let masked = validate::mask_phone(&phone);
+    Ok(html(view::phone_change(&ctx.page(), &FormState::default(), Some((&phone, &masked)))))
+}
+
+pub fn phone_verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let v = me_or_return!(ctx);
+    let phone = validate::mobile(ctx.field("new_phone"))
+        .map_err(|_| AppError::BadRequest("请先填写新手机号获取验证码。".into()))?;
+    let masked = validate::mask_phone(&phone);
+    let mut form = FormState::default();
+    let again = |form: &FormState, status| {
+        rejected(view::phone_change(&ctx.page(), form, Some((&phone, &masked))), status)
+    };
+    if let Err(wait) = app.limiter.take(VERIFY_PER_ADDRESS, &ctx.remote.ip().to_string()) {
+        form.message = Some(wait_message(wait));
+        return Ok(again(&form, 429));
+    }
+    match app.store.check_code(&phone, &validate::normalize(ctx.field("code")), ctx.now)? {
+        CodeCheck::Accepted => {}
+        CodeCheck::Wrong(left) if left > 0 => {
+            form.fail("code", format!("验证码不正确，还可以再试 {left} 次"));
+            return Ok(again(&form, 422));
+        }
+        _ => {
+            form.message = Some("验证码已失效，请重新获取。".into());
+            return Ok(again(&form, 422));
+        }
+    }
+    let mut updated = v.clone();
+    updated.phone = phone.clone();
+    updated.updated_at = ctx.now;
+    match app.store.update_volunteer(&updated) {
+        Ok(()) => Ok(redirect_with_flash("/me", "phone_changed")),
+        Err(StoreError::Taken(_)) => {
+            form.message = Some("这个手机号已被其他志愿者使用，不能更换为它。".into());
+            Ok(again(&form, 422))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn leave_team(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
+    let v = me_or_return!(ctx);
+    app.store.leave_team(v.id, org, ctx.now)?;
+    Ok(redirect_with_flash("/me", "left"))
 }
 
 pub fn password_form(ctx: &Ctx) -> Result<Response, AppError> {
-    match &ctx.viewer {
-        Viewer::Volunteer { .. } => Ok(html(view::password_form(
-            &ctx.page(),
-            &FormState::default(),
-        ))),
-        Viewer::Anonymous => Ok(Response::redirect_303("/login")),
-        _ => Err(AppError::forbidden()),
-    }
+    me_or_return!(ctx);
+    Ok(html(account_view::password_form(&ctx.page(), &FormState::default())))
 }
 
 pub fn set_password(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
-    let Viewer::Volunteer { volunteer, .. } = &ctx.viewer else {
-        return Err(AppError::forbidden());
-    };
+    let v = me_or_return!(ctx);
     if let Some(m) = password_problem(ctx.field("password"), ctx.field("confirm")) {
         let mut form = FormState::default();
         form.fail("password", m);
-        return Ok(rejected(view::password_form(&ctx.page(), &form), 422));
+        return Ok(rejected(account_view::password_form(&ctx.page(), &form), 422));
     }
     let hash = secret::hash_password(ctx.field("password")).map_err(AppError::Internal)?;
-    app.store.set_volunteer_password(volunteer.id, Some(hash))?;
+    app.store.set_volunteer_password(v.id, Some(hash))?;
     Ok(redirect_with_flash("/me", "password_set"))
 }

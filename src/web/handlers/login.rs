@@ -17,48 +17,51 @@ use crate::web::ratelimit::{
 };
 use rouille::{Request, Response};
 
-pub fn phone_form(ctx: &Ctx) -> Result<Response, AppError> {
-    Ok(html(auth::phone_login(&ctx.page(), &FormState::default())))
+/// Where to go after signing in: only our own pages, never another site.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next.len() < 200
+        && ["/register/", "/teams", "/me", "/org"].iter().any(|p| next.starts_with(p));
+    ok.then_some(next)
+}
+
+pub fn phone_form(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let mut form = FormState::default();
+    form.set("next", req.get_param("next").as_deref().and_then(safe_next).unwrap_or(""));
+    Ok(html(auth::phone_login(&ctx.page(), &form)))
 }
 
 pub fn request_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let raw = ctx.field("phone");
+    let next = safe_next(ctx.field("next")).unwrap_or("");
     let mut form = FormState::default();
     form.set("phone", raw);
+    form.set("next", next);
+    let again = |form: &FormState, status| rejected(auth::phone_login(&ctx.page(), form), status);
     let phone = match validate::mobile(raw) {
         Ok(p) => p,
         Err(m) => {
             form.fail("phone", m);
-            return Ok(rejected(auth::phone_login(&ctx.page(), &form), 422));
+            return Ok(again(&form, 422));
         }
     };
-    if let Err(wait) = app
-        .limiter
-        .take(CODE_PER_ADDRESS, &ctx.remote.ip().to_string())
-    {
+    if let Err(wait) = app.limiter.take(CODE_PER_ADDRESS, &ctx.remote.ip().to_string()) {
         form.message = Some(wait_message(wait));
-        return Ok(rejected(auth::phone_login(&ctx.page(), &form), 429));
+        return Ok(again(&form, 429));
     }
     let code = secret::six_digit_code();
     let today = ctx.now.with_timezone(&ctx.settings.utc_offset).date_naive();
-    match app.store.issue_code(&phone, &code, ctx.now, today)? {
-        CodeIssue::Issued => {}
-        CodeIssue::Refused(refusal) => {
-            form.message = Some(refusal.message());
-            return Ok(rejected(auth::phone_login(&ctx.page(), &form), 429));
-        }
+    if let CodeIssue::Refused(refusal) = app.store.issue_code(&phone, &code, ctx.now, today)? {
+        form.message = Some(refusal.message());
+        return Ok(again(&form, 429));
     }
-    sender::send_code(
-        &app.store,
-        &ctx.settings.sender,
-        &phone,
-        &code_message(&code),
-    )
-    .map_err(AppError::Internal)?;
+    sender::send_code(&app.store, &ctx.settings.sender, &phone, &code_message(&code))
+        .map_err(AppError::Internal)?;
     log::info!("sign-in code issued");
-    Ok(Response::redirect_303(format!(
-        "/login/verify?phone={phone}"
-    )))
+    let next_param = if next.is_empty() { String::new() } else { format!("&next={next}") };
+    Ok(Response::redirect_303(format!("/login/verify?phone={phone}{next_param}")))
 }
 
 pub fn verify_form(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
@@ -66,65 +69,54 @@ pub fn verify_form(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         .get_param("phone")
         .and_then(|p| validate::mobile(&p).ok())
         .ok_or_else(|| AppError::BadRequest("请先填写手机号获取验证码。".into()))?;
-    Ok(html(auth::verify_code(
-        &ctx.page(),
-        &phone,
-        &validate::mask_phone(&phone),
-        &FormState::default(),
-    )))
+    let mut form = FormState::default();
+    form.set("next", req.get_param("next").as_deref().and_then(safe_next).unwrap_or(""));
+    Ok(html(auth::verify_code(&ctx.page(), &phone, &validate::mask_phone(&phone), &form)))
 }
 
 pub fn verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let phone = validate::mobile(ctx.field("phone"))
         .map_err(|_| AppError::BadRequest("请先填写手机号获取验证码。".into()))?;
     let masked = validate::mask_phone(&phone);
+    let next = safe_next(ctx.field("next")).unwrap_or("").to_string();
     let mut form = FormState::default();
-    if let Err(wait) = app
-        .limiter
-        .take(VERIFY_PER_ADDRESS, &ctx.remote.ip().to_string())
-    {
+    form.set("next", next.clone());
+    let again = |form: &FormState, status| {
+        rejected(auth::verify_code(&ctx.page(), &phone, &masked, form), status)
+    };
+    if let Err(wait) = app.limiter.take(VERIFY_PER_ADDRESS, &ctx.remote.ip().to_string()) {
         form.message = Some(wait_message(wait));
-        return Ok(rejected(
-            auth::verify_code(&ctx.page(), &phone, &masked, &form),
-            429,
-        ));
+        return Ok(again(&form, 429));
     }
     let typed = validate::normalize(ctx.field("code"));
     match app.store.check_code(&phone, &typed, ctx.now)? {
         CodeCheck::Accepted => {}
         CodeCheck::Wrong(0) => {
             form.message = Some("验证码错误次数过多，已失效。请重新获取验证码。".into());
-            return Ok(rejected(
-                auth::verify_code(&ctx.page(), &phone, &masked, &form),
-                422,
-            ));
+            return Ok(again(&form, 422));
         }
         CodeCheck::Wrong(left) => {
             form.fail("code", format!("验证码不正确，还可以再试 {left} 次"));
-            return Ok(rejected(
-                auth::verify_code(&ctx.page(), &phone, &masked, &form),
-                422,
-            ));
+            return Ok(again(&form, 422));
         }
         CodeCheck::NoLiveCode => {
             form.message = Some("验证码已过期或已失效，请重新获取。".into());
-            return Ok(rejected(
-                auth::verify_code(&ctx.page(), &phone, &masked, &form),
-                422,
-            ));
+            return Ok(again(&form, 422));
         }
     }
-    let subject = match app.store.volunteer_by_phone(&phone)? {
-        Some(v) => Subject::Volunteer(v.id),
-        None => Subject::VerifiedPhone(phone),
+    let (subject, default_next) = match app.store.volunteer_by_phone(&phone)? {
+        Some(v) if !v.confirmed => (Subject::Volunteer(v.id), "/me/confirm"),
+        Some(v) => (Subject::Volunteer(v.id), "/me"),
+        None => (Subject::VerifiedPhone(phone.clone()), "/register/volunteer"),
     };
-    sign_in(
-        app,
-        ctx,
-        subject,
-        USER_SESSION_LIFETIME,
-        redirect_with_flash("/me", "logged_in"),
-    )
+    // Confirmation comes first; a registered volunteer sent to volunteer registration
+    // just goes to their own page.
+    let to = if default_next == "/me/confirm" || next.is_empty() || next == "/register/volunteer" {
+        default_next
+    } else {
+        next.as_str()
+    };
+    sign_in(app, ctx, subject, USER_SESSION_LIFETIME, redirect_with_flash(to, "logged_in"))
 }
 
 pub fn password_form(ctx: &Ctx) -> Result<Response, AppError> {

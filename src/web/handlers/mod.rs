@@ -3,44 +3,99 @@
 
 mod account;
 mod admin;
+mod admin_people;
+mod forms;
 mod login;
 mod public;
+mod register;
 mod setup;
+mod teams;
 
 use super::App;
-use super::auth::Ctx;
+use super::auth::{Ctx, Viewer};
+use crate::domain::ids::Gid;
 use crate::error::AppError;
 use rouille::{Request, Response};
+
+/// Paths a volunteer whose record was entered by others may use before confirming it.
+const BEFORE_CONFIRMATION: &[&str] = &["/me/confirm", "/logout", "/agreement", "/api/regions"];
 
 /// Dispatch on method and path.
 pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let path = req.url();
-    match (req.method(), path.as_str()) {
-        ("GET", "/") => public::home(app, ctx),
-        ("GET", "/join") => public::join(app, ctx),
-        ("GET", "/join/qr.svg") => public::join_qr(app),
-        ("GET", "/api/regions") => public::regions(req),
-        ("GET", "/setup") => setup::show(app, ctx),
-        ("POST", "/setup") => setup::create(app, ctx),
-        ("GET", "/admin/login") => admin::login_form(ctx),
-        ("POST", "/admin/login") => admin::login(app, ctx),
-        ("POST", "/logout") => login::logout(app, ctx),
-        ("GET", "/admin") => admin::dashboard(app, ctx),
-        ("GET", "/admin/outbox") => admin::outbox(app, ctx, req),
-        ("GET", "/admin/admins") => admin::admins(app, ctx),
-        ("POST", "/admin/admins") => admin::create_admin(app, ctx),
-        ("POST", "/admin/password") => admin::change_password(app, ctx),
-        ("GET", "/admin/settings") => admin::settings(app, ctx),
-        ("POST", "/admin/settings") => admin::save_settings(app, ctx),
-        ("GET", "/login") => login::phone_form(ctx),
-        ("POST", "/login/code") => login::request_code(app, ctx),
-        ("GET", "/login/verify") => login::verify_form(ctx, req),
-        ("POST", "/login/verify") => login::verify(app, ctx),
-        ("GET", "/login/password") => login::password_form(ctx),
-        ("POST", "/login/password") => login::password_login(app, ctx),
-        ("GET", "/me") => account::show(ctx),
-        ("GET", "/me/password") => account::password_form(ctx),
-        ("POST", "/me/password") => account::set_password(app, ctx),
+    if let Viewer::Volunteer { volunteer, .. } = &ctx.viewer
+        && !volunteer.confirmed
+        && !BEFORE_CONFIRMATION.contains(&path.as_str())
+    {
+        return Ok(Response::redirect_303("/me/confirm"));
+    }
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let id = |s: &str| s.parse::<Gid>().map_err(|_| AppError::NotFound);
+    match (req.method(), segments.as_slice()) {
+        ("GET", [""]) => public::home(app, ctx),
+        ("GET", ["join"]) => public::join(app, ctx),
+        ("GET", ["join", "qr.svg"]) => public::join_qr(app),
+        ("GET", ["api", "regions"]) => public::regions(req),
+        ("GET", ["agreement"]) => register::agreement(ctx),
+        ("GET", ["setup"]) => setup::show(app, ctx),
+        ("POST", ["setup"]) => setup::create(app, ctx),
+        ("POST", ["logout"]) => login::logout(app, ctx),
+
+        ("GET", ["login"]) => login::phone_form(ctx, req),
+        ("POST", ["login", "code"]) => login::request_code(app, ctx),
+        ("GET", ["login", "verify"]) => login::verify_form(ctx, req),
+        ("POST", ["login", "verify"]) => login::verify(app, ctx),
+        ("GET", ["login", "password"]) => login::password_form(ctx),
+        ("POST", ["login", "password"]) => login::password_login(app, ctx),
+
+        ("GET", ["register", "volunteer"]) => register::volunteer_form(ctx),
+        ("POST", ["register", "volunteer"]) => register::volunteer_create(app, ctx),
+        ("GET", ["register", "org"]) => register::org_form(ctx),
+        ("POST", ["register", "org"]) => register::org_create(app, ctx),
+        ("POST", ["register", "org", "admin"]) => register::org_admin_create(app, ctx),
+
+        ("GET", ["me"]) => account::show(app, ctx),
+        ("GET", ["me", "edit"]) => account::edit_form(ctx, false),
+        ("POST", ["me", "edit"]) => account::edit(app, ctx, false),
+        ("GET", ["me", "confirm"]) => account::edit_form(ctx, true),
+        ("POST", ["me", "confirm"]) => account::edit(app, ctx, true),
+        ("GET", ["me", "phone"]) => account::phone_form(ctx),
+        ("POST", ["me", "phone"]) => account::phone_request(app, ctx),
+        ("POST", ["me", "phone", "verify"]) => account::phone_verify(app, ctx),
+        ("GET", ["me", "password"]) => account::password_form(ctx),
+        ("POST", ["me", "password"]) => account::set_password(app, ctx),
+        ("POST", ["me", "teams", org, "leave"]) => account::leave_team(app, ctx, id(org)?),
+
+        ("GET", ["teams"]) => teams::list(app, ctx, req),
+        ("GET", ["teams", t]) => teams::show(app, ctx, id(t)?),
+        ("POST", ["teams", t, "apply"]) => teams::apply(app, ctx, id(t)?),
+        ("GET", ["org"]) => teams::admin_home(ctx),
+        ("GET", ["org", t]) => teams::admin_show(app, ctx, id(t)?),
+        ("GET", ["org", t, "edit"]) => teams::edit_form(app, ctx, id(t)?),
+        ("POST", ["org", t, "edit"]) => teams::edit(app, ctx, id(t)?),
+        ("GET", ["org", t, "members"]) => teams::members(app, ctx, req, id(t)?),
+        ("POST", ["org", t, "members", "add"]) => teams::add_member(app, ctx, req, id(t)?),
+        ("GET", ["org", t, "members", "new"]) => teams::enter_form(app, ctx, id(t)?),
+        ("POST", ["org", t, "members", "new"]) => teams::enter(app, ctx, id(t)?),
+        ("POST", ["org", t, "members", v, "approve"]) => teams::decide(app, ctx, id(t)?, id(v)?, true),
+        ("POST", ["org", t, "members", v, "reject"]) => teams::decide(app, ctx, id(t)?, id(v)?, false),
+
+        ("GET", ["admin", "login"]) => admin::login_form(ctx),
+        ("POST", ["admin", "login"]) => admin::login(app, ctx),
+        ("GET", ["admin"]) => admin::dashboard(app, ctx),
+        ("GET", ["admin", "outbox"]) => admin::outbox(app, ctx, req),
+        ("GET", ["admin", "admins"]) => admin::admins(app, ctx),
+        ("POST", ["admin", "admins"]) => admin::create_admin(app, ctx),
+        ("POST", ["admin", "password"]) => admin::change_password(app, ctx),
+        ("GET", ["admin", "settings"]) => admin::settings(app, ctx),
+        ("POST", ["admin", "settings"]) => admin::save_settings(app, ctx),
+        ("GET", ["admin", "volunteers"]) => admin_people::volunteers(app, ctx, req),
+        ("GET", ["admin", "volunteers", v]) => admin_people::volunteer(app, ctx, id(v)?),
+        ("POST", ["admin", "volunteers", v, "unmask"]) => admin_people::unmask(app, ctx, id(v)?),
+        ("POST", ["admin", "volunteers", v, "id-number"]) => admin_people::fix_id_number(app, ctx, id(v)?),
+        ("GET", ["admin", "teams"]) => admin_people::teams(app, ctx, req),
+        ("GET", ["admin", "teams", t]) => admin_people::team(app, ctx, id(t)?),
+        ("POST", ["admin", "teams", t, "status"]) => admin_people::set_team_status(app, ctx, id(t)?),
         _ => Err(AppError::NotFound),
     }
 }
@@ -50,7 +105,7 @@ fn html(markup: maud::Markup) -> Response {
     Response::html(markup.into_string())
 }
 
-/// A form shown again with what went wrong (422 unless told otherwise).
+/// A page with another status (a form shown again with what went wrong is 422).
 fn rejected(markup: maud::Markup, status: u16) -> Response {
     Response::html(markup.into_string()).with_status_code(status)
 }

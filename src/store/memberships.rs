@@ -1,0 +1,262 @@
+//! Team memberships: applications, decisions, leaving, and additions by a team admin.
+//! The five-team limit is checked inside the write transaction.
+
+use super::changes::{self, ChangeKind};
+use super::codec::{decode, encode};
+use super::people::{organization_tx, volunteer_tx};
+use super::tables::{ORG_MEMBERS, VOLUNTEER_ORGS};
+use super::{Store, StoreError};
+use crate::domain::ids::Gid;
+use crate::domain::people::{
+    MAX_TEAMS_PER_VOLUNTEER, Membership, MembershipState, OrgStatus, Organization, Volunteer,
+};
+use chrono::{DateTime, Utc};
+use redb::{ReadableTable, WriteTransaction};
+
+/// A member of a team, with their record.
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub membership: Membership,
+    pub volunteer: Volunteer,
+}
+
+/// A team a volunteer has a membership in.
+#[derive(Debug, Clone)]
+pub struct TeamRow {
+    pub membership: Membership,
+    pub organization: Organization,
+}
+
+fn membership_tx(tx: &WriteTransaction, org: Gid, vol: Gid) -> Result<Option<Membership>, StoreError> {
+    let t = tx.open_table(ORG_MEMBERS)?;
+    let v = t.get((org.0, vol.0))?;
+    Ok(match v {
+        Some(g) => Some(decode(g.value())?),
+        None => None,
+    })
+}
+
+fn put_membership_tx(tx: &WriteTransaction, m: &Membership) -> Result<(), StoreError> {
+    tx.open_table(ORG_MEMBERS)?
+        .insert((m.organization.0, m.volunteer.0), encode(m).as_slice())?;
+    tx.open_table(VOLUNTEER_ORGS)?
+        .insert((m.volunteer.0, m.organization.0), ())?;
+    changes::record_tx(tx, ChangeKind::Membership, m.id)?;
+    Ok(())
+}
+
+fn approved_count_tx(tx: &WriteTransaction, vol: Gid) -> Result<usize, StoreError> {
+    let orgs: Vec<u128> = {
+        let t = tx.open_table(VOLUNTEER_ORGS)?;
+        let mut v = Vec::new();
+        for row in t.range((vol.0, 0u128)..=(vol.0, u128::MAX))? {
+            v.push(row?.0.value().1);
+        }
+        v
+    };
+    let mut n = 0;
+    for org in orgs {
+        if membership_tx(tx, Gid(org), vol)?.is_some_and(|m| m.state == MembershipState::Approved) {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+fn limit_message() -> String {
+    format!(
+        "每位志愿者最多加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，您已加入 {MAX_TEAMS_PER_VOLUNTEER} 个。请先退出一个组织，再申请加入新的组织。"
+    )
+}
+
+fn check_team_acts(tx: &WriteTransaction, org: Gid) -> Result<Organization, StoreError> {
+    let o = organization_tx(tx, org)?.ok_or(StoreError::NotFound)?;
+    if o.status == OrgStatus::Suspended {
+        return Err(StoreError::Rejected("该组织已被暂停，暂时不能加入。".into()));
+    }
+    Ok(o)
+}
+
+impl Store {
+    /// A volunteer applies to join a team. Refused when already a member or applicant, at
+    /// the five-team limit, or when the team is suspended.
+    pub fn apply_to_team(&self, vol: Gid, org: Gid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.write(|tx| {
+            check_team_acts(tx, org)?;
+            volunteer_tx(tx, vol)?.ok_or(StoreError::NotFound)?;
+            let existing = membership_tx(tx, org, vol)?;
+            match existing.as_ref().map(|m| m.state) {
+                Some(MembershipState::Applied) => {
+                    return Err(StoreError::Rejected("您已申请加入该组织，请等待组织管理员审核。".into()));
+                }
+                Some(MembershipState::Approved) => {
+                    return Err(StoreError::Rejected("您已经是该组织的成员。".into()));
+                }
+                _ => {}
+            }
+            if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
+                return Err(StoreError::Rejected(limit_message()));
+            }
+            put_membership_tx(
+                tx,
+                &Membership {
+                    id: existing.as_ref().map(|m| m.id).unwrap_or_default(),
+                    volunteer: vol,
+                    organization: org,
+                    state: MembershipState::Applied,
+                    added_by_team: false,
+                    created_at: existing.map(|m| m.created_at).unwrap_or(now),
+                    updated_at: now,
+                },
+            )
+        })
+    }
+
+    /// The team admin approves or rejects an application.
+    pub fn decide_application(
+        &self,
+        org: Gid,
+        vol: Gid,
+        approve: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut m = membership_tx(tx, org, vol)?.ok_or(StoreError::NotFound)?;
+            if m.state != MembershipState::Applied {
+                return Err(StoreError::Rejected("这条申请已经处理过了。".into()));
+            }
+            if approve && approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
+                return Err(StoreError::Rejected(format!(
+                    "这位志愿者已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，达到上限，不能再通过申请。"
+                )));
+            }
+            m.state = if approve {
+                MembershipState::Approved
+            } else {
+                MembershipState::Rejected
+            };
+            m.updated_at = now;
+            put_membership_tx(tx, &m)
+        })
+    }
+
+    /// The team admin adds an existing volunteer directly.
+    pub fn add_member(&self, org: Gid, vol: Gid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.write(|tx| {
+            check_team_acts(tx, org)?;
+            volunteer_tx(tx, vol)?.ok_or(StoreError::NotFound)?;
+            let existing = membership_tx(tx, org, vol)?;
+            if existing.as_ref().is_some_and(|m| m.state == MembershipState::Approved) {
+                return Err(StoreError::Rejected("这位志愿者已经是本组织成员。".into()));
+            }
+            if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
+                return Err(StoreError::Rejected(format!(
+                    "这位志愿者已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，达到上限。"
+                )));
+            }
+            put_membership_tx(
+                tx,
+                &Membership {
+                    id: existing.as_ref().map(|m| m.id).unwrap_or_default(),
+                    volunteer: vol,
+                    organization: org,
+                    state: MembershipState::Approved,
+                    added_by_team: true,
+                    created_at: existing.map(|m| m.created_at).unwrap_or(now),
+                    updated_at: now,
+                },
+            )
+        })
+    }
+
+    /// A team admin enters a new volunteer (unconfirmed until the person claims the
+    /// record) who joins the team at once — both or neither.
+    pub fn enter_volunteer_for_team(&self, v: &Volunteer, org: Gid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.write(|tx| {
+            check_team_acts(tx, org)?;
+            super::people::put_volunteer_tx(tx, v, None)?;
+            put_membership_tx(
+                tx,
+                &Membership {
+                    id: Gid::new(),
+                    volunteer: v.id,
+                    organization: org,
+                    state: MembershipState::Approved,
+                    added_by_team: true,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+        })
+    }
+
+    /// A volunteer leaves a team (or withdraws an application).
+    pub fn leave_team(&self, vol: Gid, org: Gid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut m = membership_tx(tx, org, vol)?.ok_or(StoreError::NotFound)?;
+            if !matches!(m.state, MembershipState::Approved | MembershipState::Applied) {
+                return Err(StoreError::Rejected("您不在这个组织中。".into()));
+            }
+            m.state = MembershipState::Left;
+            m.updated_at = now;
+            put_membership_tx(tx, &m)
+        })
+    }
+
+    /// A volunteer's membership in a team, if any.
+    pub fn membership(&self, org: Gid, vol: Gid) -> Result<Option<Membership>, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(ORG_MEMBERS)?;
+            Ok(match t.get((org.0, vol.0))? {
+                Some(g) => Some(decode(g.value())?),
+                None => None,
+            })
+        })
+    }
+
+    /// Everyone with a membership row in a team, with their records.
+    pub fn members_of(&self, org: Gid) -> Result<Vec<MemberRow>, StoreError> {
+        let memberships: Vec<Membership> = self.read(|tx| {
+            let t = tx.open_table(ORG_MEMBERS)?;
+            let mut out = Vec::new();
+            for row in t.range((org.0, 0u128)..=(org.0, u128::MAX))? {
+                out.push(decode(row?.1.value())?);
+            }
+            Ok::<_, StoreError>(out)
+        })?;
+        let mut rows = Vec::with_capacity(memberships.len());
+        for m in memberships {
+            if let Some(v) = self.volunteer(m.volunteer)? {
+                rows.push(MemberRow {
+                    membership: m,
+                    volunteer: v,
+                });
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Every team a volunteer has a membership row in.
+    pub fn teams_of(&self, vol: Gid) -> Result<Vec<TeamRow>, StoreError> {
+        let orgs: Vec<u128> = self.read(|tx| {
+            let t = tx.open_table(VOLUNTEER_ORGS)?;
+            let mut v = Vec::new();
+            for row in t.range((vol.0, 0u128)..=(vol.0, u128::MAX))? {
+                v.push(row?.0.value().1);
+            }
+            Ok::<_, StoreError>(v)
+        })?;
+        let mut rows = Vec::new();
+        for org in orgs {
+            let (Some(m), Some(o)) = (self.membership(Gid(org), vol)?, self.organization(Gid(org))?)
+            else {
+                continue;
+            };
+            rows.push(TeamRow {
+                membership: m,
+                organization: o,
+            });
+        }
+        Ok(rows)
+    }
+}

@@ -1,0 +1,181 @@
+//! Platform admin lists and details of volunteers and teams.
+
+use super::components::{Field, FormState, RegionOptions, csrf_field, form_error, select_field};
+use super::layout::{PageCtx, page};
+use super::team::{pager, region_get_fields};
+use crate::domain::dict;
+use maud::{Markup, html};
+
+/// One volunteer row in the admin list.
+pub struct VolunteerLine {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub masked_id: String,
+    pub region: String,
+    pub sanzhang: String,
+    pub confirmed: bool,
+}
+
+/// Filters of the admin volunteer list.
+pub struct VolunteerFilter<'a> {
+    pub q: &'a str,
+    pub category: &'a str,
+    pub sanzhang: &'a str,
+    pub team: &'a str,
+    pub teams: &'a [(String, String)],
+    pub form: &'a FormState,
+    pub regions: &'a RegionOptions<'a>,
+    pub query: &'a str,
+}
+
+/// The admin's volunteer list.
+pub fn volunteers(ctx: &PageCtx, f: &VolunteerFilter, rows: &[VolunteerLine], total: usize, page_no: usize, has_more: bool) -> Markup {
+    page(
+        ctx,
+        "志愿者管理",
+        html! {
+            h1 { "志愿者管理" }
+            form.card method="get" action="/admin/volunteers" id="volunteer-filter" {
+                (Field { required: false, ..Field::text("q", "姓名或手机号", f.q) }.render())
+                (region_get_fields(f.form, f.regions))
+                (select_field("category", "服务类别", &dict::service_categories().names(), f.category, None))
+                (select_field("sanzhang", "基层“三长”", &dict::sanzhang().names(), f.sanzhang, None))
+                div.field {
+                    label for="f-team" { "所属组织" }
+                    select id="f-team" name="team" {
+                        option value="" { "全部" }
+                        @for (id, name) in f.teams { option value=(id) selected[f.team == id] { (name) } }
+                    }
+                }
+                button.primary type="submit" { "查询" }
+            }
+            p.muted id="volunteer-total" { "共 " (total) " 名" }
+            div.table-wrap { table.list id="volunteers" {
+                thead { tr { th { "姓名" } th { "手机号" } th { "身份证号" } th { "所在区域" } th { "三长" } } }
+                tbody { @for r in rows {
+                    tr {
+                        td { a href={ "/admin/volunteers/" (r.id) } { (r.name) } @if !r.confirmed { " " span.badge.warn { "待本人确认" } } }
+                        td { (r.phone) } td { (r.masked_id) } td { (r.region) } td { (r.sanzhang) }
+                    }
+                } }
+            } }
+            (pager("/admin/volunteers", page_no, has_more, f.query))
+        },
+    )
+}
+
+/// A volunteer's detail for the admin.
+pub fn volunteer_detail(
+    ctx: &PageCtx,
+    id: &str,
+    name: &str,
+    facts: &[(&'static str, String)],
+    id_number_shown: &str,
+    unmasked: bool,
+    teams: &[(String, &'static str)],
+    fix_form: &FormState,
+) -> Markup {
+    page(
+        ctx,
+        name,
+        html! {
+            h1 { (name) }
+            section.card id="volunteer" {
+                dl.facts {
+                    dt { "身份证号" } dd id="id-number" { (id_number_shown) }
+                    @for (k, v) in facts { dt { (k) } dd { (v) } }
+                }
+                @if !unmasked {
+                    form method="post" action={ "/admin/volunteers/" (id) "/unmask" } {
+                        (csrf_field(&ctx.csrf))
+                        button type="submit" id="unmask" { "显示完整身份证号（将记入审计日志）" }
+                    }
+                }
+            }
+            section.card {
+                h2 { "所在组织" }
+                @if teams.is_empty() { p.muted { "未加入组织" } }
+                ul { @for (n, s) in teams { li { (n) " " span.badge { (s) } } } }
+            }
+            section.card id="fix-id" {
+                h2 { "更正身份证号" }
+                p.muted { "性别和出生日期会按新的身份证号更新。此操作记入审计日志。" }
+                (form_error(fix_form.message.as_deref()))
+                form method="post" action={ "/admin/volunteers/" (id) "/id-number" } novalidate {
+                    (csrf_field(&ctx.csrf))
+                    (Field::text("id_number", "正确的身份证号", fix_form.value("id_number")).error(fix_form.error("id_number")).render())
+                    button type="submit" { "更正" }
+                }
+            }
+        },
+    )
+}
+
+/// One team row in the admin list.
+pub struct TeamLine {
+    pub id: String,
+    pub name: String,
+    pub admin_phone: String,
+    pub region: String,
+    pub status: &'static str,
+    pub members: usize,
+}
+
+/// The admin's team list.
+pub fn teams(ctx: &PageCtx, q: &str, status: &str, form: &FormState, regions: &RegionOptions, rows: &[TeamLine], page_no: usize, has_more: bool, query: &str) -> Markup {
+    page(
+        ctx,
+        "组织管理",
+        html! {
+            h1 { "组织管理" }
+            form.card method="get" action="/admin/teams" id="team-filter" {
+                (Field { required: false, ..Field::text("q", "组织名称或管理员手机号", q) }.render())
+                (region_get_fields(form, regions))
+                (select_field("status", "状态", &["正常", "等待管理员注册", "已暂停"], status, None))
+                button.primary type="submit" { "查询" }
+            }
+            div.table-wrap { table.list id="teams" {
+                thead { tr { th { "组织名称" } th { "管理员手机号" } th { "所在区域" } th { "成员" } th { "状态" } } }
+                tbody { @for r in rows {
+                    tr {
+                        td { a href={ "/admin/teams/" (r.id) } { (r.name) } }
+                        td { (r.admin_phone) } td { (r.region) } td { (r.members) } td { (r.status) }
+                    }
+                } }
+            } }
+            (pager("/admin/teams", page_no, has_more, query))
+        },
+    )
+}
+
+/// A team's detail for the admin, with suspend / reactivate.
+pub fn team_detail(ctx: &PageCtx, id: &str, name: &str, status: &str, suspended: bool, facts: &[(&'static str, String)], members: &[(String, String, &'static str)]) -> Markup {
+    page(
+        ctx,
+        name,
+        html! {
+            h1 { (name) " " span.badge id="team-status" { (status) } }
+            section.card {
+                dl.facts { @for (k, v) in facts { dt { (k) } dd { (v) } } }
+                form method="post" action={ "/admin/teams/" (id) "/status" } {
+                    (csrf_field(&ctx.csrf))
+                    @if suspended {
+                        input type="hidden" name="status" value="active";
+                        button.primary type="submit" id="reactivate" { "恢复组织" }
+                    } @else {
+                        input type="hidden" name="status" value="suspended";
+                        button.danger type="submit" id="suspend" { "暂停组织" }
+                    }
+                }
+            }
+            section.card {
+                h2 { "成员" }
+                div.table-wrap { table.list {
+                    thead { tr { th { "姓名" } th { "手机号" } th { "状态" } } }
+                    tbody { @for (n, p, s) in members { tr { td { (n) } td { (p) } td { (s) } } } }
+                } }
+            }
+        },
+    )
+}

@@ -1,0 +1,256 @@
+//! Platform admin: volunteer and team lists with search and filters, details, unmasking
+//! an ID number (audited), fixing an ID number (audited), suspending a team (audited).
+
+use super::forms::{matches_text, page_number, paginate, query_form, region_matches, region_text, RegionLists, today};
+use super::{html, rejected};
+use crate::domain::ids::Gid;
+use crate::domain::people::{MembershipState, OrgStatus, Organization, Volunteer};
+use crate::domain::validate;
+use crate::error::AppError;
+use crate::store::{AuditEntry, StoreError};
+use crate::views::admin_people::{self as view, TeamLine, VolunteerFilter, VolunteerLine};
+use crate::views::components::FormState;
+use crate::web::App;
+use crate::web::auth::{Ctx, redirect_with_flash};
+use rouille::{Request, Response};
+
+const PER_PAGE: usize = 50;
+
+fn audit(app: &App, ctx: &Ctx, action: &str, detail: String) -> Result<(), AppError> {
+    app.store.audit(&AuditEntry {
+        at: ctx.now,
+        actor: ctx.actor(),
+        address: ctx.remote.ip().to_string(),
+        action: action.into(),
+        detail,
+        records: 1,
+    })?;
+    Ok(())
+}
+
+pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let form = query_form(req, &["q", "province", "city", "county", "category", "sanzhang", "team"]);
+    let team: Option<Gid> = form.value("team").parse().ok();
+    let in_team: Option<Vec<Gid>> = match team {
+        Some(t) => Some(
+            app.store
+                .members_of(t)?
+                .into_iter()
+                .filter(|m| m.membership.state == MembershipState::Approved)
+                .map(|m| m.volunteer.id)
+                .collect(),
+        ),
+        None => None,
+    };
+    let q = form.value("q");
+    let mut list: Vec<Volunteer> = app
+        .store
+        .volunteers()?
+        .into_iter()
+        .filter(|v| matches_text(&v.real_name, q) || matches_text(&v.phone, q))
+        .filter(|v| region_matches(&v.region, &form))
+        .filter(|v| form.value("category").is_empty() || v.service_categories.iter().any(|c| c == form.value("category")))
+        .filter(|v| form.value("sanzhang").is_empty() || v.sanzhang == form.value("sanzhang"))
+        .filter(|v| in_team.as_ref().is_none_or(|ids| ids.contains(&v.id)))
+        .collect();
+    list.reverse();
+    let total = list.len();
+    let page = page_number(req);
+    let (list, has_more) = paginate(list, page, PER_PAGE);
+    let rows: Vec<VolunteerLine> = list
+        .iter()
+        .map(|v| VolunteerLine {
+            id: v.id.to_string(),
+            name: v.real_name.clone(),
+            phone: v.phone.clone(),
+            masked_id: validate::mask_id_number(&v.id_number),
+            region: region_text(&v.region),
+            sanzhang: v.sanzhang.clone(),
+            confirmed: v.confirmed,
+        })
+        .collect();
+    let teams: Vec<(String, String)> = app
+        .store
+        .organizations()?
+        .into_iter()
+        .map(|o| (o.id.to_string(), o.name))
+        .collect();
+    let lists = RegionLists::for_form(&form);
+    let options = lists.options();
+    let filter = VolunteerFilter {
+        q,
+        category: form.value("category"),
+        sanzhang: form.value("sanzhang"),
+        team: form.value("team"),
+        teams: &teams,
+        form: &form,
+        regions: &options,
+        query: req.raw_query_string(),
+    };
+    Ok(html(view::volunteers(&ctx.page(), &filter, &rows, total, page, has_more)))
+}
+
+fn volunteer_facts(v: &Volunteer) -> Vec<(&'static str, String)> {
+    vec![
+        ("手机号", v.phone.clone()),
+        ("性别", v.gender.label().to_string()),
+        ("出生日期", v.birth_date.format("%Y-%m-%d").to_string()),
+        ("政治面貌", v.political_status.clone()),
+        ("民族", v.ethnicity.clone()),
+        ("工作单位", v.employer.clone()),
+        ("职称", v.title_level.clone()),
+        ("最高学历", v.education.clone()),
+        ("从业类别", v.occupation.clone()),
+        ("所在区域", region_text(&v.region)),
+        ("服务类别", v.service_categories.join("、")),
+        ("服务领域", v.service_fields.join("、")),
+        ("基层“三长”", v.sanzhang.clone()),
+        ("本人确认", if v.confirmed { "已确认" } else { "待本人确认" }.to_string()),
+    ]
+}
+
+fn render_volunteer(app: &App, ctx: &Ctx, v: &Volunteer, unmasked: bool, fix: &FormState, status: u16) -> Result<Response, AppError> {
+    let teams: Vec<(String, &'static str)> = app
+        .store
+        .teams_of(v.id)?
+        .into_iter()
+        .map(|t| (t.organization.name, t.membership.state.label()))
+        .collect();
+    let shown = if unmasked { v.id_number.clone() } else { validate::mask_id_number(&v.id_number) };
+    Ok(rejected(
+        view::volunteer_detail(&ctx.page(), &v.id.to_string(), &v.real_name, &volunteer_facts(v), &shown, unmasked, &teams, fix),
+        status,
+    ))
+}
+
+fn load_volunteer(app: &App, id: Gid) -> Result<Volunteer, AppError> {
+    app.store.volunteer(id)?.ok_or(AppError::NotFound)
+}
+
+pub fn volunteer(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let v = load_volunteer(app, id)?;
+    render_volunteer(app, ctx, &v, false, &FormState::default(), 200)
+}
+
+pub fn unmask(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let v = load_volunteer(app, id)?;
+    audit(app, ctx, "volunteer.unmask", format!("查看志愿者 {} 的完整身份证号", v.id))?;
+    render_volunteer(app, ctx, &v, true, &FormState::default(), 200)
+}
+
+pub fn fix_id_number(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let v = load_volunteer(app, id)?;
+    let mut form = FormState::default();
+    form.set("id_number", ctx.field("id_number"));
+    let checked = match validate::id_number(ctx.field("id_number"), today(ctx)) {
+        Ok(c) => c,
+        Err(m) => {
+            form.fail("id_number", m);
+            return render_volunteer(app, ctx, &v, false, &form, 422);
+        }
+    };
+    let mut updated = v.clone();
+    updated.id_number = checked.number;
+    updated.birth_date = checked.birth_date;
+    updated.gender = checked.gender;
+    updated.updated_at = ctx.now;
+    match app.store.update_volunteer(&updated) {
+        Ok(()) => {}
+        Err(StoreError::Taken(_)) => {
+            form.fail("id_number", "这个身份证号已属于另一位志愿者。如是重复登记，请先核实。");
+            return render_volunteer(app, ctx, &v, false, &form, 422);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit(app, ctx, "volunteer.fix_id_number", format!("更正志愿者 {} 的身份证号", v.id))?;
+    Ok(redirect_with_flash(&format!("/admin/volunteers/{id}"), "id_fixed"))
+}
+
+fn status_from_label(label: &str) -> Option<OrgStatus> {
+    [OrgStatus::Active, OrgStatus::WaitingForAdmin, OrgStatus::Suspended]
+        .into_iter()
+        .find(|s| s.label() == label)
+}
+
+fn member_count(app: &App, o: &Organization) -> Result<usize, AppError> {
+    Ok(app
+        .store
+        .members_of(o.id)?
+        .iter()
+        .filter(|m| m.membership.state == MembershipState::Approved)
+        .count())
+}
+
+pub fn teams(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let form = query_form(req, &["q", "province", "city", "county", "status"]);
+    let status = status_from_label(form.value("status"));
+    let q = form.value("q");
+    let mut list: Vec<Organization> = app
+        .store
+        .organizations()?
+        .into_iter()
+        .filter(|o| matches_text(&o.name, q) || matches_text(&o.admin_phone, q))
+        .filter(|o| region_matches(&o.region, &form))
+        .filter(|o| status.is_none_or(|s| o.status == s))
+        .collect();
+    list.reverse();
+    let page = page_number(req);
+    let (list, has_more) = paginate(list, page, PER_PAGE);
+    let mut rows = Vec::with_capacity(list.len());
+    for o in &list {
+        rows.push(TeamLine {
+            id: o.id.to_string(),
+            name: o.name.clone(),
+            admin_phone: o.admin_phone.clone(),
+            region: region_text(&o.region),
+            status: o.status.label(),
+            members: member_count(app, o)?,
+        });
+    }
+    let lists = RegionLists::for_form(&form);
+    Ok(html(view::teams(&ctx.page(), q, form.value("status"), &form, &lists.options(), &rows, page, has_more, req.raw_query_string())))
+}
+
+pub fn team(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let o = app.store.organization(id)?.ok_or(AppError::NotFound)?;
+    let facts = vec![
+        ("管理员手机号", o.admin_phone.clone()),
+        ("所在区域", region_text(&o.region)),
+        ("服务类别", o.service_categories.join("、")),
+        ("主管单位", format!("{}（{}）", o.supervisor_name, o.supervisor_type)),
+        ("成立日期", o.founded_on.format("%Y-%m-%d").to_string()),
+    ];
+    let members: Vec<(String, String, &'static str)> = app
+        .store
+        .members_of(id)?
+        .into_iter()
+        .map(|m| (m.volunteer.real_name, m.volunteer.phone, m.membership.state.label()))
+        .collect();
+    Ok(html(view::team_detail(
+        &ctx.page(),
+        &id.to_string(),
+        &o.name,
+        o.status.label(),
+        o.status == OrgStatus::Suspended,
+        &facts,
+        &members,
+    )))
+}
+
+pub fn set_team_status(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let status = match ctx.field("status") {
+        "suspended" => OrgStatus::Suspended,
+        "active" => OrgStatus::Active,
+        _ => return Err(AppError::BadRequest("未知的组织状态。".into())),
+    };
+    let o = app.store.set_organization_status(id, status)?;
+    audit(app, ctx, "team.status", format!("组织 {} 状态改为 {}", o.id, o.status.label()))?;
+    Ok(redirect_with_flash(&format!("/admin/teams/{id}"), "status_changed"))
+}

@@ -1,0 +1,344 @@
+//! Turning posted forms into domain inputs and records, and records back into forms.
+//! Shared by registration, profile editing, team pages and the admin.
+
+use crate::domain::ids::Gid;
+use crate::domain::people::{Consent, OrgStatus, Organization, Source, Volunteer};
+use crate::domain::regions;
+use crate::domain::registration::{FieldErrors, OrgFields, OrgInput, VolunteerFields, VolunteerInput};
+use crate::views::components::{FormState, RegionOptions};
+use crate::web::auth::Ctx;
+use chrono::{DateTime, Utc};
+
+/// The volunteer form's field names (the 附件2 field keys).
+pub const VOLUNTEER_FIELDS: &[&str] = &[
+    "real_name", "phone", "gender", "id_number", "political_status", "ethnicity", "employer",
+    "title_level", "education", "occupation", "province", "city", "county", "sanzhang",
+    "guardian_name", "guardian_phone", "agree",
+];
+/// The team form's field names (the 附件1 field keys plus a description).
+pub const ORG_FIELDS: &[&str] = &[
+    "org_name", "admin_phone", "mca_registered", "supervisor_type", "supervisor_name",
+    "founded_on", "province", "city", "county", "leader_name", "leader_title", "leader_org",
+    "leader_phone", "description",
+];
+const MULTI: &[&str] = &["service_categories", "service_fields"];
+
+/// Longest value kept from any single form field; longer input is cut before validation
+/// so a crafted request cannot make us store or echo megabytes.
+const MAX_FIELD_CHARS: usize = 2000;
+
+fn clip(s: &str) -> String {
+    s.chars().take(MAX_FIELD_CHARS).collect()
+}
+
+/// What was typed, for showing the form again. `prefix` reads fields carried from an
+/// earlier step (e.g. "team.").
+pub fn form_state(ctx: &Ctx, names: &[&str], prefix: &str) -> FormState {
+    let mut f = FormState::default();
+    for n in names {
+        f.set(n, clip(ctx.field(&format!("{prefix}{n}"))));
+    }
+    for n in MULTI {
+        let key = format!("{prefix}{n}");
+        let values: Vec<String> = ctx.fields(&key).iter().map(|v| clip(v)).collect();
+        f.set(n, values.join("、"));
+    }
+    f
+}
+
+/// Put domain errors onto the form.
+pub fn apply_errors(form: &mut FormState, errors: FieldErrors) {
+    for (field, message) in errors {
+        form.errors.entry(field.to_string()).or_insert(message);
+    }
+}
+
+fn multi(form: &FormState, name: &str) -> Vec<String> {
+    form.value(name)
+        .split('、')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The domain input of a volunteer form.
+pub fn volunteer_input(form: &FormState) -> VolunteerInput {
+    VolunteerInput {
+        real_name: form.value("real_name").into(),
+        phone: form.value("phone").into(),
+        gender: form.value("gender").into(),
+        id_number: form.value("id_number").into(),
+        political_status: form.value("political_status").into(),
+        ethnicity: form.value("ethnicity").into(),
+        employer: form.value("employer").into(),
+        title_level: form.value("title_level").into(),
+        education: form.value("education").into(),
+        occupation: form.value("occupation").into(),
+        province: form.value("province").into(),
+        city: form.value("city").into(),
+        county: form.value("county").into(),
+        service_categories: multi(form, "service_categories"),
+        service_fields: multi(form, "service_fields"),
+        sanzhang: form.value("sanzhang").into(),
+    }
+}
+
+/// The domain input of a team form.
+pub fn org_input(form: &FormState) -> OrgInput {
+    OrgInput {
+        org_name: form.value("org_name").into(),
+        admin_phone: form.value("admin_phone").into(),
+        mca_registered: form.value("mca_registered").into(),
+        supervisor_type: form.value("supervisor_type").into(),
+        supervisor_name: form.value("supervisor_name").into(),
+        founded_on: form.value("founded_on").into(),
+        service_categories: multi(form, "service_categories"),
+        province: form.value("province").into(),
+        city: form.value("city").into(),
+        county: form.value("county").into(),
+        leader_name: form.value("leader_name").into(),
+        leader_title: form.value("leader_title").into(),
+        leader_org: form.value("leader_org").into(),
+        leader_phone: form.value("leader_phone").into(),
+        description: form.value("description").into(),
+    }
+}
+
+/// The region lists a form needs for its current province and city.
+pub struct RegionLists {
+    provinces: Vec<(String, String)>,
+    cities: Vec<(String, String)>,
+    counties: Vec<(String, String)>,
+}
+
+impl RegionLists {
+    /// Lists for the codes chosen in `form` (unknown codes give empty lists).
+    pub fn for_form(form: &FormState) -> RegionLists {
+        let pairs = |parent: Option<&str>| -> Vec<(String, String)> {
+            regions::children(parent)
+                .into_iter()
+                .map(|r| (r.code.to_string(), r.name.to_string()))
+                .collect()
+        };
+        let province = form.value("province");
+        let city = form.value("city");
+        let city_ok = !city.is_empty() && regions::by_code(city).is_some_and(|c| c.parent == Some(province));
+        RegionLists {
+            provinces: pairs(None),
+            cities: if province.is_empty() || regions::by_code(province).is_none() {
+                Vec::new()
+            } else {
+                pairs(Some(province))
+            },
+            counties: if city_ok { pairs(Some(city)) } else { Vec::new() },
+        }
+    }
+
+    /// Borrow as the view's options.
+    pub fn options(&self) -> RegionOptions<'_> {
+        RegionOptions {
+            provinces: &self.provinces,
+            cities: &self.cities,
+            counties: &self.counties,
+        }
+    }
+}
+
+/// Whether the POST only asked to refresh the region lists (no-JavaScript step).
+pub fn is_region_step(ctx: &Ctx) -> bool {
+    ctx.field("_step") == "region"
+}
+
+/// Record fields common to a new volunteer.
+pub struct NewVolunteer {
+    pub origin: Gid,
+    pub now: DateTime<Utc>,
+    pub source: Source,
+    pub confirmed: bool,
+    pub consent: Option<Consent>,
+}
+
+/// A new volunteer record from checked fields.
+pub fn new_volunteer(f: VolunteerFields, n: NewVolunteer) -> Volunteer {
+    Volunteer {
+        id: Gid::new(),
+        origin: n.origin,
+        real_name: f.real_name,
+        phone: f.phone,
+        gender: f.gender,
+        id_number: f.id.number,
+        birth_date: f.id.birth_date,
+        political_status: f.political_status,
+        ethnicity: f.ethnicity,
+        employer: f.employer,
+        title_level: f.title_level,
+        education: f.education,
+        occupation: f.occupation,
+        region: f.region,
+        service_categories: f.service_categories,
+        service_fields: f.service_fields,
+        sanzhang: f.sanzhang,
+        password_hash: None,
+        consent: n.consent,
+        source: n.source,
+        legacy: false,
+        confirmed: n.confirmed,
+        created_at: n.now,
+        updated_at: n.now,
+    }
+}
+
+/// Apply checked fields to a stored volunteer (phone and ID number are kept: they change
+/// through their own flows).
+pub fn update_volunteer(v: &mut Volunteer, f: VolunteerFields, now: DateTime<Utc>) {
+    v.real_name = f.real_name;
+    v.gender = f.gender;
+    v.political_status = f.political_status;
+    v.ethnicity = f.ethnicity;
+    v.employer = f.employer;
+    v.title_level = f.title_level;
+    v.education = f.education;
+    v.occupation = f.occupation;
+    v.region = f.region;
+    v.service_categories = f.service_categories;
+    v.service_fields = f.service_fields;
+    v.sanzhang = f.sanzhang;
+    v.updated_at = now;
+}
+
+/// A stored volunteer as form values.
+pub fn volunteer_form(v: &Volunteer) -> FormState {
+    let mut f = FormState::default();
+    f.set("real_name", v.real_name.clone());
+    f.set("phone", v.phone.clone());
+    f.set("gender", v.gender.label());
+    f.set("id_number", v.id_number.clone());
+    f.set("political_status", v.political_status.clone());
+    f.set("ethnicity", v.ethnicity.clone());
+    f.set("employer", v.employer.clone());
+    f.set("title_level", v.title_level.clone());
+    f.set("education", v.education.clone());
+    f.set("occupation", v.occupation.clone());
+    f.set("province", v.region.province.clone());
+    f.set("city", v.region.city.clone());
+    f.set("county", v.region.county.clone().unwrap_or_default());
+    f.set("service_categories", v.service_categories.join("、"));
+    f.set("service_fields", v.service_fields.join("、"));
+    f.set("sanzhang", v.sanzhang.clone());
+    f
+}
+
+/// A new team record from checked fields.
+pub fn new_organization(f: OrgFields, origin: Gid, now: DateTime<Utc>, source: Source) -> Organization {
+    Organization {
+        id: Gid::new(),
+        origin,
+        name: f.org_name,
+        admin_phone: f.admin_phone,
+        mca_registered: f.mca_registered,
+        supervisor_type: f.supervisor_type,
+        supervisor_name: f.supervisor_name,
+        founded_on: f.founded_on,
+        service_categories: f.service_categories,
+        region: f.region,
+        leader_name: f.leader_name,
+        leader_title: f.leader_title,
+        leader_org: f.leader_org,
+        leader_phone: f.leader_phone,
+        description: f.description,
+        status: OrgStatus::Active,
+        source,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Apply checked fields to a stored team (the admin phone is kept).
+pub fn update_organization(o: &mut Organization, f: OrgFields, now: DateTime<Utc>) {
+    o.name = f.org_name;
+    o.mca_registered = f.mca_registered;
+    o.supervisor_type = f.supervisor_type;
+    o.supervisor_name = f.supervisor_name;
+    o.founded_on = f.founded_on;
+    o.service_categories = f.service_categories;
+    o.region = f.region;
+    o.leader_name = f.leader_name;
+    o.leader_title = f.leader_title;
+    o.leader_org = f.leader_org;
+    o.leader_phone = f.leader_phone;
+    o.description = f.description;
+    o.updated_at = now;
+}
+
+/// A stored team as form values.
+pub fn org_form(o: &Organization) -> FormState {
+    let mut f = FormState::default();
+    f.set("org_name", o.name.clone());
+    f.set("admin_phone", o.admin_phone.clone());
+    f.set("mca_registered", if o.mca_registered { "是" } else { "否" });
+    f.set("supervisor_type", o.supervisor_type.clone());
+    f.set("supervisor_name", o.supervisor_name.clone());
+    f.set("founded_on", o.founded_on.format("%Y-%m-%d").to_string());
+    f.set("service_categories", o.service_categories.join("、"));
+    f.set("province", o.region.province.clone());
+    f.set("city", o.region.city.clone());
+    f.set("county", o.region.county.clone().unwrap_or_default());
+    for (k, v) in [
+        ("leader_name", &o.leader_name),
+        ("leader_title", &o.leader_title),
+        ("leader_org", &o.leader_org),
+        ("leader_phone", &o.leader_phone),
+    ] {
+        f.set(k, v.clone().unwrap_or_default());
+    }
+    f.set("description", o.description.clone());
+    f
+}
+
+/// A region path for display.
+pub fn region_text(r: &crate::domain::regions::RegionPath) -> String {
+    regions::full_name(r.county.as_deref().unwrap_or(&r.city))
+}
+
+/// Whether a region path lies inside the filter's chosen province / city / county.
+pub fn region_matches(r: &crate::domain::regions::RegionPath, form: &FormState) -> bool {
+    let (p, c, k) = (form.value("province"), form.value("city"), form.value("county"));
+    (p.is_empty() || r.province == p)
+        && (c.is_empty() || r.city == c)
+        && (k.is_empty() || r.county.as_deref() == Some(k))
+}
+
+/// The local date today, for ID-number and date checks.
+pub fn today(ctx: &Ctx) -> chrono::NaiveDate {
+    ctx.now.with_timezone(&ctx.settings.utc_offset).date_naive()
+}
+
+/// GET filter values as a form (for region selects and search boxes).
+pub fn query_form(req: &rouille::Request, names: &[&str]) -> FormState {
+    let mut f = FormState::default();
+    for n in names {
+        f.set(n, clip(req.get_param(n).unwrap_or_default().trim()));
+    }
+    f
+}
+
+/// The requested page number (1-based).
+pub fn page_number(req: &rouille::Request) -> usize {
+    req.get_param("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| (1..=100_000).contains(p))
+        .unwrap_or(1)
+}
+
+/// One page of `items` and whether more follow.
+pub fn paginate<T>(items: Vec<T>, page: usize, per_page: usize) -> (Vec<T>, bool) {
+    let start = (page - 1) * per_page;
+    let has_more = items.len() > start + per_page;
+    (items.into_iter().skip(start).take(per_page).collect(), has_more)
+}
+
+/// Whether `haystack` contains the search text, ignoring width and spaces.
+pub fn matches_text(haystack: &str, q: &str) -> bool {
+    let q = crate::domain::validate::normalize(q).to_lowercase();
+    q.is_empty() || crate::domain::validate::normalize(haystack).to_lowercase().contains(&q)
+}

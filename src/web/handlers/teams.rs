@@ -1,0 +1,357 @@
+//! Teams: the public list and page, applying to join, and the team admin's 组织信息,
+//! editing, 查看全部志愿者, decisions on applications, adding and entering volunteers.
+
+use super::forms::{
+    NewVolunteer, ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state,
+    is_region_step, matches_text, new_volunteer, org_form as org_values, org_input,
+    page_number, paginate, query_form, region_matches, region_text, today,
+    update_organization, volunteer_input,
+};
+use super::{html, rejected};
+use crate::domain::ids::Gid;
+use crate::domain::people::{MembershipState, OrgStatus, Organization, Source};
+use crate::domain::{registration, validate};
+use crate::error::AppError;
+use crate::store::StoreError;
+use crate::views::components::FormState;
+use crate::views::team::{self as view, JoinAction, MemberLine, TeamCard, TeamFilter};
+use crate::views::volunteer::{self as vview, VolunteerFormSpec};
+use crate::web::App;
+use crate::web::auth::{Ctx, Viewer, redirect_with_flash};
+use rouille::{Request, Response};
+
+const TEAMS_PER_PAGE: usize = 20;
+
+fn card(app: &App, o: &Organization) -> Result<TeamCard, AppError> {
+    let members = app
+        .store
+        .members_of(o.id)?
+        .iter()
+        .filter(|m| m.membership.state == MembershipState::Approved)
+        .count();
+    Ok(TeamCard {
+        id: o.id.to_string(),
+        name: o.name.clone(),
+        region: region_text(&o.region),
+        categories: o.service_categories.join("、"),
+        members,
+        status: Some(o.status.label()),
+    })
+}
+
+pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let form = query_form(req, &["q", "category", "province", "city", "county"]);
+    let mut teams: Vec<Organization> = app
+        .store
+        .organizations()?
+        .into_iter()
+        .filter(|o| o.status == OrgStatus::Active)
+        .filter(|o| matches_text(&o.name, form.value("q")))
+        .filter(|o| form.value("category").is_empty() || o.service_categories.iter().any(|c| c == form.value("category")))
+        .filter(|o| region_matches(&o.region, &form))
+        .collect();
+    teams.reverse(); // newest first
+    let page = page_number(req);
+    let (teams, has_more) = paginate(teams, page, TEAMS_PER_PAGE);
+    let cards = teams.iter().map(|o| card(app, o)).collect::<Result<Vec<_>, _>>()?;
+    let lists = RegionLists::for_form(&form);
+    let options = lists.options();
+    let filter = TeamFilter {
+        q: form.value("q"),
+        category: form.value("category"),
+        form: &form,
+        regions: &options,
+    };
+    let markup = view::team_list(&ctx.page(), &filter, &cards, page, has_more, req.raw_query_string());
+    Ok(html(markup))
+}
+
+fn load_team(app: &App, id: Gid) -> Result<Organization, AppError> {
+    app.store.organization(id)?.ok_or(AppError::NotFound)
+}
+
+fn team_facts(o: &Organization) -> Vec<(&'static str, String)> {
+    vec![
+        ("所在区域", region_text(&o.region)),
+        ("服务类别", o.service_categories.join("、")),
+        ("主管单位", format!("{}（{}）", o.supervisor_name, o.supervisor_type)),
+        ("成立日期", o.founded_on.format("%Y-%m-%d").to_string()),
+        ("民政部门注册", if o.mca_registered { "是" } else { "否" }.to_string()),
+    ]
+}
+
+fn join_action(app: &App, ctx: &Ctx, o: &Organization) -> Result<JoinAction, AppError> {
+    if o.status != OrgStatus::Active {
+        return Ok(JoinAction::Closed);
+    }
+    let Some(v) = ctx.volunteer() else {
+        return Ok(JoinAction::SignIn);
+    };
+    Ok(match app.store.membership(o.id, v.id)?.map(|m| m.state) {
+        Some(MembershipState::Applied) => JoinAction::Pending,
+        Some(MembershipState::Approved) => JoinAction::Member,
+        _ => JoinAction::Apply,
+    })
+}
+
+fn render_team(app: &App, ctx: &Ctx, o: &Organization, message: Option<String>) -> Result<Response, AppError> {
+    let c = card(app, o)?;
+    let action = join_action(app, ctx, o)?;
+    let mut page = ctx.page();
+    let status = if message.is_some() { 422 } else { 200 };
+    if message.is_some() {
+        page.flash = message;
+    }
+    Ok(rejected(view::team_page(&page, &c, &team_facts(o), &o.description, action), status))
+}
+
+pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    let o = load_team(app, id)?;
+    if o.status == OrgStatus::Suspended && !matches!(ctx.viewer, Viewer::Admin(_)) {
+        return Err(AppError::NotFound);
+    }
+    render_team(app, ctx, &o, None)
+}
+
+pub fn apply(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    let Some(v) = ctx.volunteer() else {
+        return Ok(Response::redirect_303(format!("/login?next=/teams/{id}")));
+    };
+    let o = load_team(app, id)?;
+    match app.store.apply_to_team(v.id, o.id, ctx.now) {
+        Ok(()) => Ok(redirect_with_flash(&format!("/teams/{id}"), "applied")),
+        Err(StoreError::Rejected(m)) => render_team(app, ctx, &o, Some(m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The team, if the signed-in volunteer is its admin; otherwise 403.
+fn my_team(app: &App, ctx: &Ctx, id: Gid) -> Result<Organization, AppError> {
+    let Viewer::Volunteer { teams, .. } = &ctx.viewer else {
+        return Err(AppError::forbidden());
+    };
+    if !teams.iter().any(|t| t.id == id) {
+        return Err(AppError::forbidden());
+    }
+    load_team(app, id)
+}
+
+pub fn admin_home(ctx: &Ctx) -> Result<Response, AppError> {
+    let Viewer::Volunteer { teams, .. } = &ctx.viewer else {
+        return Err(AppError::forbidden());
+    };
+    match teams.as_slice() {
+        [] => Ok(Response::redirect_303("/register/org")),
+        [only] => Ok(Response::redirect_303(format!("/org/{}", only.id))),
+        many => Ok(Response::redirect_303(format!("/org/{}", many[0].id))),
+    }
+}
+
+pub fn admin_show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    let o = my_team(app, ctx, id)?;
+    let mut facts = vec![("管理员手机号", o.admin_phone.clone())];
+    facts.extend(team_facts(&o));
+    for (k, v) in [
+        ("负责人", &o.leader_name),
+        ("负责人职务", &o.leader_title),
+        ("负责人单位", &o.leader_org),
+        ("负责人电话", &o.leader_phone),
+    ] {
+        if let Some(v) = v {
+            facts.push((k, v.clone()));
+        }
+    }
+    if !o.description.is_empty() {
+        facts.push(("组织简介", o.description.clone()));
+    }
+    let pending = app
+        .store
+        .members_of(id)?
+        .iter()
+        .filter(|m| m.membership.state == MembershipState::Applied)
+        .count();
+    Ok(html(view::org_admin_page(&ctx.page(), &id.to_string(), &o.name, o.status.label(), &facts, pending)))
+}
+
+fn render_edit(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> Response {
+    let lists = RegionLists::for_form(form);
+    let action = format!("/org/{}/edit", o.id);
+    rejected(
+        view::org_form(&ctx.page(), form, &lists.options(), "编辑组织信息", &action, "保存", Some(&o.admin_phone), None),
+        status,
+    )
+}
+
+pub fn edit_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    let o = my_team(app, ctx, id)?;
+    Ok(render_edit(ctx, &o, &org_values(&o), 200))
+}
+
+pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    let o = my_team(app, ctx, id)?;
+    let mut form = form_state(ctx, ORG_FIELDS, "");
+    if is_region_step(ctx) {
+        return Ok(render_edit(ctx, &o, &form, 200));
+    }
+    let mut input = org_input(&form);
+    input.admin_phone = o.admin_phone.clone();
+    let fields = match registration::check_org(&input, today(ctx)) {
+        Ok(f) => f,
+        Err(errors) => {
+            apply_errors(&mut form, errors);
+            return Ok(render_edit(ctx, &o, &form, 422));
+        }
+    };
+    let mut updated = o.clone();
+    update_organization(&mut updated, fields, ctx.now);
+    match app.store.update_organization(&updated) {
+        Ok(()) => Ok(redirect_with_flash(&format!("/org/{id}"), "saved")),
+        Err(StoreError::Taken(_)) => {
+            form.fail("org_name", "这个组织名称已被其他组织使用，请换一个名称。");
+            Ok(render_edit(ctx, &o, &form, 422))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn render_members(app: &App, ctx: &Ctx, req: &Request, o: &Organization, add_form: &FormState, status: u16) -> Result<Response, AppError> {
+    let filter = query_form(req, &["q", "province", "city", "county"]);
+    let rows = app.store.members_of(o.id)?;
+    let line = |m: &crate::store::MemberRow| MemberLine {
+        volunteer_id: m.volunteer.id.to_string(),
+        name: m.volunteer.real_name.clone(),
+        phone: m.volunteer.phone.clone(),
+        masked_id: validate::mask_id_number(&m.volunteer.id_number),
+        region: region_text(&m.volunteer.region),
+        state: m.membership.state.label(),
+        pending: m.membership.state == MembershipState::Applied,
+        confirmed: m.volunteer.confirmed,
+    };
+    let pending: Vec<MemberLine> = rows
+        .iter()
+        .filter(|m| m.membership.state == MembershipState::Applied)
+        .map(line)
+        .collect();
+    let q = filter.value("q");
+    let members: Vec<MemberLine> = rows
+        .iter()
+        .filter(|m| m.membership.state == MembershipState::Approved)
+        .filter(|m| matches_text(&m.volunteer.real_name, q) || matches_text(&m.volunteer.phone, q))
+        .filter(|m| region_matches(&m.volunteer.region, &filter))
+        .map(line)
+        .collect();
+    let lists = RegionLists::for_form(&filter);
+    Ok(rejected(
+        view::members_page(
+            &ctx.page(),
+            &o.id.to_string(),
+            &o.name,
+            q,
+            &filter,
+            &lists.options(),
+            &pending,
+            &members,
+            add_form,
+        ),
+        status,
+    ))
+}
+
+pub fn members(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Response, AppError> {
+    let o = my_team(app, ctx, id)?;
+    render_members(app, ctx, req, &o, &FormState::default(), 200)
+}
+
+pub fn decide(app: &App, ctx: &Ctx, id: Gid, volunteer: Gid, approve: bool) -> Result<Response, AppError> {
+    my_team(app, ctx, id)?;
+    app.store.decide_application(id, volunteer, approve, ctx.now)?;
+    Ok(redirect_with_flash(&format!("/org/{id}/members"), if approve { "approved" } else { "rejected" }))
+}
+
+pub fn add_member(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Response, AppError> {
+    let o = my_team(app, ctx, id)?;
+    let mut form = FormState::default();
+    form.set("phone", ctx.field("phone"));
+    let phone = match validate::mobile(ctx.field("phone")) {
+        Ok(p) => p,
+        Err(m) => {
+            form.fail("phone", m);
+            return render_members(app, ctx, req, &o, &form, 422);
+        }
+    };
+    let Some(v) = app.store.volunteer_by_phone(&phone)? else {
+        form.fail("phone", "这个手机号还没有注册志愿者。可以点击下方“代为录入志愿者信息”。");
+        return render_members(app, ctx, req, &o, &form, 422);
+    };
+    match app.store.add_member(id, v.id, ctx.now) {
+        Ok(()) => Ok(redirect_with_flash(&format!("/org/{id}/members"), "member_added")),
+        Err(StoreError::Rejected(m)) => {
+            form.message = Some(m);
+            render_members(app, ctx, req, &o, &form, 422)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn render_enter(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> Response {
+    let lists = RegionLists::for_form(form);
+    let action = format!("/org/{}/members/new", o.id);
+    let spec = VolunteerFormSpec {
+        action: &action,
+        heading: "代为录入志愿者",
+        intro: Some("为现场没有手机或不便操作的人员录入信息。录入后本人用这个手机号登录，核对并确认信息后即可使用。"),
+        submit: "录入并加入本组织",
+        fixed_phone: None,
+        locked_id_number: None,
+        agreement: false,
+        hidden: &[],
+        steps: None,
+    };
+    rejected(vview::volunteer_form(&ctx.page(), form, &lists.options(), &spec), status)
+}
+
+pub fn enter_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    let o = my_team(app, ctx, id)?;
+    Ok(render_enter(ctx, &o, &FormState::default(), 200))
+}
+
+pub fn enter(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    let o = my_team(app, ctx, id)?;
+    let mut form = form_state(ctx, VOLUNTEER_FIELDS, "");
+    if is_region_step(ctx) {
+        return Ok(render_enter(ctx, &o, &form, 200));
+    }
+    let fields = match registration::check_volunteer(&volunteer_input(&form), today(ctx)) {
+        Ok(f) => f,
+        Err(errors) => {
+            apply_errors(&mut form, errors);
+            return Ok(render_enter(ctx, &o, &form, 422));
+        }
+    };
+    let v = new_volunteer(
+        fields,
+        NewVolunteer {
+            origin: app.store.installation_id(),
+            now: ctx.now,
+            source: Source::EnteredByTeam,
+            confirmed: false,
+            consent: None,
+        },
+    );
+    match app.store.enter_volunteer_for_team(&v, id, ctx.now) {
+        Ok(()) => Ok(redirect_with_flash(&format!("/org/{id}/members"), "entered")),
+        Err(StoreError::Taken("手机号")) => {
+            form.fail("phone", "这个手机号已注册志愿者，请返回上一页用“添加志愿者”按手机号添加。");
+            Ok(render_enter(ctx, &o, &form, 422))
+        }
+        Err(StoreError::Taken(_)) => {
+            form.fail("id_number", "这个身份证号已注册志愿者，不能重复录入。");
+            Ok(render_enter(ctx, &o, &form, 422))
+        }
+        Err(StoreError::Rejected(m)) => {
+            form.message = Some(m);
+            Ok(render_enter(ctx, &o, &form, 422))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

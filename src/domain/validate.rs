@@ -21,12 +21,24 @@ pub fn normalize(s: &str) -> String {
         .collect()
 }
 
-/// Normalises free text such as a name: NFKC, trims, drops zero-width characters and
-/// collapses each internal whitespace run (including newlines) to one ASCII space.
+/// Full-width Latin letters and digits become half-width; Chinese punctuation such as
+/// （）、， stays as typed, since official names are written with it.
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+        }
+        other => other,
+    }
+}
+
+/// Normalises free text such as a name: full-width letters and digits folded, trimmed,
+/// zero-width characters dropped, each internal whitespace run (including newlines and
+/// U+3000) collapsed to one ASCII space. Unlike `normalize` it keeps Chinese punctuation.
 pub fn normalize_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
-    for c in s.nfkc().filter(|c| !is_invisible(*c)) {
+    for c in s.chars().filter(|c| !is_invisible(*c)).map(fold_width) {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
         } else {
@@ -310,6 +322,7 @@ mod tests {
         assert_eq!(normalize_text("  张\u{3000}\u{3000}伟 \n 华 "), "张 伟 华");
         assert_eq!(normalize_text("ＡＢＣ\u{200D}"), "ABC");
         assert_eq!(normalize_text("   "), "");
+        assert_eq!(normalize_text("服务队（一）、１队"), "服务队（一）、1队");
     }
 
     #[test]

@@ -27,7 +27,11 @@ pub struct TeamRow {
     pub organization: Organization,
 }
 
-fn membership_tx(tx: &WriteTransaction, org: Gid, vol: Gid) -> Result<Option<Membership>, StoreError> {
+fn membership_tx(
+    tx: &WriteTransaction,
+    org: Gid,
+    vol: Gid,
+) -> Result<Option<Membership>, StoreError> {
     let t = tx.open_table(ORG_MEMBERS)?;
     let v = t.get((org.0, vol.0))?;
     Ok(match v {
@@ -72,7 +76,9 @@ fn limit_message() -> String {
 fn check_team_acts(tx: &WriteTransaction, org: Gid) -> Result<Organization, StoreError> {
     let o = organization_tx(tx, org)?.ok_or(StoreError::NotFound)?;
     if o.status == OrgStatus::Suspended {
-        return Err(StoreError::Rejected("该组织已被暂停，暂时不能加入。".into()));
+        return Err(StoreError::Rejected(
+            "该组织已被暂停，暂时不能加入。".into(),
+        ));
     }
     Ok(o)
 }
@@ -87,7 +93,9 @@ impl Store {
             let existing = membership_tx(tx, org, vol)?;
             match existing.as_ref().map(|m| m.state) {
                 Some(MembershipState::Applied) => {
-                    return Err(StoreError::Rejected("您已申请加入该组织，请等待组织管理员审核。".into()));
+                    return Err(StoreError::Rejected(
+                        "您已申请加入该组织，请等待组织管理员审核。".into(),
+                    ));
                 }
                 Some(MembershipState::Approved) => {
                     return Err(StoreError::Rejected("您已经是该组织的成员。".into()));
@@ -146,7 +154,10 @@ impl Store {
             check_team_acts(tx, org)?;
             volunteer_tx(tx, vol)?.ok_or(StoreError::NotFound)?;
             let existing = membership_tx(tx, org, vol)?;
-            if existing.as_ref().is_some_and(|m| m.state == MembershipState::Approved) {
+            if existing
+                .as_ref()
+                .is_some_and(|m| m.state == MembershipState::Approved)
+            {
                 return Err(StoreError::Rejected("这位志愿者已经是本组织成员。".into()));
             }
             if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
@@ -171,7 +182,12 @@ impl Store {
 
     /// A team admin enters a new volunteer (unconfirmed until the person claims the
     /// record) who joins the team at once — both or neither.
-    pub fn enter_volunteer_for_team(&self, v: &Volunteer, org: Gid, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn enter_volunteer_for_team(
+        &self,
+        v: &Volunteer,
+        org: Gid,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.write(|tx| {
             check_team_acts(tx, org)?;
             super::people::put_volunteer_tx(tx, v, None)?;
@@ -194,7 +210,10 @@ impl Store {
     pub fn leave_team(&self, vol: Gid, org: Gid, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.write(|tx| {
             let mut m = membership_tx(tx, org, vol)?.ok_or(StoreError::NotFound)?;
-            if !matches!(m.state, MembershipState::Approved | MembershipState::Applied) {
+            if !matches!(
+                m.state,
+                MembershipState::Approved | MembershipState::Applied
+            ) {
                 return Err(StoreError::Rejected("您不在这个组织中。".into()));
             }
             m.state = MembershipState::Left;
@@ -248,8 +267,10 @@ impl Store {
         })?;
         let mut rows = Vec::new();
         for org in orgs {
-            let (Some(m), Some(o)) = (self.membership(Gid(org), vol)?, self.organization(Gid(org))?)
-            else {
+            let (Some(m), Some(o)) = (
+                self.membership(Gid(org), vol)?,
+                self.organization(Gid(org))?,
+            ) else {
                 continue;
             };
             rows.push(TeamRow {

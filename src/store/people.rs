@@ -24,7 +24,10 @@ pub struct PeopleCounts {
     pub organizations: u64,
 }
 
-pub(super) fn volunteer_tx(tx: &WriteTransaction, id: Gid) -> Result<Option<Volunteer>, StoreError> {
+pub(super) fn volunteer_tx(
+    tx: &WriteTransaction,
+    id: Gid,
+) -> Result<Option<Volunteer>, StoreError> {
     let t = tx.open_table(VOLUNTEERS)?;
     let v = t.get(id.0)?;
     Ok(match v {
@@ -159,8 +162,14 @@ fn put_organization_tx(
     Ok(())
 }
 
-fn volunteer_by_phone_tx(tx: &WriteTransaction, phone: &str) -> Result<Option<Volunteer>, StoreError> {
-    let id = tx.open_table(PHONE_VOLUNTEER)?.get(phone)?.map(|g| Gid(g.value()));
+fn volunteer_by_phone_tx(
+    tx: &WriteTransaction,
+    phone: &str,
+) -> Result<Option<Volunteer>, StoreError> {
+    let id = tx
+        .open_table(PHONE_VOLUNTEER)?
+        .get(phone)?
+        .map(|g| Gid(g.value()));
     match id {
         Some(id) => volunteer_tx(tx, id),
         None => Ok(None),
@@ -269,7 +278,11 @@ impl Store {
 
     /// Suspend or reactivate a team. Reactivating a team whose admin has not registered
     /// puts it back to waiting.
-    pub fn set_organization_status(&self, id: Gid, status: OrgStatus) -> Result<Organization, StoreError> {
+    pub fn set_organization_status(
+        &self,
+        id: Gid,
+        status: OrgStatus,
+    ) -> Result<Organization, StoreError> {
         self.write(|tx| {
             let previous = organization_tx(tx, id)?.ok_or(StoreError::NotFound)?;
             let mut o = previous.clone();
@@ -313,7 +326,10 @@ impl Store {
     pub fn org_name_taken(&self, name: &str, except: Option<Gid>) -> Result<bool, StoreError> {
         let key = org_name_key(name);
         self.read(|tx| {
-            let holder = tx.open_table(NAME_ORG)?.get(key.as_str())?.map(|g| g.value());
+            let holder = tx
+                .open_table(NAME_ORG)?
+                .get(key.as_str())?
+                .map(|g| g.value());
             Ok(holder.is_some_and(|h| Some(Gid(h)) != except))
         })
     }

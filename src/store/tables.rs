@@ -66,4 +66,5 @@ pub const ADMINPHONE_ORGS: TableDefinition<(&str, u128), ()> =
 pub const ORG_MEMBERS: TableDefinition<(u128, u128), &[u8]> = TableDefinition::new("org_members");
 
 /// `(volunteer id, organization id) → ()`: the teams a volunteer has a membership row in.
-pub const VOLUNTEER_ORGS: TableDefinition<(u128, u128), ()> = TableDefinition::new("volunteer_orgs");
+pub const VOLUNTEER_ORGS: TableDefinition<(u128, u128), ()> =
+    TableDefinition::new("volunteer_orgs");

@@ -30,7 +30,14 @@ pub struct VolunteerFilter<'a> {
 }
 
 /// The admin's volunteer list.
-pub fn volunteers(ctx: &PageCtx, f: &VolunteerFilter, rows: &[VolunteerLine], total: usize, page_no: usize, has_more: bool) -> Markup {
+pub fn volunteers(
+    ctx: &PageCtx,
+    f: &VolunteerFilter,
+    rows: &[VolunteerLine],
+    total: usize,
+    page_no: usize,
+    has_more: bool,
+) -> Markup {
     page(
         ctx,
         "志愿者管理",
@@ -66,16 +73,28 @@ pub fn volunteers(ctx: &PageCtx, f: &VolunteerFilter, rows: &[VolunteerLine], to
 }
 
 /// A volunteer's detail for the admin.
-pub fn volunteer_detail(
-    ctx: &PageCtx,
-    id: &str,
-    name: &str,
-    facts: &[(&'static str, String)],
-    id_number_shown: &str,
-    unmasked: bool,
-    teams: &[(String, &'static str)],
-    fix_form: &FormState,
-) -> Markup {
+pub struct VolunteerDetail<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub facts: &'a [(&'static str, String)],
+    /// The ID number as shown: masked, or in full after the audited click.
+    pub id_number_shown: &'a str,
+    pub unmasked: bool,
+    pub teams: &'a [(String, &'static str)],
+    pub fix_form: &'a FormState,
+}
+
+/// The admin's page for one volunteer.
+pub fn volunteer_detail(ctx: &PageCtx, d: &VolunteerDetail) -> Markup {
+    let VolunteerDetail {
+        id,
+        name,
+        facts,
+        id_number_shown,
+        unmasked,
+        teams,
+        fix_form,
+    } = *d;
     page(
         ctx,
         name,
@@ -122,8 +141,30 @@ pub struct TeamLine {
     pub members: usize,
 }
 
+/// The admin's team list with its filter.
+pub struct TeamList<'a> {
+    pub q: &'a str,
+    pub status: &'a str,
+    pub form: &'a FormState,
+    pub regions: &'a RegionOptions<'a>,
+    pub rows: &'a [TeamLine],
+    pub page_no: usize,
+    pub has_more: bool,
+    pub query: &'a str,
+}
+
 /// The admin's team list.
-pub fn teams(ctx: &PageCtx, q: &str, status: &str, form: &FormState, regions: &RegionOptions, rows: &[TeamLine], page_no: usize, has_more: bool, query: &str) -> Markup {
+pub fn teams(ctx: &PageCtx, d: &TeamList) -> Markup {
+    let TeamList {
+        q,
+        status,
+        form,
+        regions,
+        rows,
+        page_no,
+        has_more,
+        query,
+    } = *d;
     page(
         ctx,
         "组织管理",
@@ -150,7 +191,15 @@ pub fn teams(ctx: &PageCtx, q: &str, status: &str, form: &FormState, regions: &R
 }
 
 /// A team's detail for the admin, with suspend / reactivate.
-pub fn team_detail(ctx: &PageCtx, id: &str, name: &str, status: &str, suspended: bool, facts: &[(&'static str, String)], members: &[(String, String, &'static str)]) -> Markup {
+pub fn team_detail(
+    ctx: &PageCtx,
+    id: &str,
+    name: &str,
+    status: &str,
+    suspended: bool,
+    facts: &[(&'static str, String)],
+    members: &[(String, String, &'static str)],
+) -> Markup {
     page(
         ctx,
         name,

@@ -73,7 +73,7 @@ impl<'a> Field<'a> {
     /// Render it.
     pub fn render(&self) -> Markup {
         let id = format!("f-{}", self.name);
-        let err_id = format!("{id}-error");
+        let err_id = format!("err-{}", self.name);
         html! {
             div.field.has-error[self.error.is_some()] {
                 label for=(id) { (self.label) }

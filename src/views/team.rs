@@ -11,8 +11,16 @@ use crate::domain::dict;
 use maud::{Markup, html};
 
 /// The team form's fields (every 附件1 field plus a description).
-pub fn org_fields(form: &FormState, regions: &RegionOptions, fixed_admin_phone: Option<&str>) -> Markup {
-    let cats: Vec<&str> = form.value("service_categories").split('、').filter(|s| !s.is_empty()).collect();
+pub fn org_fields(
+    form: &FormState,
+    regions: &RegionOptions,
+    fixed_admin_phone: Option<&str>,
+) -> Markup {
+    let cats: Vec<&str> = form
+        .value("service_categories")
+        .split('、')
+        .filter(|s| !s.is_empty())
+        .collect();
     html! {
         fieldset {
             legend { "组织信息" }
@@ -43,29 +51,36 @@ pub fn org_fields(form: &FormState, regions: &RegionOptions, fixed_admin_phone: 
     }
 }
 
+/// How the team form is used this time.
+pub struct OrgFormSpec<'a> {
+    pub heading: &'a str,
+    pub action: &'a str,
+    pub submit: &'a str,
+    /// The admin phone, shown but not editable.
+    pub fixed_admin_phone: Option<&'a str>,
+    /// The registration step to highlight, if part of registration.
+    pub step: Option<usize>,
+}
+
 /// The team form page (registration step 1, or editing).
 pub fn org_form(
     ctx: &PageCtx,
     form: &FormState,
     regions: &RegionOptions,
-    heading: &str,
-    action: &str,
-    submit: &str,
-    fixed_admin_phone: Option<&str>,
-    step: Option<usize>,
+    spec: &OrgFormSpec,
 ) -> Markup {
     page(
         ctx,
-        heading,
+        spec.heading,
         html! {
-            h1 { (heading) }
-            @if let Some(s) = step { (steps(&["验证手机号", "组织信息", "管理员信息"], s)) }
+            h1 { (spec.heading) }
+            @if let Some(s) = spec.step { (steps(&["验证手机号", "组织信息", "管理员信息"], s)) }
             (form_error(form.message.as_deref()))
-            form id="org-form" method="post" action=(action) novalidate {
+            form id="org-form" method="post" action=(spec.action) novalidate {
                 (default_submit())
                 (csrf_field(&ctx.csrf))
-                (org_fields(form, regions, fixed_admin_phone))
-                button.primary type="submit" id="submit" { (submit) }
+                (org_fields(form, regions, spec.fixed_admin_phone))
+                button.primary type="submit" id="submit" { (spec.submit) }
             }
         },
     )
@@ -152,7 +167,11 @@ pub fn pager(base: &str, page_no: usize, has_more: bool, query: &str) -> Markup 
         .collect::<Vec<_>>()
         .join("&");
     let link = |n: usize| {
-        if q.is_empty() { format!("{base}?page={n}") } else { format!("{base}?{q}&page={n}") }
+        if q.is_empty() {
+            format!("{base}?page={n}")
+        } else {
+            format!("{base}?{q}&page={n}")
+        }
     };
     html! {
         nav.pager {
@@ -174,7 +193,13 @@ pub enum JoinAction {
 }
 
 /// A team's public page.
-pub fn team_page(ctx: &PageCtx, t: &TeamCard, facts: &[(&'static str, String)], description: &str, action: JoinAction) -> Markup {
+pub fn team_page(
+    ctx: &PageCtx,
+    t: &TeamCard,
+    facts: &[(&'static str, String)],
+    description: &str,
+    action: JoinAction,
+) -> Markup {
     page(
         ctx,
         &t.name,
@@ -201,7 +226,14 @@ pub fn team_page(ctx: &PageCtx, t: &TeamCard, facts: &[(&'static str, String)], 
 }
 
 /// The team admin's view of their team (组织信息).
-pub fn org_admin_page(ctx: &PageCtx, id: &str, name: &str, status: &str, facts: &[(&'static str, String)], pending: usize) -> Markup {
+pub fn org_admin_page(
+    ctx: &PageCtx,
+    id: &str,
+    name: &str,
+    status: &str,
+    facts: &[(&'static str, String)],
+    pending: usize,
+) -> Markup {
     page(
         ctx,
         "组织信息",
@@ -234,19 +266,31 @@ pub struct MemberLine {
     pub confirmed: bool,
 }
 
+/// What 查看全部志愿者 shows.
+pub struct MembersPage<'a> {
+    pub org_id: &'a str,
+    pub org_name: &'a str,
+    pub q: &'a str,
+    pub filter_form: &'a FormState,
+    pub regions: &'a RegionOptions<'a>,
+    pub pending: &'a [MemberLine],
+    pub members: &'a [MemberLine],
+    pub add_form: &'a FormState,
+}
+
 /// 查看全部志愿者: members with search and region filter, applications to decide, and
 /// adding by phone.
-pub fn members_page(
-    ctx: &PageCtx,
-    org_id: &str,
-    org_name: &str,
-    q: &str,
-    filter_form: &FormState,
-    regions: &RegionOptions,
-    pending: &[MemberLine],
-    members: &[MemberLine],
-    add_form: &FormState,
-) -> Markup {
+pub fn members_page(ctx: &PageCtx, d: &MembersPage) -> Markup {
+    let MembersPage {
+        org_id,
+        org_name,
+        q,
+        filter_form,
+        regions,
+        pending,
+        members,
+        add_form,
+    } = *d;
     let base = format!("/org/{org_id}/members");
     html! {
         (page(ctx, "查看全部志愿者", html! {

@@ -29,8 +29,17 @@ pub struct VolunteerFormSpec<'a> {
 
 /// The parts of the volunteer form inside a `<form>`, shared with the team form's
 /// admin step.
-pub fn volunteer_fields(form: &FormState, regions: &RegionOptions, spec: &VolunteerFormSpec) -> Markup {
-    let multi = |name: &str| -> Vec<&str> { form.value(name).split('、').filter(|s| !s.is_empty()).collect() };
+pub fn volunteer_fields(
+    form: &FormState,
+    regions: &RegionOptions,
+    spec: &VolunteerFormSpec,
+) -> Markup {
+    let multi = |name: &str| -> Vec<&str> {
+        form.value(name)
+            .split('、')
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
     let cats = multi("service_categories");
     let fields = multi("service_fields");
     html! {
@@ -94,7 +103,12 @@ pub fn volunteer_fields(form: &FormState, regions: &RegionOptions, spec: &Volunt
 }
 
 /// The whole volunteer form page.
-pub fn volunteer_form(ctx: &PageCtx, form: &FormState, regions: &RegionOptions, spec: &VolunteerFormSpec) -> Markup {
+pub fn volunteer_form(
+    ctx: &PageCtx,
+    form: &FormState,
+    regions: &RegionOptions,
+    spec: &VolunteerFormSpec,
+) -> Markup {
     page(
         ctx,
         spec.heading,
@@ -143,7 +157,11 @@ pub fn agreement_text() -> Markup {
 
 /// The agreement on its own page.
 pub fn agreement_page(ctx: &PageCtx) -> Markup {
-    page(ctx, "科技志愿者注册协议", html! { section.card { h1 { "科技志愿者注册协议" } (agreement_text()) } })
+    page(
+        ctx,
+        "科技志愿者注册协议",
+        html! { section.card { h1 { "科技志愿者注册协议" } (agreement_text()) } },
+    )
 }
 
 /// What a volunteer's own profile page shows.

@@ -2,8 +2,8 @@
 //! by others, changing phone (with a code to the new phone), password, and leaving teams.
 
 use super::forms::{
-    RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, region_text,
-    today, update_volunteer, volunteer_form, volunteer_input,
+    RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, region_text, today,
+    update_volunteer, volunteer_form, volunteer_input,
 };
 use super::{html, rejected};
 use crate::domain::account::{CodeCheck, code_message, password_problem};
@@ -13,9 +13,9 @@ use crate::domain::{registration, secret, validate};
 use crate::error::AppError;
 use crate::sender;
 use crate::store::{CodeIssue, StoreError};
+use crate::views::account as account_view;
 use crate::views::components::FormState;
 use crate::views::volunteer::{self as view, ProfileView, VolunteerFormSpec};
-use crate::views::account as account_view;
 use crate::web::App;
 use crate::web::auth::{Ctx, Viewer, redirect_with_flash};
 use crate::web::ratelimit::{CODE_PER_ADDRESS, VERIFY_PER_ADDRESS, wait_message};
@@ -42,7 +42,10 @@ macro_rules! me_or_return {
 
 pub fn show(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let v = me_or_return!(ctx);
-    let Viewer::Volunteer { teams: admin_of, .. } = &ctx.viewer else {
+    let Viewer::Volunteer {
+        teams: admin_of, ..
+    } = &ctx.viewer
+    else {
         return Err(AppError::forbidden());
     };
     let teams = app.store.teams_of(v.id)?;
@@ -108,13 +111,22 @@ fn edit_spec<'a>(
     }
 }
 
-fn render_edit(ctx: &Ctx, v: &Volunteer, form: &FormState, confirming: bool, status: u16) -> Response {
+fn render_edit(
+    ctx: &Ctx,
+    v: &Volunteer,
+    form: &FormState,
+    confirming: bool,
+    status: u16,
+) -> Response {
     let masked = validate::mask_id_number(&v.id_number);
     let lists = RegionLists::for_form(form);
     // The record's id rides along so a form edited to name someone else is refused.
     let hidden = [("volunteer_id".to_string(), v.id.to_string())];
     let spec = edit_spec(v, &masked, &hidden, confirming);
-    rejected(view::volunteer_form(&ctx.page(), form, &lists.options(), &spec), status)
+    rejected(
+        view::volunteer_form(&ctx.page(), form, &lists.options(), &spec),
+        status,
+    )
 }
 
 pub fn edit_form(ctx: &Ctx, confirming: bool) -> Result<Response, AppError> {
@@ -153,7 +165,10 @@ pub fn edit(app: &App, ctx: &Ctx, confirming: bool) -> Result<Response, AppError
         }
         let mut guardian = (None, None);
         if registration::needs_guardian(v.birth_date, today) {
-            match registration::check_guardian(form.value("guardian_name"), form.value("guardian_phone")) {
+            match registration::check_guardian(
+                form.value("guardian_name"),
+                form.value("guardian_phone"),
+            ) {
                 Ok((n, p)) => guardian = (Some(n), Some(p)),
                 Err(errors) => apply_errors(&mut form, errors),
             }
@@ -178,19 +193,27 @@ pub fn edit(app: &App, ctx: &Ctx, confirming: bool) -> Result<Response, AppError
     updated.confirmed = true;
     updated.consent = consent;
     app.store.update_volunteer(&updated)?;
-    Ok(redirect_with_flash("/me", if confirming { "confirmed" } else { "saved" }))
+    Ok(redirect_with_flash(
+        "/me",
+        if confirming { "confirmed" } else { "saved" },
+    ))
 }
 
 pub fn phone_form(ctx: &Ctx) -> Result<Response, AppError> {
     me_or_return!(ctx);
-    Ok(html(view::phone_change(&ctx.page(), &FormState::default(), None)))
+    Ok(html(view::phone_change(
+        &ctx.page(),
+        &FormState::default(),
+        None,
+    )))
 }
 
 pub fn phone_request(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let v = me_or_return!(ctx);
     let mut form = FormState::default();
     form.set("new_phone", ctx.field("new_phone"));
-    let fail = |form: &FormState, status| rejected(view::phone_change(&ctx.page(), form, None), status);
+    let fail =
+        |form: &FormState, status| rejected(view::phone_change(&ctx.page(), form, None), status);
     let phone = match validate::mobile(ctx.field("new_phone")) {
         Ok(p) => p,
         Err(m) => {
@@ -206,7 +229,10 @@ pub fn phone_request(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.fail("new_phone", "这个手机号已被其他志愿者使用，不能更换为它");
         return Ok(fail(&form, 422));
     }
-    if let Err(wait) = app.limiter.take(CODE_PER_ADDRESS, &ctx.remote.ip().to_string()) {
+    if let Err(wait) = app
+        .limiter
+        .take(CODE_PER_ADDRESS, &ctx.remote.ip().to_string())
+    {
         form.message = Some(wait_message(wait));
         return Ok(fail(&form, 429));
     }
@@ -215,10 +241,19 @@ pub fn phone_request(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.message = Some(r.message());
         return Ok(fail(&form, 429));
     }
-    sender::send_code(&app.store, &ctx.settings.sender, &phone, &code_message(&code))
-        .map_err(AppError::Internal)?;
+    sender::send_code(
+        &app.store,
+        &ctx.settings.sender,
+        &phone,
+        &code_message(&code),
+    )
+    .map_err(AppError::Internal)?;
     let masked = validate::mask_phone(&phone);
-    Ok(html(view::phone_change(&ctx.page(), &FormState::default(), Some((&phone, &masked)))))
+    Ok(html(view::phone_change(
+        &ctx.page(),
+        &FormState::default(),
+        Some((&phone, &masked)),
+    )))
 }
 
 pub fn phone_verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
@@ -228,13 +263,22 @@ pub fn phone_verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let masked = validate::mask_phone(&phone);
     let mut form = FormState::default();
     let again = |form: &FormState, status| {
-        rejected(view::phone_change(&ctx.page(), form, Some((&phone, &masked))), status)
+        rejected(
+            view::phone_change(&ctx.page(), form, Some((&phone, &masked))),
+            status,
+        )
     };
-    if let Err(wait) = app.limiter.take(VERIFY_PER_ADDRESS, &ctx.remote.ip().to_string()) {
+    if let Err(wait) = app
+        .limiter
+        .take(VERIFY_PER_ADDRESS, &ctx.remote.ip().to_string())
+    {
         form.message = Some(wait_message(wait));
         return Ok(again(&form, 429));
     }
-    match app.store.check_code(&phone, &validate::normalize(ctx.field("code")), ctx.now)? {
+    match app
+        .store
+        .check_code(&phone, &validate::normalize(ctx.field("code")), ctx.now)?
+    {
         CodeCheck::Accepted => {}
         CodeCheck::Wrong(left) if left > 0 => {
             form.fail("code", format!("验证码不正确，还可以再试 {left} 次"));
@@ -266,7 +310,10 @@ pub fn leave_team(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> 
 
 pub fn password_form(ctx: &Ctx) -> Result<Response, AppError> {
     me_or_return!(ctx);
-    Ok(html(account_view::password_form(&ctx.page(), &FormState::default())))
+    Ok(html(account_view::password_form(
+        &ctx.page(),
+        &FormState::default(),
+    )))
 }
 
 pub fn set_password(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
@@ -274,7 +321,10 @@ pub fn set_password(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     if let Some(m) = password_problem(ctx.field("password"), ctx.field("confirm")) {
         let mut form = FormState::default();
         form.fail("password", m);
-        return Ok(rejected(account_view::password_form(&ctx.page(), &form), 422));
+        return Ok(rejected(
+            account_view::password_form(&ctx.page(), &form),
+            422,
+        ));
     }
     let hash = secret::hash_password(ctx.field("password")).map_err(AppError::Internal)?;
     app.store.set_volunteer_password(v.id, Some(hash))?;

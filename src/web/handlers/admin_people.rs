@@ -1,7 +1,10 @@
 //! Platform admin: volunteer and team lists with search and filters, details, unmasking
 //! an ID number (audited), fixing an ID number (audited), suspending a team (audited).
 
-use super::forms::{matches_text, page_number, paginate, query_form, region_matches, region_text, RegionLists, today};
+use super::forms::{
+    RegionLists, matches_text, page_number, paginate, query_form, region_matches, region_text,
+    today,
+};
 use super::{html, rejected};
 use crate::domain::ids::Gid;
 use crate::domain::people::{MembershipState, OrgStatus, Organization, Volunteer};
@@ -30,7 +33,12 @@ fn audit(app: &App, ctx: &Ctx, action: &str, detail: String) -> Result<(), AppEr
 
 pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     ctx.require_admin()?;
-    let form = query_form(req, &["q", "province", "city", "county", "category", "sanzhang", "team"]);
+    let form = query_form(
+        req,
+        &[
+            "q", "province", "city", "county", "category", "sanzhang", "team",
+        ],
+    );
     let team: Option<Gid> = form.value("team").parse().ok();
     let in_team: Option<Vec<Gid>> = match team {
         Some(t) => Some(
@@ -50,7 +58,12 @@ pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
         .into_iter()
         .filter(|v| matches_text(&v.real_name, q) || matches_text(&v.phone, q))
         .filter(|v| region_matches(&v.region, &form))
-        .filter(|v| form.value("category").is_empty() || v.service_categories.iter().any(|c| c == form.value("category")))
+        .filter(|v| {
+            form.value("category").is_empty()
+                || v.service_categories
+                    .iter()
+                    .any(|c| c == form.value("category"))
+        })
         .filter(|v| form.value("sanzhang").is_empty() || v.sanzhang == form.value("sanzhang"))
         .filter(|v| in_team.as_ref().is_none_or(|ids| ids.contains(&v.id)))
         .collect();
@@ -88,7 +101,14 @@ pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
         regions: &options,
         query: req.raw_query_string(),
     };
-    Ok(html(view::volunteers(&ctx.page(), &filter, &rows, total, page, has_more)))
+    Ok(html(view::volunteers(
+        &ctx.page(),
+        &filter,
+        &rows,
+        total,
+        page,
+        has_more,
+    )))
 }
 
 fn volunteer_facts(v: &Volunteer) -> Vec<(&'static str, String)> {
@@ -106,20 +126,50 @@ fn volunteer_facts(v: &Volunteer) -> Vec<(&'static str, String)> {
         ("服务类别", v.service_categories.join("、")),
         ("服务领域", v.service_fields.join("、")),
         ("基层“三长”", v.sanzhang.clone()),
-        ("本人确认", if v.confirmed { "已确认" } else { "待本人确认" }.to_string()),
+        (
+            "本人确认",
+            if v.confirmed {
+                "已确认"
+            } else {
+                "待本人确认"
+            }
+            .to_string(),
+        ),
     ]
 }
 
-fn render_volunteer(app: &App, ctx: &Ctx, v: &Volunteer, unmasked: bool, fix: &FormState, status: u16) -> Result<Response, AppError> {
+fn render_volunteer(
+    app: &App,
+    ctx: &Ctx,
+    v: &Volunteer,
+    unmasked: bool,
+    fix: &FormState,
+    status: u16,
+) -> Result<Response, AppError> {
     let teams: Vec<(String, &'static str)> = app
         .store
         .teams_of(v.id)?
         .into_iter()
         .map(|t| (t.organization.name, t.membership.state.label()))
         .collect();
-    let shown = if unmasked { v.id_number.clone() } else { validate::mask_id_number(&v.id_number) };
+    let shown = if unmasked {
+        v.id_number.clone()
+    } else {
+        validate::mask_id_number(&v.id_number)
+    };
     Ok(rejected(
-        view::volunteer_detail(&ctx.page(), &v.id.to_string(), &v.real_name, &volunteer_facts(v), &shown, unmasked, &teams, fix),
+        view::volunteer_detail(
+            &ctx.page(),
+            &view::VolunteerDetail {
+                id: &v.id.to_string(),
+                name: &v.real_name,
+                facts: &volunteer_facts(v),
+                id_number_shown: &shown,
+                unmasked,
+                teams: &teams,
+                fix_form: fix,
+            },
+        ),
         status,
     ))
 }
@@ -137,7 +187,12 @@ pub fn volunteer(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 pub fn unmask(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     ctx.require_admin()?;
     let v = load_volunteer(app, id)?;
-    audit(app, ctx, "volunteer.unmask", format!("查看志愿者 {} 的完整身份证号", v.id))?;
+    audit(
+        app,
+        ctx,
+        "volunteer.unmask",
+        format!("查看志愿者 {} 的完整身份证号", v.id),
+    )?;
     render_volunteer(app, ctx, &v, true, &FormState::default(), 200)
 }
 
@@ -161,19 +216,34 @@ pub fn fix_id_number(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError
     match app.store.update_volunteer(&updated) {
         Ok(()) => {}
         Err(StoreError::Taken(_)) => {
-            form.fail("id_number", "这个身份证号已属于另一位志愿者。如是重复登记，请先核实。");
+            form.fail(
+                "id_number",
+                "这个身份证号已属于另一位志愿者。如是重复登记，请先核实。",
+            );
             return render_volunteer(app, ctx, &v, false, &form, 422);
         }
         Err(e) => return Err(e.into()),
     }
-    audit(app, ctx, "volunteer.fix_id_number", format!("更正志愿者 {} 的身份证号", v.id))?;
-    Ok(redirect_with_flash(&format!("/admin/volunteers/{id}"), "id_fixed"))
+    audit(
+        app,
+        ctx,
+        "volunteer.fix_id_number",
+        format!("更正志愿者 {} 的身份证号", v.id),
+    )?;
+    Ok(redirect_with_flash(
+        &format!("/admin/volunteers/{id}"),
+        "id_fixed",
+    ))
 }
 
 fn status_from_label(label: &str) -> Option<OrgStatus> {
-    [OrgStatus::Active, OrgStatus::WaitingForAdmin, OrgStatus::Suspended]
-        .into_iter()
-        .find(|s| s.label() == label)
+    [
+        OrgStatus::Active,
+        OrgStatus::WaitingForAdmin,
+        OrgStatus::Suspended,
+    ]
+    .into_iter()
+    .find(|s| s.label() == label)
 }
 
 fn member_count(app: &App, o: &Organization) -> Result<usize, AppError> {
@@ -213,7 +283,19 @@ pub fn teams(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         });
     }
     let lists = RegionLists::for_form(&form);
-    Ok(html(view::teams(&ctx.page(), q, form.value("status"), &form, &lists.options(), &rows, page, has_more, req.raw_query_string())))
+    Ok(html(view::teams(
+        &ctx.page(),
+        &view::TeamList {
+            q,
+            status: form.value("status"),
+            form: &form,
+            regions: &lists.options(),
+            rows: &rows,
+            page_no: page,
+            has_more,
+            query: req.raw_query_string(),
+        },
+    )))
 }
 
 pub fn team(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
@@ -223,14 +305,23 @@ pub fn team(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         ("管理员手机号", o.admin_phone.clone()),
         ("所在区域", region_text(&o.region)),
         ("服务类别", o.service_categories.join("、")),
-        ("主管单位", format!("{}（{}）", o.supervisor_name, o.supervisor_type)),
+        (
+            "主管单位",
+            format!("{}（{}）", o.supervisor_name, o.supervisor_type),
+        ),
         ("成立日期", o.founded_on.format("%Y-%m-%d").to_string()),
     ];
     let members: Vec<(String, String, &'static str)> = app
         .store
         .members_of(id)?
         .into_iter()
-        .map(|m| (m.volunteer.real_name, m.volunteer.phone, m.membership.state.label()))
+        .map(|m| {
+            (
+                m.volunteer.real_name,
+                m.volunteer.phone,
+                m.membership.state.label(),
+            )
+        })
         .collect();
     Ok(html(view::team_detail(
         &ctx.page(),
@@ -251,6 +342,14 @@ pub fn set_team_status(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppErr
         _ => return Err(AppError::BadRequest("未知的组织状态。".into())),
     };
     let o = app.store.set_organization_status(id, status)?;
-    audit(app, ctx, "team.status", format!("组织 {} 状态改为 {}", o.id, o.status.label()))?;
-    Ok(redirect_with_flash(&format!("/admin/teams/{id}"), "status_changed"))
+    audit(
+        app,
+        ctx,
+        "team.status",
+        format!("组织 {} 状态改为 {}", o.id, o.status.label()),
+    )?;
+    Ok(redirect_with_flash(
+        &format!("/admin/teams/{id}"),
+        "status_changed",
+    ))
 }

@@ -4,22 +4,49 @@
 use crate::domain::ids::Gid;
 use crate::domain::people::{Consent, OrgStatus, Organization, Source, Volunteer};
 use crate::domain::regions;
-use crate::domain::registration::{FieldErrors, OrgFields, OrgInput, VolunteerFields, VolunteerInput};
+use crate::domain::registration::{
+    FieldErrors, OrgFields, OrgInput, VolunteerFields, VolunteerInput,
+};
 use crate::views::components::{FormState, RegionOptions};
 use crate::web::auth::Ctx;
 use chrono::{DateTime, Utc};
 
 /// The volunteer form's field names (the 附件2 field keys).
 pub const VOLUNTEER_FIELDS: &[&str] = &[
-    "real_name", "phone", "gender", "id_number", "political_status", "ethnicity", "employer",
-    "title_level", "education", "occupation", "province", "city", "county", "sanzhang",
-    "guardian_name", "guardian_phone", "agree",
+    "real_name",
+    "phone",
+    "gender",
+    "id_number",
+    "political_status",
+    "ethnicity",
+    "employer",
+    "title_level",
+    "education",
+    "occupation",
+    "province",
+    "city",
+    "county",
+    "sanzhang",
+    "guardian_name",
+    "guardian_phone",
+    "agree",
 ];
 /// The team form's field names (the 附件1 field keys plus a description).
 pub const ORG_FIELDS: &[&str] = &[
-    "org_name", "admin_phone", "mca_registered", "supervisor_type", "supervisor_name",
-    "founded_on", "province", "city", "county", "leader_name", "leader_title", "leader_org",
-    "leader_phone", "description",
+    "org_name",
+    "admin_phone",
+    "mca_registered",
+    "supervisor_type",
+    "supervisor_name",
+    "founded_on",
+    "province",
+    "city",
+    "county",
+    "leader_name",
+    "leader_title",
+    "leader_org",
+    "leader_phone",
+    "description",
 ];
 const MULTI: &[&str] = &["service_categories", "service_fields"];
 
@@ -122,7 +149,8 @@ impl RegionLists {
         };
         let province = form.value("province");
         let city = form.value("city");
-        let city_ok = !city.is_empty() && regions::by_code(city).is_some_and(|c| c.parent == Some(province));
+        let city_ok =
+            !city.is_empty() && regions::by_code(city).is_some_and(|c| c.parent == Some(province));
         RegionLists {
             provinces: pairs(None),
             cities: if province.is_empty() || regions::by_code(province).is_none() {
@@ -130,7 +158,11 @@ impl RegionLists {
             } else {
                 pairs(Some(province))
             },
-            counties: if city_ok { pairs(Some(city)) } else { Vec::new() },
+            counties: if city_ok {
+                pairs(Some(city))
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -229,7 +261,12 @@ pub fn volunteer_form(v: &Volunteer) -> FormState {
 }
 
 /// A new team record from checked fields.
-pub fn new_organization(f: OrgFields, origin: Gid, now: DateTime<Utc>, source: Source) -> Organization {
+pub fn new_organization(
+    f: OrgFields,
+    origin: Gid,
+    now: DateTime<Utc>,
+    source: Source,
+) -> Organization {
     Organization {
         id: Gid::new(),
         origin,
@@ -302,7 +339,11 @@ pub fn region_text(r: &crate::domain::regions::RegionPath) -> String {
 
 /// Whether a region path lies inside the filter's chosen province / city / county.
 pub fn region_matches(r: &crate::domain::regions::RegionPath, form: &FormState) -> bool {
-    let (p, c, k) = (form.value("province"), form.value("city"), form.value("county"));
+    let (p, c, k) = (
+        form.value("province"),
+        form.value("city"),
+        form.value("county"),
+    );
     (p.is_empty() || r.province == p)
         && (c.is_empty() || r.city == c)
         && (k.is_empty() || r.county.as_deref() == Some(k))
@@ -334,11 +375,17 @@ pub fn page_number(req: &rouille::Request) -> usize {
 pub fn paginate<T>(items: Vec<T>, page: usize, per_page: usize) -> (Vec<T>, bool) {
     let start = (page - 1) * per_page;
     let has_more = items.len() > start + per_page;
-    (items.into_iter().skip(start).take(per_page).collect(), has_more)
+    (
+        items.into_iter().skip(start).take(per_page).collect(),
+        has_more,
+    )
 }
 
 /// Whether `haystack` contains the search text, ignoring width and spaces.
 pub fn matches_text(haystack: &str, q: &str) -> bool {
     let q = crate::domain::validate::normalize(q).to_lowercase();
-    q.is_empty() || crate::domain::validate::normalize(haystack).to_lowercase().contains(&q)
+    q.is_empty()
+        || crate::domain::validate::normalize(haystack)
+            .to_lowercase()
+            .contains(&q)
 }

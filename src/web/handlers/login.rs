@@ -23,13 +23,21 @@ pub fn safe_next(next: &str) -> Option<&str> {
         && !next.starts_with("//")
         && !next.contains('\\')
         && next.len() < 200
-        && ["/register/", "/teams", "/me", "/org"].iter().any(|p| next.starts_with(p));
+        && ["/register/", "/teams", "/me", "/org"]
+            .iter()
+            .any(|p| next.starts_with(p));
     ok.then_some(next)
 }
 
 pub fn phone_form(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let mut form = FormState::default();
-    form.set("next", req.get_param("next").as_deref().and_then(safe_next).unwrap_or(""));
+    form.set(
+        "next",
+        req.get_param("next")
+            .as_deref()
+            .and_then(safe_next)
+            .unwrap_or(""),
+    );
     Ok(html(auth::phone_login(&ctx.page(), &form)))
 }
 
@@ -47,7 +55,10 @@ pub fn request_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             return Ok(again(&form, 422));
         }
     };
-    if let Err(wait) = app.limiter.take(CODE_PER_ADDRESS, &ctx.remote.ip().to_string()) {
+    if let Err(wait) = app
+        .limiter
+        .take(CODE_PER_ADDRESS, &ctx.remote.ip().to_string())
+    {
         form.message = Some(wait_message(wait));
         return Ok(again(&form, 429));
     }
@@ -57,11 +68,22 @@ pub fn request_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.message = Some(refusal.message());
         return Ok(again(&form, 429));
     }
-    sender::send_code(&app.store, &ctx.settings.sender, &phone, &code_message(&code))
-        .map_err(AppError::Internal)?;
+    sender::send_code(
+        &app.store,
+        &ctx.settings.sender,
+        &phone,
+        &code_message(&code),
+    )
+    .map_err(AppError::Internal)?;
     log::info!("sign-in code issued");
-    let next_param = if next.is_empty() { String::new() } else { format!("&next={next}") };
-    Ok(Response::redirect_303(format!("/login/verify?phone={phone}{next_param}")))
+    let next_param = if next.is_empty() {
+        String::new()
+    } else {
+        format!("&next={next}")
+    };
+    Ok(Response::redirect_303(format!(
+        "/login/verify?phone={phone}{next_param}"
+    )))
 }
 
 pub fn verify_form(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
@@ -70,8 +92,19 @@ pub fn verify_form(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         .and_then(|p| validate::mobile(&p).ok())
         .ok_or_else(|| AppError::BadRequest("请先填写手机号获取验证码。".into()))?;
     let mut form = FormState::default();
-    form.set("next", req.get_param("next").as_deref().and_then(safe_next).unwrap_or(""));
-    Ok(html(auth::verify_code(&ctx.page(), &phone, &validate::mask_phone(&phone), &form)))
+    form.set(
+        "next",
+        req.get_param("next")
+            .as_deref()
+            .and_then(safe_next)
+            .unwrap_or(""),
+    );
+    Ok(html(auth::verify_code(
+        &ctx.page(),
+        &phone,
+        &validate::mask_phone(&phone),
+        &form,
+    )))
 }
 
 pub fn verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
@@ -82,9 +115,15 @@ pub fn verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let mut form = FormState::default();
     form.set("next", next.clone());
     let again = |form: &FormState, status| {
-        rejected(auth::verify_code(&ctx.page(), &phone, &masked, form), status)
+        rejected(
+            auth::verify_code(&ctx.page(), &phone, &masked, form),
+            status,
+        )
     };
-    if let Err(wait) = app.limiter.take(VERIFY_PER_ADDRESS, &ctx.remote.ip().to_string()) {
+    if let Err(wait) = app
+        .limiter
+        .take(VERIFY_PER_ADDRESS, &ctx.remote.ip().to_string())
+    {
         form.message = Some(wait_message(wait));
         return Ok(again(&form, 429));
     }
@@ -116,7 +155,13 @@ pub fn verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     } else {
         next.as_str()
     };
-    sign_in(app, ctx, subject, USER_SESSION_LIFETIME, redirect_with_flash(to, "logged_in"))
+    sign_in(
+        app,
+        ctx,
+        subject,
+        USER_SESSION_LIFETIME,
+        redirect_with_flash(to, "logged_in"),
+    )
 }
 
 pub fn password_form(ctx: &Ctx) -> Result<Response, AppError> {

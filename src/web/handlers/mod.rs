@@ -77,8 +77,12 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["org", t, "members", "add"]) => teams::add_member(app, ctx, req, id(t)?),
         ("GET", ["org", t, "members", "new"]) => teams::enter_form(app, ctx, id(t)?),
         ("POST", ["org", t, "members", "new"]) => teams::enter(app, ctx, id(t)?),
-        ("POST", ["org", t, "members", v, "approve"]) => teams::decide(app, ctx, id(t)?, id(v)?, true),
-        ("POST", ["org", t, "members", v, "reject"]) => teams::decide(app, ctx, id(t)?, id(v)?, false),
+        ("POST", ["org", t, "members", v, "approve"]) => {
+            teams::decide(app, ctx, id(t)?, id(v)?, true)
+        }
+        ("POST", ["org", t, "members", v, "reject"]) => {
+            teams::decide(app, ctx, id(t)?, id(v)?, false)
+        }
 
         ("GET", ["admin", "login"]) => admin::login_form(ctx),
         ("POST", ["admin", "login"]) => admin::login(app, ctx),
@@ -92,10 +96,14 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["admin", "volunteers"]) => admin_people::volunteers(app, ctx, req),
         ("GET", ["admin", "volunteers", v]) => admin_people::volunteer(app, ctx, id(v)?),
         ("POST", ["admin", "volunteers", v, "unmask"]) => admin_people::unmask(app, ctx, id(v)?),
-        ("POST", ["admin", "volunteers", v, "id-number"]) => admin_people::fix_id_number(app, ctx, id(v)?),
+        ("POST", ["admin", "volunteers", v, "id-number"]) => {
+            admin_people::fix_id_number(app, ctx, id(v)?)
+        }
         ("GET", ["admin", "teams"]) => admin_people::teams(app, ctx, req),
         ("GET", ["admin", "teams", t]) => admin_people::team(app, ctx, id(t)?),
-        ("POST", ["admin", "teams", t, "status"]) => admin_people::set_team_status(app, ctx, id(t)?),
+        ("POST", ["admin", "teams", t, "status"]) => {
+            admin_people::set_team_status(app, ctx, id(t)?)
+        }
         _ => Err(AppError::NotFound),
     }
 }

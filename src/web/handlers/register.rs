@@ -10,7 +10,6 @@ use super::{html, rejected};
 use crate::domain::account::Subject;
 use crate::domain::people::{Consent, Source, Volunteer};
 use crate::domain::registration::{self, VolunteerFields};
-use crate::domain::validate;
 use crate::error::AppError;
 use crate::store::StoreError;
 use crate::views::components::FormState;
@@ -36,7 +35,11 @@ fn verified_phone(ctx: &Ctx, next: &str) -> Result<Result<String, Response>, App
     })
 }
 
-fn volunteer_spec<'a>(phone: &'a str, action: &'a str, hidden: &'a [(String, String)]) -> VolunteerFormSpec<'a> {
+fn volunteer_spec<'a>(
+    phone: &'a str,
+    action: &'a str,
+    hidden: &'a [(String, String)],
+) -> VolunteerFormSpec<'a> {
     VolunteerFormSpec {
         action,
         heading: "志愿者注册",
@@ -50,9 +53,21 @@ fn volunteer_spec<'a>(phone: &'a str, action: &'a str, hidden: &'a [(String, Str
     }
 }
 
-fn render_volunteer(ctx: &Ctx, form: &FormState, phone: &str, action: &str, hidden: &[(String, String)], status: u16) -> Response {
+fn render_volunteer(
+    ctx: &Ctx,
+    form: &FormState,
+    phone: &str,
+    action: &str,
+    hidden: &[(String, String)],
+    status: u16,
+) -> Response {
     let lists = RegionLists::for_form(form);
-    let markup = view::volunteer_form(&ctx.page(), form, &lists.options(), &volunteer_spec(phone, action, hidden));
+    let markup = view::volunteer_form(
+        &ctx.page(),
+        form,
+        &lists.options(),
+        &volunteer_spec(phone, action, hidden),
+    );
     rejected(markup, status)
 }
 
@@ -65,12 +80,23 @@ pub fn volunteer_form(ctx: &Ctx) -> Result<Response, AppError> {
         Ok(p) => p,
         Err(r) => return Ok(r),
     };
-    Ok(render_volunteer(ctx, &FormState::default(), &phone, "/register/volunteer", &[], 200))
+    Ok(render_volunteer(
+        ctx,
+        &FormState::default(),
+        &phone,
+        "/register/volunteer",
+        &[],
+        200,
+    ))
 }
 
 /// Check a self-registration: every field, the agreement, a guardian for minors.
 /// Errors land on `form`.
-fn check_self_registration(ctx: &Ctx, form: &mut FormState, phone: &str) -> Option<(VolunteerFields, Consent)> {
+fn check_self_registration(
+    ctx: &Ctx,
+    form: &mut FormState,
+    phone: &str,
+) -> Option<(VolunteerFields, Consent)> {
     let mut input = volunteer_input(form);
     input.phone = phone.to_string();
     let today = today(ctx);
@@ -88,7 +114,10 @@ fn check_self_registration(ctx: &Ctx, form: &mut FormState, phone: &str) -> Opti
     if let Some(f) = &fields
         && registration::needs_guardian(f.id.birth_date, today)
     {
-        match registration::check_guardian(form.value("guardian_name"), form.value("guardian_phone")) {
+        match registration::check_guardian(
+            form.value("guardian_name"),
+            form.value("guardian_phone"),
+        ) {
             Ok((n, p)) => guardian = (Some(n), Some(p)),
             Err(errors) => apply_errors(form, errors),
         }
@@ -126,10 +155,24 @@ pub fn volunteer_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     };
     let mut form = form_state(ctx, VOLUNTEER_FIELDS, "");
     if is_region_step(ctx) {
-        return Ok(render_volunteer(ctx, &form, &phone, "/register/volunteer", &[], 200));
+        return Ok(render_volunteer(
+            ctx,
+            &form,
+            &phone,
+            "/register/volunteer",
+            &[],
+            200,
+        ));
     }
     let Some((fields, consent)) = check_self_registration(ctx, &mut form, &phone) else {
-        return Ok(render_volunteer(ctx, &form, &phone, "/register/volunteer", &[], 422));
+        return Ok(render_volunteer(
+            ctx,
+            &form,
+            &phone,
+            "/register/volunteer",
+            &[],
+            422,
+        ));
     };
     let v = new_volunteer(
         fields,
@@ -145,7 +188,14 @@ pub fn volunteer_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         Ok(()) => {}
         Err(StoreError::Taken(field)) => {
             taken_message(&mut form, field);
-            return Ok(render_volunteer(ctx, &form, &phone, "/register/volunteer", &[], 422));
+            return Ok(render_volunteer(
+                ctx,
+                &form,
+                &phone,
+                "/register/volunteer",
+                &[],
+                422,
+            ));
         }
         Err(e) => return Err(e.into()),
     }
@@ -154,9 +204,16 @@ pub fn volunteer_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 /// Move this browser's session from the verified phone to the new volunteer.
-fn signed_in_as(app: &App, ctx: &Ctx, v: &Volunteer, to: &str, flash: &str) -> Result<Response, AppError> {
+fn signed_in_as(
+    app: &App,
+    ctx: &Ctx,
+    v: &Volunteer,
+    to: &str,
+    flash: &str,
+) -> Result<Response, AppError> {
     if let Some(token) = &ctx.session_token {
-        app.store.set_session_subject(token, Subject::Volunteer(v.id))?;
+        app.store
+            .set_session_subject(token, Subject::Volunteer(v.id))?;
     }
     Ok(redirect_with_flash(to, flash))
 }
@@ -182,11 +239,13 @@ fn render_org(ctx: &Ctx, form: &FormState, phone: &str, status: u16) -> Response
             &ctx.page(),
             form,
             &lists.options(),
-            "组织注册",
-            "/register/org",
-            "下一步",
-            Some(&validate::mask_phone(phone)),
-            Some(1),
+            &team_view::OrgFormSpec {
+                heading: "组织注册",
+                action: "/register/org",
+                submit: "下一步",
+                fixed_admin_phone: Some(phone),
+                step: Some(1),
+            },
         ),
         status,
     )
@@ -201,13 +260,21 @@ pub fn org_form(ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 /// Check the team part; errors land on `form`.
-fn check_org(app: &App, ctx: &Ctx, form: &mut FormState, phone: &str) -> Result<Option<registration::OrgFields>, AppError> {
+fn check_org(
+    app: &App,
+    ctx: &Ctx,
+    form: &mut FormState,
+    phone: &str,
+) -> Result<Option<registration::OrgFields>, AppError> {
     let mut input = org_input(form);
     input.admin_phone = phone.to_string();
     match registration::check_org(&input, today(ctx)) {
         Ok(f) => {
             if app.store.org_name_taken(&f.org_name, None)? {
-                form.fail("org_name", "这个组织名称已被注册，请换一个名称（名称不区分全角半角和空格）。");
+                form.fail(
+                    "org_name",
+                    "这个组织名称已被注册，请换一个名称（名称不区分全角半角和空格）。",
+                );
                 return Ok(None);
             }
             Ok(Some(f))
@@ -232,12 +299,23 @@ pub fn org_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         return Ok(render_org(ctx, &form, &phone, 422));
     };
     if is_volunteer {
-        let org = new_organization(fields, app.store.installation_id(), ctx.now, Source::SelfRegistered);
+        let org = new_organization(
+            fields,
+            app.store.installation_id(),
+            ctx.now,
+            Source::SelfRegistered,
+        );
         return finish_org(app, ctx, &org, None, &mut form, &phone);
     }
     // Step 2: the admin must be a registered volunteer; carry the team fields along.
     let hidden = carried(&form);
-    Ok(render_admin_step(ctx, &FormState::default(), &phone, &hidden, 200))
+    Ok(render_admin_step(
+        ctx,
+        &FormState::default(),
+        &phone,
+        &hidden,
+        200,
+    ))
 }
 
 fn carried(team_form: &FormState) -> Vec<(String, String)> {
@@ -254,12 +332,20 @@ fn carried(team_form: &FormState) -> Vec<(String, String)> {
     hidden
 }
 
-fn render_admin_step(ctx: &Ctx, form: &FormState, phone: &str, hidden: &[(String, String)], status: u16) -> Response {
+fn render_admin_step(
+    ctx: &Ctx,
+    form: &FormState,
+    phone: &str,
+    hidden: &[(String, String)],
+    status: u16,
+) -> Response {
     let lists = RegionLists::for_form(form);
     let spec = VolunteerFormSpec {
         action: "/register/org/admin",
         heading: "组织注册：管理员信息",
-        intro: Some("按照通知要求，组织管理员须用管理员手机号注册成为科技志愿者，才能履行管理员职责。请填写您本人的信息。"),
+        intro: Some(
+            "按照通知要求，组织管理员须用管理员手机号注册成为科技志愿者，才能履行管理员职责。请填写您本人的信息。",
+        ),
         submit: "完成注册",
         fixed_phone: Some(phone),
         locked_id_number: None,
@@ -267,7 +353,10 @@ fn render_admin_step(ctx: &Ctx, form: &FormState, phone: &str, hidden: &[(String
         hidden,
         steps: None,
     };
-    rejected(view::volunteer_form(&ctx.page(), form, &lists.options(), &spec), status)
+    rejected(
+        view::volunteer_form(&ctx.page(), form, &lists.options(), &spec),
+        status,
+    )
 }
 
 pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
@@ -301,7 +390,12 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             consent: Some(consent),
         },
     );
-    let org = new_organization(org_fields, app.store.installation_id(), ctx.now, Source::SelfRegistered);
+    let org = new_organization(
+        org_fields,
+        app.store.installation_id(),
+        ctx.now,
+        Source::SelfRegistered,
+    );
     match app.store.register_organization(&org, Some(&admin)) {
         Ok(()) => {}
         Err(StoreError::Taken("组织名称")) => {
@@ -315,7 +409,13 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         Err(e) => return Err(e.into()),
     }
     log::info!("team and its admin registered");
-    signed_in_as(app, ctx, &admin, &format!("/org/{}", org.id), "org_registered")
+    signed_in_as(
+        app,
+        ctx,
+        &admin,
+        &format!("/org/{}", org.id),
+        "org_registered",
+    )
 }
 
 fn finish_org(
@@ -329,7 +429,10 @@ fn finish_org(
     match app.store.register_organization(org, admin) {
         Ok(()) => {
             log::info!("team registered");
-            Ok(redirect_with_flash(&format!("/org/{}", org.id), "org_registered"))
+            Ok(redirect_with_flash(
+                &format!("/org/{}", org.id),
+                "org_registered",
+            ))
         }
         Err(StoreError::Taken(_)) => {
             form.fail("org_name", "这个组织名称已被注册，请换一个名称。");

@@ -3,9 +3,8 @@
 
 use super::forms::{
     NewVolunteer, ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state,
-    is_region_step, matches_text, new_volunteer, org_form as org_values, org_input,
-    page_number, paginate, query_form, region_matches, region_text, today,
-    update_organization, volunteer_input,
+    is_region_step, matches_text, new_volunteer, org_form as org_values, org_input, page_number,
+    paginate, query_form, region_matches, region_text, today, update_organization, volunteer_input,
 };
 use super::{html, rejected};
 use crate::domain::ids::Gid;
@@ -47,13 +46,21 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         .into_iter()
         .filter(|o| o.status == OrgStatus::Active)
         .filter(|o| matches_text(&o.name, form.value("q")))
-        .filter(|o| form.value("category").is_empty() || o.service_categories.iter().any(|c| c == form.value("category")))
+        .filter(|o| {
+            form.value("category").is_empty()
+                || o.service_categories
+                    .iter()
+                    .any(|c| c == form.value("category"))
+        })
         .filter(|o| region_matches(&o.region, &form))
         .collect();
     teams.reverse(); // newest first
     let page = page_number(req);
     let (teams, has_more) = paginate(teams, page, TEAMS_PER_PAGE);
-    let cards = teams.iter().map(|o| card(app, o)).collect::<Result<Vec<_>, _>>()?;
+    let cards = teams
+        .iter()
+        .map(|o| card(app, o))
+        .collect::<Result<Vec<_>, _>>()?;
     let lists = RegionLists::for_form(&form);
     let options = lists.options();
     let filter = TeamFilter {
@@ -62,7 +69,14 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         form: &form,
         regions: &options,
     };
-    let markup = view::team_list(&ctx.page(), &filter, &cards, page, has_more, req.raw_query_string());
+    let markup = view::team_list(
+        &ctx.page(),
+        &filter,
+        &cards,
+        page,
+        has_more,
+        req.raw_query_string(),
+    );
     Ok(html(markup))
 }
 
@@ -74,9 +88,15 @@ fn team_facts(o: &Organization) -> Vec<(&'static str, String)> {
     vec![
         ("所在区域", region_text(&o.region)),
         ("服务类别", o.service_categories.join("、")),
-        ("主管单位", format!("{}（{}）", o.supervisor_name, o.supervisor_type)),
+        (
+            "主管单位",
+            format!("{}（{}）", o.supervisor_name, o.supervisor_type),
+        ),
         ("成立日期", o.founded_on.format("%Y-%m-%d").to_string()),
-        ("民政部门注册", if o.mca_registered { "是" } else { "否" }.to_string()),
+        (
+            "民政部门注册",
+            if o.mca_registered { "是" } else { "否" }.to_string(),
+        ),
     ]
 }
 
@@ -94,7 +114,12 @@ fn join_action(app: &App, ctx: &Ctx, o: &Organization) -> Result<JoinAction, App
     })
 }
 
-fn render_team(app: &App, ctx: &Ctx, o: &Organization, message: Option<String>) -> Result<Response, AppError> {
+fn render_team(
+    app: &App,
+    ctx: &Ctx,
+    o: &Organization,
+    message: Option<String>,
+) -> Result<Response, AppError> {
     let c = card(app, o)?;
     let action = join_action(app, ctx, o)?;
     let mut page = ctx.page();
@@ -102,7 +127,10 @@ fn render_team(app: &App, ctx: &Ctx, o: &Organization, message: Option<String>) 
     if message.is_some() {
         page.flash = message;
     }
-    Ok(rejected(view::team_page(&page, &c, &team_facts(o), &o.description, action), status))
+    Ok(rejected(
+        view::team_page(&page, &c, &team_facts(o), &o.description, action),
+        status,
+    ))
 }
 
 pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
@@ -170,14 +198,32 @@ pub fn admin_show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         .iter()
         .filter(|m| m.membership.state == MembershipState::Applied)
         .count();
-    Ok(html(view::org_admin_page(&ctx.page(), &id.to_string(), &o.name, o.status.label(), &facts, pending)))
+    Ok(html(view::org_admin_page(
+        &ctx.page(),
+        &id.to_string(),
+        &o.name,
+        o.status.label(),
+        &facts,
+        pending,
+    )))
 }
 
 fn render_edit(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> Response {
     let lists = RegionLists::for_form(form);
     let action = format!("/org/{}/edit", o.id);
     rejected(
-        view::org_form(&ctx.page(), form, &lists.options(), "编辑组织信息", &action, "保存", Some(&o.admin_phone), None),
+        view::org_form(
+            &ctx.page(),
+            form,
+            &lists.options(),
+            &view::OrgFormSpec {
+                heading: "编辑组织信息",
+                action: &action,
+                submit: "保存",
+                fixed_admin_phone: Some(&o.admin_phone),
+                step: None,
+            },
+        ),
         status,
     )
 }
@@ -214,7 +260,14 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     }
 }
 
-fn render_members(app: &App, ctx: &Ctx, req: &Request, o: &Organization, add_form: &FormState, status: u16) -> Result<Response, AppError> {
+fn render_members(
+    app: &App,
+    ctx: &Ctx,
+    req: &Request,
+    o: &Organization,
+    add_form: &FormState,
+    status: u16,
+) -> Result<Response, AppError> {
     let filter = query_form(req, &["q", "province", "city", "county"]);
     let rows = app.store.members_of(o.id)?;
     let line = |m: &crate::store::MemberRow| MemberLine {
@@ -244,14 +297,16 @@ fn render_members(app: &App, ctx: &Ctx, req: &Request, o: &Organization, add_for
     Ok(rejected(
         view::members_page(
             &ctx.page(),
-            &o.id.to_string(),
-            &o.name,
-            q,
-            &filter,
-            &lists.options(),
-            &pending,
-            &members,
-            add_form,
+            &view::MembersPage {
+                org_id: &o.id.to_string(),
+                org_name: &o.name,
+                q,
+                filter_form: &filter,
+                regions: &lists.options(),
+                pending: &pending,
+                members: &members,
+                add_form,
+            },
         ),
         status,
     ))
@@ -262,10 +317,20 @@ pub fn members(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Response,
     render_members(app, ctx, req, &o, &FormState::default(), 200)
 }
 
-pub fn decide(app: &App, ctx: &Ctx, id: Gid, volunteer: Gid, approve: bool) -> Result<Response, AppError> {
+pub fn decide(
+    app: &App,
+    ctx: &Ctx,
+    id: Gid,
+    volunteer: Gid,
+    approve: bool,
+) -> Result<Response, AppError> {
     my_team(app, ctx, id)?;
-    app.store.decide_application(id, volunteer, approve, ctx.now)?;
-    Ok(redirect_with_flash(&format!("/org/{id}/members"), if approve { "approved" } else { "rejected" }))
+    app.store
+        .decide_application(id, volunteer, approve, ctx.now)?;
+    Ok(redirect_with_flash(
+        &format!("/org/{id}/members"),
+        if approve { "approved" } else { "rejected" },
+    ))
 }
 
 pub fn add_member(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Response, AppError> {
@@ -280,11 +345,17 @@ pub fn add_member(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Respon
         }
     };
     let Some(v) = app.store.volunteer_by_phone(&phone)? else {
-        form.fail("phone", "这个手机号还没有注册志愿者。可以点击下方“代为录入志愿者信息”。");
+        form.fail(
+            "phone",
+            "这个手机号还没有注册志愿者。可以点击下方“代为录入志愿者信息”。",
+        );
         return render_members(app, ctx, req, &o, &form, 422);
     };
     match app.store.add_member(id, v.id, ctx.now) {
-        Ok(()) => Ok(redirect_with_flash(&format!("/org/{id}/members"), "member_added")),
+        Ok(()) => Ok(redirect_with_flash(
+            &format!("/org/{id}/members"),
+            "member_added",
+        )),
         Err(StoreError::Rejected(m)) => {
             form.message = Some(m);
             render_members(app, ctx, req, &o, &form, 422)
@@ -299,7 +370,9 @@ fn render_enter(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> R
     let spec = VolunteerFormSpec {
         action: &action,
         heading: "代为录入志愿者",
-        intro: Some("为现场没有手机或不便操作的人员录入信息。录入后本人用这个手机号登录，核对并确认信息后即可使用。"),
+        intro: Some(
+            "为现场没有手机或不便操作的人员录入信息。录入后本人用这个手机号登录，核对并确认信息后即可使用。",
+        ),
         submit: "录入并加入本组织",
         fixed_phone: None,
         locked_id_number: None,
@@ -307,7 +380,10 @@ fn render_enter(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> R
         hidden: &[],
         steps: None,
     };
-    rejected(vview::volunteer_form(&ctx.page(), form, &lists.options(), &spec), status)
+    rejected(
+        vview::volunteer_form(&ctx.page(), form, &lists.options(), &spec),
+        status,
+    )
 }
 
 pub fn enter_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
@@ -339,9 +415,15 @@ pub fn enter(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         },
     );
     match app.store.enter_volunteer_for_team(&v, id, ctx.now) {
-        Ok(()) => Ok(redirect_with_flash(&format!("/org/{id}/members"), "entered")),
+        Ok(()) => Ok(redirect_with_flash(
+            &format!("/org/{id}/members"),
+            "entered",
+        )),
         Err(StoreError::Taken("手机号")) => {
-            form.fail("phone", "这个手机号已注册志愿者，请返回上一页用“添加志愿者”按手机号添加。");
+            form.fail(
+                "phone",
+                "这个手机号已注册志愿者，请返回上一页用“添加志愿者”按手机号添加。",
+            );
             Ok(render_enter(ctx, &o, &form, 422))
         }
         Err(StoreError::Taken(_)) => {

@@ -13,6 +13,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use super::dict::{self, Dict};
 use super::regions::{self, RegionPath};
 use super::validate::{self, Gender, IdNumber, normalize, normalize_text};
+use unicode_normalization::UnicodeNormalization;
 
 /// One problem: the field key (same names as the template's field_key and the HTML form's input names) and a Chinese message saying what is wrong and what to do.
 pub type FieldErrors = Vec<(&'static str, String)>;
@@ -426,7 +427,8 @@ pub fn check_org(input: &OrgInput, today: NaiveDate) -> Result<OrgFields, FieldE
 /// as is the fraction of a serial. A bare 4-digit year such as "2019" is rejected rather
 /// than read as serial 2019 (a day in 1905): it is a year typed without month and day.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
-    let text = normalize_text(raw);
+    // Dates have no punctuation worth keeping: fold every full-width form (／ － ．) first.
+    let text = normalize_text(&raw.nfkc().collect::<String>());
     if text.is_empty() {
         return Err("请填写日期，如 2019/8/8".to_string());
     }

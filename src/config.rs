@@ -14,6 +14,7 @@ pub const DEFAULT_BIND: &str = "0.0.0.0:8080";
 pub const SETTING_KEYS: &[(&str, &str)] = &[
     ("site.name", "单位名称，显示在页面顶部，例如“某某县科协”"),
     ("time.utc_offset", "本地时区，默认 +08:00"),
+    ("platform.region", "本平台所属区域代码（如县代码 220302）；设置后活动地点须在此范围内"),
     (
         "code.sender",
         "验证码发送方式：outbox（默认，存入发件箱由工作人员告知）或 command",
@@ -72,6 +73,8 @@ pub struct Settings {
     pub site_name: String,
     pub utc_offset: FixedOffset,
     pub sender: SenderKind,
+    /// The region (a county, city or province code) this installation serves, if set.
+    pub region_scope: Option<String>,
 }
 
 impl Settings {
@@ -104,6 +107,9 @@ impl Settings {
             _ => SenderKind::Outbox,
         };
         Settings {
+            region_scope: get("platform.region")
+                .filter(|c| crate::domain::regions::by_code(c.trim()).is_some())
+                .map(|c| c.trim().to_string()),
             site_name: get("site.name").unwrap_or_else(|| "县科协".into()),
             utc_offset,
             sender,
@@ -143,6 +149,9 @@ pub fn validate_setting(key: &str, value: &str) -> Result<(), String> {
         "time.utc_offset" => parse_offset(value)
             .map(|_| ())
             .ok_or_else(|| "时区格式应类似 +08:00".to_string()),
+        "platform.region" => crate::domain::regions::by_code(value.trim())
+            .map(|_| ())
+            .ok_or_else(|| format!("找不到区域代码 {value}，请填写6位区划代码，如 220302")),
         "code.sender" => matches!(value, "outbox" | "command")
             .then_some(())
             .ok_or_else(|| "code.sender 只能是 outbox 或 command".to_string()),

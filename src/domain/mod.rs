@@ -2,9 +2,11 @@
 //! regions and the records that the store persists.
 
 pub mod account;
+pub mod activity;
 pub mod dict;
 pub mod ids;
 pub mod people;
+pub mod record;
 pub mod regions;
 pub mod registration;
 pub mod secret;

@@ -4,3 +4,5 @@
 //!
 //! The column definitions will live here once, serving template, import and export alike.
 //! This module is filled by the collective-registration and export issues.
+
+pub mod roster;

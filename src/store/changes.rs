@@ -16,6 +16,10 @@ pub enum ChangeKind {
     Volunteer,
     Organization,
     Membership,
+    Activity,
+    Signup,
+    Report,
+    Certificate,
 }
 
 /// One entry of the changes log.

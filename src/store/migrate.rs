@@ -7,12 +7,12 @@ use super::tables::*;
 use redb::{ReadableTable, WriteTransaction};
 
 /// The schema this build writes. Equals the number of migrations.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 type Migration = fn(&WriteTransaction) -> Result<(), StoreError>;
 
 /// `MIGRATIONS[i]` migrates from version `i` to `i + 1`.
-const MIGRATIONS: &[Migration] = &[migrate_to_v1];
+const MIGRATIONS: &[Migration] = &[migrate_to_v1, migrate_to_v2];
 
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
 
@@ -34,6 +34,20 @@ fn migrate_to_v1(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(ADMINPHONE_ORGS)?;
     tx.open_table(ORG_MEMBERS)?;
     tx.open_table(VOLUNTEER_ORGS)?;
+    Ok(())
+}
+
+/// v2: activities, signups, check-in tokens, reports, photos, certificates.
+fn migrate_to_v2(tx: &WriteTransaction) -> Result<(), StoreError> {
+    tx.open_table(ACTIVITIES)?;
+    tx.open_table(ORG_ACTIVITIES)?;
+    tx.open_table(ACTIVITY_SIGNUPS)?;
+    tx.open_table(VOLUNTEER_SIGNUPS)?;
+    tx.open_table(CHECKIN_TOKENS)?;
+    tx.open_table(REPORTS)?;
+    tx.open_table(PHOTOS)?;
+    tx.open_table(CERTIFICATES)?;
+    tx.open_table(VOLUNTEER_CERTIFICATES)?;
     Ok(())
 }
 
@@ -133,9 +147,9 @@ mod tests {
         }
         let db = mem_db();
         run(&db).unwrap();
-        let list: &[Migration] = &[migrate_to_v1, add_probe];
-        assert_eq!(run_list(&db, list).unwrap(), vec![2]);
-        assert_eq!(version_of(&db), 2);
+        let list: &[Migration] = &[migrate_to_v1, migrate_to_v2, add_probe];
+        assert_eq!(run_list(&db, list).unwrap(), vec![3]);
+        assert_eq!(version_of(&db), 3);
         let tx = db.begin_read().unwrap();
         let s = tx.open_table(SETTINGS).unwrap();
         assert_eq!(s.get("probe").unwrap().unwrap().value(), "v2");

@@ -4,6 +4,7 @@
 //! commit only when they return `Ok`.
 
 mod accounts;
+mod activities;
 pub mod audit;
 mod changes;
 mod check;
@@ -15,6 +16,7 @@ mod settings;
 pub mod tables;
 
 pub use accounts::CodeIssue;
+pub use activities::{Cancellation, MyActivity, RosterRow, SignupOutcome};
 pub use audit::AuditEntry;
 pub use changes::{Change, ChangeKind};
 pub use check::CheckReport;

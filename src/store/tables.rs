@@ -68,3 +68,35 @@ pub const ORG_MEMBERS: TableDefinition<(u128, u128), &[u8]> = TableDefinition::n
 /// `(volunteer id, organization id) → ()`: the teams a volunteer has a membership row in.
 pub const VOLUNTEER_ORGS: TableDefinition<(u128, u128), ()> =
     TableDefinition::new("volunteer_orgs");
+
+/// `activity id → Activity`. Kept by `activities.rs` with `org_activities`.
+pub const ACTIVITIES: TableDefinition<u128, &[u8]> = TableDefinition::new("activities");
+
+/// `(organization id, activity id) → ()`: a team's activities.
+pub const ORG_ACTIVITIES: TableDefinition<(u128, u128), ()> =
+    TableDefinition::new("org_activities");
+
+/// `(activity id, volunteer id) → Signup`: who signed up, waits, attended; hours. Kept by
+/// `activities.rs` with `volunteer_signups`; capacity is checked inside the same write.
+pub const ACTIVITY_SIGNUPS: TableDefinition<(u128, u128), &[u8]> =
+    TableDefinition::new("activity_signups");
+
+/// `(volunteer id, activity id) → ()`: a volunteer's signups.
+pub const VOLUNTEER_SIGNUPS: TableDefinition<(u128, u128), ()> =
+    TableDefinition::new("volunteer_signups");
+
+/// `activity id → token`: the secret in the check-in QR code shown on the laptop.
+pub const CHECKIN_TOKENS: TableDefinition<u128, &str> = TableDefinition::new("checkin_tokens");
+
+/// `activity id → Report`: the after-activity report (text and photo ids).
+pub const REPORTS: TableDefinition<u128, &[u8]> = TableDefinition::new("reports");
+
+/// `photo id → Photo`: uploaded images (type checked by content), kept in the one data file.
+pub const PHOTOS: TableDefinition<u128, &[u8]> = TableDefinition::new("photos");
+
+/// `certificate number → Certificate`: issued 志愿服务记录证明, for `/verify/<number>`.
+pub const CERTIFICATES: TableDefinition<&str, &[u8]> = TableDefinition::new("certificates");
+
+/// `(volunteer id, certificate number) → ()`: a volunteer's certificates.
+pub const VOLUNTEER_CERTIFICATES: TableDefinition<(u128, &str), ()> =
+    TableDefinition::new("volunteer_certificates");

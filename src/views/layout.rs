@@ -48,7 +48,7 @@ pub struct PageCtx {
 
 /// Navigation entries for a role: (path, label).
 pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut items = vec![("/", "首页"), ("/teams", "组织")];
+    let mut items = vec![("/", "首页"), ("/activities", "活动"), ("/teams", "组织")];
     match role {
         Role::Public => {
             items.push(("/login?next=/register/volunteer", "志愿者注册"));
@@ -61,12 +61,17 @@ pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
             items.push(("/register/org", "组织注册"));
         }
         Role::Volunteer => {
+            items.push(("/me/activities", "我参加的活动"));
             items.push(("/me", "志愿者信息"));
+            items.push(("/me/record", "服务记录"));
             items.push(("/register/org", "组织注册"));
         }
         Role::TeamAdmin => {
+            items.push(("/me/activities", "我参加的活动"));
             items.push(("/me", "志愿者信息"));
+            items.push(("/me/record", "服务记录"));
             items.push(("/org", "组织信息"));
+            items.push(("/org/activities", "我发布的活动"));
         }
         Role::PlatformAdmin => {
             items.push(("/admin", "管理首页"));

@@ -2,6 +2,7 @@
 //! small reusable pieces live in `components`; one file per area of the site.
 
 pub mod account;
+pub mod activity;
 pub mod admin;
 pub mod admin_people;
 pub mod auth;

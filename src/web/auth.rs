@@ -44,8 +44,20 @@ pub struct Ctx {
     pub settings: Settings,
     pub path: String,
     pub flash: Option<String>,
-    /// The urlencoded form of a POST, read once by the middleware for the CSRF check.
+    /// The form of a POST (urlencoded, or the text parts of a multipart upload), read
+    /// once by the middleware for the CSRF check.
     pub form: Vec<(String, String)>,
+    /// Files of a multipart upload.
+    pub files: Vec<Upload>,
+}
+
+/// One uploaded file. Files over the per-file cap are cut and flagged, never read whole.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub field: String,
+    pub filename: String,
+    pub bytes: Vec<u8>,
+    pub too_large: bool,
 }
 
 impl Ctx {
@@ -76,6 +88,7 @@ impl Ctx {
             path: req.url(),
             flash: cookie(req, FLASH_COOKIE).and_then(|k| flash_text(&k)),
             form: Vec::new(),
+            files: Vec::new(),
         })
     }
 
@@ -270,6 +283,16 @@ fn flash_text(key: &str) -> Option<String> {
             "entered" => "已录入，并加入本组织。本人用手机号登录后确认信息即可。",
             "status_changed" => "组织状态已更新。",
             "id_fixed" => "身份证号已更正。",
+            "signed_up" => "报名成功！",
+            "waitlisted" => "已加入候补名单，有人取消时按先后顺序递补。",
+            "signup_cancelled" => "已取消报名。",
+            "published" => "活动已发布。",
+            "draft_saved" => "草稿已保存。",
+            "activity_cancelled" => "活动已取消，已报名的志愿者会看到“活动已取消”。",
+            "checked_in" => "签到成功。",
+            "checked_out" => "签退成功。",
+            "hours_saved" => "服务时长已保存。",
+            "report_saved" => "活动报道已保存。",
             _ => return None,
         }
         .to_string(),

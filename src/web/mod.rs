@@ -147,6 +147,11 @@ fn check_post(ctx: &mut Ctx, req: &Request) -> Result<(), AppError> {
     if urlencoded {
         ctx.form = rouille::input::post::raw_urlencoded_post_input(req)
             .map_err(|_| AppError::BadRequest("表单内容无法识别，请刷新页面后重试。".into()))?;
+    } else if req
+        .header("Content-Type")
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"))
+    {
+        read_multipart(ctx, req)?;
     }
     let sent = ctx
         .form
@@ -164,6 +169,54 @@ fn check_post(ctx: &mut Ctx, req: &Request) -> Result<(), AppError> {
             "页面已过期或请求来源不明，操作没有执行。请刷新页面后重试。".into(),
         ))
     }
+}
+
+/// Most parts one upload form may send, and the caps on each part.
+const MAX_PARTS: usize = 64;
+const MAX_TEXT_PART: u64 = 64 * 1024;
+const MAX_FILE_PART: u64 = crate::domain::record::MAX_PHOTO_BYTES as u64;
+
+/// Read a multipart body: text parts into `ctx.form`, files into `ctx.files`. rouille's
+/// multipart reader has no limits of its own, so every part is bounded here.
+fn read_multipart(ctx: &mut Ctx, req: &Request) -> Result<(), AppError> {
+    use std::io::Read;
+    let bad = || AppError::BadRequest("上传的内容无法识别，请刷新页面后重试。".into());
+    let mut multipart = rouille::input::multipart::get_multipart_input(req).map_err(|_| bad())?;
+    let mut parts = 0;
+    while let Some(mut field) = multipart.next() {
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(AppError::Unprocessable("一次上传的内容太多，请分几次上传。".into()));
+        }
+        let name = field.headers.name.to_string();
+        match field.headers.filename.clone() {
+            Some(filename) => {
+                let mut bytes = Vec::new();
+                (&mut field.data)
+                    .take(MAX_FILE_PART + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(|_| bad())?;
+                let too_large = bytes.len() as u64 > MAX_FILE_PART;
+                if too_large {
+                    // Drain the rest without keeping it.
+                    std::io::copy(&mut field.data, &mut std::io::sink()).map_err(|_| bad())?;
+                    bytes.truncate(16);
+                }
+                if !(filename.is_empty() && bytes.is_empty()) {
+                    ctx.files.push(auth::Upload { field: name, filename, bytes, too_large });
+                }
+            }
+            None => {
+                let mut text = String::new();
+                (&mut field.data)
+                    .take(MAX_TEXT_PART)
+                    .read_to_string(&mut text)
+                    .map_err(|_| bad())?;
+                ctx.form.push((name, text));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Turn an error into its page; 5xx are logged at error, 4xx at warn.

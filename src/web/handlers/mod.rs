@@ -2,6 +2,7 @@
 //! load → validate → write → redirect (or re-render the form with 422).
 
 mod account;
+mod activities;
 mod admin;
 mod admin_people;
 mod forms;
@@ -70,6 +71,7 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["teams", t]) => teams::show(app, ctx, id(t)?),
         ("POST", ["teams", t, "apply"]) => teams::apply(app, ctx, id(t)?),
         ("GET", ["org"]) => teams::admin_home(ctx),
+        ("GET", ["org", "activities"]) => activities::my_org_activities(ctx),
         ("GET", ["org", t]) => teams::admin_show(app, ctx, id(t)?),
         ("GET", ["org", t, "edit"]) => teams::edit_form(app, ctx, id(t)?),
         ("POST", ["org", t, "edit"]) => teams::edit(app, ctx, id(t)?),
@@ -83,6 +85,34 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["org", t, "members", v, "reject"]) => {
             teams::decide(app, ctx, id(t)?, id(v)?, false)
         }
+
+        ("GET", ["activities"]) => activities::list(app, ctx, req),
+        ("GET", ["activities", a]) => activities::show(app, ctx, id(a)?),
+        ("POST", ["activities", a, "signup"]) => activities::sign_up(app, ctx, id(a)?),
+        ("POST", ["activities", a, "cancel-signup"]) => activities::cancel_signup(app, ctx, id(a)?),
+        ("GET", ["activities", a, "edit"]) => activities::edit_form(app, ctx, id(a)?),
+        ("POST", ["activities", a, "edit"]) => activities::edit(app, ctx, id(a)?),
+        ("POST", ["activities", a, "cancel"]) => activities::cancel(app, ctx, id(a)?),
+        ("GET", ["activities", a, "roster"]) => activities::roster(app, ctx, id(a)?),
+        ("GET", ["activities", a, "roster.xlsx"]) => activities::roster_xlsx(app, ctx, id(a)?),
+        ("GET", ["activities", a, "sign-sheet"]) => activities::sign_sheet(app, ctx, id(a)?),
+        ("GET", ["activities", a, "checkin-qr"]) => activities::checkin_qr(app, ctx, id(a)?),
+        ("GET", ["activities", a, "checkin"]) => activities::checkin_page(app, ctx, req, id(a)?),
+        ("POST", ["activities", a, "checkin"]) => activities::check_in_out(app, ctx, id(a)?, true),
+        ("POST", ["activities", a, "checkout"]) => activities::check_in_out(app, ctx, id(a)?, false),
+        ("POST", ["activities", a, "attendance"]) => activities::attendance(app, ctx, id(a)?),
+        ("POST", ["activities", a, "hours"]) => activities::hours(app, ctx, id(a)?),
+        ("GET", ["activities", a, "report"]) => activities::report_form(app, ctx, id(a)?),
+        ("POST", ["activities", a, "report"]) => activities::save_report(app, ctx, id(a)?),
+        ("GET", ["photos", p]) => activities::photo(app, req, id(p)?),
+        ("GET", ["org", t, "activities"]) => activities::published(app, ctx, req, id(t)?),
+        ("GET", ["org", t, "activities", "new"]) => activities::new_form(app, ctx, id(t)?),
+        ("POST", ["org", t, "activities", "new"]) => activities::create(app, ctx, id(t)?),
+        ("GET", ["me", "activities"]) => activities::mine(app, ctx, req),
+        ("GET", ["me", "record"]) => activities::service_record(app, ctx),
+        ("POST", ["me", "certificate"]) => activities::issue_certificate(app, ctx),
+        ("GET", ["certificates", n]) => activities::certificate(app, ctx, n),
+        ("GET", ["verify", n]) => activities::verify(app, ctx, n),
 
         ("GET", ["admin", "login"]) => admin::login_form(ctx),
         ("POST", ["admin", "login"]) => admin::login(app, ctx),

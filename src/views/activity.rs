@@ -1,0 +1,648 @@
+//! Activities: the public list and page, the publishing form, 我发布的活动 with rosters,
+//! the sign-in sheet, check-in pages, the report form, 我参加的活动, the service record,
+//! the certificate and its verification page.
+
+use super::components::{
+    Field, FormState, RegionOptions, csrf_field, default_submit, form_error, region_fields,
+    select_field,
+};
+use super::layout::{PageCtx, page};
+use super::team::{pager, region_get_fields};
+use crate::domain::dict;
+use maud::{Markup, PreEscaped, html};
+
+/// An activity as listed.
+pub struct ActivityCard {
+    pub id: String,
+    pub title: String,
+    pub organization: String,
+    pub when: String,
+    pub region: String,
+    pub phase: &'static str,
+    pub phase_css: &'static str,
+    /// "剩余 3 个名额", "不限人数", "已满".
+    pub seats: String,
+}
+
+fn card(a: &ActivityCard, href: &str) -> Markup {
+    html! {
+        section.card.activity {
+            h2 { a href=(href) { (a.title) } " " span.badge.(a.phase_css) { (a.phase) } }
+            p.muted { (a.organization) }
+            p { "🕘 " (a.when) }
+            p { "📍 " (a.region) }
+            p.muted { (a.seats) }
+        }
+    }
+}
+
+/// Filters of the public activity list.
+pub struct ActivityFilter<'a> {
+    pub q: &'a str,
+    pub category: &'a str,
+    pub phase: &'a str,
+    pub form: &'a FormState,
+    pub regions: &'a RegionOptions<'a>,
+    pub query: &'a str,
+}
+
+/// 活动报名: published activities, filterable.
+pub fn list(
+    ctx: &PageCtx,
+    f: &ActivityFilter,
+    cards: &[ActivityCard],
+    page_no: usize,
+    has_more: bool,
+) -> Markup {
+    page(
+        ctx,
+        "活动报名",
+        html! {
+            h1 { "科技志愿服务活动" }
+            form.card method="get" action="/activities" id="activity-filter" {
+                (Field { required: false, ..Field::text("q", "活动名称", f.q) }.render())
+                (region_get_fields(f.form, f.regions))
+                (select_field("category", "服务类别", &dict::service_categories().names(), f.category, None))
+                (select_field("phase", "状态", &["报名中", "报名结束", "活动进行中", "活动结束"], f.phase, None))
+                button.primary type="submit" { "筛选" }
+            }
+            @if cards.is_empty() { p.muted id="no-activities" { "没有找到符合条件的活动。" } }
+            div.cards id="activities" {
+                @for c in cards { (card(c, &format!("/activities/{}", c.id))) }
+            }
+            (pager("/activities", page_no, has_more, f.query))
+        },
+    )
+}
+
+/// What the viewer may do on an activity page.
+pub enum SignupAction {
+    SignIn,
+    SignUp,
+    JoinWaitlist,
+    /// Signed up (or waitlisted, or promoted); may cancel before the start.
+    Registered {
+        state: &'static str,
+        promoted: bool,
+        can_cancel: bool,
+    },
+    /// Shown with the reason: closed, cancelled, ended, not open yet.
+    Closed(&'static str),
+    /// The viewer manages this activity.
+    Manage,
+}
+
+/// The activity page.
+pub struct ActivityPage<'a> {
+    pub card: &'a ActivityCard,
+    pub facts: &'a [(&'static str, String)],
+    pub description: &'a str,
+    pub risk_note: &'a str,
+    pub cover: Option<String>,
+    pub action: SignupAction,
+    pub report: Option<(&'a str, &'a [String])>,
+    pub message: Option<&'a str>,
+}
+
+/// An activity's page with signup buttons and, afterwards, its report.
+pub fn show(ctx: &PageCtx, d: &ActivityPage) -> Markup {
+    let id = &d.card.id;
+    page(
+        ctx,
+        &d.card.title,
+        html! {
+            article.card id="activity" {
+                @if let Some(c) = &d.cover { img.cover src=(c) alt="活动封面"; }
+                h1 { (d.card.title) " " span.badge.(d.card.phase_css) id="phase" { (d.card.phase) } }
+                p.muted { (d.card.organization) }
+                dl.facts { @for (k, v) in d.facts { dt { (k) } dd { (v) } } }
+                p id="seats" { (d.card.seats) }
+                @if let Some(m) = d.message { p.form-error role="alert" { (m) } }
+                div.row-actions id="signup-actions" {
+                    @match &d.action {
+                        SignupAction::SignIn => { a.button.primary href={ "/login?next=/activities/" (id) } { "登录后报名" } }
+                        SignupAction::SignUp => {
+                            form method="post" action={ "/activities/" (id) "/signup" } {
+                                (csrf_field(&ctx.csrf)) button.primary type="submit" id="signup" { "立即报名" }
+                            }
+                        }
+                        SignupAction::JoinWaitlist => {
+                            form method="post" action={ "/activities/" (id) "/signup" } {
+                                (csrf_field(&ctx.csrf)) input type="hidden" name="waitlist" value="yes";
+                                button.primary type="submit" id="waitlist" { "名额已满，加入候补" }
+                            }
+                        }
+                        SignupAction::Registered { state, promoted, can_cancel } => {
+                            p.badge.ok id="my-signup" { (state) }
+                            @if *promoted { p.flash id="promoted" { "有人取消报名，您已从候补转为已报名。" } }
+                            @if *can_cancel {
+                                form method="post" action={ "/activities/" (id) "/cancel-signup" } {
+                                    (csrf_field(&ctx.csrf)) button.danger type="submit" id="cancel-signup" { "取消报名" }
+                                }
+                            }
+                        }
+                        SignupAction::Closed(why) => { p.muted id="closed" { (why) } }
+                        SignupAction::Manage => {
+                            a.button.primary href={ "/activities/" (id) "/roster" } { "报名名单" }
+                            a.button href={ "/activities/" (id) "/edit" } { "编辑" }
+                            a.button href={ "/activities/" (id) "/checkin-qr" } { "签到二维码" }
+                        }
+                    }
+                }
+                h2 { "活动内容" }
+                p.pre { (d.description) }
+                @if !d.risk_note.is_empty() { h2 { "安全提示" } p.pre { (d.risk_note) } }
+            }
+            @if let Some((text, photos)) = d.report {
+                section.card id="report" {
+                    h2 { "活动报道" }
+                    p.pre { (text) }
+                    div.photos { @for p in photos.iter() { a href=(p) { img src=(p) alt="活动照片" loading="lazy"; } } }
+                }
+            }
+        },
+    )
+}
+
+/// The publishing form.
+pub struct ActivityFormSpec<'a> {
+    pub heading: &'a str,
+    pub action: &'a str,
+    /// A warning that needs an explicit confirmation (capacity below signups, times moved).
+    pub confirm: Option<&'a str>,
+    pub draft_allowed: bool,
+}
+
+/// 活动发布 / 编辑.
+pub fn form(
+    ctx: &PageCtx,
+    form: &FormState,
+    regions: &RegionOptions,
+    spec: &ActivityFormSpec,
+) -> Markup {
+    let dt = |name: &'static str, label: &'static str| {
+        Field {
+            kind: "datetime-local",
+            ..Field::text(name, label, form.value(name))
+        }
+        .error(form.error(name))
+        .render()
+    };
+    html! {
+        (page(ctx, spec.heading, html! {
+            h1 { (spec.heading) }
+            (form_error(form.message.as_deref()))
+            form id="activity-form" method="post" action=(spec.action) enctype="multipart/form-data" novalidate {
+                (default_submit())
+                (csrf_field(&ctx.csrf))
+                fieldset {
+                    legend { "基本信息" }
+                    (Field::text("title", "活动名称", form.value("title")).error(form.error("title")).render())
+                    (select_field("service_category", "服务类别", &dict::service_categories().names(), form.value("service_category"), form.error("service_category")))
+                    div.field.has-error[form.error("description").is_some()] {
+                        label for="f-description" { "活动内容" }
+                        textarea id="f-description" name="description" rows="5" { (form.value("description")) }
+                        @if let Some(e) = form.error("description") { p.error { (e) } }
+                    }
+                }
+                (region_fields(form, regions, "activity"))
+                fieldset {
+                    legend { "地点与联系人" }
+                    (Field::text("address", "详细地址", form.value("address")).error(form.error("address")).render())
+                    (Field::text("contact_name", "联系人", form.value("contact_name")).error(form.error("contact_name")).render())
+                    (Field::phone("contact_phone", "联系电话", form.value("contact_phone")).error(form.error("contact_phone")).render())
+                }
+                fieldset {
+                    legend { "时间与人数" }
+                    (dt("signup_opens", "报名开始"))
+                    (dt("signup_closes", "报名截止"))
+                    (dt("starts_at", "活动开始"))
+                    (dt("ends_at", "活动结束"))
+                    (Field { inputmode: Some("numeric"), ..Field::text("capacity", "人数上限（0 表示不限）", form.value("capacity")) }.error(form.error("capacity")).render())
+                }
+                div.field.has-error[form.error("risk_note").is_some()] {
+                    label for="f-risk_note" { "安全提示（选填）" }
+                    textarea id="f-risk_note" name="risk_note" rows="3" { (form.value("risk_note")) }
+                    @if let Some(e) = form.error("risk_note") { p.error { (e) } }
+                }
+                div.field.has-error[form.error("cover").is_some()] {
+                    label for="f-cover" { "封面图片（选填，JPEG/PNG/WebP，5 MB 以内）" }
+                    input id="f-cover" type="file" name="cover" accept="image/jpeg,image/png,image/webp";
+                    @if let Some(e) = form.error("cover") { p.error { (e) } }
+                }
+                @if let Some(w) = spec.confirm {
+                    div.card.notice id="confirm-box" {
+                        p { (w) }
+                        label.check { input type="checkbox" name="confirm" value="yes"; "我已知晓，确认修改" }
+                    }
+                }
+                div.row-actions {
+                    button.primary type="submit" name="publish" value="yes" id="publish" { "确认发布" }
+                    @if spec.draft_allowed { button type="submit" name="publish" value="no" id="save-draft" { "保存草稿" } }
+                }
+            }
+        }))
+    }
+}
+
+/// One activity on 我发布的活动.
+pub struct PublishedLine {
+    pub id: String,
+    pub title: String,
+    pub when: String,
+    pub phase: &'static str,
+    pub phase_css: &'static str,
+    pub signed: String,
+    /// Hours not recorded by the 10-working-day deadline.
+    pub overdue: Option<String>,
+}
+
+/// 我发布的活动: the team's activities by phase with counts.
+pub fn published(
+    ctx: &PageCtx,
+    org_id: &str,
+    org_name: &str,
+    tabs: &[(&'static str, usize)],
+    current: &str,
+    lines: &[PublishedLine],
+) -> Markup {
+    page(
+        ctx,
+        "我发布的活动",
+        html! {
+            h1 { (org_name) " · 我发布的活动" }
+            p { a.button.primary href={ "/org/" (org_id) "/activities/new" } id="new-activity" { "发布新活动" } }
+            nav.tabs {
+                @for (label, n) in tabs {
+                    a.active[*label == current] href={ "/org/" (org_id) "/activities?phase=" (label) } { (label) " (" (n) ")" }
+                }
+            }
+            @if lines.iter().any(|l| l.overdue.is_some()) {
+                p.form-error id="overdue-warning" { "有活动结束超过10个工作日仍未记录服务时长，请尽快记录。" }
+            }
+            div.table-wrap { table.list id="published" {
+                thead { tr { th { "活动" } th { "时间" } th { "状态" } th { "报名" } th { "" } } }
+                tbody { @for l in lines {
+                    tr {
+                        td { a href={ "/activities/" (l.id) } { (l.title) } @if let Some(o) = &l.overdue { " " span.badge.bad { (o) } } }
+                        td { (l.when) } td { span.badge.(l.phase_css) { (l.phase) } } td { (l.signed) }
+                        td { a href={ "/activities/" (l.id) "/roster" } { "名单" } }
+                    }
+                } }
+            } }
+        },
+    )
+}
+
+/// One person on a roster.
+pub struct RosterLine {
+    pub volunteer_id: String,
+    pub name: String,
+    pub phone: String,
+    pub signed_up_at: String,
+    pub state: &'static str,
+    pub check_in: String,
+    pub check_out: String,
+    pub hours: String,
+    pub default_hours: String,
+    pub attended: bool,
+    pub can_mark: bool,
+    pub corrections: Vec<String>,
+}
+
+/// The roster of an activity with attendance and hours.
+pub fn roster(
+    ctx: &PageCtx,
+    activity_id: &str,
+    title: &str,
+    lines: &[RosterLine],
+    form: &FormState,
+) -> Markup {
+    let base = format!("/activities/{activity_id}");
+    page(
+        ctx,
+        "报名名单",
+        html! {
+            h1 { (title) " · 报名名单" }
+            p.row-actions {
+                a.button href={ (base) "/roster.xlsx" } id="roster-xlsx" { "下载名单（Excel）" }
+                a.button href={ (base) "/sign-sheet" } id="sign-sheet" { "打印签到表" }
+                a.button href={ (base) "/checkin-qr" } { "签到二维码" }
+                a.button href={ (base) "/report" } { "活动报道" }
+            }
+            (form_error(form.message.as_deref()))
+            div.table-wrap { table.list id="roster" {
+                thead { tr { th { "姓名" } th { "手机号" } th { "报名时间" } th { "状态" } th { "签到" } th { "签退" } th { "时长" } th { "" } } }
+                tbody { @for l in lines {
+                    tr {
+                        td { (l.name) } td { (l.phone) } td { (l.signed_up_at) } td { (l.state) }
+                        td { (l.check_in) } td { (l.check_out) }
+                        td {
+                            (l.hours)
+                            @for c in &l.corrections { br; small.muted { (c) } }
+                        }
+                        td.row-actions {
+                            @if l.can_mark {
+                                form method="post" action={ (base) "/attendance" } {
+                                    (csrf_field(&ctx.csrf)) input type="hidden" name="volunteer" value=(l.volunteer_id);
+                                    input type="hidden" name="attended" value="yes";
+                                    button type="submit" { "到场" }
+                                }
+                                form method="post" action={ (base) "/attendance" } {
+                                    (csrf_field(&ctx.csrf)) input type="hidden" name="volunteer" value=(l.volunteer_id);
+                                    input type="hidden" name="attended" value="no";
+                                    button.danger type="submit" { "缺席" }
+                                }
+                            }
+                        }
+                    }
+                } }
+            } }
+            @if lines.iter().any(|l| l.attended) {
+                section.card id="hours" {
+                    h2 { "记录服务时长" }
+                    p.muted { "默认按签到签退时间或活动时长计算，以 0.5 小时为单位，可以修改。每次修改都会记录修改人和时间。" }
+                    form method="post" action={ (base) "/hours" } novalidate {
+                        (csrf_field(&ctx.csrf))
+                        @for l in lines.iter().filter(|l| l.attended) {
+                            @let name = format!("hours_{}", l.volunteer_id);
+                            @let value = if form.value(&name).is_empty() { l.default_hours.clone() } else { form.value(&name).to_string() };
+                            div.field.has-error[form.error(&name).is_some()] {
+                                label for={ "f-" (name) } { (l.name) "（小时）" }
+                                input id={ "f-" (name) } name=(name) value=(value) inputmode="decimal";
+                                @if let Some(e) = form.error(&name) { p.error { (e) } }
+                            }
+                        }
+                        button.primary type="submit" id="save-hours" { "保存服务时长" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The printable sign-in sheet (签到表).
+pub fn sign_sheet(
+    site: &str,
+    title: &str,
+    facts: &[(&'static str, String)],
+    rows: &[(String, String)],
+) -> Markup {
+    html! {
+        (maud::DOCTYPE)
+        html lang="zh-CN" {
+            head { meta charset="utf-8"; title { (title) " 签到表" } link rel="stylesheet" href="/assets/app.css"; }
+            body.print {
+                main.sheet {
+                    h1 { (site) " · " (title) " 签到表" }
+                    p { @for (k, v) in facts { (k) "：" (v) "　" } }
+                    table.list.sheet-table id="sheet" {
+                        thead { tr { th { "序号" } th { "姓名" } th { "手机号" } th { "签到时间" } th { "本人签名" } } }
+                        tbody {
+                            @for (i, (n, p)) in rows.iter().enumerate() { tr { td { (i + 1) } td { (n) } td { (p) } td {} td {} } }
+                            @for i in rows.len()..rows.len() + 5 { tr { td { (i + 1) } td {} td {} td {} td {} } }
+                        }
+                    }
+                    p.muted { "负责人签字：____________　　日期：____________" }
+                }
+            }
+        }
+    }
+}
+
+/// The check-in QR code shown on the laptop during the activity.
+pub fn checkin_qr(
+    ctx: &PageCtx,
+    title: &str,
+    url: &str,
+    svg: Option<&str>,
+    window: &str,
+) -> Markup {
+    page(
+        ctx,
+        "签到二维码",
+        html! {
+            section.card.join id="checkin-qr" {
+                h1 { (title) }
+                p { "请志愿者登录后用手机扫码签到。签到时间：" (window) }
+                @if let Some(s) = svg { div.qr { (PreEscaped(s)) } }
+                p.muted { code { (url) } }
+            }
+        },
+    )
+}
+
+/// The volunteer's check-in page reached by the QR code.
+pub struct CheckinPage<'a> {
+    pub id: &'a str,
+    pub token: &'a str,
+    pub title: &'a str,
+    pub status: &'a str,
+    pub can_in: bool,
+    pub can_out: bool,
+    pub message: Option<&'a str>,
+}
+
+/// 签到 / 签退 on the volunteer's phone.
+pub fn checkin(ctx: &PageCtx, d: &CheckinPage) -> Markup {
+    let CheckinPage { id, token, title, status, can_in, can_out, message } = *d;
+    page(
+        ctx,
+        "活动签到",
+        html! {
+            section.card id="checkin" {
+                h1 { (title) }
+                p id="checkin-status" { (status) }
+                @if let Some(m) = message { p.form-error role="alert" { (m) } }
+                div.row-actions {
+                    @if can_in {
+                        form method="post" action={ "/activities/" (id) "/checkin" } {
+                            (csrf_field(&ctx.csrf)) input type="hidden" name="t" value=(token);
+                            button.primary type="submit" id="check-in" { "签到" }
+                        }
+                    }
+                    @if can_out {
+                        form method="post" action={ "/activities/" (id) "/checkout" } {
+                            (csrf_field(&ctx.csrf)) input type="hidden" name="t" value=(token);
+                            button type="submit" id="check-out" { "签退" }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The report form.
+pub fn report_form(
+    ctx: &PageCtx,
+    id: &str,
+    title: &str,
+    form: &FormState,
+    photos: &[String],
+) -> Markup {
+    page(
+        ctx,
+        "活动报道",
+        html! {
+            h1 { (title) " · 活动报道" }
+            (form_error(form.message.as_deref()))
+            form id="report-form" method="post" action={ "/activities/" (id) "/report" } enctype="multipart/form-data" novalidate {
+                (csrf_field(&ctx.csrf))
+                div.field.has-error[form.error("text").is_some()] {
+                    label for="f-text" { "活动情况（2000 字以内）" }
+                    textarea id="f-text" name="text" rows="8" { (form.value("text")) }
+                    @if let Some(e) = form.error("text") { p.error { (e) } }
+                }
+                @if !photos.is_empty() {
+                    p { "已有照片（" (photos.len()) " 张）" }
+                    div.photos { @for p in photos { img src=(p) alt="活动照片"; } }
+                }
+                div.field.has-error[form.error("photos").is_some()] {
+                    label for="f-photos" { "添加照片（最多 9 张，JPEG/PNG/WebP，每张 5 MB 以内）" }
+                    input id="f-photos" type="file" name="photos" multiple accept="image/jpeg,image/png,image/webp";
+                    @if let Some(e) = form.error("photos") { p.error { (e) } }
+                }
+                button.primary type="submit" id="save-report" { "保存报道" }
+            }
+        },
+    )
+}
+
+/// One of my activities.
+pub struct MyLine {
+    pub card: ActivityCard,
+    pub state: &'static str,
+    pub hours: String,
+}
+
+/// 我参加的活动.
+pub fn mine(ctx: &PageCtx, phase: &str, tab: &str, q: &str, lines: &[MyLine]) -> Markup {
+    page(
+        ctx,
+        "我参加的活动",
+        html! {
+            h1 { "我参加的活动" }
+            nav.tabs id="quick-tabs" {
+                @for (t, label) in [("", "全部"), ("pending", "待参加"), ("ended", "已结束")] {
+                    a.active[tab == t] href={ "/me/activities?tab=" (t) } { (label) }
+                }
+            }
+            form.card method="get" action="/me/activities" id="my-filter" {
+                (Field { required: false, ..Field::text("q", "活动名称", q) }.render())
+                (select_field("phase", "状态", &["报名中", "报名结束", "活动进行中", "活动结束"], phase, None))
+                input type="hidden" name="tab" value=(tab);
+                button.primary type="submit" { "查询" }
+            }
+            @if lines.is_empty() { p.muted id="no-mine" { "没有符合条件的活动。" a href="/activities" { "去报名" } } }
+            div.cards id="mine" {
+                @for l in lines {
+                    section.card.activity {
+                        h2 { a href={ "/activities/" (l.card.id) } { (l.card.title) } " " span.badge.(l.card.phase_css) { (l.card.phase) } }
+                        p.muted { (l.card.organization) " · " (l.state) @if !l.hours.is_empty() { " · 服务时长 " (l.hours) " 小时" } }
+                        p { (l.card.when) }
+                        p { (l.card.region) }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The service record page.
+pub fn service_record(
+    ctx: &PageCtx,
+    rows: &[(String, String, String, String, String)],
+    total: &str,
+    certificates: &[(String, String)],
+) -> Markup {
+    page(
+        ctx,
+        "志愿服务记录",
+        html! {
+            h1 { "我的志愿服务记录" }
+            p id="total-hours" { "累计服务时长：" strong { (total) } " 小时" }
+            div.table-wrap { table.list id="record" {
+                thead { tr { th { "日期" } th { "活动" } th { "地点" } th { "组织" } th { "时长（小时）" } } }
+                tbody { @for (d, t, p, o, h) in rows { tr { td { (d) } td { (t) } td { (p) } td { (o) } td { (h) } } } }
+            } }
+            @if !rows.is_empty() {
+                form method="post" action="/me/certificate" {
+                    (csrf_field(&ctx.csrf))
+                    button.primary type="submit" id="issue-certificate" { "开具志愿服务记录证明" }
+                }
+            }
+            @if !certificates.is_empty() {
+                h2 { "已开具的证明" }
+                ul { @for (n, d) in certificates { li { a href={ "/certificates/" (n) } { (n) } " · " (d) } } }
+            }
+        },
+    )
+}
+
+/// A printable certificate.
+pub struct CertificateView<'a> {
+    pub number: &'a str,
+    pub name: &'a str,
+    pub masked_id: &'a str,
+    pub lines: &'a [(String, String, String, String)],
+    pub total: &'a str,
+    pub issuer: &'a str,
+    pub issued_on: &'a str,
+    pub verify_url: &'a str,
+    pub qr: Option<&'a str>,
+}
+
+/// 志愿服务记录证明, laid out for printing.
+pub fn certificate(c: &CertificateView) -> Markup {
+    html! {
+        (maud::DOCTYPE)
+        html lang="zh-CN" {
+            head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1"; title { "志愿服务记录证明 " (c.number) } link rel="stylesheet" href="/assets/app.css"; }
+            body.print {
+                main.sheet id="certificate" {
+                    h1.center { "志愿服务记录证明" }
+                    p.right { "编号：" span id="cert-number" { (c.number) } }
+                    p { "兹证明 " strong { (c.name) } "（身份证号 " (c.masked_id) "）参加以下科技志愿服务：" }
+                    table.list {
+                        thead { tr { th { "日期" } th { "服务内容" } th { "组织单位" } th { "服务时间（小时）" } } }
+                        tbody { @for (d, t, o, h) in c.lines { tr { td { (d) } td { (t) } td { (o) } td { (h) } } } }
+                    }
+                    p { "累计服务时间：" strong id="cert-total" { (c.total) } " 小时。" }
+                    p.right { "记录单位：" (c.issuer) }
+                    p.right { "出具日期：" (c.issued_on) }
+                    div.verify {
+                        @if let Some(q) = c.qr { div.qr-small { (PreEscaped(q)) } }
+                        p.muted { "真伪查验：" (c.verify_url) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `/verify/<number>`: whether a certificate number is genuine.
+pub fn verify(ctx: &PageCtx, number: &str, found: Option<(&str, &str, &str, &str)>) -> Markup {
+    page(
+        ctx,
+        "证明查验",
+        html! {
+            section.card id="verify" {
+                h1 { "志愿服务记录证明查验" }
+                @match found {
+                    Some((name, total, issuer, date)) => {
+                        p.badge.ok id="genuine" { "真实有效" }
+                        dl.facts {
+                            dt { "编号" } dd { (number) }
+                            dt { "姓名" } dd { (name) }
+                            dt { "累计服务时间" } dd { (total) " 小时" }
+                            dt { "记录单位" } dd { (issuer) }
+                            dt { "出具日期" } dd { (date) }
+                        }
+                    }
+                    None => { p.badge.bad id="not-found" { "查无此证明编号：" (number) } p { "请核对编号，或联系出具单位。" } }
+                }
+            }
+        },
+    )
+}

@@ -14,7 +14,10 @@ pub const DEFAULT_BIND: &str = "0.0.0.0:8080";
 pub const SETTING_KEYS: &[(&str, &str)] = &[
     ("site.name", "单位名称，显示在页面顶部，例如“某某县科协”"),
     ("time.utc_offset", "本地时区，默认 +08:00"),
-    ("platform.region", "本平台所属区域代码（如县代码 220302）；设置后活动地点须在此范围内"),
+    (
+        "platform.region",
+        "本平台所属区域代码（如县代码 220302）；设置后活动地点须在此范围内",
+    ),
     (
         "code.sender",
         "验证码发送方式：outbox（默认，存入发件箱由工作人员告知）或 command",

@@ -13,7 +13,16 @@ pub struct RosterRow {
     pub hours: String,
 }
 
-const HEADERS: [&str; 8] = ["序号", "姓名", "手机号", "报名时间", "状态", "签到时间", "签退时间", "服务时长（小时）"];
+const HEADERS: [&str; 8] = [
+    "序号",
+    "姓名",
+    "手机号",
+    "报名时间",
+    "状态",
+    "签到时间",
+    "签退时间",
+    "服务时长（小时）",
+];
 
 /// The roster workbook: a title row, headers, one row per person; phones as text so
 /// Excel keeps every digit.
@@ -24,23 +33,35 @@ pub fn roster_xlsx(title: &str, rows: &[RosterRow]) -> Result<Vec<u8>, String> {
     sheet.set_name("报名名单").map_err(err)?;
     let bold = Format::new().set_bold();
     let text = Format::new().set_num_format("@");
-    let head = Format::new().set_bold().set_align(FormatAlign::Center).set_background_color(0xDDE7F3);
-    sheet.write_string_with_format(0, 0, format!("{title} 报名名单"), &bold).map_err(err)?;
+    let head = Format::new()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_background_color(0xDDE7F3);
+    sheet
+        .write_string_with_format(0, 0, format!("{title} 报名名单"), &bold)
+        .map_err(err)?;
     for (c, h) in HEADERS.iter().enumerate() {
-        sheet.write_string_with_format(1, c as u16, *h, &head).map_err(err)?;
+        sheet
+            .write_string_with_format(1, c as u16, *h, &head)
+            .map_err(err)?;
     }
     for (i, r) in rows.iter().enumerate() {
         let row = (i + 2) as u32;
         sheet.write_number(row, 0, (i + 1) as f64).map_err(err)?;
         sheet.write_string(row, 1, &r.name).map_err(err)?;
-        sheet.write_string_with_format(row, 2, &r.phone, &text).map_err(err)?;
+        sheet
+            .write_string_with_format(row, 2, &r.phone, &text)
+            .map_err(err)?;
         sheet.write_string(row, 3, &r.signed_up_at).map_err(err)?;
         sheet.write_string(row, 4, &r.state).map_err(err)?;
         sheet.write_string(row, 5, &r.check_in).map_err(err)?;
         sheet.write_string(row, 6, &r.check_out).map_err(err)?;
         sheet.write_string(row, 7, &r.hours).map_err(err)?;
     }
-    for (c, w) in [6.0, 12.0, 15.0, 18.0, 10.0, 18.0, 18.0, 16.0].iter().enumerate() {
+    for (c, w) in [6.0, 12.0, 15.0, 18.0, 10.0, 18.0, 18.0, 16.0]
+        .iter()
+        .enumerate()
+    {
         sheet.set_column_width(c as u16, *w).map_err(err)?;
     }
     book.save_to_buffer().map_err(err)

@@ -445,7 +445,15 @@ pub struct CheckinPage<'a> {
 
 /// 签到 / 签退 on the volunteer's phone.
 pub fn checkin(ctx: &PageCtx, d: &CheckinPage) -> Markup {
-    let CheckinPage { id, token, title, status, can_in, can_out, message } = *d;
+    let CheckinPage {
+        id,
+        token,
+        title,
+        status,
+        can_in,
+        can_out,
+        message,
+    } = *d;
     page(
         ctx,
         "活动签到",

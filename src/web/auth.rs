@@ -63,7 +63,7 @@ pub struct Upload {
 impl Ctx {
     /// Build the context: read cookies and resolve the session.
     pub fn load(app: &App, req: &Request) -> Result<Ctx, AppError> {
-        let now = Utc::now();
+        let now = app.now();
         let token = cookie(req, SESSION_COOKIE).filter(|t| is_token(t));
         let session = match &token {
             Some(t) => app.store.session(t, now)?,

@@ -25,6 +25,9 @@ pub struct App {
     /// The LAN addresses phones can use, for the join page.
     pub lan_urls: Vec<String>,
     settings: RwLock<Settings>,
+    /// Added to the system clock: zero in service; tests move time with it instead of
+    /// sleeping.
+    clock_skew: RwLock<chrono::Duration>,
 }
 
 impl App {
@@ -37,7 +40,18 @@ impl App {
             limiter: ratelimit::RateLimiter::default(),
             lan_urls,
             settings: RwLock::new(settings),
+            clock_skew: RwLock::new(chrono::Duration::zero()),
         }
+    }
+
+    /// The current time as the app sees it.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + *self.clock_skew.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Move the app's clock (tests).
+    pub fn set_clock_skew(&self, skew: chrono::Duration) {
+        *self.clock_skew.write().unwrap_or_else(|p| p.into_inner()) = skew;
     }
 
     /// The current settings.
@@ -186,7 +200,9 @@ fn read_multipart(ctx: &mut Ctx, req: &Request) -> Result<(), AppError> {
     while let Some(mut field) = multipart.next() {
         parts += 1;
         if parts > MAX_PARTS {
-            return Err(AppError::Unprocessable("一次上传的内容太多，请分几次上传。".into()));
+            return Err(AppError::Unprocessable(
+                "一次上传的内容太多，请分几次上传。".into(),
+            ));
         }
         let name = field.headers.name.to_string();
         match field.headers.filename.clone() {
@@ -203,7 +219,12 @@ fn read_multipart(ctx: &mut Ctx, req: &Request) -> Result<(), AppError> {
                     bytes.truncate(16);
                 }
                 if !(filename.is_empty() && bytes.is_empty()) {
-                    ctx.files.push(auth::Upload { field: name, filename, bytes, too_large });
+                    ctx.files.push(auth::Upload {
+                        field: name,
+                        filename,
+                        bytes,
+                        too_large,
+                    });
                 }
             }
             None => {

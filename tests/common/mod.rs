@@ -108,6 +108,52 @@ impl TestApp {
         v
     }
 
+    /// A team whose admin (a registered volunteer with `admin_phone`) exists.
+    pub fn add_team(
+        &self,
+        admin_phone: &str,
+        admin_id_number: &str,
+        name: &str,
+    ) -> kezhi::domain::people::Organization {
+        if self
+            .app
+            .store
+            .volunteer_by_phone(admin_phone)
+            .unwrap()
+            .is_none()
+        {
+            self.add_volunteer(admin_phone, admin_id_number);
+        }
+        let now = chrono::Utc::now();
+        let org = kezhi::domain::people::Organization {
+            id: Gid::new(),
+            origin: self.app.store.installation_id(),
+            name: name.into(),
+            admin_phone: admin_phone.into(),
+            mca_registered: false,
+            supervisor_type: "地方科协".into(),
+            supervisor_name: "铁西区科协".into(),
+            founded_on: chrono::NaiveDate::from_ymd_opt(2019, 8, 8).unwrap(),
+            service_categories: vec!["农技服务".into()],
+            region: RegionPath {
+                province: "220000".into(),
+                city: "220300".into(),
+                county: Some("220302".into()),
+            },
+            leader_name: None,
+            leader_title: None,
+            leader_org: None,
+            leader_phone: None,
+            description: String::new(),
+            status: kezhi::domain::people::OrgStatus::Active,
+            source: Source::SelfRegistered,
+            created_at: now,
+            updated_at: now,
+        };
+        self.app.store.register_organization(&org, None).unwrap();
+        org
+    }
+
     /// The code of the newest outbox message for `phone`.
     pub fn last_code(&self, phone: &str) -> String {
         let msgs = self.app.store.outbox(0, 100).unwrap();
@@ -190,6 +236,43 @@ impl Client {
             &[("Content-Type", "application/x-www-form-urlencoded")],
             Some(body.as_bytes()),
         )
+    }
+
+    /// POST a multipart form (with this browser's CSRF token) carrying files:
+    /// (field, file name, bytes).
+    pub fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Resp {
+        if !self.cookies.contains_key("kz_csrf") {
+            self.get("/");
+        }
+        let token = self.cookies.get("kz_csrf").cloned().unwrap_or_default();
+        let boundary = "----kezhitestboundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &token)];
+        all.extend_from_slice(fields);
+        for (k, v) in all {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (field, name, bytes) in files {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
+        let ct = format!("multipart/form-data; boundary={boundary}");
+        self.request("POST", path, &[("Content-Type", &ct)], Some(&body))
     }
 
     pub fn request(

@@ -13,7 +13,9 @@ use crate::domain::activity::{
     phase_filter_matches,
 };
 use crate::domain::ids::Gid;
-use crate::domain::record::{Certificate, CertificateLine, MAX_REPORT_PHOTOS, Photo, Report, sniff_image};
+use crate::domain::record::{
+    Certificate, CertificateLine, MAX_REPORT_PHOTOS, Photo, Report, sniff_image,
+};
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::exchange::roster;
@@ -30,24 +32,48 @@ use rouille::{Request, Response};
 
 const PER_PAGE: usize = 20;
 const ACTIVITY_FIELDS: &[&str] = &[
-    "title", "service_category", "province", "city", "county", "address", "description",
-    "contact_name", "contact_phone", "signup_opens", "signup_closes", "starts_at", "ends_at",
-    "capacity", "risk_note",
+    "title",
+    "service_category",
+    "province",
+    "city",
+    "county",
+    "address",
+    "description",
+    "contact_name",
+    "contact_phone",
+    "signup_opens",
+    "signup_closes",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "risk_note",
 ];
 
 fn local_now(ctx: &Ctx) -> NaiveDateTime {
-    ctx.now.with_timezone(&ctx.settings.utc_offset).naive_local()
+    ctx.now
+        .with_timezone(&ctx.settings.utc_offset)
+        .naive_local()
 }
 
 fn local(ctx: &Ctx, t: DateTime<Utc>) -> String {
-    t.with_timezone(&ctx.settings.utc_offset).format("%m-%d %H:%M").to_string()
+    t.with_timezone(&ctx.settings.utc_offset)
+        .format("%m-%d %H:%M")
+        .to_string()
 }
 
 fn when(a: &Activity) -> String {
     if a.starts_at.date() == a.ends_at.date() {
-        format!("{} – {}", a.starts_at.format("%Y-%m-%d %H:%M"), a.ends_at.format("%H:%M"))
+        format!(
+            "{} – {}",
+            a.starts_at.format("%Y-%m-%d %H:%M"),
+            a.ends_at.format("%H:%M")
+        )
     } else {
-        format!("{} – {}", a.starts_at.format("%Y-%m-%d %H:%M"), a.ends_at.format("%Y-%m-%d %H:%M"))
+        format!(
+            "{} – {}",
+            a.starts_at.format("%Y-%m-%d %H:%M"),
+            a.ends_at.format("%Y-%m-%d %H:%M")
+        )
     }
 }
 
@@ -59,10 +85,21 @@ fn load(app: &App, id: Gid) -> Result<Activity, AppError> {
 fn card(app: &App, ctx: &Ctx, a: &Activity) -> Result<(Phase, ActivityCard), AppError> {
     let (seats, waiting) = app.store.signup_counts(a.id)?;
     let p = phase(a, local_now(ctx), seats);
-    let organization = app.store.organization(a.organization)?.map(|o| o.name).unwrap_or_default();
+    let organization = app
+        .store
+        .organization(a.organization)?
+        .map(|o| o.name)
+        .unwrap_or_default();
     let seat_text = match a.capacity {
         0 => format!("已报名 {seats} 人 · 不限人数"),
-        c if seats >= c => format!("已报名 {seats} 人 · 名额已满{}", if waiting > 0 { format!("，候补 {waiting} 人") } else { String::new() }),
+        c if seats >= c => format!(
+            "已报名 {seats} 人 · 名额已满{}",
+            if waiting > 0 {
+                format!("，候补 {waiting} 人")
+            } else {
+                String::new()
+            }
+        ),
         c => format!("已报名 {seats} 人 · 剩余 {} 个名额", c - seats),
     };
     Ok((
@@ -91,7 +128,11 @@ fn manages(ctx: &Ctx, a: &Activity) -> bool {
 
 fn managed(app: &App, ctx: &Ctx, id: Gid) -> Result<Activity, AppError> {
     let a = load(app, id)?;
-    if manages(ctx, &a) { Ok(a) } else { Err(AppError::forbidden()) }
+    if manages(ctx, &a) {
+        Ok(a)
+    } else {
+        Err(AppError::forbidden())
+    }
 }
 
 fn audit(app: &App, ctx: &Ctx, action: &str, detail: String, records: u64) -> Result<(), AppError> {
@@ -107,11 +148,17 @@ fn audit(app: &App, ctx: &Ctx, action: &str, detail: String, records: u64) -> Re
 }
 
 pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    let form = query_form(req, &["q", "category", "phase", "province", "city", "county"]);
+    let form = query_form(
+        req,
+        &["q", "category", "phase", "province", "city", "county"],
+    );
     let mut items = Vec::new();
     let mut all = app.store.activities()?;
     all.reverse(); // newest first
-    for a in all.into_iter().filter(|a| a.state == ActivityState::Published) {
+    for a in all
+        .into_iter()
+        .filter(|a| a.state == ActivityState::Published)
+    {
         if !matches_text(&a.title, form.value("q"))
             || !(form.value("category").is_empty() || a.service_category == form.value("category"))
             || !region_matches(&a.region, &form)
@@ -138,22 +185,35 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     Ok(html(view::list(&ctx.page(), &f, &cards, page, has_more)))
 }
 
-fn render_show(app: &App, ctx: &Ctx, a: &Activity, message: Option<&str>) -> Result<Response, AppError> {
+fn render_show(
+    app: &App,
+    ctx: &Ctx,
+    a: &Activity,
+    message: Option<&str>,
+) -> Result<Response, AppError> {
     let (p, c) = card(app, ctx, a)?;
     let action = if manages(ctx, a) {
         SignupAction::Manage
     } else if let Some(v) = ctx.volunteer() {
         let mine = app.store.signup(a.id, v.id)?;
         match mine.as_ref().map(|s| s.state) {
-            Some(s @ (SignupState::SignedUp | SignupState::Waitlisted | SignupState::Attended | SignupState::Absent)) => {
-                SignupAction::Registered {
-                    state: if p == Phase::Cancelled { "活动已取消" } else { s.label() },
-                    promoted: mine.as_ref().is_some_and(|m| m.promoted_at.is_some()) && s == SignupState::SignedUp,
-                    can_cancel: matches!(s, SignupState::SignedUp | SignupState::Waitlisted)
-                        && local_now(ctx) < a.starts_at
-                        && p != Phase::Cancelled,
-                }
-            }
+            Some(
+                s @ (SignupState::SignedUp
+                | SignupState::Waitlisted
+                | SignupState::Attended
+                | SignupState::Absent),
+            ) => SignupAction::Registered {
+                state: if p == Phase::Cancelled {
+                    "活动已取消"
+                } else {
+                    s.label()
+                },
+                promoted: mine.as_ref().is_some_and(|m| m.promoted_at.is_some())
+                    && s == SignupState::SignedUp,
+                can_cancel: matches!(s, SignupState::SignedUp | SignupState::Waitlisted)
+                    && local_now(ctx) < a.starts_at
+                    && p != Phase::Cancelled,
+            },
             _ => match p {
                 Phase::SignupOpen => SignupAction::SignUp,
                 Phase::SignupClosed
@@ -180,8 +240,18 @@ fn render_show(app: &App, ctx: &Ctx, a: &Activity, message: Option<&str>) -> Res
     let facts = vec![
         ("服务类别", a.service_category.clone()),
         ("活动时间", when(a)),
-        ("报名时间", format!("{} – {}", a.signup_opens.format("%m-%d %H:%M"), a.signup_closes.format("%m-%d %H:%M"))),
-        ("活动地点", format!("{} {}", region_text(&a.region), a.address)),
+        (
+            "报名时间",
+            format!(
+                "{} – {}",
+                a.signup_opens.format("%m-%d %H:%M"),
+                a.signup_closes.format("%m-%d %H:%M")
+            ),
+        ),
+        (
+            "活动地点",
+            format!("{} {}", region_text(&a.region), a.address),
+        ),
         ("联系人", format!("{} {}", a.contact_name, a.contact_phone)),
     ];
     let report = app.store.report(a.id)?;
@@ -196,7 +266,9 @@ fn render_show(app: &App, ctx: &Ctx, a: &Activity, message: Option<&str>) -> Res
         risk_note: &a.risk_note,
         cover: a.cover_photo.map(|p| format!("/photos/{p}")),
         action,
-        report: report.as_ref().map(|r| (r.text.as_str(), photo_urls.as_slice())),
+        report: report
+            .as_ref()
+            .map(|r| (r.text.as_str(), photo_urls.as_slice())),
         message,
     };
     let status = if message.is_some() { 422 } else { 200 };
@@ -213,13 +285,24 @@ pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 
 pub fn sign_up(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let Some(v) = ctx.volunteer() else {
-        return Ok(Response::redirect_303(format!("/login?next=/activities/{id}")));
+        return Ok(Response::redirect_303(format!(
+            "/login?next=/activities/{id}"
+        )));
     };
     let a = load(app, id)?;
     let waitlist = ctx.field("waitlist") == "yes";
-    match app.store.sign_up(id, v.id, ctx.now, local_now(ctx), waitlist) {
-        Ok(SignupOutcome::SignedUp) => Ok(redirect_with_flash(&format!("/activities/{id}"), "signed_up")),
-        Ok(SignupOutcome::Waitlisted) => Ok(redirect_with_flash(&format!("/activities/{id}"), "waitlisted")),
+    match app
+        .store
+        .sign_up(id, v.id, ctx.now, local_now(ctx), waitlist)
+    {
+        Ok(SignupOutcome::SignedUp) => Ok(redirect_with_flash(
+            &format!("/activities/{id}"),
+            "signed_up",
+        )),
+        Ok(SignupOutcome::Waitlisted) => Ok(redirect_with_flash(
+            &format!("/activities/{id}"),
+            "waitlisted",
+        )),
         Err(StoreError::Rejected(m)) => render_show(app, ctx, &a, Some(&m)),
         Err(e) => Err(e.into()),
     }
@@ -235,7 +318,10 @@ pub fn cancel_signup(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError
             if c.promoted.is_some() {
                 log::info!("a waiting volunteer was promoted");
             }
-            Ok(redirect_with_flash(&format!("/activities/{id}"), "signup_cancelled"))
+            Ok(redirect_with_flash(
+                &format!("/activities/{id}"),
+                "signup_cancelled",
+            ))
         }
         Err(StoreError::Rejected(m)) => render_show(app, ctx, &a, Some(&m)),
         Err(e) => Err(e.into()),
@@ -253,9 +339,9 @@ fn my_org(ctx: &Ctx, org: Gid) -> Result<(), AppError> {
 
 pub fn my_org_activities(ctx: &Ctx) -> Result<Response, AppError> {
     match &ctx.viewer {
-        Viewer::Volunteer { teams, .. } if !teams.is_empty() => {
-            Ok(Response::redirect_303(format!("/org/{}/activities", teams[0].id)))
-        }
+        Viewer::Volunteer { teams, .. } if !teams.is_empty() => Ok(Response::redirect_303(
+            format!("/org/{}/activities", teams[0].id),
+        )),
         _ => Err(AppError::forbidden()),
     }
 }
@@ -283,7 +369,8 @@ pub fn published(app: &App, ctx: &Ctx, req: &Request, org: Gid) -> Result<Respon
     let current = req.get_param("phase").unwrap_or_else(|| "全部".into());
     let mut acts = app.store.activities_of(org)?;
     acts.reverse();
-    let mut tabs: Vec<(&'static str, usize)> = rules::PHASE_FILTERS.iter().map(|f| (*f, 0)).collect();
+    let mut tabs: Vec<(&'static str, usize)> =
+        rules::PHASE_FILTERS.iter().map(|f| (*f, 0)).collect();
     let mut lines = Vec::new();
     for a in &acts {
         let (seats, waiting) = app.store.signup_counts(a.id)?;
@@ -296,18 +383,33 @@ pub fn published(app: &App, ctx: &Ctx, req: &Request, org: Gid) -> Result<Respon
         if !phase_filter_matches(&current, p) {
             continue;
         }
-        let cap = if a.capacity == 0 { "不限".to_string() } else { a.capacity.to_string() };
+        let cap = if a.capacity == 0 {
+            "不限".to_string()
+        } else {
+            a.capacity.to_string()
+        };
         lines.push(PublishedLine {
             id: a.id.to_string(),
             title: a.title.clone(),
             when: when(a),
             phase: p.label(),
             phase_css: p.css(),
-            signed: if waiting > 0 { format!("{seats}/{cap}（候补 {waiting}）") } else { format!("{seats}/{cap}") },
+            signed: if waiting > 0 {
+                format!("{seats}/{cap}（候补 {waiting}）")
+            } else {
+                format!("{seats}/{cap}")
+            },
             overdue: overdue(app, ctx, a, p)?,
         });
     }
-    Ok(html(view::published(&ctx.page(), &org.to_string(), &o.name, &tabs, &current, &lines)))
+    Ok(html(view::published(
+        &ctx.page(),
+        &org.to_string(),
+        &o.name,
+        &tabs,
+        &current,
+        &lines,
+    )))
 }
 
 fn activity_form_values(a: &Activity) -> FormState {
@@ -331,10 +433,26 @@ fn activity_form_values(a: &Activity) -> FormState {
     f
 }
 
-fn render_form(ctx: &Ctx, form: &FormState, action: &str, heading: &str, confirm: Option<&str>, draft_allowed: bool, status: u16) -> Response {
+fn render_form(
+    ctx: &Ctx,
+    form: &FormState,
+    action: &str,
+    heading: &str,
+    confirm: Option<&str>,
+    draft_allowed: bool,
+    status: u16,
+) -> Response {
     let lists = RegionLists::for_form(form);
-    let spec = ActivityFormSpec { heading, action, confirm, draft_allowed };
-    rejected(view::form(&ctx.page(), form, &lists.options(), &spec), status)
+    let spec = ActivityFormSpec {
+        heading,
+        action,
+        confirm,
+        draft_allowed,
+    };
+    rejected(
+        view::form(&ctx.page(), form, &lists.options(), &spec),
+        status,
+    )
 }
 
 pub fn new_form(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
@@ -349,11 +467,23 @@ pub fn new_form(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
         f.set("contact_phone", v.phone.clone());
     }
     f.set("capacity", "0");
-    Ok(render_form(ctx, &f, &format!("/org/{org}/activities/new"), "活动发布", None, true, 200))
+    Ok(render_form(
+        ctx,
+        &f,
+        &format!("/org/{org}/activities/new"),
+        "活动发布",
+        None,
+        true,
+        200,
+    ))
 }
 
 /// Check the posted form and the cover photo; errors land on `form`.
-fn check_form(app: &App, ctx: &Ctx, form: &mut FormState) -> Option<(rules::ActivityFields, Option<Photo>)> {
+fn check_form(
+    app: &App,
+    ctx: &Ctx,
+    form: &mut FormState,
+) -> Option<(rules::ActivityFields, Option<Photo>)> {
     let input = ActivityInput {
         title: form.value("title").into(),
         service_category: form.value("service_category").into(),
@@ -379,7 +509,11 @@ fn check_form(app: &App, ctx: &Ctx, form: &mut FormState) -> Option<(rules::Acti
         }
     };
     let mut cover = None;
-    if let Some(upload) = ctx.files.iter().find(|f| f.field == "cover" && !f.bytes.is_empty()) {
+    if let Some(upload) = ctx
+        .files
+        .iter()
+        .find(|f| f.field == "cover" && !f.bytes.is_empty())
+    {
         match photo_from(ctx, upload) {
             Ok(p) => cover = Some(p),
             Err(m) => form.fail("cover", m),
@@ -394,7 +528,12 @@ fn photo_from(ctx: &Ctx, upload: &crate::web::auth::Upload) -> Result<Photo, Str
         return Err(format!("“{}”超过 5 MB，请压缩后再上传", upload.filename));
     }
     let mime = sniff_image(&upload.bytes).map_err(|m| format!("“{}”：{m}", upload.filename))?;
-    Ok(Photo { id: Gid::new(), mime: mime.into(), bytes: upload.bytes.clone(), created_at: ctx.now })
+    Ok(Photo {
+        id: Gid::new(),
+        mime: mime.into(),
+        bytes: upload.bytes.clone(),
+        created_at: ctx.now,
+    })
 }
 
 fn apply_fields(a: &mut Activity, f: rules::ActivityFields) {
@@ -418,10 +557,26 @@ pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
     let action = format!("/org/{org}/activities/new");
     let mut form = form_state(ctx, ACTIVITY_FIELDS, "");
     if is_region_step(ctx) {
-        return Ok(render_form(ctx, &form, &action, "活动发布", None, true, 200));
+        return Ok(render_form(
+            ctx,
+            &form,
+            &action,
+            "活动发布",
+            None,
+            true,
+            200,
+        ));
     }
     let Some((fields, cover)) = check_form(app, ctx, &mut form) else {
-        return Ok(render_form(ctx, &form, &action, "活动发布", None, true, 422));
+        return Ok(render_form(
+            ctx,
+            &form,
+            &action,
+            "活动发布",
+            None,
+            true,
+            422,
+        ));
     };
     let publish = ctx.field("publish") != "no";
     let mut a = Activity {
@@ -443,7 +598,11 @@ pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
         risk_note: String::new(),
         cover_photo: cover.as_ref().map(|p| p.id),
         demand: None,
-        state: if publish { ActivityState::Published } else { ActivityState::Draft },
+        state: if publish {
+            ActivityState::Published
+        } else {
+            ActivityState::Draft
+        },
         created_at: ctx.now,
         updated_at: ctx.now,
     };
@@ -452,7 +611,10 @@ pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
         app.store.insert_photo(p)?;
     }
     app.store.save_activity(&a, ctx.now)?;
-    Ok(redirect_with_flash(&format!("/activities/{}", a.id), if publish { "published" } else { "draft_saved" }))
+    Ok(redirect_with_flash(
+        &format!("/activities/{}", a.id),
+        if publish { "published" } else { "draft_saved" },
+    ))
 }
 
 pub fn edit_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
@@ -461,7 +623,15 @@ pub fn edit_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         return Err(AppError::Unprocessable("活动已取消，不能再编辑。".into()));
     }
     let draft = a.state == ActivityState::Draft;
-    Ok(render_form(ctx, &activity_form_values(&a), &format!("/activities/{id}/edit"), "编辑活动", None, draft, 200))
+    Ok(render_form(
+        ctx,
+        &activity_form_values(&a),
+        &format!("/activities/{id}/edit"),
+        "编辑活动",
+        None,
+        draft,
+        200,
+    ))
 }
 
 pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
@@ -473,13 +643,31 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let draft = a.state == ActivityState::Draft;
     let mut form = form_state(ctx, ACTIVITY_FIELDS, "");
     if is_region_step(ctx) {
-        return Ok(render_form(ctx, &form, &action, "编辑活动", None, draft, 200));
+        return Ok(render_form(
+            ctx,
+            &form,
+            &action,
+            "编辑活动",
+            None,
+            draft,
+            200,
+        ));
     }
     let Some((fields, cover)) = check_form(app, ctx, &mut form) else {
-        return Ok(render_form(ctx, &form, &action, "编辑活动", None, draft, 422));
+        return Ok(render_form(
+            ctx,
+            &form,
+            &action,
+            "编辑活动",
+            None,
+            draft,
+            422,
+        ));
     };
     let (seats, _) = app.store.signup_counts(id)?;
-    let times_moved = fields.starts_at != a.starts_at || fields.ends_at != a.ends_at || fields.signup_closes != a.signup_closes;
+    let times_moved = fields.starts_at != a.starts_at
+        || fields.ends_at != a.ends_at
+        || fields.signup_closes != a.signup_closes;
     let below = fields.capacity != 0 && fields.capacity < seats;
     if seats > 0 && (times_moved || below) && ctx.field("confirm") != "yes" {
         let mut warning = format!("已有 {seats} 人报名。");
@@ -487,9 +675,19 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
             warning.push_str(&format!("新的人数上限 {} 少于已报名人数：已报名的人都会保留，不会被取消，但不再接受新的报名。", fields.capacity));
         }
         if times_moved {
-            warning.push_str("活动时间有变动，已报名的志愿者会在“我参加的活动”中看到新的时间，请另行通知他们。");
+            warning.push_str(
+                "活动时间有变动，已报名的志愿者会在“我参加的活动”中看到新的时间，请另行通知他们。",
+            );
         }
-        return Ok(render_form(ctx, &form, &action, "编辑活动", Some(&warning), draft, 200));
+        return Ok(render_form(
+            ctx,
+            &form,
+            &action,
+            "编辑活动",
+            Some(&warning),
+            draft,
+            200,
+        ));
     }
     let mut updated = a.clone();
     apply_fields(&mut updated, fields);
@@ -514,7 +712,10 @@ pub fn cancel(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     a.updated_at = ctx.now;
     app.store.save_activity(&a, ctx.now)?;
     audit(app, ctx, "activity.cancel", format!("取消活动 {}", a.id), 1)?;
-    Ok(redirect_with_flash(&format!("/activities/{id}"), "activity_cancelled"))
+    Ok(redirect_with_flash(
+        &format!("/activities/{id}"),
+        "activity_cancelled",
+    ))
 }
 
 fn roster_lines(app: &App, ctx: &Ctx, a: &Activity) -> Result<Vec<RosterLine>, AppError> {
@@ -535,25 +736,46 @@ fn roster_lines(app: &App, ctx: &Ctx, a: &Activity) -> Result<Vec<RosterLine>, A
                 state: s.state.label(),
                 check_in: s.check_in.map(|t| local(ctx, t)).unwrap_or_default(),
                 check_out: s.check_out.map(|t| local(ctx, t)).unwrap_or_default(),
-                hours: s.half_hours.map(rules::format_half_hours).unwrap_or_default(),
+                hours: s
+                    .half_hours
+                    .map(rules::format_half_hours)
+                    .unwrap_or_default(),
                 default_hours: rules::format_half_hours(
-                    s.half_hours.unwrap_or_else(|| rules::default_half_hours(a, s, ctx.settings.utc_offset)),
+                    s.half_hours.unwrap_or_else(|| {
+                        rules::default_half_hours(a, s, ctx.settings.utc_offset)
+                    }),
                 ),
                 attended: s.state == SignupState::Attended,
                 can_mark: can_mark && s.state != SignupState::Waitlisted,
                 corrections: s
                     .corrections
                     .iter()
-                    .map(|c| format!("{} 改为 {} 小时（{}）", local(ctx, c.at), rules::format_half_hours(c.half_hours), c.by))
+                    .map(|c| {
+                        format!(
+                            "{} 改为 {} 小时（{}）",
+                            local(ctx, c.at),
+                            rules::format_half_hours(c.half_hours),
+                            c.by
+                        )
+                    })
                     .collect(),
             }
         })
         .collect())
 }
 
-fn render_roster(app: &App, ctx: &Ctx, a: &Activity, form: &FormState, status: u16) -> Result<Response, AppError> {
+fn render_roster(
+    app: &App,
+    ctx: &Ctx,
+    a: &Activity,
+    form: &FormState,
+    status: u16,
+) -> Result<Response, AppError> {
     let lines = roster_lines(app, ctx, a)?;
-    Ok(rejected(view::roster(&ctx.page(), &a.id.to_string(), &a.title, &lines, form), status))
+    Ok(rejected(
+        view::roster(&ctx.page(), &a.id.to_string(), &a.title, &lines, form),
+        status,
+    ))
 }
 
 pub fn roster(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
@@ -576,10 +798,19 @@ pub fn roster_xlsx(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> 
         })
         .collect();
     let bytes = roster::roster_xlsx(&a.title, &rows).map_err(AppError::Internal)?;
-    audit(app, ctx, "activity.roster_export", format!("下载活动 {} 的报名名单", a.id), rows.len() as u64)?;
+    audit(
+        app,
+        ctx,
+        "activity.roster_export",
+        format!("下载活动 {} 的报名名单", a.id),
+        rows.len() as u64,
+    )?;
     let filename = format!("{}-报名名单.xlsx", a.title);
-    Ok(Response::from_data("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes)
-        .with_unique_header("Content-Disposition", content_disposition(&filename)))
+    Ok(Response::from_data(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    )
+    .with_unique_header("Content-Disposition", content_disposition(&filename)))
 }
 
 /// An attachment header that keeps a Chinese file name (RFC 6266 / 5987).
@@ -603,12 +834,23 @@ pub fn sign_sheet(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         .filter(|r| r.signup.state.holds_seat())
         .map(|r| (r.volunteer.real_name, r.volunteer.phone))
         .collect();
-    let facts = [("时间", when(&a)), ("地点", format!("{} {}", region_text(&a.region), a.address))];
-    Ok(html(view::sign_sheet(&ctx.settings.site_name, &a.title, &facts, &rows)))
+    let facts = [
+        ("时间", when(&a)),
+        ("地点", format!("{} {}", region_text(&a.region), a.address)),
+    ];
+    Ok(html(view::sign_sheet(
+        &ctx.settings.site_name,
+        &a.title,
+        &facts,
+        &rows,
+    )))
 }
 
 fn base_url(app: &App) -> String {
-    app.lan_urls.first().map(|u| u.trim_end_matches('/').to_string()).unwrap_or_default()
+    app.lan_urls
+        .first()
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_default()
 }
 
 pub fn checkin_qr(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
@@ -621,10 +863,22 @@ pub fn checkin_qr(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         (a.starts_at - chrono::Duration::minutes(60)).format("%m-%d %H:%M"),
         a.ends_at.format("%m-%d %H:%M")
     );
-    Ok(html(view::checkin_qr(&ctx.page(), &a.title, &url, svg.as_deref(), &window)))
+    Ok(html(view::checkin_qr(
+        &ctx.page(),
+        &a.title,
+        &url,
+        svg.as_deref(),
+        &window,
+    )))
 }
 
-fn render_checkin(app: &App, ctx: &Ctx, a: &Activity, token: &str, message: Option<&str>) -> Result<Response, AppError> {
+fn render_checkin(
+    app: &App,
+    ctx: &Ctx,
+    a: &Activity,
+    token: &str,
+    message: Option<&str>,
+) -> Result<Response, AppError> {
     let v = ctx.volunteer().ok_or_else(AppError::forbidden)?;
     let s = app.store.signup(a.id, v.id)?;
     let now = local_now(ctx);
@@ -641,7 +895,11 @@ fn render_checkin(app: &App, ctx: &Ctx, a: &Activity, token: &str, message: Opti
                 s.check_in.is_some() && s.check_out.is_none() && rules::checkout_open(a, now),
             )
         }
-        _ => ("您没有报名这个活动，不能签到。如有疑问请联系活动负责人。".to_string(), false, false),
+        _ => (
+            "您没有报名这个活动，不能签到。如有疑问请联系活动负责人。".to_string(),
+            false,
+            false,
+        ),
     };
     let page = CheckinPage {
         id: &a.id.to_string(),
@@ -659,7 +917,9 @@ fn render_checkin(app: &App, ctx: &Ctx, a: &Activity, token: &str, message: Opti
 fn check_token(app: &App, id: Gid, token: &str) -> Result<(), AppError> {
     let real = app.store.checkin_token(id)?;
     if token.is_empty() || token != real {
-        return Err(AppError::Forbidden("签到二维码无效，请扫描现场电脑上显示的二维码。".into()));
+        return Err(AppError::Forbidden(
+            "签到二维码无效，请扫描现场电脑上显示的二维码。".into(),
+        ));
     }
     Ok(())
 }
@@ -668,14 +928,22 @@ pub fn checkin_page(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Resp
     let token = req.get_param("t").unwrap_or_default();
     if ctx.volunteer().is_none() {
         let next = format!("/activities/{id}/checkin?t={token}");
-        return Ok(Response::redirect_303(format!("/login?next={}", super::login::encode_component(&next))));
+        return Ok(Response::redirect_303(format!(
+            "/login?next={}",
+            super::login::encode_component(&next)
+        )));
     }
     let a = load(app, id)?;
     check_token(app, id, &token)?;
     render_checkin(app, ctx, &a, &token, None)
 }
 
-pub fn check_in_out(app: &App, ctx: &Ctx, id: Gid, checking_in: bool) -> Result<Response, AppError> {
+pub fn check_in_out(
+    app: &App,
+    ctx: &Ctx,
+    id: Gid,
+    checking_in: bool,
+) -> Result<Response, AppError> {
     let v = ctx.volunteer().ok_or_else(AppError::forbidden)?;
     let token = ctx.field("t").to_string();
     check_token(app, id, &token)?;
@@ -684,11 +952,15 @@ pub fn check_in_out(app: &App, ctx: &Ctx, id: Gid, checking_in: bool) -> Result<
     let at = ctx.now;
     let result = app.store.update_signup(id, v.id, |a, mut s| {
         if !(s.state.holds_seat() || s.state == SignupState::Absent) {
-            return Err(StoreError::Rejected("您没有报名这个活动，不能签到。".into()));
+            return Err(StoreError::Rejected(
+                "您没有报名这个活动，不能签到。".into(),
+            ));
         }
         if checking_in {
             if !rules::checkin_open(a, now) {
-                return Err(StoreError::Rejected("现在不在签到时间内（活动开始前1小时至活动结束）。".into()));
+                return Err(StoreError::Rejected(
+                    "现在不在签到时间内（活动开始前1小时至活动结束）。".into(),
+                ));
             }
             if s.check_in.is_some() {
                 return Err(StoreError::Rejected("您已经签到过了。".into()));
@@ -697,7 +969,9 @@ pub fn check_in_out(app: &App, ctx: &Ctx, id: Gid, checking_in: bool) -> Result<
             s.state = SignupState::Attended;
         } else {
             if !rules::checkout_open(a, now) {
-                return Err(StoreError::Rejected("现在不在签退时间内（活动开始后至结束后3小时）。".into()));
+                return Err(StoreError::Rejected(
+                    "现在不在签退时间内（活动开始后至结束后3小时）。".into(),
+                ));
             }
             if s.check_in.is_none() {
                 return Err(StoreError::Rejected("请先签到。".into()));
@@ -711,28 +985,48 @@ pub fn check_in_out(app: &App, ctx: &Ctx, id: Gid, checking_in: bool) -> Result<
         Ok(s)
     });
     match result {
-        Ok(_) => Ok(redirect_with_flash(&format!("/activities/{id}/checkin?t={token}"), if checking_in { "checked_in" } else { "checked_out" })),
+        Ok(_) => Ok(redirect_with_flash(
+            &format!("/activities/{id}/checkin?t={token}"),
+            if checking_in {
+                "checked_in"
+            } else {
+                "checked_out"
+            },
+        )),
         Err(StoreError::Rejected(m)) => render_checkin(app, ctx, &a, &token, Some(&m)),
-        Err(StoreError::NotFound) => render_checkin(app, ctx, &a, &token, Some("您没有报名这个活动，不能签到。")),
+        Err(StoreError::NotFound) => {
+            render_checkin(app, ctx, &a, &token, Some("您没有报名这个活动，不能签到。"))
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 pub fn attendance(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let a = managed(app, ctx, id)?;
-    let vol: Gid = ctx.field("volunteer").parse().map_err(|_| AppError::BadRequest("缺少志愿者。".into()))?;
+    let vol: Gid = ctx
+        .field("volunteer")
+        .parse()
+        .map_err(|_| AppError::BadRequest("缺少志愿者。".into()))?;
     let attended = ctx.field("attended") == "yes";
     if local_now(ctx) < a.starts_at - chrono::Duration::minutes(60) {
-        let mut f = FormState::default();
-        f.message = Some("活动还没有开始，不能登记到场情况。".into());
+        let f = FormState {
+            message: Some("活动还没有开始，不能登记到场情况。".into()),
+            ..Default::default()
+        };
         return render_roster(app, ctx, &a, &f, 422);
     }
     let at = ctx.now;
     let result = app.store.update_signup(id, vol, |_, mut s| {
         if !(s.state.holds_seat() || s.state == SignupState::Absent) {
-            return Err(StoreError::Rejected("只能为已报名的志愿者登记到场情况。".into()));
+            return Err(StoreError::Rejected(
+                "只能为已报名的志愿者登记到场情况。".into(),
+            ));
         }
-        s.state = if attended { SignupState::Attended } else { SignupState::Absent };
+        s.state = if attended {
+            SignupState::Attended
+        } else {
+            SignupState::Absent
+        };
         if !attended {
             s.half_hours = None;
         }
@@ -742,8 +1036,10 @@ pub fn attendance(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     match result {
         Ok(_) => Ok(Response::redirect_303(format!("/activities/{id}/roster"))),
         Err(StoreError::Rejected(m)) => {
-            let mut f = FormState::default();
-            f.message = Some(m);
+            let f = FormState {
+                message: Some(m),
+                ..Default::default()
+            };
             render_roster(app, ctx, &a, &f, 422)
         }
         Err(e) => Err(e.into()),
@@ -755,7 +1051,12 @@ pub fn hours(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let days = rules::days_spanned(a.starts_at, a.ends_at);
     let mut form = FormState::default();
     let mut entries = Vec::new();
-    for r in app.store.roster(id)?.into_iter().filter(|r| r.signup.state == SignupState::Attended) {
+    for r in app
+        .store
+        .roster(id)?
+        .into_iter()
+        .filter(|r| r.signup.state == SignupState::Attended)
+    {
         let name = format!("hours_{}", r.volunteer.id);
         let raw = ctx.field(&name).to_string();
         if raw.is_empty() {
@@ -770,35 +1071,72 @@ pub fn hours(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     if !form.is_ok() {
         return render_roster(app, ctx, &a, &form, 422);
     }
-    let n = app.store.record_hours(id, &entries, &ctx.actor(), ctx.now)?;
-    audit(app, ctx, "activity.hours", format!("记录活动 {} 的服务时长", a.id), n as u64)?;
-    Ok(redirect_with_flash(&format!("/activities/{id}/roster"), "hours_saved"))
+    let n = app
+        .store
+        .record_hours(id, &entries, &ctx.actor(), ctx.now)?;
+    audit(
+        app,
+        ctx,
+        "activity.hours",
+        format!("记录活动 {} 的服务时长", a.id),
+        n as u64,
+    )?;
+    Ok(redirect_with_flash(
+        &format!("/activities/{id}/roster"),
+        "hours_saved",
+    ))
 }
 
 pub fn report_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let a = managed(app, ctx, id)?;
     let r = app.store.report(id)?;
     let mut f = FormState::default();
-    f.set("text", r.as_ref().map(|r| r.text.clone()).unwrap_or_default());
-    let photos: Vec<String> = r.map(|r| r.photos.iter().map(|p| format!("/photos/{p}")).collect()).unwrap_or_default();
-    Ok(html(view::report_form(&ctx.page(), &id.to_string(), &a.title, &f, &photos)))
+    f.set(
+        "text",
+        r.as_ref().map(|r| r.text.clone()).unwrap_or_default(),
+    );
+    let photos: Vec<String> = r
+        .map(|r| r.photos.iter().map(|p| format!("/photos/{p}")).collect())
+        .unwrap_or_default();
+    Ok(html(view::report_form(
+        &ctx.page(),
+        &id.to_string(),
+        &a.title,
+        &f,
+        &photos,
+    )))
 }
 
 pub fn save_report(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let a = managed(app, ctx, id)?;
     let existing = app.store.report(id)?;
-    let old_photos: Vec<Gid> = existing.as_ref().map(|r| r.photos.clone()).unwrap_or_default();
+    let old_photos: Vec<Gid> = existing
+        .as_ref()
+        .map(|r| r.photos.clone())
+        .unwrap_or_default();
     let mut form = FormState::default();
-    let text = validate::normalize_text(&ctx.field("text").replace('\n', "\u{2028}")).replace('\u{2028}', "\n");
+    let text = validate::normalize_text(&ctx.field("text").replace('\n', "\u{2028}"))
+        .replace('\u{2028}', "\n");
     form.set("text", ctx.field("text"));
     if text.trim().is_empty() {
         form.fail("text", "请填写活动情况");
     } else if text.chars().count() > 2000 {
         form.fail("text", "活动情况不能超过2000字");
     }
-    let uploads: Vec<_> = ctx.files.iter().filter(|f| f.field == "photos" && !f.bytes.is_empty()).collect();
+    let uploads: Vec<_> = ctx
+        .files
+        .iter()
+        .filter(|f| f.field == "photos" && !f.bytes.is_empty())
+        .collect();
     if old_photos.len() + uploads.len() > MAX_REPORT_PHOTOS {
-        form.fail("photos", format!("最多 {MAX_REPORT_PHOTOS} 张照片，已有 {} 张，这次选了 {} 张", old_photos.len(), uploads.len()));
+        form.fail(
+            "photos",
+            format!(
+                "最多 {MAX_REPORT_PHOTOS} 张照片，已有 {} 张，这次选了 {} 张",
+                old_photos.len(),
+                uploads.len()
+            ),
+        );
     }
     let mut new_photos = Vec::new();
     let mut problems = Vec::new();
@@ -813,7 +1151,10 @@ pub fn save_report(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> 
     }
     if !form.is_ok() {
         let photos: Vec<String> = old_photos.iter().map(|p| format!("/photos/{p}")).collect();
-        return Ok(rejected(view::report_form(&ctx.page(), &id.to_string(), &a.title, &form, &photos), 422));
+        return Ok(rejected(
+            view::report_form(&ctx.page(), &id.to_string(), &a.title, &form, &photos),
+            422,
+        ));
     }
     let mut photos = old_photos;
     photos.extend(new_photos.iter().map(|p| p.id));
@@ -827,14 +1168,22 @@ pub fn save_report(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> 
         updated_at: ctx.now,
     };
     app.store.save_report(&r, &new_photos)?;
-    Ok(redirect_with_flash(&format!("/activities/{id}"), "report_saved"))
+    Ok(redirect_with_flash(
+        &format!("/activities/{id}"),
+        "report_saved",
+    ))
 }
 
 pub fn photo(app: &App, req: &Request, id: Gid) -> Result<Response, AppError> {
     let p = app.store.photo(id)?.ok_or(AppError::NotFound)?;
     let etag = format!("\"{id}\"");
-    if req.header("If-None-Match").is_some_and(|h| h.contains(&etag)) {
-        return Ok(Response::text("").with_status_code(304).with_unique_header("ETag", etag));
+    if req
+        .header("If-None-Match")
+        .is_some_and(|h| h.contains(&etag))
+    {
+        return Ok(Response::text("")
+            .with_status_code(304)
+            .with_unique_header("ETag", etag));
     }
     Ok(Response::from_data(p.mime, p.bytes)
         .with_unique_header("ETag", etag)
@@ -852,8 +1201,10 @@ pub fn mine(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             continue;
         }
         let (p, c) = card(app, ctx, &r.activity)?;
-        let pending = matches!(r.signup.state, SignupState::SignedUp | SignupState::Waitlisted)
-            && !matches!(p, Phase::Ended | Phase::Cancelled);
+        let pending = matches!(
+            r.signup.state,
+            SignupState::SignedUp | SignupState::Waitlisted
+        ) && !matches!(p, Phase::Ended | Phase::Cancelled);
         let keep = matches_text(&r.activity.title, form.value("q"))
             && phase_filter_matches(form.value("phase"), p)
             && match form.value("tab") {
@@ -863,13 +1214,27 @@ pub fn mine(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             };
         if keep {
             lines.push(MyLine {
-                state: if p == Phase::Cancelled { "活动已取消" } else { r.signup.state.label() },
-                hours: r.signup.half_hours.map(rules::format_half_hours).unwrap_or_default(),
+                state: if p == Phase::Cancelled {
+                    "活动已取消"
+                } else {
+                    r.signup.state.label()
+                },
+                hours: r
+                    .signup
+                    .half_hours
+                    .map(rules::format_half_hours)
+                    .unwrap_or_default(),
                 card: c,
             });
         }
     }
-    Ok(html(view::mine(&ctx.page(), form.value("phase"), form.value("tab"), form.value("q"), &lines)))
+    Ok(html(view::mine(
+        &ctx.page(),
+        form.value("phase"),
+        form.value("tab"),
+        form.value("q"),
+        &lines,
+    )))
 }
 
 /// The attended activities with hours: the service record.
@@ -886,7 +1251,11 @@ fn record_lines(app: &App, volunteer: Gid) -> Result<Vec<CertificateLine>, AppEr
             date: a.starts_at.date(),
             place: format!("{} {}", region_text(&a.region), a.address),
             content: a.service_category.clone(),
-            organization: app.store.organization(a.organization)?.map(|o| o.name).unwrap_or_default(),
+            organization: app
+                .store
+                .organization(a.organization)?
+                .map(|o| o.name)
+                .unwrap_or_default(),
             half_hours: h,
         });
     }
@@ -900,28 +1269,57 @@ pub fn service_record(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let total: u32 = lines.iter().map(|l| l.half_hours).sum();
     let rows: Vec<_> = lines
         .iter()
-        .map(|l| (l.date.to_string(), l.title.clone(), l.place.clone(), l.organization.clone(), rules::format_half_hours(l.half_hours)))
+        .map(|l| {
+            (
+                l.date.to_string(),
+                l.title.clone(),
+                l.place.clone(),
+                l.organization.clone(),
+                rules::format_half_hours(l.half_hours),
+            )
+        })
         .collect();
     let certs: Vec<(String, String)> = app
         .store
         .certificates_of(v.id)?
         .into_iter()
-        .map(|c| (c.number, format!("{} · {} 小时", c.issued_on, rules::format_half_hours(c.total_half_hours))))
+        .map(|c| {
+            (
+                c.number,
+                format!(
+                    "{} · {} 小时",
+                    c.issued_on,
+                    rules::format_half_hours(c.total_half_hours)
+                ),
+            )
+        })
         .collect();
-    Ok(html(view::service_record(&ctx.page(), &rows, &rules::format_half_hours(total), &certs)))
+    Ok(html(view::service_record(
+        &ctx.page(),
+        &rows,
+        &rules::format_half_hours(total),
+        &certs,
+    )))
 }
 
 pub fn issue_certificate(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let v = ctx.volunteer().ok_or_else(AppError::forbidden)?;
     let lines = record_lines(app, v.id)?;
     if lines.is_empty() {
-        return Err(AppError::Unprocessable("还没有已记录的服务时长，暂时不能开具证明。".into()));
+        return Err(AppError::Unprocessable(
+            "还没有已记录的服务时长，暂时不能开具证明。".into(),
+        ));
     }
     let today = local_now(ctx).date();
     let total = lines.iter().map(|l| l.half_hours).sum();
     let seq = app.store.certificate_count()? + 1;
     let origin = format!("{:032x}", app.store.installation_id().0);
-    let number = format!("KZ{}{}{:05}", today.format("%Y%m%d"), &origin[28..].to_uppercase(), seq);
+    let number = format!(
+        "KZ{}{}{:05}",
+        today.format("%Y%m%d"),
+        &origin[28..].to_uppercase(),
+        seq
+    );
     let c = Certificate {
         id: Gid::new(),
         number: number.clone(),
@@ -951,7 +1349,14 @@ pub fn certificate(app: &App, ctx: &Ctx, number: &str) -> Result<Response, AppEr
     let lines: Vec<(String, String, String, String)> = c
         .lines
         .iter()
-        .map(|l| (l.date.to_string(), format!("{}（{}）", l.title, l.content), l.organization.clone(), rules::format_half_hours(l.half_hours)))
+        .map(|l| {
+            (
+                l.date.to_string(),
+                format!("{}（{}）", l.title, l.content),
+                l.organization.clone(),
+                rules::format_half_hours(l.half_hours),
+            )
+        })
         .collect();
     let verify_url = format!("{}/verify/{}", base_url(app), c.number);
     let qr = super::public::qr_svg(&verify_url);
@@ -971,11 +1376,28 @@ pub fn certificate(app: &App, ctx: &Ctx, number: &str) -> Result<Response, AppEr
 }
 
 pub fn verify(app: &App, ctx: &Ctx, number: &str) -> Result<Response, AppError> {
-    let number: String = number.chars().filter(|c| c.is_ascii_alphanumeric()).take(40).collect();
+    let number: String = number
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(40)
+        .collect();
     let c = app.store.certificate(&number)?;
-    let total = c.as_ref().map(|c| rules::format_half_hours(c.total_half_hours)).unwrap_or_default();
-    let date = c.as_ref().map(|c| c.issued_on.to_string()).unwrap_or_default();
-    let found = c.as_ref().map(|c| (c.volunteer_name.as_str(), total.as_str(), c.issuer.as_str(), date.as_str()));
+    let total = c
+        .as_ref()
+        .map(|c| rules::format_half_hours(c.total_half_hours))
+        .unwrap_or_default();
+    let date = c
+        .as_ref()
+        .map(|c| c.issued_on.to_string())
+        .unwrap_or_default();
+    let found = c.as_ref().map(|c| {
+        (
+            c.volunteer_name.as_str(),
+            total.as_str(),
+            c.issuer.as_str(),
+            date.as_str(),
+        )
+    });
     let status = if found.is_some() { 200 } else { 404 };
     Ok(rejected(view::verify(&ctx.page(), &number, found), status))
 }

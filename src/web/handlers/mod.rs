@@ -99,7 +99,9 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["activities", a, "checkin-qr"]) => activities::checkin_qr(app, ctx, id(a)?),
         ("GET", ["activities", a, "checkin"]) => activities::checkin_page(app, ctx, req, id(a)?),
         ("POST", ["activities", a, "checkin"]) => activities::check_in_out(app, ctx, id(a)?, true),
-        ("POST", ["activities", a, "checkout"]) => activities::check_in_out(app, ctx, id(a)?, false),
+        ("POST", ["activities", a, "checkout"]) => {
+            activities::check_in_out(app, ctx, id(a)?, false)
+        }
         ("POST", ["activities", a, "attendance"]) => activities::attendance(app, ctx, id(a)?),
         ("POST", ["activities", a, "hours"]) => activities::hours(app, ctx, id(a)?),
         ("GET", ["activities", a, "report"]) => activities::report_form(app, ctx, id(a)?),

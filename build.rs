@@ -5,7 +5,14 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=assets");
+    // HEAD names the branch; the branch's ref (or packed-refs) moves on every commit.
     println!("cargo:rerun-if-changed=.git/HEAD");
+    println!("cargo:rerun-if-changed=.git/packed-refs");
+    if let Ok(head) = std::fs::read_to_string(".git/HEAD")
+        && let Some(branch) = head.trim().strip_prefix("ref: ")
+    {
+        println!("cargo:rerun-if-changed=.git/{branch}");
+    }
     println!("cargo:rerun-if-env-changed=KEZHI_BUILD_COMMIT");
     let crate_version = std::env::var("CARGO_PKG_VERSION").unwrap_or_else(|_| "0.0.0".into());
     let commit = std::env::var("KEZHI_BUILD_COMMIT").ok().or_else(git_commit);

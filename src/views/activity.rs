@@ -280,13 +280,13 @@ pub fn published(
             @if lines.iter().any(|l| l.overdue.is_some()) {
                 p.form-error id="overdue-warning" { "有活动结束超过10个工作日仍未记录服务时长，请尽快记录。" }
             }
-            div.table-wrap { table.list id="published" {
+            div.table-wrap { table.list.stack id="published" {
                 thead { tr { th { "活动" } th { "时间" } th { "状态" } th { "报名" } th { "" } } }
                 tbody { @for l in lines {
                     tr {
-                        td { a href={ "/activities/" (l.id) } { (l.title) } @if let Some(o) = &l.overdue { " " span.badge.bad { (o) } } }
-                        td { (l.when) } td { span.badge.(l.phase_css) { (l.phase) } } td { (l.signed) }
-                        td { a href={ "/activities/" (l.id) "/roster" } { "名单" } }
+                        td data-label="活动" { a href={ "/activities/" (l.id) } { (l.title) } @if let Some(o) = &l.overdue { " " span.badge.bad { (o) } } }
+                        td data-label="时间" { (l.when) } td data-label="状态" { span.badge.(l.phase_css) { (l.phase) } } td data-label="报名" { (l.signed) }
+                        td data-label="" { a href={ "/activities/" (l.id) "/roster" } { "名单" } }
                     }
                 } }
             } }
@@ -331,17 +331,17 @@ pub fn roster(
                 a.button href={ (base) "/report" } { "活动报道" }
             }
             (form_error(form.message.as_deref()))
-            div.table-wrap { table.list id="roster" {
+            div.table-wrap { table.list.stack id="roster" {
                 thead { tr { th { "姓名" } th { "手机号" } th { "报名时间" } th { "状态" } th { "签到" } th { "签退" } th { "时长" } th { "" } } }
                 tbody { @for l in lines {
                     tr {
-                        td { (l.name) } td { (l.phone) } td { (l.signed_up_at) } td { (l.state) }
-                        td { (l.check_in) } td { (l.check_out) }
-                        td {
+                        td data-label="姓名" { (l.name) } td data-label="手机号" { (l.phone) } td data-label="报名时间" { (l.signed_up_at) } td data-label="状态" { (l.state) }
+                        td data-label="签到" { (l.check_in) } td data-label="签退" { (l.check_out) }
+                        td data-label="时长" {
                             (l.hours)
                             @for c in &l.corrections { br; small.muted { (c) } }
                         }
-                        td.row-actions {
+                        td.row-actions data-label="" {
                             @if l.can_mark {
                                 form method="post" action={ (base) "/attendance" } {
                                     (csrf_field(&ctx.csrf)) input type="hidden" name="volunteer" value=(l.volunteer_id);
@@ -570,9 +570,9 @@ pub fn service_record(
         html! {
             h1 { "我的志愿服务记录" }
             p id="total-hours" { "累计服务时长：" strong { (total) } " 小时" }
-            div.table-wrap { table.list id="record" {
+            div.table-wrap { table.list.stack id="record" {
                 thead { tr { th { "日期" } th { "活动" } th { "地点" } th { "组织" } th { "时长（小时）" } } }
-                tbody { @for (d, t, p, o, h) in rows { tr { td { (d) } td { (t) } td { (p) } td { (o) } td { (h) } } } }
+                tbody { @for (d, t, p, o, h) in rows { tr { td data-label="日期" { (d) } td data-label="活动" { (t) } td data-label="地点" { (p) } td data-label="组织" { (o) } td data-label="时长" { (h) } } } }
             } }
             @if !rows.is_empty() {
                 form method="post" action="/me/certificate" {

@@ -58,12 +58,12 @@ pub fn volunteers(
                 button.primary type="submit" { "查询" }
             }
             p.muted id="volunteer-total" { "共 " (total) " 名" }
-            div.table-wrap { table.list id="volunteers" {
+            div.table-wrap { table.list.stack id="volunteers" {
                 thead { tr { th { "姓名" } th { "手机号" } th { "身份证号" } th { "所在区域" } th { "三长" } } }
                 tbody { @for r in rows {
                     tr {
-                        td { a href={ "/admin/volunteers/" (r.id) } { (r.name) } @if !r.confirmed { " " span.badge.warn { "待本人确认" } } }
-                        td { (r.phone) } td { (r.masked_id) } td { (r.region) } td { (r.sanzhang) }
+                        td data-label="姓名" { a href={ "/admin/volunteers/" (r.id) } { (r.name) } @if !r.confirmed { " " span.badge.warn { "待本人确认" } } }
+                        td data-label="手机号" { (r.phone) } td data-label="身份证号" { (r.masked_id) } td data-label="所在区域" { (r.region) } td data-label="三长" { (r.sanzhang) }
                     }
                 } }
             } }
@@ -176,12 +176,12 @@ pub fn teams(ctx: &PageCtx, d: &TeamList) -> Markup {
                 (select_field("status", "状态", &["正常", "等待管理员注册", "已暂停"], status, None))
                 button.primary type="submit" { "查询" }
             }
-            div.table-wrap { table.list id="teams" {
+            div.table-wrap { table.list.stack id="teams" {
                 thead { tr { th { "组织名称" } th { "管理员手机号" } th { "所在区域" } th { "成员" } th { "状态" } } }
                 tbody { @for r in rows {
                     tr {
-                        td { a href={ "/admin/teams/" (r.id) } { (r.name) } }
-                        td { (r.admin_phone) } td { (r.region) } td { (r.members) } td { (r.status) }
+                        td data-label="组织名称" { a href={ "/admin/teams/" (r.id) } { (r.name) } }
+                        td data-label="管理员手机号" { (r.admin_phone) } td data-label="所在区域" { (r.region) } td data-label="成员" { (r.members) } td data-label="状态" { (r.status) }
                     }
                 } }
             } }

@@ -70,11 +70,24 @@ pub fn phone_login(ctx: &PageCtx, form: &FormState) -> Markup {
         "志愿者登录",
         html! {
             section.card {
-                h1 { "志愿者 / 组织管理员登录" }
-                p { "输入手机号，获取验证码后登录。还没有注册的手机号，验证后可以直接注册。" }
+                @match form.value("next") {
+                    "/register/org" => {
+                        h1 { "组织注册" }
+                        p { "请输入组织管理员的手机号并获取验证码。按照通知要求，管理员须用此手机号注册成为科技志愿者。" }
+                    }
+                    "/register/volunteer" => {
+                        h1 { "志愿者注册" }
+                        p { "输入手机号，获取验证码后填写志愿者信息。已经注册过的，验证后直接登录。" }
+                    }
+                    _ => {
+                        h1 { "志愿者 / 组织管理员登录" }
+                        p { "输入手机号，获取验证码后登录。还没有注册的手机号，验证后可以直接注册。" }
+                    }
+                }
                 (form_error(form.message.as_deref()))
-                form id="code-request" method="post" action="/login/code" {
+                form id="code-request" method="post" action="/login/code" novalidate {
                     (csrf_field(&ctx.csrf))
+                    input type="hidden" name="next" value=(form.value("next"));
                     (Field::phone("phone", "手机号", form.value("phone")).error(form.error("phone")).render())
                     button.primary type="submit" { "发送验证码" }
                 }
@@ -95,15 +108,17 @@ pub fn verify_code(ctx: &PageCtx, phone: &str, masked: &str, form: &FormState) -
                 h1 { "输入验证码" }
                 p { "验证码已发送到 " strong { (masked) } "，5 分钟内有效。" }
                 (form_error(form.message.as_deref()))
-                form id="code-verify" method="post" action="/login/verify" {
+                form id="code-verify" method="post" action="/login/verify" novalidate {
                     (csrf_field(&ctx.csrf))
                     input type="hidden" name="phone" value=(phone);
+                    input type="hidden" name="next" value=(form.value("next"));
                     (Field { autocomplete: "one-time-code", inputmode: Some("numeric"), ..Field::text("code", "6 位验证码", "") }.error(form.error("code")).render())
                     button.primary type="submit" { "下一步" }
                 }
                 form.inline method="post" action="/login/code" {
                     (csrf_field(&ctx.csrf))
                     input type="hidden" name="phone" value=(phone);
+                    input type="hidden" name="next" value=(form.value("next"));
                     button.linkish type="submit" { "重新发送验证码" }
                 }
             }

@@ -298,12 +298,12 @@ pub fn members_page(ctx: &PageCtx, d: &MembersPage) -> Markup {
             @if !pending.is_empty() {
                 section.card id="applications" {
                     h2 { "入队申请" }
-                    div.table-wrap { table.list {
+                    div.table-wrap { table.list.stack {
                         thead { tr { th { "姓名" } th { "手机号" } th { "所在区域" } th { "操作" } } }
                         tbody { @for m in pending {
                             tr {
-                                td { (m.name) } td { (m.phone) } td { (m.region) }
-                                td.row-actions {
+                                td data-label="姓名" { (m.name) } td data-label="手机号" { (m.phone) } td data-label="所在区域" { (m.region) }
+                                td.row-actions data-label="操作" {
                                     form method="post" action={ (base) "/" (m.volunteer_id) "/approve" } {
                                         (csrf_field(&ctx.csrf)) button.primary type="submit" { "通过" }
                                     }
@@ -323,12 +323,12 @@ pub fn members_page(ctx: &PageCtx, d: &MembersPage) -> Markup {
             }
             section id="members" {
                 p.muted { "共 " (members.len()) " 名志愿者。身份证号已隐去中间部分。" }
-                div.table-wrap { table.list {
+                div.table-wrap { table.list.stack {
                     thead { tr { th { "姓名" } th { "手机号" } th { "身份证号" } th { "所在区域" } th { "状态" } } }
                     tbody { @for m in members {
                         tr {
-                            td { (m.name) @if !m.confirmed { " " span.badge.warn { "待本人确认" } } }
-                            td { (m.phone) } td { (m.masked_id) } td { (m.region) } td { (m.state) }
+                            td data-label="姓名" { (m.name) @if !m.confirmed { " " span.badge.warn { "待本人确认" } } }
+                            td data-label="手机号" { (m.phone) } td data-label="身份证号" { (m.masked_id) } td data-label="所在区域" { (m.region) } td data-label="状态" { (m.state) }
                         }
                     } }
                 } }

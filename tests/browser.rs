@@ -1,0 +1,772 @@
+//! Browser tests: real headless Chromium at a phone's size (360 × 740) clicking through
+//! the main user stories against a real server, the way a person would: typing into
+//! fields, choosing from lists, ticking boxes and pressing buttons.
+//!
+//! Chromium must be at /usr/bin/chromium (CI installs `chromium fonts-wqy-microhei`).
+//! When it is missing these tests fail; they never skip.
+//!
+//! Each test saves a full-page PNG of its last page as
+//! `target/screenshots/<test-name>.png` (and `<test-name>-FAILED.png` when it fails).
+
+mod common;
+
+use common::{TestApp, valid_id};
+use headless_chrome::protocol::cdp::{Emulation, Input, Page, Runtime};
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// The viewport of a small Android phone.
+const WIDTH: u32 = 360;
+const HEIGHT: u32 = 740;
+/// How long to wait for a page, an element or a list to appear.
+const WAIT: Duration = Duration::from_secs(20);
+/// Without the networking switches an offline machine is flooded with refused connections.
+const ARGS: &[&str] = &[
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+// ---------------------------------------------------------------------------------------
+// The helper layer: one phone-sized browser per person, with person-sized actions.
+// ---------------------------------------------------------------------------------------
+
+/// One person's phone: a headless Chromium with its own profile and one tab.
+struct Phone {
+    /// Used to name screenshots.
+    name: String,
+    base: String,
+    tab: Arc<Tab>,
+    /// Taken on drop: Chromium is ended before its profile folder is removed.
+    browser: Option<Browser>,
+    profile: Option<tempfile::TempDir>,
+}
+
+impl Drop for Phone {
+    fn drop(&mut self) {
+        drop(self.browser.take());
+        // Chromium's helper processes may still be writing to the profile for a moment
+        // after the browser is gone: retry the removal for a little while.
+        if let Some(dir) = self.profile.take() {
+            let path = dir.keep();
+            let start = Instant::now();
+            while std::fs::remove_dir_all(&path).is_err()
+                && path.exists()
+                && start.elapsed() < Duration::from_secs(5)
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+/// Start a fresh browser for `name` (a test name, used for screenshots) on the server.
+fn launch(t: &TestApp, name: &str) -> Phone {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "browser tests need Chromium at {CHROMIUM}, which is missing. Install it with \
+         `apt-get install --no-install-recommends chromium fonts-wqy-microhei` \
+         (.ci/run does this). These tests fail rather than skip."
+    );
+    let profile = tempfile::Builder::new()
+        .prefix("kezhi-chromium-")
+        .tempdir()
+        .expect("a temporary Chromium profile folder");
+    let options = LaunchOptions {
+        path: Some(CHROMIUM.into()),
+        headless: true,
+        sandbox: false,
+        idle_browser_timeout: Duration::from_secs(600),
+        user_data_dir: Some(profile.path().to_path_buf()),
+        args: ARGS.iter().map(OsStr::new).collect(),
+        ..LaunchOptions::default()
+    };
+    let browser = Browser::new(options)
+        .unwrap_or_else(|e| panic!("could not start Chromium at {CHROMIUM}: {e:#}"));
+    let tab = browser.new_tab().expect("a browser tab");
+    tab.set_default_timeout(WAIT);
+    // `--window-size` sets the outer window, not the page: set the viewport itself.
+    tab.call_method(Emulation::SetDeviceMetricsOverride {
+        width: WIDTH,
+        height: HEIGHT,
+        device_scale_factor: 2.0,
+        mobile: true,
+        scale: None,
+        screen_width: Some(WIDTH),
+        screen_height: Some(HEIGHT),
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .expect("set the phone viewport");
+    // A failure screenshot from an earlier run would only mislead.
+    let _ = std::fs::remove_file(screenshot_dir().join(format!("{name}-FAILED.png")));
+    Phone {
+        name: name.to_string(),
+        base: format!("http://{}", t.addr),
+        tab,
+        browser: Some(browser),
+        profile: Some(profile),
+    }
+}
+
+/// Where screenshots go: `target/screenshots`.
+fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots")
+}
+
+/// A JavaScript string literal for `s`.
+fn js(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+impl Phone {
+    /// Run JavaScript in the page and return its value.
+    fn eval(&self, expression: &str) -> Result<Value, String> {
+        let r = self
+            .tab
+            .call_method(Runtime::Evaluate {
+                expression: expression.to_string(),
+                object_group: None,
+                include_command_line_api: None,
+                silent: Some(true),
+                context_id: None,
+                return_by_value: Some(true),
+                generate_preview: None,
+                user_gesture: Some(true),
+                await_promise: Some(false),
+                throw_on_side_effect: None,
+                timeout: None,
+                disable_breaks: None,
+                repl_mode: None,
+                allow_unsafe_eval_blocked_by_csp: None,
+                unique_context_id: None,
+                serialization_options: None,
+            })
+            .map_err(|e| format!("{e:#}"))?;
+        if let Some(ex) = r.exception_details {
+            let detail = ex.exception.and_then(|e| e.description).unwrap_or_default();
+            return Err(format!("{} {detail}", ex.text));
+        }
+        Ok(r.result.value.unwrap_or(Value::Null))
+    }
+
+    /// Run JavaScript that must succeed.
+    fn run(&self, expression: &str) -> Value {
+        self.eval(expression)
+            .unwrap_or_else(|e| self.fail(&format!("script failed: {e}\n{expression}")))
+    }
+
+    /// Wait until a fresh page (not the one marked before a click) has loaded, and check
+    /// it is the expected one: it has `selector` (pages are rendered on the server, so a
+    /// loaded page without it is the wrong page, e.g. a form sent back with errors).
+    fn wait_for_new_page(&self, selector: &str) {
+        let state = format!(
+            "window.__kzOldPage || document.readyState !== 'complete' ? 'loading' \
+             : document.querySelector({}) !== null",
+            js(selector)
+        );
+        let start = Instant::now();
+        loop {
+            match self.eval(&state) {
+                Ok(Value::Bool(true)) => break,
+                Ok(Value::Bool(false)) => {
+                    self.fail(&format!("the page that loaded has no {selector}"))
+                }
+                _ if start.elapsed() > WAIT => {
+                    self.fail(&format!("waited {WAIT:?} for a page with {selector}"))
+                }
+                _ => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+        self.assert_fits_the_screen();
+    }
+
+    /// Mark the current page, so a wait can tell it from the next one.
+    fn mark_page(&self) {
+        // Before the first navigation there is no page to mark yet; that is fine.
+        let _ = self.eval("window.__kzOldPage = true");
+    }
+
+    /// Type an address into the address bar and wait for `selector` on that page.
+    fn open(&self, path: &str, selector: &str) {
+        self.mark_page();
+        let url = format!("{}{path}", self.base);
+        self.tab
+            .navigate_to(&url)
+            .unwrap_or_else(|e| self.fail(&format!("could not open {url}: {e:#}")));
+        self.wait_for_new_page(selector);
+    }
+
+    /// Pull to refresh and wait for `selector` on the reloaded page.
+    fn reload(&self, selector: &str) {
+        self.mark_page();
+        self.tab
+            .reload(false, None)
+            .unwrap_or_else(|e| self.fail(&format!("could not reload: {e:#}")));
+        self.wait_for_new_page(selector);
+    }
+
+    /// Wait for an element, scroll it to the middle of the screen and tap it with the
+    /// mouse, as a finger would: the press lands on whatever is drawn at that point, so
+    /// an element hidden or covered by another cannot be tapped.
+    fn tap(&self, selector: &str) {
+        let locate = format!(
+            "(() => {{ const e = document.querySelector({});
+                if (!e) return null;
+                e.scrollIntoView({{ block: 'center', inline: 'nearest', behavior: 'instant' }});
+                const r = e.getBoundingClientRect();
+                const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                const hit = document.elementFromPoint(x, y);
+                const ok = r.width > 0 && r.height > 0 && hit !== null
+                    && (e.contains(hit) || (hit.control === e));
+                return [x, y, ok, hit ? hit.outerHTML.slice(0, 120) : 'nothing']; }})()",
+            js(selector)
+        );
+        let start = Instant::now();
+        let found = loop {
+            if let Ok(v @ Value::Array(_)) = self.eval(&locate) {
+                break v;
+            }
+            if start.elapsed() > WAIT {
+                self.fail(&format!("waited {WAIT:?} for {selector} to appear"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        if found[2] != Value::Bool(true) {
+            self.fail(&format!(
+                "{selector} cannot be tapped: at its middle the screen shows {}",
+                found[3]
+            ));
+        }
+        let (x, y) = (
+            found[0].as_f64().unwrap_or_default(),
+            found[1].as_f64().unwrap_or_default(),
+        );
+        for kind in [
+            Input::DispatchMouseEventTypeOption::MousePressed,
+            Input::DispatchMouseEventTypeOption::MouseReleased,
+        ] {
+            self.tab
+                .call_method(Input::DispatchMouseEvent {
+                    Type: kind,
+                    x,
+                    y,
+                    modifiers: None,
+                    timestamp: None,
+                    button: Some(Input::MouseButton::Left),
+                    buttons: None,
+                    click_count: Some(1),
+                    force: None,
+                    tangential_pressure: None,
+                    tilt_x: None,
+                    tilt_y: None,
+                    twist: None,
+                    delta_x: None,
+                    delta_y: None,
+                    pointer_Type: None,
+                })
+                .unwrap_or_else(|e| self.fail(&format!("could not tap {selector}: {e:#}")));
+        }
+    }
+
+    /// Tap a link or button that loads a page, and wait for `next` on the new page.
+    fn click_and_wait(&self, selector: &str, next: &str) {
+        self.mark_page();
+        self.tap(selector);
+        self.wait_for_new_page(next);
+    }
+
+    /// Tap a text field and type `text` into it (replacing what was there).
+    fn fill(&self, selector: &str, text: &str) {
+        self.tap(selector);
+        self.run(&format!(
+            "document.querySelector({}).select()",
+            js(selector)
+        ));
+        // One IME-style insertion: the same input events as typing, in one DevTools call.
+        self.tab
+            .call_method(Input::InsertText {
+                text: text.to_string(),
+            })
+            .unwrap_or_else(|e| self.fail(&format!("could not type into {selector}: {e:#}")));
+        let value = self.run(&format!("document.querySelector({}).value", js(selector)));
+        if value != Value::String(text.to_string()) {
+            self.fail(&format!("{selector} holds {value} after typing {text:?}"));
+        }
+    }
+
+    /// Set an input's value from script and fire its events (for the date picker, which a
+    /// headless browser cannot open).
+    fn set_value(&self, selector: &str, value: &str) {
+        self.run(&format!(
+            "(() => {{ const el = document.querySelector({});
+                el.value = {};
+                el.dispatchEvent(new Event('input', {{ bubbles: true }}));
+                el.dispatchEvent(new Event('change', {{ bubbles: true }}));
+                return el.value; }})()",
+            js(selector),
+            js(value)
+        ));
+        let now = self.run(&format!("document.querySelector({}).value", js(selector)));
+        if now != Value::String(value.to_string()) {
+            self.fail(&format!("{selector} holds {now} after setting {value:?}"));
+        }
+    }
+
+    /// Choose an option of a `<select>` by its visible text (or value), as a person picks
+    /// from the list, and fire `change`. Waits for the option first: lists that cascade
+    /// (province → city → county) fill in from /api/regions after the previous choice.
+    fn select(&self, selector: &str, choice: &str) {
+        let find = format!(
+            "Array.from(document.querySelector({})?.options ?? [])
+                .find(o => o.text.trim() === {c} || o.value === {c})",
+            js(selector),
+            c = js(choice)
+        );
+        let start = Instant::now();
+        while self.eval(&format!("({find}) !== undefined")) != Ok(Value::Bool(true)) {
+            if start.elapsed() > WAIT {
+                let options = self
+                    .eval(&format!(
+                        "Array.from(document.querySelector({})?.options ?? []).map(o => o.text).join(' | ')",
+                        js(selector)
+                    ))
+                    .unwrap_or_default();
+                self.fail(&format!(
+                    "{selector} never offered {choice:?}; it offers: {options}"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // A tap would open the phone's native picker, which a headless browser has not got:
+        // bring the list into view, focus it and pick the option.
+        let chosen = self.run(&format!(
+            "(() => {{ const s = document.querySelector({});
+                s.scrollIntoView({{ block: 'center' }});
+                s.focus();
+                s.value = ({find}).value;
+                s.dispatchEvent(new Event('input', {{ bubbles: true }}));
+                s.dispatchEvent(new Event('change', {{ bubbles: true }}));
+                s.blur();
+                return s.selectedOptions[0].text.trim() === {c} || s.value === {c}; }})()",
+            js(selector),
+            c = js(choice)
+        ));
+        if chosen != Value::Bool(true) {
+            self.fail(&format!("could not choose {choice:?} in {selector}"));
+        }
+    }
+
+    /// Tap a checkbox and make sure it is now ticked.
+    fn tick(&self, selector: &str) {
+        self.tap(selector);
+        let checked = self.run(&format!("document.querySelector({}).checked", js(selector)));
+        if checked != Value::Bool(true) {
+            self.fail(&format!("tapping {selector} did not tick it"));
+        }
+    }
+
+    /// The text a person sees in an element.
+    fn text(&self, selector: &str) -> String {
+        match self.run(&format!(
+            "document.querySelector({})?.innerText ?? null",
+            js(selector)
+        )) {
+            Value::String(s) => s,
+            _ => self.fail(&format!("no {selector} on the page")),
+        }
+    }
+
+    /// Whether the page has an element.
+    fn has(&self, selector: &str) -> bool {
+        self.run(&format!(
+            "document.querySelector({}) !== null",
+            js(selector)
+        )) == Value::Bool(true)
+    }
+
+    /// The path (and query) of the current page.
+    fn path(&self) -> String {
+        match self.run("location.pathname + location.search") {
+            Value::String(s) => s,
+            other => self.fail(&format!("no location: {other}")),
+        }
+    }
+
+    /// The page is exactly phone-wide and nothing sticks out sideways.
+    fn assert_fits_the_screen(&self) {
+        let dims = self.run(
+            "[document.documentElement.scrollWidth, window.innerWidth, \
+              Array.from(document.querySelectorAll('body *')) \
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 \
+                             && !e.closest('.table-wrap, .mainnav, .visually-hidden')) \
+                .slice(0, 5).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className)]",
+        );
+        let scroll = dims[0].as_f64().unwrap_or(f64::MAX);
+        let inner = dims[1].as_f64().unwrap_or(0.0);
+        if inner != f64::from(WIDTH) || scroll > inner {
+            self.fail(&format!(
+                "{} scrolls sideways at {WIDTH} px: scrollWidth {scroll}, innerWidth {inner}; \
+                 sticking out: {}",
+                self.path(),
+                dims[2]
+            ));
+        }
+    }
+
+    /// Save a full-page PNG as `target/screenshots/<file>.png`.
+    fn save_screenshot(&self, file: &str) -> Result<PathBuf, String> {
+        let height = self
+            .eval("Math.ceil(document.documentElement.scrollHeight)")?
+            .as_f64()
+            .unwrap_or(f64::from(HEIGHT))
+            .max(f64::from(HEIGHT));
+        let png = self
+            .tab
+            .call_method(Page::CaptureScreenshot {
+                format: Some(Page::CaptureScreenshotFormatOption::Png),
+                quality: None,
+                clip: Some(Page::Viewport {
+                    x: 0.0,
+                    y: 0.0,
+                    width: f64::from(WIDTH),
+                    height,
+                    scale: 1.0,
+                }),
+                from_surface: Some(true),
+                capture_beyond_viewport: Some(true),
+                optimize_for_speed: None,
+            })
+            .map_err(|e| format!("{e:#}"))?
+            .data;
+        let bytes = base64_decode(&png)?;
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let path = dir.join(format!("{file}.png"));
+        std::fs::write(&path, bytes).map_err(|e| e.to_string())?;
+        Ok(path)
+    }
+
+    /// Save this test's screenshot of the current page.
+    fn screenshot(&self) {
+        self.screenshot_as(&self.name);
+    }
+
+    /// Save a screenshot under another name (e.g. a second person's phone).
+    fn screenshot_as(&self, file: &str) {
+        if let Err(e) = self.save_screenshot(file) {
+            panic!("could not save the screenshot {file}.png: {e}");
+        }
+    }
+
+    /// Stop the test with what the person sees: the address, the page text and a screenshot.
+    fn fail(&self, message: &str) -> ! {
+        let shot = self
+            .save_screenshot(&format!("{}-FAILED", self.name))
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|e| format!("(no screenshot: {e})"));
+        let url = self
+            .eval("location.href")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        let text: String = self
+            .eval("document.body ? document.body.innerText : ''")
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+            .chars()
+            .take(1500)
+            .collect();
+        panic!("{message}\n  page: {url}\n  screenshot: {shot}\n  page text:\n{text}");
+    }
+}
+
+/// Decode standard base64 (how DevTools sends screenshots).
+fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+    {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return Err(format!("not base64: {:?}", c as char)),
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Sign in with a phone and the code from the outbox, starting on the phone-number page.
+fn sign_in_by_code(p: &Phone, t: &TestApp, phone: &str, next: &str) {
+    p.fill("#f-phone", phone);
+    p.click_and_wait("#code-request button[type=submit]", "#code-verify");
+    let code = t.last_code(phone);
+    p.fill("#code-verify input[name=code]", &code);
+    p.click_and_wait("#code-verify button[type=submit]", next);
+}
+
+/// Choose 吉林省 → 四平市 → 铁西区 in the cascading region selects.
+fn choose_siping_tiexi(p: &Phone) {
+    p.select("#f-province", "吉林省");
+    p.select("#f-city", "四平市");
+    p.select("#f-county", "铁西区");
+}
+
+/// What a person enters on the volunteer form.
+struct Person<'a> {
+    name: &'a str,
+    id_number: &'a str,
+    gender: &'a str,
+    political_status: &'a str,
+    ethnicity: &'a str,
+    employer: &'a str,
+    title_level: &'a str,
+    education: &'a str,
+    occupation: &'a str,
+    sanzhang: &'a str,
+    category: &'a str,
+    field: &'a str,
+}
+
+/// Fill every field of the volunteer form (registration or a team admin's own details)
+/// and accept the agreement.
+fn fill_volunteer_form(p: &Phone, who: &Person) {
+    p.fill("#f-real_name", who.name);
+    p.fill("#f-id_number", who.id_number);
+    p.select("#f-gender", who.gender);
+    p.select("#f-political_status", who.political_status);
+    p.select("#f-ethnicity", who.ethnicity);
+    p.fill("#f-employer", who.employer);
+    p.select("#f-title_level", who.title_level);
+    p.select("#f-education", who.education);
+    p.select("#f-occupation", who.occupation);
+    p.select("#f-sanzhang", who.sanzhang);
+    choose_siping_tiexi(p);
+    p.tick(&format!(
+        "input[name=service_categories][value={}]",
+        js(who.category)
+    ));
+    p.tick(&format!(
+        "input[name=service_fields][value={}]",
+        js(who.field)
+    ));
+    p.tick("input[name=agree]");
+}
+
+/// Fill the team form (组织注册 step 1).
+fn fill_team_form(p: &Phone, team: &str) {
+    p.fill("#f-org_name", team);
+    p.select("#f-mca_registered", "否");
+    p.select("#f-supervisor_type", "地方科协");
+    p.fill("#f-supervisor_name", "四平市铁西区科学技术协会");
+    p.set_value("#f-founded_on", "2019-08-08");
+    p.tick(r#"input[name=service_categories][value="农技服务"]"#);
+    p.tick(r#"input[name=service_categories][value="科技培训"]"#);
+    choose_siping_tiexi(p);
+}
+
+// ---------------------------------------------------------------------------------------
+// The user stories.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn volunteer_registers_by_clicking_through() {
+    let t = TestApp::start();
+    t.admin();
+    let p = launch(&t, "volunteer_registers_by_clicking_through");
+    let phone = "13904340001";
+    let id_number = valid_id("22030219750328020");
+
+    p.open("/", "#register-volunteer");
+    p.click_and_wait("#register-volunteer", "#code-request");
+    sign_in_by_code(&p, &t, phone, "#volunteer-form");
+    assert!(
+        p.text("#fixed-phone").contains("0001"),
+        "the proven phone is shown on the form"
+    );
+
+    fill_volunteer_form(
+        &p,
+        &Person {
+            name: "李春梅",
+            id_number: &id_number,
+            gender: "女",
+            political_status: "中共党员",
+            ethnicity: "满族",
+            employer: "四平市铁西区农业技术推广站",
+            title_level: "副高",
+            education: "本科",
+            occupation: "农技推广机构",
+            sanzhang: "农技站站长",
+            category: "农技服务",
+            field: "农技服务类",
+        },
+    );
+    p.click_and_wait("#submit", "#profile");
+
+    assert_eq!(p.path(), "/me");
+    assert!(
+        p.text("main .flash").contains("注册成功"),
+        "flash: {}",
+        p.text("main")
+    );
+    let profile = p.text("#profile");
+    for shown in [
+        "李春梅",
+        "女",
+        "中共党员",
+        "满族",
+        "四平市",
+        "铁西区",
+        "农技服务",
+    ] {
+        assert!(profile.contains(shown), "{shown} missing from {profile}");
+    }
+    assert!(
+        !profile.contains(&id_number),
+        "the ID number is never shown in full: {profile}"
+    );
+    let saved = t.app.store.volunteer_by_phone(phone).unwrap().unwrap();
+    assert_eq!(saved.real_name, "李春梅");
+    assert_eq!(saved.region.county.as_deref(), Some("220302"));
+    p.screenshot();
+}
+
+#[test]
+fn team_registers() {
+    let t = TestApp::start();
+    t.admin();
+    let p = launch(&t, "team_registers");
+    let phone = "13904340002";
+    let team = "铁西区农业科技志愿服务队";
+
+    p.open("/", "#register-org");
+    p.click_and_wait("#register-org", "#code-request");
+    // 组织注册 asked for /login?next=/register/org: after the code the browser goes on there.
+    sign_in_by_code(&p, &t, phone, "main");
+    if p.path() != "/register/org" {
+        p.fail("after signing in from 组织注册 the team form should follow: `next=/register/org` was lost");
+    }
+    assert!(p.has("#org-form"));
+
+    fill_team_form(&p, team);
+    p.click_and_wait("#submit", "#volunteer-form");
+    assert!(
+        p.text("main h1").contains("组织注册：管理员信息"),
+        "the admin step: {}",
+        p.text("main")
+    );
+    fill_volunteer_form(
+        &p,
+        &Person {
+            name: "赵建国",
+            id_number: &valid_id("22030219800512003"),
+            gender: "男",
+            political_status: "群众",
+            ethnicity: "汉族",
+            employer: "四平市铁西区科学技术协会",
+            title_level: "中级",
+            education: "大专",
+            occupation: "事业单位",
+            sanzhang: "否",
+            category: "科技培训",
+            field: "科技培训类",
+        },
+    );
+    p.click_and_wait("#submit", "#org-info");
+
+    assert!(p.path().starts_with("/org/"), "{}", p.path());
+    let info = p.text("#org-info");
+    assert!(info.contains(team), "{info}");
+    assert!(info.contains("四平市"), "{info}");
+    assert!(
+        p.text("main .flash").contains("组织注册成功"),
+        "{}",
+        p.text("main")
+    );
+    assert!(
+        p.text(".topbar").contains("组织管理员"),
+        "signed in as the team's admin: {}",
+        p.text(".topbar")
+    );
+    p.screenshot();
+}
+
+#[test]
+fn volunteer_applies_and_admin_approves() {
+    let t = TestApp::start();
+    t.admin();
+    let admin_phone = "13904340003";
+    let member_phone = "13904340004";
+    let team = "四平市青少年科技教育志愿服务队";
+    t.add_volunteer(admin_phone, &valid_id("22030219750328020"));
+    t.add_volunteer(member_phone, &valid_id("22030219750328040"));
+
+    // The team's admin (already a volunteer) signs in on her phone and registers the team.
+    let admin = launch(&t, "volunteer_applies_and_admin_approves");
+    admin.open("/login", "#code-request");
+    sign_in_by_code(&admin, &t, admin_phone, "#profile");
+    admin.click_and_wait(r#".mainnav a[href="/register/org"]"#, "#org-form");
+    fill_team_form(&admin, team);
+    admin.click_and_wait("#submit", "#org-info");
+    let org_path = admin.path();
+    assert!(org_path.starts_with("/org/"), "{org_path}");
+
+    // A volunteer signs in on another phone, finds the team and applies.
+    let member = launch(&t, "volunteer_applies_and_admin_approves-volunteer");
+    member.open("/login", "#code-request");
+    sign_in_by_code(&member, &t, member_phone, "#profile");
+    member.click_and_wait(r#".mainnav a[href="/teams"]"#, "#team-filter");
+    assert!(member.text("#teams").contains(team));
+    member.click_and_wait("#teams h2 a", "#team");
+    assert!(member.text("#team h1").contains(team));
+    member.click_and_wait("#apply", "#pending");
+    assert!(member.text("main .flash").contains("已提交入队申请"));
+
+    // The admin opens 查看全部志愿者, sees the application and approves it.
+    admin.open(&format!("{org_path}/members"), "#applications");
+    assert!(
+        admin.text("#applications").contains(member_phone),
+        "{}",
+        admin.text("#applications")
+    );
+    admin.click_and_wait("#applications button.primary", "#members");
+    assert!(admin.text("main .flash").contains("已通过申请"));
+    assert!(
+        !admin.has("#applications"),
+        "no applications left after approving the only one"
+    );
+    let members = admin.text("#members");
+    assert!(members.contains(member_phone), "{members}");
+    admin.screenshot();
+
+    // The volunteer refreshes the team page and is now a member.
+    member.reload("#member");
+    assert!(!member.has("#apply"));
+    member.screenshot();
+}

@@ -308,6 +308,13 @@ fn waitlist_and_promotion_and_cancelled_activities() {
         s.admin
             .post_form(&format!("/activities/{id}/cancel"), &[])
             .status,
+        422,
+        "needs the confirmation box"
+    );
+    assert_eq!(
+        s.admin
+            .post_form(&format!("/activities/{id}/cancel"), &[("confirm", "yes")])
+            .status,
         303
     );
     assert!(b.get("/me/activities").body.contains("活动已取消"));

@@ -143,9 +143,21 @@ pub fn show(ctx: &PageCtx, d: &ActivityPage) -> Markup {
                         }
                         SignupAction::Closed(why) => { p.muted id="closed" { (why) } }
                         SignupAction::Manage => {
-                            a.button.primary href={ "/activities/" (id) "/roster" } { "报名名单" }
-                            a.button href={ "/activities/" (id) "/edit" } { "编辑" }
-                            a.button href={ "/activities/" (id) "/checkin-qr" } { "签到二维码" }
+                            a.button.primary href={ "/activities/" (id) "/roster" } id="manage-roster" { "报名名单" }
+                            a.button href={ "/activities/" (id) "/edit" } id="edit-activity" { "编辑" }
+                            a.button href={ "/activities/" (id) "/checkin-qr" } id="show-checkin-qr" { "签到二维码" }
+                            a.button href={ "/activities/" (id) "/report" } { "活动报道" }
+                        }
+                    }
+                }
+                @if matches!(d.action, SignupAction::Manage) && d.card.phase != "已取消" && d.card.phase != "活动结束" {
+                    details.cancel-box {
+                        summary { "取消活动" }
+                        form method="post" action={ "/activities/" (id) "/cancel" } {
+                            (csrf_field(&ctx.csrf))
+                            p { "取消后，已报名的志愿者会看到“活动已取消”，不能再报名。此操作不能撤销。" }
+                            label.check { input type="checkbox" name="confirm" value="yes"; "确认取消这个活动" }
+                            button.danger type="submit" id="cancel-activity" { "取消活动" }
                         }
                     }
                 }

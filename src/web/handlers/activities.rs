@@ -705,6 +705,9 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 
 pub fn cancel(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let mut a = managed(app, ctx, id)?;
+    if ctx.field("confirm") != "yes" {
+        return render_show(app, ctx, &a, Some("请勾选“确认取消这个活动”后再提交。"));
+    }
     if local_now(ctx) >= a.ends_at {
         return Err(AppError::Unprocessable("活动已经结束，不能取消。".into()));
     }

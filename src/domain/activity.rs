@@ -18,7 +18,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::dict;
 use super::ids::Gid;
 use super::regions::{self, RegionPath};
-use super::registration::FieldErrors;
+use super::registration::{FieldErrors, check_region};
 use super::validate::{self, normalize, normalize_text};
 
 const TITLE_MAX: usize = 60;
@@ -419,8 +419,9 @@ pub fn check_activity(
     })
 }
 
-/// The form's input names in display order, for sorting errors.
-const FORM_ORDER: &[&str] = &[
+/// The form's input names in display order (for sorting errors, and for the handler that
+/// reads the form).
+pub const FORM_ORDER: &[&str] = &[
     "title",
     "service_category",
     "province",
@@ -461,29 +462,10 @@ fn required_text(raw: &str, empty_msg: &str, label: &str, max: usize) -> Result<
     Ok(text)
 }
 
-/// Multi-line free text: each line trimmed, blank runs collapsed to one blank line, blank
-/// lines at the ends dropped; empty input gives "". No NFKC, unlike one-line fields: it
-/// would turn a paragraph's Chinese punctuation （，：） into ASCII.
+/// Multi-line free text, normalised; empty input gives "".
 fn multiline(raw: &str, label: &str, max: usize) -> Result<String, String> {
-    let mut lines: Vec<String> = Vec::new();
-    let unified = raw.replace("\r\n", "\n");
-    for line in unified.split(['\n', '\r', '\u{2028}', '\u{2029}']) {
-        let line: String = line
-            .chars()
-            .filter(|c| !matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'))
-            .collect();
-        let line = line.trim();
-        if line.is_empty() && lines.last().is_none_or(String::is_empty) {
-            continue;
-        }
-        lines.push(line.to_string());
-    }
-    while lines.last().is_some_and(String::is_empty) {
-        lines.pop();
-    }
-    let text = lines.join("\n");
-    // A line break is not a 字 to the person counting.
-    if text.chars().filter(|c| *c != '\n').count() > max {
+    let text = validate::normalize_multiline(raw);
+    if validate::char_count(&text) > max {
         return Err(format!("{label}不能超过{max}个字"));
     }
     Ok(text)
@@ -498,62 +480,6 @@ fn service_category(raw: &str) -> Result<String, String> {
         .lookup(raw)
         .map(|entry| entry.name.to_string())
         .ok_or_else(|| format!("“{shown}”不是可选的服务类别，请从列表中选择"))
-}
-
-/// Resolves the activity's place and reports a failure on the one of the three fields it
-/// is about. Same mapping as the registration forms (whose helper is private there).
-fn check_region(
-    errors: &mut FieldErrors,
-    province: &str,
-    city: &str,
-    county: &str,
-) -> Option<RegionPath> {
-    if normalize(province).is_empty() {
-        errors.push(("province", "请选择所在区域省".to_string()));
-        return None;
-    }
-    match regions::resolve(province, city, county) {
-        Ok(path) => Some(path),
-        Err(msg) => {
-            let field = region_error_field(&msg, province, city);
-            errors.push((field, msg));
-            None
-        }
-    }
-}
-
-/// Which field a `regions::resolve` message is about. The messages end by naming the level
-/// to check ("请检查所在区域市"), except the ambiguity message, which quotes the input.
-fn region_error_field(msg: &str, province: &str, city: &str) -> &'static str {
-    if msg.starts_with("请填写所在区域省")
-        || msg.contains("找不到省份")
-        || msg.contains("没有下级市、县数据")
-    {
-        return "province";
-    }
-    if msg.starts_with("请填写所在区域市")
-        || msg.contains("是区县，所在区域市应填写")
-        // A city of another province: the province was found, so the city does not fit.
-        || msg.ends_with("请检查所在区域省/市")
-        || msg.ends_with("请检查所在区域市")
-    {
-        return "city";
-    }
-    if msg.contains("可能是") && msg.ends_with("请填写完整名称") {
-        // resolve checks province, then city, then county, so the first field holding the
-        // quoted text is the ambiguous one.
-        let quoted = msg
-            .strip_prefix('“')
-            .and_then(|rest| rest.split_once('”'))
-            .map(|(q, _)| q);
-        if quoted == Some(normalize(province).as_str()) {
-            return "province";
-        }
-        if quoted == Some(normalize(city).as_str()) {
-            return "city";
-        }
-    }
-    "county"
 }
 
 /// `None` when `path` lies inside the platform's area `scope` (a province, second-level or

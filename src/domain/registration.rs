@@ -650,7 +650,8 @@ fn multi(dict: &Dict, values: &[String], empty_msg: &str) -> Result<Vec<String>,
 }
 
 /// Resolves 所在区域 and reports a failure on the one of the three fields it is about.
-fn check_region(
+/// Shared by every form with a region (volunteers, teams, activities).
+pub(crate) fn check_region(
     errors: &mut FieldErrors,
     province: &str,
     city: &str,
@@ -761,29 +762,10 @@ fn is_landline(s: &str) -> bool {
     }
 }
 
-/// Multi-line free text: each line trimmed, blank runs collapsed to one blank line, blank
-/// lines at the ends dropped. No NFKC here, unlike one-line fields: it would turn the
-/// Chinese punctuation of a paragraph （，：） into ASCII.
+/// The team description, normalised; optional.
 fn description(raw: &str) -> Result<String, String> {
-    let mut lines: Vec<String> = Vec::new();
-    let unified = raw.replace("\r\n", "\n");
-    for line in unified.split(['\n', '\r', '\u{2028}', '\u{2029}']) {
-        let line: String = line
-            .chars()
-            .filter(|c| !matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'))
-            .collect();
-        let line = line.trim();
-        if line.is_empty() && lines.last().is_none_or(String::is_empty) {
-            continue;
-        }
-        lines.push(line.to_string());
-    }
-    while lines.last().is_some_and(String::is_empty) {
-        lines.pop();
-    }
-    let text = lines.join("\n");
-    // A line break is not a 字 to the person counting.
-    if text.chars().filter(|c| *c != '\n').count() > DESCRIPTION_MAX {
+    let text = validate::normalize_multiline(raw);
+    if validate::char_count(&text) > DESCRIPTION_MAX {
         return Err(format!("组织简介不能超过{DESCRIPTION_MAX}个字"));
     }
     Ok(text)

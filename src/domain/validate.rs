@@ -52,6 +52,31 @@ pub fn normalize_text(s: &str) -> String {
     out
 }
 
+/// Normalises multi-line free text (descriptions, reports): each line trimmed, zero-width
+/// characters dropped, runs of blank lines collapsed to one, blank lines at the ends
+/// dropped. Unlike one-line fields nothing is folded: a paragraph keeps its （，：）.
+pub fn normalize_multiline(raw: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let unified = raw.replace("\r\n", "\n");
+    for line in unified.split(['\n', '\r', '\u{2028}', '\u{2029}']) {
+        let line: String = line.chars().filter(|c| !is_invisible(*c)).collect();
+        let line = line.trim();
+        if line.is_empty() && lines.last().is_none_or(String::is_empty) {
+            continue;
+        }
+        lines.push(line.to_string());
+    }
+    while lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
+/// The length of text as a person counts 字: line breaks do not count.
+pub fn char_count(text: &str) -> usize {
+    text.chars().filter(|c| *c != '\n').count()
+}
+
 /// Validates a mainland mobile number and returns its canonical 11-digit form.
 ///
 /// A leading `+86`, `0086` or `86` country prefix is removed first.

@@ -31,23 +31,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use rouille::{Request, Response};
 
 const PER_PAGE: usize = 20;
-const ACTIVITY_FIELDS: &[&str] = &[
-    "title",
-    "service_category",
-    "province",
-    "city",
-    "county",
-    "address",
-    "description",
-    "contact_name",
-    "contact_phone",
-    "signup_opens",
-    "signup_closes",
-    "starts_at",
-    "ends_at",
-    "capacity",
-    "risk_note",
-];
+const ACTIVITY_FIELDS: &[&str] = rules::FORM_ORDER;
 
 fn local_now(ctx: &Ctx) -> NaiveDateTime {
     ctx.now
@@ -1118,12 +1102,11 @@ pub fn save_report(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> 
         .map(|r| r.photos.clone())
         .unwrap_or_default();
     let mut form = FormState::default();
-    let text = validate::normalize_text(&ctx.field("text").replace('\n', "\u{2028}"))
-        .replace('\u{2028}', "\n");
+    let text = validate::normalize_multiline(ctx.field("text"));
     form.set("text", ctx.field("text"));
     if text.trim().is_empty() {
         form.fail("text", "请填写活动情况");
-    } else if text.chars().count() > 2000 {
+    } else if validate::char_count(&text) > 2000 {
         form.fail("text", "活动情况不能超过2000字");
     }
     let uploads: Vec<_> = ctx

@@ -3,6 +3,7 @@
 
 use super::ids::Gid;
 use super::regions::RegionPath;
+use super::registration::{OrgFields, VolunteerFields};
 use super::validate::Gender;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -148,5 +149,115 @@ impl OrgStatus {
             OrgStatus::WaitingForAdmin => "等待管理员注册",
             OrgStatus::Suspended => "已暂停",
         }
+    }
+}
+
+/// Record fields common to a new volunteer, besides what the person typed.
+pub struct NewVolunteer {
+    pub origin: Gid,
+    pub now: DateTime<Utc>,
+    pub source: Source,
+    pub confirmed: bool,
+    pub consent: Option<Consent>,
+}
+
+impl Volunteer {
+    /// A new volunteer record from checked fields.
+    pub fn from_fields(f: VolunteerFields, n: NewVolunteer) -> Volunteer {
+        Volunteer {
+            id: Gid::new(),
+            origin: n.origin,
+            real_name: f.real_name,
+            phone: f.phone,
+            gender: f.gender,
+            id_number: f.id.number,
+            birth_date: f.id.birth_date,
+            political_status: f.political_status,
+            ethnicity: f.ethnicity,
+            employer: f.employer,
+            title_level: f.title_level,
+            education: f.education,
+            occupation: f.occupation,
+            region: f.region,
+            service_categories: f.service_categories,
+            service_fields: f.service_fields,
+            sanzhang: f.sanzhang,
+            password_hash: None,
+            consent: n.consent,
+            source: n.source,
+            legacy: false,
+            confirmed: n.confirmed,
+            created_at: n.now,
+            updated_at: n.now,
+        }
+    }
+
+    /// Apply checked fields to a stored volunteer. Phone and ID number are kept: they
+    /// change through their own flows.
+    pub fn apply(&mut self, f: VolunteerFields, now: DateTime<Utc>) {
+        self.real_name = f.real_name;
+        self.gender = f.gender;
+        self.political_status = f.political_status;
+        self.ethnicity = f.ethnicity;
+        self.employer = f.employer;
+        self.title_level = f.title_level;
+        self.education = f.education;
+        self.occupation = f.occupation;
+        self.region = f.region;
+        self.service_categories = f.service_categories;
+        self.service_fields = f.service_fields;
+        self.sanzhang = f.sanzhang;
+        self.updated_at = now;
+    }
+}
+
+impl Organization {
+    /// A new team record from checked fields (active; the store makes it wait for its
+    /// admin when that phone has no confirmed volunteer).
+    pub fn from_fields(f: OrgFields, origin: Gid, now: DateTime<Utc>, source: Source) -> Organization {
+        Organization {
+            id: Gid::new(),
+            origin,
+            name: f.org_name,
+            admin_phone: f.admin_phone,
+            mca_registered: f.mca_registered,
+            supervisor_type: f.supervisor_type,
+            supervisor_name: f.supervisor_name,
+            founded_on: f.founded_on,
+            service_categories: f.service_categories,
+            region: f.region,
+            leader_name: f.leader_name,
+            leader_title: f.leader_title,
+            leader_org: f.leader_org,
+            leader_phone: f.leader_phone,
+            description: f.description,
+            status: OrgStatus::Active,
+            source,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Apply checked fields to a stored team. The admin phone is kept unless `admin_phone`
+    /// is set (an import may move a team to a new admin).
+    pub fn apply(&mut self, f: OrgFields, now: DateTime<Utc>, admin_phone: bool) {
+        self.name = f.org_name;
+        if admin_phone {
+            self.admin_phone = f.admin_phone;
+        }
+        self.mca_registered = f.mca_registered;
+        self.supervisor_type = f.supervisor_type;
+        self.supervisor_name = f.supervisor_name;
+        self.founded_on = f.founded_on;
+        self.service_categories = f.service_categories;
+        self.region = f.region;
+        self.leader_name = f.leader_name;
+        self.leader_title = f.leader_title;
+        self.leader_org = f.leader_org;
+        self.leader_phone = f.leader_phone;
+        if !f.description.is_empty() {
+            self.description = f.description;
+        }
+        self.updated_at = now;
     }
 }

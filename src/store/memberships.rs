@@ -153,30 +153,11 @@ impl Store {
         self.write(|tx| {
             check_team_acts(tx, org)?;
             volunteer_tx(tx, vol)?.ok_or(StoreError::NotFound)?;
-            let existing = membership_tx(tx, org, vol)?;
-            if existing
-                .as_ref()
-                .is_some_and(|m| m.state == MembershipState::Approved)
-            {
-                return Err(StoreError::Rejected("这位志愿者已经是本组织成员。".into()));
+            if add_member_tx(tx, org, vol, now)? {
+                Ok(())
+            } else {
+                Err(StoreError::Rejected("这位志愿者已经是本组织成员。".into()))
             }
-            if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
-                return Err(StoreError::Rejected(format!(
-                    "这位志愿者已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，达到上限。"
-                )));
-            }
-            put_membership_tx(
-                tx,
-                &Membership {
-                    id: existing.as_ref().map(|m| m.id).unwrap_or_default(),
-                    volunteer: vol,
-                    organization: org,
-                    state: MembershipState::Approved,
-                    added_by_team: true,
-                    created_at: existing.map(|m| m.created_at).unwrap_or(now),
-                    updated_at: now,
-                },
-            )
         })
     }
 
@@ -280,4 +261,36 @@ impl Store {
         }
         Ok(rows)
     }
+}
+
+/// Make `vol` an approved member of `org`, added by the team. `Ok(false)` when already a
+/// member; `Rejected` at the five-team limit.
+pub(super) fn add_member_tx(
+    tx: &WriteTransaction,
+    org: Gid,
+    vol: Gid,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let existing = membership_tx(tx, org, vol)?;
+    if existing.as_ref().is_some_and(|m| m.state == MembershipState::Approved) {
+        return Ok(false);
+    }
+    if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
+        return Err(StoreError::Rejected(format!(
+            "这位志愿者已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，达到上限。"
+        )));
+    }
+    put_membership_tx(
+        tx,
+        &Membership {
+            id: existing.as_ref().map(|m| m.id).unwrap_or_default(),
+            volunteer: vol,
+            organization: org,
+            state: MembershipState::Approved,
+            added_by_team: true,
+            created_at: existing.map(|m| m.created_at).unwrap_or(now),
+            updated_at: now,
+        },
+    )?;
+    Ok(true)
 }

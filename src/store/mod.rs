@@ -8,6 +8,7 @@ mod activities;
 pub mod audit;
 mod changes;
 mod check;
+mod import;
 pub mod codec;
 mod memberships;
 pub mod migrate;
@@ -20,6 +21,7 @@ pub use activities::{Cancellation, MyActivity, RosterRow, SignupOutcome};
 pub use audit::AuditEntry;
 pub use changes::{Change, ChangeKind};
 pub use check::CheckReport;
+pub use import::{ImportSummary, TeamRow as ImportTeamRow, VolunteerRow as ImportVolunteerRow};
 pub use memberships::{MemberRow, TeamRow};
 pub use people::{OrgSummary, PeopleCounts};
 

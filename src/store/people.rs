@@ -131,7 +131,7 @@ fn activate_waiting_orgs_tx(tx: &WriteTransaction, phone: &str) -> Result<(), St
 }
 
 /// Write a team and keep `name_org` / `adminphone_orgs` in step with `previous`.
-fn put_organization_tx(
+pub(super) fn put_organization_tx(
     tx: &WriteTransaction,
     o: &Organization,
     previous: Option<&Organization>,
@@ -162,7 +162,7 @@ fn put_organization_tx(
     Ok(())
 }
 
-fn volunteer_by_phone_tx(
+pub(super) fn volunteer_by_phone_tx(
     tx: &WriteTransaction,
     phone: &str,
 ) -> Result<Option<Volunteer>, StoreError> {

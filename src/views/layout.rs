@@ -44,6 +44,8 @@ pub struct PageCtx {
     pub server_time: Option<String>,
     /// The current path, to mark the active navigation item.
     pub path: String,
+    /// Reload the page after this many seconds (progress pages work without JavaScript).
+    pub refresh: Option<u32>,
 }
 
 /// Navigation entries for a role: (path, label).
@@ -77,6 +79,7 @@ pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
             items.push(("/admin", "管理首页"));
             items.push(("/admin/volunteers", "志愿者管理"));
             items.push(("/admin/teams", "组织管理"));
+            items.push(("/import", "集体注册导入"));
             items.push(("/admin/outbox", "验证码发件箱"));
             items.push(("/admin/admins", "管理员账户"));
             items.push(("/admin/settings", "系统设置"));
@@ -95,6 +98,7 @@ pub fn page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="format-detection" content="telephone=no";
+                @if let Some(secs) = ctx.refresh { meta http-equiv="refresh" content=(secs); }
                 title { (title) " · " (ctx.site_name) "科技志愿服务" }
                 link rel="stylesheet" href="/assets/app.css";
                 link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
@@ -158,6 +162,7 @@ mod tests {
             flash: Some("<b>已保存</b>".into()),
             server_time: None,
             path: "/".into(),
+            refresh: None,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod components;
 pub mod errors;
 pub mod home;
+pub mod import;
 pub mod layout;
 pub mod team;
 pub mod volunteer;

@@ -126,6 +126,7 @@ impl Ctx {
             flash: self.flash.clone(),
             server_time,
             path: self.path.clone(),
+            refresh: None,
         }
     }
 

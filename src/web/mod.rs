@@ -19,7 +19,8 @@ use std::time::Instant;
 
 /// The running application, shared by every request.
 pub struct App {
-    pub store: Store,
+    /// Shared with background jobs (imports) that outlive a request.
+    pub store: Arc<Store>,
     pub data: Option<DataDir>,
     pub limiter: ratelimit::RateLimiter,
     /// The LAN addresses phones can use, for the join page.
@@ -35,7 +36,7 @@ impl App {
     pub fn new(store: Store, data: Option<DataDir>, lan_urls: Vec<String>) -> App {
         let settings = Settings::load(&store);
         App {
-            store,
+            store: Arc::new(store),
             data,
             limiter: ratelimit::RateLimiter::default(),
             lan_urls,

@@ -3,7 +3,7 @@
 
 use super::forms::{
     RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, region_text, today,
-    update_volunteer, volunteer_form, volunteer_input,
+    volunteer_form, volunteer_input,
 };
 use super::{html, rejected};
 use crate::domain::account::{CodeCheck, code_message, password_problem};
@@ -189,7 +189,7 @@ pub fn edit(app: &App, ctx: &Ctx, confirming: bool) -> Result<Response, AppError
         }
     };
     let mut updated = v.clone();
-    update_volunteer(&mut updated, fields, ctx.now);
+    updated.apply(fields, ctx.now);
     updated.confirmed = true;
     updated.consent = consent;
     app.store.update_volunteer(&updated)?;

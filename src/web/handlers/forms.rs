@@ -1,15 +1,13 @@
 //! Turning posted forms into domain inputs and records, and records back into forms.
 //! Shared by registration, profile editing, team pages and the admin.
 
-use crate::domain::ids::Gid;
-use crate::domain::people::{Consent, OrgStatus, Organization, Source, Volunteer};
+use crate::domain::people::{Organization, Volunteer};
 use crate::domain::regions;
 use crate::domain::registration::{
-    FieldErrors, OrgFields, OrgInput, VolunteerFields, VolunteerInput,
+    FieldErrors, OrgInput, VolunteerInput,
 };
 use crate::views::components::{FormState, RegionOptions};
 use crate::web::auth::Ctx;
-use chrono::{DateTime, Utc};
 
 /// The volunteer form's field names (the 附件2 field keys).
 pub const VOLUNTEER_FIELDS: &[&str] = &[
@@ -181,63 +179,6 @@ pub fn is_region_step(ctx: &Ctx) -> bool {
     ctx.field("_step") == "region"
 }
 
-/// Record fields common to a new volunteer.
-pub struct NewVolunteer {
-    pub origin: Gid,
-    pub now: DateTime<Utc>,
-    pub source: Source,
-    pub confirmed: bool,
-    pub consent: Option<Consent>,
-}
-
-/// A new volunteer record from checked fields.
-pub fn new_volunteer(f: VolunteerFields, n: NewVolunteer) -> Volunteer {
-    Volunteer {
-        id: Gid::new(),
-        origin: n.origin,
-        real_name: f.real_name,
-        phone: f.phone,
-        gender: f.gender,
-        id_number: f.id.number,
-        birth_date: f.id.birth_date,
-        political_status: f.political_status,
-        ethnicity: f.ethnicity,
-        employer: f.employer,
-        title_level: f.title_level,
-        education: f.education,
-        occupation: f.occupation,
-        region: f.region,
-        service_categories: f.service_categories,
-        service_fields: f.service_fields,
-        sanzhang: f.sanzhang,
-        password_hash: None,
-        consent: n.consent,
-        source: n.source,
-        legacy: false,
-        confirmed: n.confirmed,
-        created_at: n.now,
-        updated_at: n.now,
-    }
-}
-
-/// Apply checked fields to a stored volunteer (phone and ID number are kept: they change
-/// through their own flows).
-pub fn update_volunteer(v: &mut Volunteer, f: VolunteerFields, now: DateTime<Utc>) {
-    v.real_name = f.real_name;
-    v.gender = f.gender;
-    v.political_status = f.political_status;
-    v.ethnicity = f.ethnicity;
-    v.employer = f.employer;
-    v.title_level = f.title_level;
-    v.education = f.education;
-    v.occupation = f.occupation;
-    v.region = f.region;
-    v.service_categories = f.service_categories;
-    v.service_fields = f.service_fields;
-    v.sanzhang = f.sanzhang;
-    v.updated_at = now;
-}
-
 /// A stored volunteer as form values.
 pub fn volunteer_form(v: &Volunteer) -> FormState {
     let mut f = FormState::default();
@@ -258,53 +199,6 @@ pub fn volunteer_form(v: &Volunteer) -> FormState {
     f.set("service_fields", v.service_fields.join("、"));
     f.set("sanzhang", v.sanzhang.clone());
     f
-}
-
-/// A new team record from checked fields.
-pub fn new_organization(
-    f: OrgFields,
-    origin: Gid,
-    now: DateTime<Utc>,
-    source: Source,
-) -> Organization {
-    Organization {
-        id: Gid::new(),
-        origin,
-        name: f.org_name,
-        admin_phone: f.admin_phone,
-        mca_registered: f.mca_registered,
-        supervisor_type: f.supervisor_type,
-        supervisor_name: f.supervisor_name,
-        founded_on: f.founded_on,
-        service_categories: f.service_categories,
-        region: f.region,
-        leader_name: f.leader_name,
-        leader_title: f.leader_title,
-        leader_org: f.leader_org,
-        leader_phone: f.leader_phone,
-        description: f.description,
-        status: OrgStatus::Active,
-        source,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-/// Apply checked fields to a stored team (the admin phone is kept).
-pub fn update_organization(o: &mut Organization, f: OrgFields, now: DateTime<Utc>) {
-    o.name = f.org_name;
-    o.mca_registered = f.mca_registered;
-    o.supervisor_type = f.supervisor_type;
-    o.supervisor_name = f.supervisor_name;
-    o.founded_on = f.founded_on;
-    o.service_categories = f.service_categories;
-    o.region = f.region;
-    o.leader_name = f.leader_name;
-    o.leader_title = f.leader_title;
-    o.leader_org = f.leader_org;
-    o.leader_phone = f.leader_phone;
-    o.description = f.description;
-    o.updated_at = now;
 }
 
 /// A stored team as form values.

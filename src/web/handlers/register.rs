@@ -3,12 +3,12 @@
 //! volunteer details, stored together.
 
 use super::forms::{
-    NewVolunteer, ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state,
-    is_region_step, new_organization, new_volunteer, org_input, today, volunteer_input,
+    ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state,
+    is_region_step, org_input, today, volunteer_input,
 };
 use super::{html, rejected};
 use crate::domain::account::Subject;
-use crate::domain::people::{Consent, Source, Volunteer};
+use crate::domain::people::{Consent, NewVolunteer, Organization, Source, Volunteer};
 use crate::domain::registration::{self, VolunteerFields};
 use crate::error::AppError;
 use crate::store::StoreError;
@@ -174,7 +174,7 @@ pub fn volunteer_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             422,
         ));
     };
-    let v = new_volunteer(
+    let v = Volunteer::from_fields(
         fields,
         NewVolunteer {
             origin: app.store.installation_id(),
@@ -299,7 +299,7 @@ pub fn org_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         return Ok(render_org(ctx, &form, &phone, 422));
     };
     if is_volunteer {
-        let org = new_organization(
+        let org = Organization::from_fields(
             fields,
             app.store.installation_id(),
             ctx.now,
@@ -380,7 +380,7 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let Some((fields, consent)) = check_self_registration(ctx, &mut form, &phone) else {
         return Ok(render_admin_step(ctx, &form, &phone, &hidden, 422));
     };
-    let admin = new_volunteer(
+    let admin = Volunteer::from_fields(
         fields,
         NewVolunteer {
             origin: app.store.installation_id(),
@@ -390,7 +390,7 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             consent: Some(consent),
         },
     );
-    let org = new_organization(
+    let org = Organization::from_fields(
         org_fields,
         app.store.installation_id(),
         ctx.now,

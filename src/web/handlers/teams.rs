@@ -2,13 +2,13 @@
 //! editing, 查看全部志愿者, decisions on applications, adding and entering volunteers.
 
 use super::forms::{
-    NewVolunteer, ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state,
-    is_region_step, matches_text, new_volunteer, org_form as org_values, org_input, page_number,
-    paginate, query_form, region_matches, region_text, today, update_organization, volunteer_input,
+    ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state,
+    is_region_step, matches_text, org_form as org_values, org_input, page_number,
+    paginate, query_form, region_matches, region_text, today,  volunteer_input,
 };
 use super::{html, rejected};
 use crate::domain::ids::Gid;
-use crate::domain::people::{MembershipState, OrgStatus, Organization, Source};
+use crate::domain::people::{MembershipState, NewVolunteer, OrgStatus, Organization, Source, Volunteer};
 use crate::domain::{registration, validate};
 use crate::error::AppError;
 use crate::store::StoreError;
@@ -249,7 +249,7 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         }
     };
     let mut updated = o.clone();
-    update_organization(&mut updated, fields, ctx.now);
+    updated.apply(fields, ctx.now, false);
     match app.store.update_organization(&updated) {
         Ok(()) => Ok(redirect_with_flash(&format!("/org/{id}"), "saved")),
         Err(StoreError::Taken(_)) => {
@@ -404,7 +404,7 @@ pub fn enter(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
             return Ok(render_enter(ctx, &o, &form, 422));
         }
     };
-    let v = new_volunteer(
+    let v = Volunteer::from_fields(
         fields,
         NewVolunteer {
             origin: app.store.installation_id(),

@@ -1,0 +1,159 @@
+//! Committing a checked 附件1 / 附件2 file: all rows in one write transaction, so a crash
+//! or a refusal leaves nothing half-imported.
+
+use super::memberships::add_member_tx;
+use super::people::{organization_tx, put_organization_tx, put_volunteer_tx, volunteer_by_phone_tx, volunteer_tx};
+use super::tables::{IDNUMBER_VOLUNTEER, NAME_ORG, PHONE_VOLUNTEER};
+use super::{Store, StoreError};
+use crate::domain::ids::Gid;
+use crate::domain::people::{OrgStatus, Organization, Volunteer, org_name_key};
+use crate::domain::registration::{OrgFields, VolunteerFields};
+use chrono::{DateTime, Utc};
+
+/// What a committed import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub added: usize,
+    pub updated: usize,
+    pub skipped: usize,
+    /// Volunteers added to the chosen team.
+    pub joined_team: usize,
+    /// Volunteers not added to the team because they are already in five.
+    pub team_full: usize,
+    /// Imported teams waiting for their admin to register.
+    pub waiting_for_admin: usize,
+}
+
+/// A checked volunteer row to store: new (fresh record) or matching `existing`.
+pub struct VolunteerRow {
+    pub fields: VolunteerFields,
+    pub existing: Option<Gid>,
+}
+
+/// A checked team row to store.
+pub struct TeamRow {
+    pub fields: OrgFields,
+    pub existing: Option<Gid>,
+}
+
+impl Store {
+    /// Store checked volunteers in one transaction. Matching records are updated when
+    /// `update_existing`, else skipped. New records wait for the person to confirm them.
+    /// With `team`, everyone joins it (within the five-team limit).
+    pub fn import_volunteers(
+        &self,
+        rows: Vec<VolunteerRow>,
+        team: Option<Gid>,
+        update_existing: bool,
+        make: impl Fn(VolunteerFields) -> Volunteer,
+        now: DateTime<Utc>,
+    ) -> Result<ImportSummary, StoreError> {
+        self.write(|tx| {
+            if let Some(t) = team {
+                organization_tx(tx, t)?.ok_or(StoreError::NotFound)?;
+            }
+            let mut s = ImportSummary::default();
+            for row in rows {
+                let id = match row.existing {
+                    Some(id) if update_existing => {
+                        let previous = volunteer_tx(tx, id)?.ok_or(StoreError::NotFound)?;
+                        let mut v = previous.clone();
+                        v.apply(row.fields, now);
+                        put_volunteer_tx(tx, &v, Some(&previous))?;
+                        s.updated += 1;
+                        id
+                    }
+                    Some(id) => {
+                        s.skipped += 1;
+                        id
+                    }
+                    None => {
+                        let v = make(row.fields);
+                        put_volunteer_tx(tx, &v, None)?;
+                        s.added += 1;
+                        v.id
+                    }
+                };
+                if let Some(t) = team {
+                    match add_member_tx(tx, t, id, now) {
+                        Ok(true) => s.joined_team += 1,
+                        Ok(false) => {}
+                        Err(StoreError::Rejected(_)) => s.team_full += 1,
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Ok(s)
+        })
+    }
+
+    /// Store checked teams in one transaction. A team whose admin phone has no confirmed
+    /// volunteer waits for its admin.
+    pub fn import_teams(
+        &self,
+        rows: Vec<TeamRow>,
+        update_existing: bool,
+        make: impl Fn(OrgFields) -> Organization,
+        now: DateTime<Utc>,
+    ) -> Result<ImportSummary, StoreError> {
+        self.write(|tx| {
+            let mut s = ImportSummary::default();
+            for row in rows {
+                let admin_ready = |phone: &str| -> Result<bool, StoreError> {
+                    Ok(volunteer_by_phone_tx(tx, phone)?.is_some_and(|v| v.confirmed))
+                };
+                match row.existing {
+                    Some(id) if update_existing => {
+                        let previous = organization_tx(tx, id)?.ok_or(StoreError::NotFound)?;
+                        let mut o = previous.clone();
+                        o.apply(row.fields, now, true);
+                        if o.status != OrgStatus::Suspended {
+                            o.status = if admin_ready(&o.admin_phone)? { OrgStatus::Active } else { OrgStatus::WaitingForAdmin };
+                        }
+                        put_organization_tx(tx, &o, Some(&previous))?;
+                        s.updated += 1;
+                    }
+                    Some(_) => s.skipped += 1,
+                    None => {
+                        let mut o = make(row.fields);
+                        if !admin_ready(&o.admin_phone)? {
+                            o.status = OrgStatus::WaitingForAdmin;
+                            s.waiting_for_admin += 1;
+                        }
+                        put_organization_tx(tx, &o, None)?;
+                        s.added += 1;
+                    }
+                }
+            }
+            Ok(s)
+        })
+    }
+}
+
+impl Store {
+    /// The id of the volunteer holding this phone (an index lookup).
+    pub fn volunteer_id_by_phone(&self, phone: &str) -> Option<Gid> {
+        lookup(self, |tx| Ok(tx.open_table(PHONE_VOLUNTEER)?.get(phone)?.map(|g| Gid(g.value()))))
+    }
+
+    /// The id of the volunteer holding this ID number.
+    pub fn volunteer_id_by_id_number(&self, id_number: &str) -> Option<Gid> {
+        lookup(self, |tx| Ok(tx.open_table(IDNUMBER_VOLUNTEER)?.get(id_number)?.map(|g| Gid(g.value()))))
+    }
+
+    /// The id of the team with this name (ignoring width and spaces).
+    pub fn organization_id_by_name(&self, name: &str) -> Option<Gid> {
+        let key = org_name_key(name);
+        lookup(self, |tx| Ok(tx.open_table(NAME_ORG)?.get(key.as_str())?.map(|g| Gid(g.value()))))
+    }
+}
+
+/// A read for the importer's lookups; a read failure is logged and reads as "not found"
+/// (the commit transaction checks uniqueness again, so nothing wrong can be stored).
+fn lookup(store: &Store, f: impl FnOnce(&redb::ReadTransaction) -> Result<Option<Gid>, StoreError>) -> Option<Gid> {
+    let r = store.read(f);
+    r.unwrap_or_else(|e: StoreError| {
+        log::error!("import lookup failed: {e}");
+        None
+    })
+}

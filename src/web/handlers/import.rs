@@ -1,0 +1,208 @@
+//! 集体注册导入: template downloads (public), uploads by platform and team admins, the
+//! background check with its progress page, the preview and its choices, the commit, and
+//! the error report download.
+
+use super::forms::today;
+use super::{html, rejected};
+use crate::collective::CommitChoice;
+use crate::domain::ids::Gid;
+use crate::error::AppError;
+use crate::exchange::columns::Form;
+use crate::exchange::import::CheckReport;
+use crate::exchange::{read, template};
+use crate::views::import::{self as view, IssueLine, Preview, UploadPage};
+use crate::web::App;
+use crate::web::auth::{Ctx, Viewer};
+use crate::web::jobs::JobState;
+use rouille::{Request, Response};
+use std::sync::Arc;
+
+/// Issues listed on the preview page; the rest are in the downloadable report.
+const ISSUES_SHOWN: usize = 200;
+
+/// The teams the viewer may import volunteers into; `None` when they may not import.
+fn importable_teams(app: &App, ctx: &Ctx) -> Result<Option<(bool, Vec<(String, String)>)>, AppError> {
+    Ok(match &ctx.viewer {
+        Viewer::Admin(_) => Some((
+            true,
+            app.store.organizations()?.into_iter().map(|o| (o.id.to_string(), o.name)).collect(),
+        )),
+        Viewer::Volunteer { teams, .. } if !teams.is_empty() => {
+            Some((false, teams.iter().map(|t| (t.id.to_string(), t.name.clone())).collect()))
+        }
+        _ => None,
+    })
+}
+
+pub fn template_file(form: Form) -> Result<Response, AppError> {
+    let bytes = template::workbook(form, &[]).map_err(AppError::Internal)?;
+    Ok(xlsx(bytes, &form.file_name()))
+}
+
+/// An xlsx download with a Chinese file name.
+pub fn xlsx(bytes: Vec<u8>, file_name: &str) -> Response {
+    Response::from_data("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes)
+        .with_unique_header("Content-Disposition", super::activities::content_disposition(file_name))
+}
+
+fn render_upload(app: &App, ctx: &Ctx, message: Option<&str>, status: u16) -> Result<Response, AppError> {
+    let Some((teams_allowed, teams)) = importable_teams(app, ctx)? else {
+        return Err(AppError::forbidden());
+    };
+    Ok(rejected(view::upload(&ctx.page(), &UploadPage { teams_allowed, teams: &teams, message }), status))
+}
+
+pub fn upload_page(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    render_upload(app, ctx, None, 200)
+}
+
+pub fn upload(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let Some((teams_allowed, teams)) = importable_teams(app, ctx)? else {
+        return Err(AppError::forbidden());
+    };
+    let form = match ctx.field("form") {
+        "teams" if teams_allowed => Form::Teams,
+        "teams" => return Err(AppError::forbidden()),
+        "volunteers" => Form::Volunteers,
+        _ => return Err(AppError::BadRequest("请选择要导入的表格类型。".into())),
+    };
+    let team: Option<Gid> = match ctx.field("team") {
+        "" if teams_allowed => None,
+        "" => return Err(AppError::forbidden()),
+        t => {
+            let id: Gid = t.parse().map_err(|_| AppError::BadRequest("所选组织无效。".into()))?;
+            if !teams.iter().any(|(tid, _)| *tid == id.to_string()) {
+                return Err(AppError::forbidden());
+            }
+            Some(id)
+        }
+    };
+    let Some(file) = ctx.files.iter().find(|f| f.field == "file") else {
+        return render_upload(app, ctx, Some("请选择要上传的文件。"), 422);
+    };
+    if file.too_large {
+        let limit = read::MAX_FILE_BYTES / 1024 / 1024;
+        return render_upload(app, ctx, Some(&format!("文件超过 {limit} MB，请分成几个文件上传。")), 422);
+    }
+    if let Err(e) = read::detect(&file.bytes) {
+        return render_upload(app, ctx, Some(&e.message()), 422);
+    }
+    let job = app.jobs.start(
+        app.store.clone(),
+        ctx.actor(),
+        form,
+        team,
+        file.filename.clone(),
+        file.bytes.clone(),
+        today(ctx),
+    );
+    log::info!("import job started ({} bytes)", file.bytes.len());
+    Ok(Response::redirect_303(format!("/import/{}", job.id)))
+}
+
+fn my_job(app: &App, ctx: &Ctx, id: &str) -> Result<Arc<crate::web::jobs::Job>, AppError> {
+    let job = app.jobs.get(id).ok_or(AppError::NotFound)?;
+    let allowed = matches!(ctx.viewer, Viewer::Admin(_)) || job.owner == ctx.actor();
+    if !allowed {
+        return Err(AppError::forbidden());
+    }
+    Ok(job)
+}
+
+fn preview(app: &App, ctx: &Ctx, job: &crate::web::jobs::Job, report: &CheckReport, message: Option<&str>) -> Result<Response, AppError> {
+    let issues: Vec<IssueLine> = report
+        .issues
+        .iter()
+        .take(ISSUES_SHOWN)
+        .map(|i| IssueLine { row: i.row, column: i.column.clone(), value: i.value.clone(), message: i.message.clone() })
+        .collect();
+    let team_name = match job.team {
+        Some(t) => app.store.organization(t)?.map(|o| o.name),
+        None => None,
+    };
+    let p = Preview {
+        job: &job.id,
+        file_name: &job.file_name,
+        form_title: job.form.title(),
+        rows_read: report.rows_read(),
+        valid: report.valid(),
+        invalid: report.invalid(),
+        matching: report.matching(),
+        issues: &issues,
+        more_issues: report.issues.len().saturating_sub(ISSUES_SHOWN),
+        unexpected: &report.unexpected,
+        team: team_name.as_deref(),
+        message,
+    };
+    let status = if message.is_some() { 422 } else { 200 };
+    Ok(rejected(view::preview(&ctx.page(), &p), status))
+}
+
+pub fn show(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let job = my_job(app, ctx, id)?;
+    let mut page = ctx.page();
+    match job.state() {
+        JobState::Checking => {
+            page.refresh = Some(1);
+            let (done, total) = job.counts();
+            Ok(html(view::progress(&page, &job.file_name, "正在检查表格…", done, total)))
+        }
+        JobState::Committing(_) => {
+            page.refresh = Some(1);
+            let (_, total) = job.counts();
+            Ok(html(view::progress(&page, &job.file_name, "正在导入…", total, total)))
+        }
+        JobState::Failed(m) => render_upload(app, ctx, Some(&m), 422),
+        JobState::Checked(report) => preview(app, ctx, &job, &report, None),
+        JobState::Refused(report, m) => preview(app, ctx, &job, &report, Some(&m)),
+        JobState::Done(_, s) => {
+            let mut notes = Vec::new();
+            if s.joined_team > 0 {
+                notes.push(format!("{} 人加入了所选组织。", s.joined_team));
+            }
+            if s.team_full > 0 {
+                notes.push(format!("{} 人已加入 5 个组织，没有再加入所选组织。", s.team_full));
+            }
+            if s.waiting_for_admin > 0 {
+                notes.push(format!(
+                    "{} 个组织的管理员手机号还没有注册志愿者：管理员用该手机号注册（或登录确认信息）后，组织即可使用。",
+                    s.waiting_for_admin
+                ));
+            }
+            if job.form == Form::Volunteers && s.added > 0 {
+                notes.push("新导入的志愿者用本人手机号登录并确认信息后即可使用。".into());
+            }
+            Ok(html(view::done(&ctx.page(), job.form.title(), s.added, s.updated, s.skipped, &notes)))
+        }
+    }
+}
+
+pub fn commit(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let job = my_job(app, ctx, id)?;
+    let choice = CommitChoice {
+        valid_only: ctx.field("valid_only") == "yes",
+        update_existing: ctx.field("existing") == "update",
+    };
+    let started = app.jobs.commit(
+        app.store.clone(),
+        job.clone(),
+        choice,
+        (ctx.actor(), ctx.remote.ip().to_string()),
+        ctx.now,
+    );
+    if !started {
+        return Err(AppError::Unprocessable("这个文件已经导入过或还在检查中，不能重复导入。".into()));
+    }
+    Ok(Response::redirect_303(format!("/import/{id}")))
+}
+
+pub fn errors_xlsx(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let job = my_job(app, ctx, id)?;
+    let report = match job.state() {
+        JobState::Checked(r) | JobState::Refused(r, _) | JobState::Done(r, _) | JobState::Committing(r) => r,
+        _ => return Err(AppError::NotFound),
+    };
+    let bytes = crate::exchange::import::error_report(job.form, &job.bytes, &report)
+        .map_err(|e| AppError::Unprocessable(e.message()))?;
+    Ok(xlsx(bytes, &format!("{}（错误说明）.xlsx", job.form.title())))
+}

@@ -1,0 +1,146 @@
+//! Background import jobs: a 100,000-row file is checked and committed off the request
+//! thread, and the page polls the job's progress. Jobs live in memory for two hours.
+
+use crate::collective::{self, CommitChoice};
+use crate::domain::ids::Gid;
+use crate::exchange::columns::Form;
+use crate::exchange::import::{CheckReport, Progress};
+use crate::store::ImportSummary;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Jobs kept at most; the oldest finished ones go first.
+const MAX_JOBS: usize = 32;
+const JOB_LIFETIME: Duration = Duration::from_secs(2 * 3600);
+
+/// Where a job stands.
+#[derive(Debug, Clone)]
+pub enum JobState {
+    Checking,
+    Checked(Arc<CheckReport>),
+    Failed(String),
+    Committing(Arc<CheckReport>),
+    Done(Arc<CheckReport>, ImportSummary),
+    /// The commit was refused (errors, all-or-nothing); the report stays for fixing.
+    Refused(Arc<CheckReport>, String),
+}
+
+/// One uploaded file and what became of it.
+pub struct Job {
+    pub id: String,
+    /// Who started it (`Ctx::actor`); only they or a platform admin may see it.
+    pub owner: String,
+    pub form: Form,
+    pub team: Option<Gid>,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub progress: Progress,
+    pub state: Mutex<JobState>,
+    created: Instant,
+}
+
+impl Job {
+    /// The current state.
+    pub fn state(&self) -> JobState {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set(&self, s: JobState) {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = s;
+    }
+
+    /// Rows checked and the total, for the progress bar.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.progress.checked.load(Ordering::Relaxed), self.progress.total.load(Ordering::Relaxed))
+    }
+}
+
+/// The registry of jobs.
+#[derive(Default)]
+pub struct Jobs {
+    jobs: Mutex<HashMap<String, Arc<Job>>>,
+}
+
+impl Jobs {
+    /// Start checking an uploaded file in the background.
+    pub fn start(
+        &self,
+        store: Arc<crate::store::Store>,
+        owner: String,
+        form: Form,
+        team: Option<Gid>,
+        file_name: String,
+        bytes: Vec<u8>,
+        today: NaiveDate,
+    ) -> Arc<Job> {
+        let job = Arc::new(Job {
+            id: crate::domain::secret::token()[..24].to_string(),
+            owner,
+            form,
+            team,
+            file_name,
+            bytes,
+            progress: Progress::default(),
+            state: Mutex::new(JobState::Checking),
+            created: Instant::now(),
+        });
+        {
+            let mut map = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+            map.retain(|_, j| j.created.elapsed() < JOB_LIFETIME);
+            while map.len() >= MAX_JOBS {
+                let Some(oldest) = map.values().min_by_key(|j| j.created).map(|j| j.id.clone()) else { break };
+                map.remove(&oldest);
+            }
+            map.insert(job.id.clone(), job.clone());
+        }
+        let worker = job.clone();
+        std::thread::spawn(move || {
+            match crate::exchange::import::count_rows(&worker.bytes) {
+                Ok(n) => worker.progress.total.store(n, Ordering::Relaxed),
+                Err(e) => return worker.set(JobState::Failed(e.message())),
+            }
+            let result = collective::check(&store, worker.form, &worker.bytes, today, &worker.progress);
+            worker.set(match result {
+                Ok(report) => JobState::Checked(Arc::new(report)),
+                Err(problem) => JobState::Failed(problem.message()),
+            });
+        });
+        job
+    }
+
+    /// A job by id.
+    pub fn get(&self, id: &str) -> Option<Arc<Job>> {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
+    }
+
+    /// Commit a checked job in the background. Refuses a job that is not checked.
+    pub fn commit(
+        &self,
+        store: Arc<crate::store::Store>,
+        job: Arc<Job>,
+        choice: CommitChoice,
+        actor: (String, String),
+        now: DateTime<Utc>,
+    ) -> bool {
+        let report = {
+            let mut state = job.state.lock().unwrap_or_else(|p| p.into_inner());
+            let report = match &*state {
+                JobState::Checked(r) | JobState::Refused(r, _) => r.clone(),
+                _ => return false,
+            };
+            *state = JobState::Committing(report.clone());
+            report
+        };
+        std::thread::spawn(move || {
+            let result = collective::commit(&store, job.form, &report, job.team, choice, (&actor.0, &actor.1), now);
+            job.set(match result {
+                Ok(summary) => JobState::Done(report, summary),
+                Err(refusal) => JobState::Refused(report, refusal.message()),
+            });
+        });
+        true
+    }
+}

@@ -66,7 +66,7 @@ pub fn upload(ctx: &PageCtx, d: &UploadPage) -> Markup {
 
 /// While the file is checked or committed.
 pub fn progress(ctx: &PageCtx, file_name: &str, what: &str, done: usize, total: usize) -> Markup {
-    let pct = if total == 0 { 0 } else { (done * 100 / total).min(100) };
+    let pct = (done * 100).checked_div(total).unwrap_or(0).min(100);
     page(
         ctx,
         "正在处理",

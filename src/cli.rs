@@ -35,6 +35,15 @@ pub enum Command {
         /// 监听地址，默认所有网卡的 8080 端口，手机连上本机热点即可访问
         #[arg(long, value_name = "ADDR", default_value = DEFAULT_BIND)]
         bind: String,
+        /// 演示模式：在新的临时数据文件夹中载入示例县的数据和演示管理员
+        #[arg(long)]
+        demo: bool,
+    },
+    /// 生成示例县的附件1/附件2（data-example/ 中的文件由此生成）
+    #[command(hide = true)]
+    ExampleData {
+        /// 输出文件夹
+        dir: PathBuf,
     },
     /// 管理平台管理员账户
     Admin {
@@ -48,6 +57,55 @@ pub enum Command {
     },
     /// 检查数据文件：逐条读取记录并核对索引
     Check,
+    /// 集体注册导入：附件1（组织）或附件2（志愿者）
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+}
+
+/// `kezhi import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportWhat {
+    /// 导入附件2 科技志愿者集体注册信息表
+    Volunteers {
+        /// .xlsx / .xls / .csv 文件
+        file: PathBuf,
+        /// 导入后加入这个组织（组织名称）
+        #[arg(long, value_name = "NAME")]
+        team: Option<String>,
+        /// 有错误时只导入正确的行（默认全部正确才导入）
+        #[arg(long)]
+        valid_only: bool,
+        /// 与已有记录相同（手机号或身份证号）时更新（默认跳过）
+        #[arg(long)]
+        update_existing: bool,
+    },
+    /// 导入附件1 科技志愿服务组织集体注册信息表
+    Teams {
+        file: PathBuf,
+        #[arg(long)]
+        valid_only: bool,
+        #[arg(long)]
+        update_existing: bool,
+    },
+}
+
+/// A failed command: the message for the terminal and the exit code (1 refused, 2 usage).
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl From<String> for CliError {
+    fn from(message: String) -> Self {
+        CliError { code: 1, message }
+    }
+}
+
+fn usage(message: String) -> CliError {
+    CliError { code: 2, message }
 }
 
 /// `kezhi admin …`
@@ -87,16 +145,97 @@ pub enum SettingsAction {
     Unset { key: String },
 }
 
-/// Run the parsed command line. The error is a message for the terminal.
-pub fn run(cli: Cli) -> Result<(), String> {
+/// Run the parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command.unwrap_or(Command::Serve {
         bind: DEFAULT_BIND.into(),
+        demo: false,
     }) {
-        Command::Serve { bind } => serve(&cli.data, &bind),
-        Command::Admin { action } => admin(&cli.data, action),
-        Command::Settings { action } => settings(&cli.data, action),
-        Command::Check => check(&cli.data),
+        Command::Serve { bind, demo: false } => serve(&cli.data, &bind, None).map_err(CliError::from),
+        Command::Serve { bind, demo: true } => {
+            let dir = std::env::temp_dir().join(format!(
+                "kezhi-demo-{}-{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp()
+            ));
+            let password = crate::domain::secret::token()[..12].to_string();
+            serve(&dir, &bind, Some(password)).map_err(CliError::from)
+        }
+        Command::ExampleData { dir } => crate::demo::write_example_files(&dir).map_err(CliError::from),
+        Command::Admin { action } => admin(&cli.data, action).map_err(CliError::from),
+        Command::Settings { action } => settings(&cli.data, action).map_err(CliError::from),
+        Command::Check => check(&cli.data).map_err(CliError::from),
+        Command::Import { what } => import(&cli.data, what),
     }
+}
+
+fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
+    use crate::collective::{self, CommitChoice};
+    use crate::exchange::columns::Form;
+    use crate::exchange::import::Progress;
+    use std::sync::atomic::Ordering;
+    let (form, file, team, valid_only, update_existing) = match what {
+        ImportWhat::Volunteers { file, team, valid_only, update_existing } => {
+            (Form::Volunteers, file, team, valid_only, update_existing)
+        }
+        ImportWhat::Teams { file, valid_only, update_existing } => (Form::Teams, file, None, valid_only, update_existing),
+    };
+    let bytes = std::fs::read(&file).map_err(|e| usage(format!("无法读取文件 {}：{e}", file.display())))?;
+    let (_dir, store) = open(data)?;
+    let team_id = match &team {
+        Some(name) => Some(
+            store
+                .organization_id_by_name(name)
+                .ok_or_else(|| usage(format!("找不到名为“{name}”的组织")))?,
+        ),
+        None => None,
+    };
+    let store = Arc::new(store);
+    let progress = Arc::new(Progress::default());
+    let total = crate::exchange::import::count_rows(&bytes).map_err(|p| CliError::from(p.message()))?;
+    progress.total.store(total, Ordering::Relaxed);
+    let today = chrono::Utc::now().with_timezone(&crate::config::Settings::load(&store).utc_offset).date_naive();
+    let worker = {
+        let (store, progress, bytes) = (store.clone(), progress.clone(), bytes);
+        std::thread::spawn(move || collective::check(&store, form, &bytes, today, &progress))
+    };
+    let tty = std::io::stderr().is_terminal();
+    while !worker.is_finished() {
+        if tty {
+            let done = progress.checked.load(Ordering::Relaxed);
+            eprint!("\r检查中：{done} / {total} 行");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    if tty {
+        eprintln!("\r检查完成：{total} / {total} 行      ");
+    }
+    let report = worker
+        .join()
+        .map_err(|_| CliError::from("检查文件时出错".to_string()))?
+        .map_err(|p| CliError::from(p.message()))?;
+    for i in &report.issues {
+        println!("第 {} 行 [{}] “{}”：{}", i.row, i.column, i.value, i.message);
+    }
+    println!(
+        "共 {} 行：正确 {}，错误 {}，与已有记录相同 {}",
+        report.rows_read(),
+        report.valid(),
+        report.invalid(),
+        report.matching()
+    );
+    let choice = CommitChoice { valid_only, update_existing };
+    let summary = collective::commit(&store, form, &report, team_id, choice, ("cli", "cli"), chrono::Utc::now())
+        .map_err(|r| CliError::from(r.message()))?;
+    println!(
+        "已导入：新增 {}，更新 {}，跳过 {}{}{}",
+        summary.added,
+        summary.updated,
+        summary.skipped,
+        if summary.joined_team > 0 { format!("，加入组织 {}", summary.joined_team) } else { String::new() },
+        if summary.waiting_for_admin > 0 { format!("，{} 个组织等待管理员注册", summary.waiting_for_admin) } else { String::new() },
+    );
+    Ok(())
 }
 
 fn open(data: &Path) -> Result<(DataDir, Store), String> {
@@ -114,10 +253,13 @@ fn open_error(dir: &DataDir, e: &StoreError) -> String {
     )
 }
 
-fn serve(data: &Path, bind: &str) -> Result<(), String> {
+fn serve(data: &Path, bind: &str, demo_password: Option<String>) -> Result<(), String> {
     let dir = DataDir::prepare(data)?;
     crate::logging::init(Some(&dir.log_path()), log::LevelFilter::Info);
     let store = Store::open(&dir.db_path()).map_err(|e| open_error(&dir, &e))?;
+    if let Some(password) = &demo_password {
+        crate::demo::load(&store, password)?;
+    }
     let has_admin = store.has_admin().map_err(|e| e.user_message())?;
     let port = bind
         .rsplit(':')
@@ -150,7 +292,10 @@ fn serve(data: &Path, bind: &str) -> Result<(), String> {
             println!("{qr}");
         }
     }
-    if !has_admin {
+    if let Some(password) = &demo_password {
+        println!("演示模式：示例县数据已载入。演示管理员 用户名 demo，密码 {password}");
+        println!("（演示数据在临时文件夹中，关闭后可删除）");
+    } else if !has_admin {
         println!(
             "尚未创建平台管理员：请在本机浏览器打开 http://127.0.0.1:{port}/setup ，或运行 kezhi admin create"
         );

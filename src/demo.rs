@@ -192,6 +192,47 @@ pub fn demo_activities(teams: &[Gid], origin: Gid) -> Vec<Activity> {
         .collect()
 }
 
+/// Load the example county into an empty store: both forms through the import pipeline,
+/// the teams' admins confirmed (so their teams are active), a demo admin and activities.
+pub fn load(store: &crate::store::Store, admin_password: &str) -> Result<(), String> {
+    use crate::collective::{self, CommitChoice};
+    use crate::exchange::import::Progress;
+    let (teams, volunteers) = example_rows();
+    let today = Utc::now().with_timezone(&crate::config::default_offset()).date_naive();
+    let now = Utc::now();
+    for (form, rows) in [(Form::Volunteers, &volunteers), (Form::Teams, &teams)] {
+        let bytes = template::workbook(form, rows)?;
+        let report = collective::check(store, form, &bytes, today, &Progress::default()).map_err(|p| p.message())?;
+        collective::commit(store, form, &report, None, CommitChoice::default(), ("demo", "demo"), now)
+            .map_err(|r| r.message())?;
+    }
+    let mut team_ids = Vec::new();
+    for t in &teams {
+        let phone = t.get("admin_phone").cloned().unwrap_or_default();
+        if let Some(mut v) = store.volunteer_by_phone(&phone).map_err(|e| e.to_string())? {
+            v.confirmed = true;
+            store.update_volunteer(&v).map_err(|e| e.to_string())?;
+        }
+        if let Some(id) = store.organization_id_by_name(t.get("org_name").map(String::as_str).unwrap_or("")) {
+            team_ids.push(id);
+        }
+    }
+    for a in demo_activities(&team_ids, store.installation_id()) {
+        store.save_activity(&a, now).map_err(|e| e.to_string())?;
+    }
+    let admin = crate::domain::account::Admin {
+        id: Gid::new(),
+        username: "demo".into(),
+        display_name: "演示管理员".into(),
+        password_hash: crate::domain::secret::hash_password(admin_password)?,
+        created_at: now,
+        updated_at: now,
+    };
+    store.insert_admin(&admin).map_err(|e| e.user_message())?;
+    store.set_setting("site.name", "梨树县科协").map_err(|e| e.user_message())?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,9 @@
 //! only parses the command line and calls into it.
 
 pub mod cli;
+pub mod collective;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod exchange;

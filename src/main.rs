@@ -7,9 +7,9 @@ fn main() -> ExitCode {
     let cli = kezhi::cli::Cli::parse();
     match kezhi::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("错误：{message}");
-            ExitCode::FAILURE
+        Err(e) => {
+            eprintln!("错误：{}", e.message);
+            ExitCode::from(e.code)
         }
     }
 }

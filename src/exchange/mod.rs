@@ -3,5 +3,7 @@
 //! for merging laptops. Column definitions live once in `columns.rs`.
 
 pub mod columns;
+pub mod import;
+pub mod read;
 pub mod roster;
 pub mod template;

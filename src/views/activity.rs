@@ -2,7 +2,7 @@
 //! the sign-in sheet, check-in pages, the report form, 我参加的活动, the service record,
 //! the certificate and its verification page.
 
-use super::components::{
+use super::components::{filter_select, 
     Field, FormState, RegionOptions, csrf_field, default_submit, form_error, region_fields,
     select_field,
 };
@@ -29,8 +29,8 @@ fn card(a: &ActivityCard, href: &str) -> Markup {
         section.card.activity {
             h2 { a href=(href) { (a.title) } " " span.badge.(a.phase_css) { (a.phase) } }
             p.muted { (a.organization) }
-            p { "🕘 " (a.when) }
-            p { "📍 " (a.region) }
+            p { "时间：" (a.when) }
+            p { "地点：" (a.region) }
             p.muted { (a.seats) }
         }
     }
@@ -62,8 +62,8 @@ pub fn list(
             form.card method="get" action="/activities" id="activity-filter" {
                 (Field { required: false, ..Field::text("q", "活动名称", f.q) }.render())
                 (region_get_fields(f.form, f.regions))
-                (select_field("category", "服务类别", &dict::service_categories().names(), f.category, None))
-                (select_field("phase", "状态", &["报名中", "报名结束", "活动进行中", "活动结束"], f.phase, None))
+                (filter_select("category", "服务类别", &dict::service_categories().names(), f.category))
+                (filter_select("phase", "状态", &["报名中", "报名结束", "活动进行中", "活动结束"], f.phase))
                 button.primary type="submit" { "筛选" }
             }
             @if cards.is_empty() { p.muted id="no-activities" { "没有找到符合条件的活动。" } }
@@ -381,7 +381,7 @@ pub fn roster(
                             @let value = if form.value(&name).is_empty() { l.default_hours.clone() } else { form.value(&name).to_string() };
                             div.field.has-error[form.error(&name).is_some()] {
                                 label for={ "f-" (name) } { (l.name) "（小时）" }
-                                input id={ "f-" (name) } name=(name) value=(value) inputmode="decimal";
+                                input id={ "f-" (name) } type="text" name=(name) value=(value) inputmode="decimal";
                                 @if let Some(e) = form.error(&name) { p.error { (e) } }
                             }
                         }
@@ -550,7 +550,7 @@ pub fn mine(ctx: &PageCtx, phase: &str, tab: &str, q: &str, lines: &[MyLine]) ->
             }
             form.card method="get" action="/me/activities" id="my-filter" {
                 (Field { required: false, ..Field::text("q", "活动名称", q) }.render())
-                (select_field("phase", "状态", &["报名中", "报名结束", "活动进行中", "活动结束"], phase, None))
+                (filter_select("phase", "状态", &["报名中", "报名结束", "活动进行中", "活动结束"], phase))
                 input type="hidden" name="tab" value=(tab);
                 button.primary type="submit" { "查询" }
             }

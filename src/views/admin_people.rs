@@ -1,6 +1,6 @@
 //! Platform admin lists and details of volunteers and teams.
 
-use super::components::{Field, FormState, RegionOptions, csrf_field, form_error, select_field};
+use super::components::{filter_select, Field, FormState, RegionOptions, csrf_field, form_error};
 use super::layout::{PageCtx, page};
 use super::team::{pager, region_get_fields};
 use crate::domain::dict;
@@ -46,8 +46,8 @@ pub fn volunteers(
             form.card method="get" action="/admin/volunteers" id="volunteer-filter" {
                 (Field { required: false, ..Field::text("q", "姓名或手机号", f.q) }.render())
                 (region_get_fields(f.form, f.regions))
-                (select_field("category", "服务类别", &dict::service_categories().names(), f.category, None))
-                (select_field("sanzhang", "基层“三长”", &dict::sanzhang().names(), f.sanzhang, None))
+                (filter_select("category", "服务类别", &dict::service_categories().names(), f.category))
+                (filter_select("sanzhang", "基层“三长”", &dict::sanzhang().names(), f.sanzhang))
                 div.field {
                     label for="f-team" { "所属组织" }
                     select id="f-team" name="team" {
@@ -173,7 +173,7 @@ pub fn teams(ctx: &PageCtx, d: &TeamList) -> Markup {
             form.card method="get" action="/admin/teams" id="team-filter" {
                 (Field { required: false, ..Field::text("q", "组织名称或管理员手机号", q) }.render())
                 (region_get_fields(form, regions))
-                (select_field("status", "状态", &["正常", "等待管理员注册", "已暂停"], status, None))
+                (filter_select("status", "状态", &["正常", "等待管理员注册", "已暂停"], status))
                 button.primary type="submit" { "查询" }
             }
             div.table-wrap { table.list.stack id="teams" {

@@ -177,6 +177,22 @@ pub fn select_field(
     }
 }
 
+/// A dropdown for filtering a list: optional, "全部" means no filter.
+pub fn filter_select(name: &str, label: &str, options: &[&str], selected: &str) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            select id=(id) name=(name) {
+                option value="" { "全部" }
+                @for o in options {
+                    option value=(o) selected[*o == selected] { (o) }
+                }
+            }
+        }
+    }
+}
+
 /// A group of checkboxes for a multi-select field (服务类别, 服务领域或行业).
 pub fn checkbox_group(
     name: &str,

@@ -74,6 +74,7 @@ pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
             items.push(("/me/record", "服务记录"));
             items.push(("/org", "组织信息"));
             items.push(("/org/activities", "我发布的活动"));
+            items.push(("/import", "集体注册导入"));
         }
         Role::PlatformAdmin => {
             items.push(("/admin", "管理首页"));

@@ -1,7 +1,7 @@
 //! Teams (科技志愿服务组织): the team form, the public list and page, and the team
 //! admin's 组织信息 and 查看全部志愿者 pages.
 
-use super::components::{
+use super::components::{filter_select, 
     Field, FormState, RegionOptions, checkbox_group, csrf_field, default_submit, form_error,
     region_fields, select_field,
 };
@@ -120,7 +120,7 @@ pub fn team_list(
             h1 { "科技志愿服务组织" }
             form.card method="get" action="/teams" id="team-filter" {
                 (Field { required: false, ..Field::text("q", "组织名称", filter.q) }.render())
-                (select_field("category", "服务类别", &dict::service_categories().names(), filter.category, None))
+                (filter_select("category", "服务类别", &dict::service_categories().names(), filter.category))
                 (region_get_fields(filter.form, filter.regions))
                 button.primary type="submit" { "筛选" }
             }

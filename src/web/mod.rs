@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod auth;
 mod handlers;
+pub mod jobs;
 pub mod ratelimit;
 pub mod transport;
 
@@ -25,6 +26,8 @@ pub struct App {
     pub limiter: ratelimit::RateLimiter,
     /// The LAN addresses phones can use, for the join page.
     pub lan_urls: Vec<String>,
+    /// Background imports.
+    pub jobs: jobs::Jobs,
     settings: RwLock<Settings>,
     /// Added to the system clock: zero in service; tests move time with it instead of
     /// sleeping.
@@ -40,6 +43,7 @@ impl App {
             data,
             limiter: ratelimit::RateLimiter::default(),
             lan_urls,
+            jobs: jobs::Jobs::default(),
             settings: RwLock::new(settings),
             clock_skew: RwLock::new(chrono::Duration::zero()),
         }
@@ -189,7 +193,14 @@ fn check_post(ctx: &mut Ctx, req: &Request) -> Result<(), AppError> {
 /// Most parts one upload form may send, and the caps on each part.
 const MAX_PARTS: usize = 64;
 const MAX_TEXT_PART: u64 = 64 * 1024;
-const MAX_FILE_PART: u64 = crate::domain::record::MAX_PHOTO_BYTES as u64;
+/// Photos are capped at their own limit; the spreadsheet part ("file") at the reader's.
+fn max_file_part(field: &str) -> u64 {
+    if field == "file" {
+        crate::exchange::read::MAX_FILE_BYTES
+    } else {
+        crate::domain::record::MAX_PHOTO_BYTES as u64
+    }
+}
 
 /// Read a multipart body: text parts into `ctx.form`, files into `ctx.files`. rouille's
 /// multipart reader has no limits of its own, so every part is bounded here.
@@ -208,12 +219,13 @@ fn read_multipart(ctx: &mut Ctx, req: &Request) -> Result<(), AppError> {
         let name = field.headers.name.to_string();
         match field.headers.filename.clone() {
             Some(filename) => {
+                let cap = max_file_part(&name);
                 let mut bytes = Vec::new();
                 (&mut field.data)
-                    .take(MAX_FILE_PART + 1)
+                    .take(cap + 1)
                     .read_to_end(&mut bytes)
                     .map_err(|_| bad())?;
-                let too_large = bytes.len() as u64 > MAX_FILE_PART;
+                let too_large = bytes.len() as u64 > cap;
                 if too_large {
                     // Drain the rest without keeping it.
                     std::io::copy(&mut field.data, &mut std::io::sink()).map_err(|_| bad())?;

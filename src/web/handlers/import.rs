@@ -14,7 +14,7 @@ use crate::views::import::{self as view, IssueLine, Preview, UploadPage};
 use crate::web::App;
 use crate::web::auth::{Ctx, Viewer};
 use crate::web::jobs::JobState;
-use rouille::{Request, Response};
+use rouille::Response;
 use std::sync::Arc;
 
 /// Issues listed on the preview page; the rest are in the downloadable report.

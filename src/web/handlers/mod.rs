@@ -6,6 +6,7 @@ mod activities;
 mod admin;
 mod admin_people;
 mod forms;
+mod import;
 mod login;
 mod public;
 mod register;
@@ -115,6 +116,14 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["me", "certificate"]) => activities::issue_certificate(app, ctx),
         ("GET", ["certificates", n]) => activities::certificate(app, ctx, n),
         ("GET", ["verify", n]) => activities::verify(app, ctx, n),
+
+        ("GET", ["templates", "teams.xlsx"]) => import::template_file(crate::exchange::columns::Form::Teams),
+        ("GET", ["templates", "volunteers.xlsx"]) => import::template_file(crate::exchange::columns::Form::Volunteers),
+        ("GET", ["import"]) => import::upload_page(app, ctx),
+        ("POST", ["import"]) => import::upload(app, ctx),
+        ("GET", ["import", j]) => import::show(app, ctx, j),
+        ("POST", ["import", j, "commit"]) => import::commit(app, ctx, j),
+        ("GET", ["import", j, "errors.xlsx"]) => import::errors_xlsx(app, ctx, j),
 
         ("GET", ["admin", "login"]) => admin::login_form(ctx),
         ("POST", ["admin", "login"]) => admin::login(app, ctx),

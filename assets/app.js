@@ -11,10 +11,12 @@
       if (xhr.status !== 200) { return; }
       var items;
       try { items = JSON.parse(xhr.responseText); } catch (e) { return; }
+      // Keep the page's own first option ("全部" on filters, "请选择市" on forms).
+      var first = select.options.length ? select.options[0].textContent : placeholder;
       select.innerHTML = "";
       var empty = document.createElement("option");
       empty.value = "";
-      empty.textContent = placeholder;
+      empty.textContent = first;
       select.appendChild(empty);
       items.forEach(function (r) {
         var o = document.createElement("option");
@@ -34,7 +36,14 @@
     if (!province || !city) { return; }
     province.addEventListener("change", function () {
       load(province.value, city, "请选择市");
-      if (county) { county.innerHTML = '<option value="">请选择县（区）</option>'; }
+      if (county) {
+        var label = county.options.length ? county.options[0].textContent : "请选择县（区）";
+        county.innerHTML = "";
+        var o = document.createElement("option");
+        o.value = "";
+        o.textContent = label;
+        county.appendChild(o);
+      }
     });
     if (county) {
       city.addEventListener("change", function () { load(city.value, county, "请选择县（区）"); });

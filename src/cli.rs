@@ -151,7 +151,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         bind: DEFAULT_BIND.into(),
         demo: false,
     }) {
-        Command::Serve { bind, demo: false } => serve(&cli.data, &bind, None).map_err(CliError::from),
+        Command::Serve { bind, demo: false } => {
+            serve(&cli.data, &bind, None).map_err(CliError::from)
+        }
         Command::Serve { bind, demo: true } => {
             let dir = std::env::temp_dir().join(format!(
                 "kezhi-demo-{}-{}",
@@ -161,7 +163,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let password = crate::domain::secret::token()[..12].to_string();
             serve(&dir, &bind, Some(password)).map_err(CliError::from)
         }
-        Command::ExampleData { dir } => crate::demo::write_example_files(&dir).map_err(CliError::from),
+        Command::ExampleData { dir } => {
+            crate::demo::write_example_files(&dir).map_err(CliError::from)
+        }
         Command::Admin { action } => admin(&cli.data, action).map_err(CliError::from),
         Command::Settings { action } => settings(&cli.data, action).map_err(CliError::from),
         Command::Check => check(&cli.data).map_err(CliError::from),
@@ -175,12 +179,20 @@ fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
     use crate::exchange::import::Progress;
     use std::sync::atomic::Ordering;
     let (form, file, team, valid_only, update_existing) = match what {
-        ImportWhat::Volunteers { file, team, valid_only, update_existing } => {
-            (Form::Volunteers, file, team, valid_only, update_existing)
-        }
-        ImportWhat::Teams { file, valid_only, update_existing } => (Form::Teams, file, None, valid_only, update_existing),
+        ImportWhat::Volunteers {
+            file,
+            team,
+            valid_only,
+            update_existing,
+        } => (Form::Volunteers, file, team, valid_only, update_existing),
+        ImportWhat::Teams {
+            file,
+            valid_only,
+            update_existing,
+        } => (Form::Teams, file, None, valid_only, update_existing),
     };
-    let bytes = std::fs::read(&file).map_err(|e| usage(format!("无法读取文件 {}：{e}", file.display())))?;
+    let bytes =
+        std::fs::read(&file).map_err(|e| usage(format!("无法读取文件 {}：{e}", file.display())))?;
     let (_dir, store) = open(data)?;
     let team_id = match &team {
         Some(name) => Some(
@@ -192,9 +204,12 @@ fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
     };
     let store = Arc::new(store);
     let progress = Arc::new(Progress::default());
-    let total = crate::exchange::import::count_rows(&bytes).map_err(|p| CliError::from(p.message()))?;
+    let total =
+        crate::exchange::import::count_rows(&bytes).map_err(|p| CliError::from(p.message()))?;
     progress.total.store(total, Ordering::Relaxed);
-    let today = chrono::Utc::now().with_timezone(&crate::config::Settings::load(&store).utc_offset).date_naive();
+    let today = chrono::Utc::now()
+        .with_timezone(&crate::config::Settings::load(&store).utc_offset)
+        .date_naive();
     let worker = {
         let (store, progress, bytes) = (store.clone(), progress.clone(), bytes);
         std::thread::spawn(move || collective::check(&store, form, &bytes, today, &progress))
@@ -215,7 +230,10 @@ fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
         .map_err(|_| CliError::from("检查文件时出错".to_string()))?
         .map_err(|p| CliError::from(p.message()))?;
     for i in &report.issues {
-        println!("第 {} 行 [{}] “{}”：{}", i.row, i.column, i.value, i.message);
+        println!(
+            "第 {} 行 [{}] “{}”：{}",
+            i.row, i.column, i.value, i.message
+        );
     }
     println!(
         "共 {} 行：正确 {}，错误 {}，与已有记录相同 {}",
@@ -224,16 +242,35 @@ fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
         report.invalid(),
         report.matching()
     );
-    let choice = CommitChoice { valid_only, update_existing };
-    let summary = collective::commit(&store, form, &report, team_id, choice, ("cli", "cli"), chrono::Utc::now())
-        .map_err(|r| CliError::from(r.message()))?;
+    let choice = CommitChoice {
+        valid_only,
+        update_existing,
+    };
+    let summary = collective::commit(
+        &store,
+        form,
+        &report,
+        team_id,
+        choice,
+        ("cli", "cli"),
+        chrono::Utc::now(),
+    )
+    .map_err(|r| CliError::from(r.message()))?;
     println!(
         "已导入：新增 {}，更新 {}，跳过 {}{}{}",
         summary.added,
         summary.updated,
         summary.skipped,
-        if summary.joined_team > 0 { format!("，加入组织 {}", summary.joined_team) } else { String::new() },
-        if summary.waiting_for_admin > 0 { format!("，{} 个组织等待管理员注册", summary.waiting_for_admin) } else { String::new() },
+        if summary.joined_team > 0 {
+            format!("，加入组织 {}", summary.joined_team)
+        } else {
+            String::new()
+        },
+        if summary.waiting_for_admin > 0 {
+            format!("，{} 个组织等待管理员注册", summary.waiting_for_admin)
+        } else {
+            String::new()
+        },
     );
     Ok(())
 }

@@ -6,7 +6,9 @@ use crate::domain::ids::Gid;
 use crate::domain::people::{Consent, NewVolunteer, Organization, Source, Volunteer};
 use crate::exchange::columns::Form;
 use crate::exchange::import::{CheckReport, Checked, FileProblem, Progress, check_file};
-use crate::store::{AuditEntry, ImportSummary, ImportTeamRow, ImportVolunteerRow, Store, StoreError};
+use crate::store::{
+    AuditEntry, ImportSummary, ImportTeamRow, ImportVolunteerRow, Store, StoreError,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// The choices made on the preview page (or on the command line).
@@ -42,7 +44,13 @@ impl CommitRefusal {
 }
 
 /// Check a file (streaming; `progress` counts rows).
-pub fn check(store: &Store, form: Form, bytes: &[u8], today: NaiveDate, progress: &Progress) -> Result<CheckReport, FileProblem> {
+pub fn check(
+    store: &Store,
+    form: Form,
+    bytes: &[u8],
+    today: NaiveDate,
+    progress: &Progress,
+) -> Result<CheckReport, FileProblem> {
     check_file(form, bytes, today, store, progress)
 }
 
@@ -70,7 +78,10 @@ pub fn commit(
                 .rows
                 .iter()
                 .filter_map(|r| match &r.value {
-                    Some(Checked::Volunteer(f)) => Some(ImportVolunteerRow { fields: (**f).clone(), existing: r.existing }),
+                    Some(Checked::Volunteer(f)) => Some(ImportVolunteerRow {
+                        fields: (**f).clone(),
+                        existing: r.existing,
+                    }),
                     _ => None,
                 })
                 .collect();
@@ -99,7 +110,10 @@ pub fn commit(
                 .rows
                 .iter()
                 .filter_map(|r| match &r.value {
-                    Some(Checked::Team(f)) => Some(ImportTeamRow { fields: (**f).clone(), existing: r.existing }),
+                    Some(Checked::Team(f)) => Some(ImportTeamRow {
+                        fields: (**f).clone(),
+                        existing: r.existing,
+                    }),
                     _ => None,
                 })
                 .collect();
@@ -114,18 +128,33 @@ pub fn commit(
         summary.added,
         summary.updated,
         summary.skipped,
-        if invalid > 0 { format!("，错误行 {invalid} 未导入") } else { String::new() }
+        if invalid > 0 {
+            format!("，错误行 {invalid} 未导入")
+        } else {
+            String::new()
+        }
     );
     store
         .audit(&AuditEntry {
             at: now,
             actor: actor.0.to_string(),
             address: actor.1.to_string(),
-            action: format!("import.{}", if form == Form::Teams { "teams" } else { "volunteers" }),
+            action: format!(
+                "import.{}",
+                if form == Form::Teams {
+                    "teams"
+                } else {
+                    "volunteers"
+                }
+            ),
             detail,
             records: (summary.added + summary.updated) as u64,
         })
         .map_err(CommitRefusal::Store)?;
-    log::info!("import committed: {} added, {} updated", summary.added, summary.updated);
+    log::info!(
+        "import committed: {} added, {} updated",
+        summary.added,
+        summary.updated
+    );
     Ok(summary)
 }

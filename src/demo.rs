@@ -16,20 +16,42 @@ pub const CITY: &str = "四平市";
 pub const COUNTY: &str = "梨树县";
 const COUNTY_CODE: &str = "220322";
 const TOWNS: &[&str] = &[
-    "梨树镇", "郭家店镇", "榆树台镇", "孤家子镇", "小城子镇", "喇嘛甸镇", "蔡家镇", "刘家馆子镇",
-    "十家堡镇", "孟家岭镇", "万发镇", "东河镇", "沈洋镇", "林海镇", "小宽镇",
+    "梨树镇",
+    "郭家店镇",
+    "榆树台镇",
+    "孤家子镇",
+    "小城子镇",
+    "喇嘛甸镇",
+    "蔡家镇",
+    "刘家馆子镇",
+    "十家堡镇",
+    "孟家岭镇",
+    "万发镇",
+    "东河镇",
+    "沈洋镇",
+    "林海镇",
+    "小宽镇",
 ];
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
     "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
-    "明", "超", "秀兰", "霞", "平", "刚", "桂英", "玉兰", "建华", "海燕", "志强", "春梅", "国庆", "丽华",
+    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
+    "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "玉兰", "建华", "海燕", "志强", "春梅",
+    "国庆", "丽华",
 ];
 const EMPLOYERS: &[&str] = &[
-    "梨树县农业技术推广中心", "梨树县人民医院", "梨树县第一中学", "四平市农业科学院", "梨树县科协",
-    "吉林师范大学", "梨树县畜牧站", "梨树县水利局", "四平市中心医院", "梨树县气象局",
+    "梨树县农业技术推广中心",
+    "梨树县人民医院",
+    "梨树县第一中学",
+    "四平市农业科学院",
+    "梨树县科协",
+    "吉林师范大学",
+    "梨树县畜牧站",
+    "梨树县水利局",
+    "四平市中心医院",
+    "梨树县气象局",
 ];
 
 /// A tiny deterministic generator (LCG), so the example files are the same every time.
@@ -37,7 +59,10 @@ struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -51,7 +76,12 @@ impl Rng {
 /// A made-up, checksum-valid ID number for someone born on `birth`, of the given sex.
 fn id_number(rng: &mut Rng, birth: NaiveDate, male: bool) -> String {
     let seq = rng.below(50) * 2 + if male { 1 } else { 0 };
-    let first17 = format!("{COUNTY_CODE}{}{:02}{}", birth.format("%Y%m%d"), rng.below(100), seq % 10);
+    let first17 = format!(
+        "{COUNTY_CODE}{}{:02}{}",
+        birth.format("%Y%m%d"),
+        rng.below(100),
+        seq % 10
+    );
     let check = checksum_char(&first17).unwrap_or('0');
     format!("{first17}{check}")
 }
@@ -63,26 +93,48 @@ fn row(pairs: &[(&'static str, String)]) -> RowValues {
 /// The example teams (at least 20) and volunteers (at least 300).
 pub fn example_rows() -> (Vec<RowValues>, Vec<RowValues>) {
     let mut rng = Rng(20191025);
-    let kinds = ["科技志愿服务队", "农技志愿服务队", "科普宣讲团", "青少年科技教育服务队"];
+    let kinds = [
+        "科技志愿服务队",
+        "农技志愿服务队",
+        "科普宣讲团",
+        "青少年科技教育服务队",
+    ];
     let mut teams = Vec::new();
     let mut admins = Vec::new();
     for (i, town) in TOWNS.iter().enumerate() {
         for (k, kind) in kinds.iter().enumerate().take(if i < 6 { 2 } else { 1 }) {
             let phone = format!("139{:08}", 43_000_000 + i * 10 + k);
             admins.push(phone.clone());
-            let cats: Vec<&str> = dict::service_categories().names().into_iter().skip((i + k) % 5).take(2).collect();
+            let cats: Vec<&str> = dict::service_categories()
+                .names()
+                .into_iter()
+                .skip((i + k) % 5)
+                .take(2)
+                .collect();
             teams.push(row(&[
                 ("org_name", format!("梨树县{town}{kind}")),
                 ("admin_phone", phone),
-                ("mca_registered", if (i + k) % 3 == 0 { "是" } else { "否" }.into()),
-                ("supervisor_type", if k == 1 { "农技协" } else { "地方科协" }.into()),
+                (
+                    "mca_registered",
+                    if (i + k) % 3 == 0 { "是" } else { "否" }.into(),
+                ),
+                (
+                    "supervisor_type",
+                    if k == 1 { "农技协" } else { "地方科协" }.into(),
+                ),
                 ("supervisor_name", "梨树县科协".into()),
-                ("founded_on", format!("{}/{}/{}", 2015 + (i % 9), 1 + i % 12, 1 + (i * 7) % 28)),
+                (
+                    "founded_on",
+                    format!("{}/{}/{}", 2015 + (i % 9), 1 + i % 12, 1 + (i * 7) % 28),
+                ),
                 ("service_categories", cats.join("、")),
                 ("province", PROVINCE.into()),
                 ("city", CITY.into()),
                 ("county", COUNTY.into()),
-                ("leader_name", format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+                (
+                    "leader_name",
+                    format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN)),
+                ),
                 ("leader_title", "队长".into()),
                 ("leader_org", rng.pick(EMPLOYERS).into()),
                 ("leader_phone", format!("0434-52{:05}", 10000 + i * 37)),
@@ -93,12 +145,29 @@ pub fn example_rows() -> (Vec<RowValues>, Vec<RowValues>) {
     let mut ids = std::collections::HashSet::new();
     for n in 0..320usize {
         let male = rng.below(2) == 0;
-        let birth = NaiveDate::from_ymd_opt(1955 + rng.below(45) as i32, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
-            .unwrap_or_default();
+        let birth = NaiveDate::from_ymd_opt(
+            1955 + rng.below(45) as i32,
+            1 + rng.below(12) as u32,
+            1 + rng.below(28) as u32,
+        )
+        .unwrap_or_default();
         // The first volunteers are the teams' admins, so those teams start active.
-        let phone = admins.get(n).cloned().unwrap_or_else(|| format!("137{:08}", 43_100_000 + n * 3));
-        let cats: Vec<&str> = dict::service_categories().names().into_iter().skip(n % 6).take(1 + n % 3).collect();
-        let fields: Vec<&str> = dict::service_fields().names().into_iter().skip(n % 7).take(1 + n % 2).collect();
+        let phone = admins
+            .get(n)
+            .cloned()
+            .unwrap_or_else(|| format!("137{:08}", 43_100_000 + n * 3));
+        let cats: Vec<&str> = dict::service_categories()
+            .names()
+            .into_iter()
+            .skip(n % 6)
+            .take(1 + n % 3)
+            .collect();
+        let fields: Vec<&str> = dict::service_fields()
+            .names()
+            .into_iter()
+            .skip(n % 7)
+            .take(1 + n % 2)
+            .collect();
         let sanzhang = match n % 40 {
             0 => "基层医院院长",
             1 => "中小学校长",
@@ -106,7 +175,10 @@ pub fn example_rows() -> (Vec<RowValues>, Vec<RowValues>) {
             _ => "否",
         };
         volunteers.push(row(&[
-            ("real_name", format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+            (
+                "real_name",
+                format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN)),
+            ),
             ("phone", phone),
             ("gender", if male { "男" } else { "女" }.into()),
             ("id_number", {
@@ -116,12 +188,39 @@ pub fn example_rows() -> (Vec<RowValues>, Vec<RowValues>) {
                 }
                 id
             }),
-            ("political_status", rng.pick(&["中共党员", "群众", "群众", "共青团员", "无党派人士"]).into()),
-            ("ethnicity", rng.pick(&["汉族", "汉族", "汉族", "满族", "朝鲜族", "蒙古族", "回族"]).into()),
+            (
+                "political_status",
+                rng.pick(&["中共党员", "群众", "群众", "共青团员", "无党派人士"])
+                    .into(),
+            ),
+            (
+                "ethnicity",
+                rng.pick(&["汉族", "汉族", "汉族", "满族", "朝鲜族", "蒙古族", "回族"])
+                    .into(),
+            ),
             ("employer", rng.pick(EMPLOYERS).into()),
-            ("title_level", rng.pick(&["正高", "副高", "中级", "中级", "初级", "无"]).into()),
-            ("education", rng.pick(&["博士研究生", "硕士研究生", "本科", "本科", "大专", "高中"]).into()),
-            ("occupation", rng.pick(&["事业单位", "企业", "农技推广机构", "医疗卫生机构", "中小学校", "农民"]).into()),
+            (
+                "title_level",
+                rng.pick(&["正高", "副高", "中级", "中级", "初级", "无"])
+                    .into(),
+            ),
+            (
+                "education",
+                rng.pick(&["博士研究生", "硕士研究生", "本科", "本科", "大专", "高中"])
+                    .into(),
+            ),
+            (
+                "occupation",
+                rng.pick(&[
+                    "事业单位",
+                    "企业",
+                    "农技推广机构",
+                    "医疗卫生机构",
+                    "中小学校",
+                    "农民",
+                ])
+                .into(),
+            ),
             ("province", PROVINCE.into()),
             ("city", CITY.into()),
             ("county", COUNTY.into()),
@@ -147,12 +246,16 @@ pub fn write_example_files(dir: &std::path::Path) -> Result<(), String> {
 
 /// A few activities for the demo, around now, for the first teams.
 pub fn demo_activities(teams: &[Gid], origin: Gid) -> Vec<Activity> {
-    let now = Utc::now().with_timezone(&crate::config::default_offset()).naive_local();
-    let region = crate::domain::regions::path_of(COUNTY_CODE).unwrap_or(crate::domain::regions::RegionPath {
-        province: "220000".into(),
-        city: "220300".into(),
-        county: Some(COUNTY_CODE.into()),
-    });
+    let now = Utc::now()
+        .with_timezone(&crate::config::default_offset())
+        .naive_local();
+    let region = crate::domain::regions::path_of(COUNTY_CODE).unwrap_or(
+        crate::domain::regions::RegionPath {
+            province: "220000".into(),
+            city: "220300".into(),
+            county: Some(COUNTY_CODE.into()),
+        },
+    );
     let plans = [
         ("玉米病虫害绿色防控现场讲解", "农技服务", -2, 3, 40),
         ("青少年科学小实验进校园", "青少年科技教育", 0, 5, 30),
@@ -198,22 +301,38 @@ pub fn load(store: &crate::store::Store, admin_password: &str) -> Result<(), Str
     use crate::collective::{self, CommitChoice};
     use crate::exchange::import::Progress;
     let (teams, volunteers) = example_rows();
-    let today = Utc::now().with_timezone(&crate::config::default_offset()).date_naive();
+    let today = Utc::now()
+        .with_timezone(&crate::config::default_offset())
+        .date_naive();
     let now = Utc::now();
     for (form, rows) in [(Form::Volunteers, &volunteers), (Form::Teams, &teams)] {
         let bytes = template::workbook(form, rows)?;
-        let report = collective::check(store, form, &bytes, today, &Progress::default()).map_err(|p| p.message())?;
-        collective::commit(store, form, &report, None, CommitChoice::default(), ("demo", "demo"), now)
-            .map_err(|r| r.message())?;
+        let report = collective::check(store, form, &bytes, today, &Progress::default())
+            .map_err(|p| p.message())?;
+        collective::commit(
+            store,
+            form,
+            &report,
+            None,
+            CommitChoice::default(),
+            ("demo", "demo"),
+            now,
+        )
+        .map_err(|r| r.message())?;
     }
     let mut team_ids = Vec::new();
     for t in &teams {
         let phone = t.get("admin_phone").cloned().unwrap_or_default();
-        if let Some(mut v) = store.volunteer_by_phone(&phone).map_err(|e| e.to_string())? {
+        if let Some(mut v) = store
+            .volunteer_by_phone(&phone)
+            .map_err(|e| e.to_string())?
+        {
             v.confirmed = true;
             store.update_volunteer(&v).map_err(|e| e.to_string())?;
         }
-        if let Some(id) = store.organization_id_by_name(t.get("org_name").map(String::as_str).unwrap_or("")) {
+        if let Some(id) =
+            store.organization_id_by_name(t.get("org_name").map(String::as_str).unwrap_or(""))
+        {
             team_ids.push(id);
         }
     }
@@ -229,7 +348,9 @@ pub fn load(store: &crate::store::Store, admin_password: &str) -> Result<(), Str
         updated_at: now,
     };
     store.insert_admin(&admin).map_err(|e| e.user_message())?;
-    store.set_setting("site.name", "梨树县科协").map_err(|e| e.user_message())?;
+    store
+        .set_setting("site.name", "梨树县科协")
+        .map_err(|e| e.user_message())?;
     Ok(())
 }
 

@@ -214,7 +214,12 @@ impl Volunteer {
 impl Organization {
     /// A new team record from checked fields (active; the store makes it wait for its
     /// admin when that phone has no confirmed volunteer).
-    pub fn from_fields(f: OrgFields, origin: Gid, now: DateTime<Utc>, source: Source) -> Organization {
+    pub fn from_fields(
+        f: OrgFields,
+        origin: Gid,
+        now: DateTime<Utc>,
+        source: Source,
+    ) -> Organization {
         Organization {
             id: Gid::new(),
             origin,

@@ -37,8 +37,12 @@ impl Form {
     /// The notice's 填报说明 for this form.
     pub fn instructions(self) -> &'static str {
         match self {
-            Form::Teams => "填报说明：1.是否在民政部门注册、主管单位类型等选项可在下拉菜单中选择，服务类别可根据实际情况多选（多个值之间用“、”分隔）；2.管理员首次登陆平台时，须用此手机号码注册成为科技志愿者，方能履行管理员职责。",
-            Form::Volunteers => "填报说明：政治面貌、民族、职称、最高学历、从业类别、所在区域、是否为基层“三长”等选项可在下拉菜单中选择，服务类别、服务领域等选项可根据实际情况多选（多个值之间用“、”分隔）。",
+            Form::Teams => {
+                "填报说明：1.是否在民政部门注册、主管单位类型等选项可在下拉菜单中选择，服务类别可根据实际情况多选（多个值之间用“、”分隔）；2.管理员首次登陆平台时，须用此手机号码注册成为科技志愿者，方能履行管理员职责。"
+            }
+            Form::Volunteers => {
+                "填报说明：政治面貌、民族、职称、最高学历、从业类别、所在区域、是否为基层“三长”等选项可在下拉菜单中选择，服务类别、服务领域等选项可根据实际情况多选（多个值之间用“、”分隔）。"
+            }
         }
     }
 
@@ -47,9 +51,14 @@ impl Form {
         static TEAMS: OnceLock<Vec<Column>> = OnceLock::new();
         static VOLUNTEERS: OnceLock<Vec<Column>> = OnceLock::new();
         match self {
-            Form::Teams => TEAMS.get_or_init(|| parse(include_str!("../../assets/reference/template_org.tsv"))),
-            Form::Volunteers => VOLUNTEERS
-                .get_or_init(|| parse(include_str!("../../assets/reference/template_volunteer.tsv"))),
+            Form::Teams => {
+                TEAMS.get_or_init(|| parse(include_str!("../../assets/reference/template_org.tsv")))
+            }
+            Form::Volunteers => VOLUNTEERS.get_or_init(|| {
+                parse(include_str!(
+                    "../../assets/reference/template_volunteer.tsv"
+                ))
+            }),
         }
     }
 
@@ -132,7 +141,12 @@ pub fn header_key(raw: &str) -> String {
     crate::domain::validate::normalize(raw)
         .replace("(选填)", "")
         .chars()
-        .filter(|c| !matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '*' | '＊'))
+        .filter(|c| {
+            !matches!(
+                c,
+                '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '*' | '＊'
+            )
+        })
         .collect()
 }
 
@@ -158,10 +172,18 @@ mod tests {
     #[test]
     fn headers_match_whatever_the_quotes_and_breaks() {
         let want = header_key("是否为基层“三长”");
-        for typed in ["是否为基层\"三长\"", "是否为基层三长", " 是否为基层\n“三长” ", "是否为基层'三长'"] {
+        for typed in [
+            "是否为基层\"三长\"",
+            "是否为基层三长",
+            " 是否为基层\n“三长” ",
+            "是否为基层'三长'",
+        ] {
             assert_eq!(header_key(typed), want, "{typed}");
         }
-        assert_eq!(header_key("组织负责人姓名\n（选填）"), header_key("组织负责人姓名"));
+        assert_eq!(
+            header_key("组织负责人姓名\n（选填）"),
+            header_key("组织负责人姓名")
+        );
         assert_eq!(header_key("所在\n区域省"), header_key("所在区域省"));
     }
 }

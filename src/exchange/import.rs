@@ -85,7 +85,10 @@ impl CheckReport {
     }
     /// Valid rows that match stored records.
     pub fn matching(&self) -> usize {
-        self.rows.iter().filter(|r| r.value.is_some() && r.existing.is_some()).count()
+        self.rows
+            .iter()
+            .filter(|r| r.value.is_some() && r.existing.is_some())
+            .count()
     }
 }
 
@@ -94,7 +97,10 @@ impl CheckReport {
 pub enum FileProblem {
     Read(ReadError),
     NoHeader(Form),
-    MissingColumns { missing: Vec<String>, unexpected: Vec<String> },
+    MissingColumns {
+        missing: Vec<String>,
+        unexpected: Vec<String>,
+    },
     NoData,
 }
 
@@ -108,14 +114,25 @@ impl FileProblem {
                 form.attachment(),
                 form.title()
             ),
-            FileProblem::MissingColumns { missing, unexpected } => {
-                let mut m = format!("表格缺少这些列：{}。请使用本平台下载的模板填写。", missing.join("、"));
+            FileProblem::MissingColumns {
+                missing,
+                unexpected,
+            } => {
+                let mut m = format!(
+                    "表格缺少这些列：{}。请使用本平台下载的模板填写。",
+                    missing.join("、")
+                );
                 if !unexpected.is_empty() {
-                    m.push_str(&format!("另外，这些列不是模板中的列：{}。", unexpected.join("、")));
+                    m.push_str(&format!(
+                        "另外，这些列不是模板中的列：{}。",
+                        unexpected.join("、")
+                    ));
                 }
                 m
             }
-            FileProblem::NoData => "表格中没有数据行（只有表头或范例行）。请从第一行范例下方开始填写。".into(),
+            FileProblem::NoData => {
+                "表格中没有数据行（只有表头或范例行）。请从第一行范例下方开始填写。".into()
+            }
         }
     }
 }
@@ -148,7 +165,16 @@ struct Layout {
     map: Vec<Option<&'static Column>>,
 }
 
-fn find_layout(form: Form, row: &Row) -> Option<(Layout, Vec<String>, Vec<String>, Vec<String>)> {
+/// A recognised header row: its layout, the headers as written, and the form's columns
+/// it lacks and the file's columns the form does not have.
+struct HeaderRow {
+    layout: Layout,
+    headers: Vec<String>,
+    missing: Vec<String>,
+    unexpected: Vec<String>,
+}
+
+fn find_layout(form: Form, row: &Row) -> Option<HeaderRow> {
     let texts: Vec<String> = row.cells.iter().map(Cell::display).collect();
     let mut map = Vec::with_capacity(texts.len());
     let mut found = 0;
@@ -163,8 +189,8 @@ fn find_layout(form: Form, row: &Row) -> Option<(Layout, Vec<String>, Vec<String
         }
         map.push(col);
     }
-    // A header row names at least a third of the form's columns.
-    if found * 3 < form.columns().len() {
+    // A header row names three of the form's columns (or a third of them).
+    if found < 3 && found * 3 < form.columns().len() {
         return None;
     }
     let missing: Vec<String> = form
@@ -173,11 +199,21 @@ fn find_layout(form: Form, row: &Row) -> Option<(Layout, Vec<String>, Vec<String
         .filter(|c| c.key != "seq" && !map.iter().any(|m| m.is_some_and(|m| m.key == c.key)))
         .map(|c| c.header.replace('\n', ""))
         .collect();
-    Some((Layout { map }, texts, missing, unexpected))
+    Some(HeaderRow {
+        layout: Layout { map },
+        headers: texts,
+        missing,
+        unexpected,
+    })
 }
 
 fn is_example_or_note(row: &Row) -> bool {
-    let first = row.cells.iter().find(|c| !c.is_empty()).map(Cell::display).unwrap_or_default();
+    let first = row
+        .cells
+        .iter()
+        .find(|c| !c.is_empty())
+        .map(Cell::display)
+        .unwrap_or_default();
     let first = first.trim();
     first == "范例" || first.starts_with("填报说明") || first.starts_with("多选项之间")
 }
@@ -189,7 +225,10 @@ struct RowValues {
 
 impl RowValues {
     fn get(&self, key: &str) -> String {
-        self.values.get(key).map(|(v, _)| v.clone()).unwrap_or_default()
+        self.values
+            .get(key)
+            .map(|(v, _)| v.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -199,7 +238,9 @@ fn row_values(layout: &Layout, row: &Row) -> RowValues {
         let Some(col) = col else { continue };
         let text = match row.cells.get(i) {
             // Dates typed into a date cell: the validator reads ISO dates.
-            Some(Cell::DateTime(dt)) if col.key == "founded_on" => dt.date().format("%Y-%m-%d").to_string(),
+            Some(Cell::DateTime(dt)) if col.key == "founded_on" => {
+                dt.date().format("%Y-%m-%d").to_string()
+            }
             Some(c) => c.display(),
             None => String::new(),
         };
@@ -267,9 +308,18 @@ pub fn check_file(
             if row.number > HEADER_SEARCH_ROWS {
                 return Err(FileProblem::NoHeader(form));
             }
-            if let Some((found, headers, missing, unexpected)) = find_layout(form, &row) {
+            if let Some(HeaderRow {
+                layout: found,
+                headers,
+                missing,
+                unexpected,
+            }) = find_layout(form, &row)
+            {
                 if !missing.is_empty() {
-                    return Err(FileProblem::MissingColumns { missing, unexpected });
+                    return Err(FileProblem::MissingColumns {
+                        missing,
+                        unexpected,
+                    });
                 }
                 report.header_row = row.number;
                 report.headers = headers;
@@ -294,56 +344,75 @@ pub fn check_file(
                     .values
                     .get(key)
                     .and_then(|(_, i)| report.headers.get(*i).cloned())
-                    .unwrap_or_else(|| form.column(key).map(|c| c.header.to_string()).unwrap_or_default())
+                    .unwrap_or_else(|| {
+                        form.column(key)
+                            .map(|c| c.header.to_string())
+                            .unwrap_or_default()
+                    })
                     .replace('\n', ""),
                 column_index: values.values.get(key).map(|_| idx),
                 value,
                 message,
             }
         };
-        let (checked, uniques, found): (Option<Checked>, Vec<(&'static str, String)>, Option<Gid>) = match form {
-            Form::Volunteers => match registration::check_volunteer(&volunteer_input(&values), today) {
-                Ok(f) => {
-                    let by_phone = existing.volunteer_by_phone(&f.phone);
-                    let by_id = existing.volunteer_by_id_number(&f.id.number);
-                    let found = match (by_phone, by_id) {
-                        (Some(a), Some(b)) if a != b => {
-                            row_issues.push(issue(
+        let (checked, uniques, found): (Option<Checked>, Vec<(&'static str, String)>, Option<Gid>) =
+            match form {
+                Form::Volunteers => {
+                    match registration::check_volunteer(&volunteer_input(&values), today) {
+                        Ok(f) => {
+                            let by_phone = existing.volunteer_by_phone(&f.phone);
+                            let by_id = existing.volunteer_by_id_number(&f.id.number);
+                            let found = match (by_phone, by_id) {
+                                (Some(a), Some(b)) if a != b => {
+                                    row_issues.push(issue(
                                 "id_number",
                                 "这个手机号和身份证号分别属于两位已登记的志愿者，请核对后再导入".into(),
                             ));
-                            None
+                                    None
+                                }
+                                (a, b) => a.or(b),
+                            };
+                            let uniques = vec![
+                                ("phone", f.phone.clone()),
+                                ("id_number", f.id.number.clone()),
+                            ];
+                            (Some(Checked::Volunteer(Box::new(f))), uniques, found)
                         }
-                        (a, b) => a.or(b),
-                    };
-                    let uniques = vec![("phone", f.phone.clone()), ("id_number", f.id.number.clone())];
-                    (Some(Checked::Volunteer(Box::new(f))), uniques, found)
+                        Err(errors) => {
+                            row_issues.extend(errors.into_iter().map(|(k, m)| issue(k, m)));
+                            (None, Vec::new(), None)
+                        }
+                    }
                 }
-                Err(errors) => {
-                    row_issues.extend(errors.into_iter().map(|(k, m)| issue(k, m)));
-                    (None, Vec::new(), None)
-                }
-            },
-            Form::Teams => match registration::check_org(&org_input(&values), today) {
-                Ok(f) => {
-                    let found = existing.organization_by_name(&f.org_name);
-                    let uniques = vec![("org_name", org_name_key(&f.org_name))];
-                    (Some(Checked::Team(Box::new(f))), uniques, found)
-                }
-                Err(errors) => {
-                    row_issues.extend(errors.into_iter().map(|(k, m)| issue(k, m)));
-                    (None, Vec::new(), None)
-                }
-            },
-        };
+                Form::Teams => match registration::check_org(&org_input(&values), today) {
+                    Ok(f) => {
+                        let found = existing.organization_by_name(&f.org_name);
+                        let uniques = vec![("org_name", org_name_key(&f.org_name))];
+                        (Some(Checked::Team(Box::new(f))), uniques, found)
+                    }
+                    Err(errors) => {
+                        row_issues.extend(errors.into_iter().map(|(k, m)| issue(k, m)));
+                        (None, Vec::new(), None)
+                    }
+                },
+            };
         // Duplicates within the file: flag both rows, each naming the other.
         let index = report.rows.len();
         for (key, value) in uniques {
             let label = form.column(key).map(|c| c.header).unwrap_or(key);
             match seen.get(&(key, value.clone())) {
                 Some(&(first_row, first_index)) => {
-                    row_issues.push(issue(key, format!("与第 {first_row} 行的{label}重复，同一文件中只能出现一次")));
-                    let mut first_issue = issue(key, format!("与第 {} 行的{label}重复，同一文件中只能出现一次", row.number));
+                    row_issues.push(issue(
+                        key,
+                        format!("与第 {first_row} 行的{label}重复，同一文件中只能出现一次"),
+                    ));
+                    let mut first_issue = issue(
+                        key,
+                        format!(
+                            "与第 {} 行的{label}重复，同一文件中只能出现一次",
+                            row.number
+                        ),
+                    );
                     first_issue.row = first_row;
                     first_issue.value = value.clone();
                     report.issues.push(first_issue);
@@ -374,11 +443,19 @@ pub fn check_file(
 }
 
 /// The error report: the file's rows with a 错误说明 column and the bad cells marked.
-pub fn error_report(form: Form, bytes: &[u8], report: &CheckReport) -> Result<Vec<u8>, FileProblem> {
+pub fn error_report(
+    form: Form,
+    bytes: &[u8],
+    report: &CheckReport,
+) -> Result<Vec<u8>, FileProblem> {
     let mut by_row: HashMap<u32, (Vec<String>, Vec<usize>)> = HashMap::new();
     for i in &report.issues {
         let e = by_row.entry(i.row).or_default();
-        let text = if i.column.is_empty() { i.message.clone() } else { format!("{}：{}", i.column, i.message) };
+        let text = if i.column.is_empty() {
+            i.message.clone()
+        } else {
+            format!("{}：{}", i.column, i.message)
+        };
         e.0.push(text);
         if let Some(c) = i.column_index {
             e.1.push(c);
@@ -386,7 +463,10 @@ pub fn error_report(form: Form, bytes: &[u8], report: &CheckReport) -> Result<Ve
     }
     let mut rows = Vec::new();
     read::for_each_row::<FileProblem>(bytes, |row| {
-        if row.number <= report.header_row || is_example_or_note(&row) || row.cells.iter().all(Cell::is_empty) {
+        if row.number <= report.header_row
+            || is_example_or_note(&row)
+            || row.cells.iter().all(Cell::is_empty)
+        {
             return Ok(());
         }
         let (errors, bad_columns) = by_row.remove(&row.number).unwrap_or_default();
@@ -398,8 +478,12 @@ pub fn error_report(form: Form, bytes: &[u8], report: &CheckReport) -> Result<Ve
         });
         Ok(())
     })?;
-    super::template::error_report(&format!("{}（错误说明）", form.title()), &report.headers, &rows)
-        .map_err(|e| FileProblem::Read(ReadError::Corrupt(e)))
+    super::template::error_report(
+        &format!("{}（错误说明）", form.title()),
+        &report.headers,
+        &rows,
+    )
+    .map_err(|e| FileProblem::Read(ReadError::Corrupt(e)))
 }
 
 impl Existing for crate::store::Store {

@@ -2,7 +2,9 @@
 //! or a refusal leaves nothing half-imported.
 
 use super::memberships::add_member_tx;
-use super::people::{organization_tx, put_organization_tx, put_volunteer_tx, volunteer_by_phone_tx, volunteer_tx};
+use super::people::{
+    organization_tx, put_organization_tx, put_volunteer_tx, volunteer_by_phone_tx, volunteer_tx,
+};
 use super::tables::{IDNUMBER_VOLUNTEER, NAME_ORG, PHONE_VOLUNTEER};
 use super::{Store, StoreError};
 use crate::domain::ids::Gid;
@@ -108,7 +110,11 @@ impl Store {
                         let mut o = previous.clone();
                         o.apply(row.fields, now, true);
                         if o.status != OrgStatus::Suspended {
-                            o.status = if admin_ready(&o.admin_phone)? { OrgStatus::Active } else { OrgStatus::WaitingForAdmin };
+                            o.status = if admin_ready(&o.admin_phone)? {
+                                OrgStatus::Active
+                            } else {
+                                OrgStatus::WaitingForAdmin
+                            };
                         }
                         put_organization_tx(tx, &o, Some(&previous))?;
                         s.updated += 1;
@@ -133,24 +139,42 @@ impl Store {
 impl Store {
     /// The id of the volunteer holding this phone (an index lookup).
     pub fn volunteer_id_by_phone(&self, phone: &str) -> Option<Gid> {
-        lookup(self, |tx| Ok(tx.open_table(PHONE_VOLUNTEER)?.get(phone)?.map(|g| Gid(g.value()))))
+        lookup(self, |tx| {
+            Ok(tx
+                .open_table(PHONE_VOLUNTEER)?
+                .get(phone)?
+                .map(|g| Gid(g.value())))
+        })
     }
 
     /// The id of the volunteer holding this ID number.
     pub fn volunteer_id_by_id_number(&self, id_number: &str) -> Option<Gid> {
-        lookup(self, |tx| Ok(tx.open_table(IDNUMBER_VOLUNTEER)?.get(id_number)?.map(|g| Gid(g.value()))))
+        lookup(self, |tx| {
+            Ok(tx
+                .open_table(IDNUMBER_VOLUNTEER)?
+                .get(id_number)?
+                .map(|g| Gid(g.value())))
+        })
     }
 
     /// The id of the team with this name (ignoring width and spaces).
     pub fn organization_id_by_name(&self, name: &str) -> Option<Gid> {
         let key = org_name_key(name);
-        lookup(self, |tx| Ok(tx.open_table(NAME_ORG)?.get(key.as_str())?.map(|g| Gid(g.value()))))
+        lookup(self, |tx| {
+            Ok(tx
+                .open_table(NAME_ORG)?
+                .get(key.as_str())?
+                .map(|g| Gid(g.value())))
+        })
     }
 }
 
 /// A read for the importer's lookups; a read failure is logged and reads as "not found"
 /// (the commit transaction checks uniqueness again, so nothing wrong can be stored).
-fn lookup(store: &Store, f: impl FnOnce(&redb::ReadTransaction) -> Result<Option<Gid>, StoreError>) -> Option<Gid> {
+fn lookup(
+    store: &Store,
+    f: impl FnOnce(&redb::ReadTransaction) -> Result<Option<Gid>, StoreError>,
+) -> Option<Gid> {
     let r = store.read(f);
     r.unwrap_or_else(|e: StoreError| {
         log::error!("import lookup failed: {e}");

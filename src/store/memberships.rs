@@ -272,7 +272,10 @@ pub(super) fn add_member_tx(
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let existing = membership_tx(tx, org, vol)?;
-    if existing.as_ref().is_some_and(|m| m.state == MembershipState::Approved) {
+    if existing
+        .as_ref()
+        .is_some_and(|m| m.state == MembershipState::Approved)
+    {
         return Ok(false);
     }
     if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {

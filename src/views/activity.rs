@@ -2,9 +2,9 @@
 //! the sign-in sheet, check-in pages, the report form, 我参加的活动, the service record,
 //! the certificate and its verification page.
 
-use super::components::{filter_select, 
-    Field, FormState, RegionOptions, csrf_field, default_submit, form_error, region_fields,
-    select_field,
+use super::components::{
+    Field, FormState, RegionOptions, csrf_field, default_submit, filter_select, form_error,
+    region_fields, select_field,
 };
 use super::layout::{PageCtx, page};
 use super::team::{pager, region_get_fields};

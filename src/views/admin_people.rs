@@ -1,6 +1,6 @@
 //! Platform admin lists and details of volunteers and teams.
 
-use super::components::{filter_select, Field, FormState, RegionOptions, csrf_field, form_error};
+use super::components::{Field, FormState, RegionOptions, csrf_field, filter_select, form_error};
 use super::layout::{PageCtx, page};
 use super::team::{pager, region_get_fields};
 use crate::domain::dict;

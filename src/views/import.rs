@@ -165,7 +165,14 @@ pub fn preview(ctx: &PageCtx, d: &Preview) -> Markup {
 }
 
 /// The result after committing.
-pub fn done(ctx: &PageCtx, form_title: &str, added: usize, updated: usize, skipped: usize, notes: &[String]) -> Markup {
+pub fn done(
+    ctx: &PageCtx,
+    form_title: &str,
+    added: usize,
+    updated: usize,
+    skipped: usize,
+    notes: &[String],
+) -> Markup {
     page(
         ctx,
         "导入完成",

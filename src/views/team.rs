@@ -1,9 +1,9 @@
 //! Teams (科技志愿服务组织): the team form, the public list and page, and the team
 //! admin's 组织信息 and 查看全部志愿者 pages.
 
-use super::components::{filter_select, 
-    Field, FormState, RegionOptions, checkbox_group, csrf_field, default_submit, form_error,
-    region_fields, select_field,
+use super::components::{
+    Field, FormState, RegionOptions, checkbox_group, csrf_field, default_submit, filter_select,
+    form_error, region_fields, select_field,
 };
 use super::layout::{PageCtx, page};
 use super::volunteer::steps;

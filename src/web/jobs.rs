@@ -54,8 +54,21 @@ impl Job {
 
     /// Rows checked and the total, for the progress bar.
     pub fn counts(&self) -> (usize, usize) {
-        (self.progress.checked.load(Ordering::Relaxed), self.progress.total.load(Ordering::Relaxed))
+        (
+            self.progress.checked.load(Ordering::Relaxed),
+            self.progress.total.load(Ordering::Relaxed),
+        )
     }
+}
+
+/// A file to import and who sent it.
+pub struct Upload {
+    /// `Ctx::actor` of the uploader.
+    pub owner: String,
+    pub form: Form,
+    pub team: Option<Gid>,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
 }
 
 /// The registry of jobs.
@@ -69,20 +82,16 @@ impl Jobs {
     pub fn start(
         &self,
         store: Arc<crate::store::Store>,
-        owner: String,
-        form: Form,
-        team: Option<Gid>,
-        file_name: String,
-        bytes: Vec<u8>,
+        upload: Upload,
         today: NaiveDate,
     ) -> Arc<Job> {
         let job = Arc::new(Job {
             id: crate::domain::secret::token()[..24].to_string(),
-            owner,
-            form,
-            team,
-            file_name,
-            bytes,
+            owner: upload.owner,
+            form: upload.form,
+            team: upload.team,
+            file_name: upload.file_name,
+            bytes: upload.bytes,
             progress: Progress::default(),
             state: Mutex::new(JobState::Checking),
             created: Instant::now(),
@@ -91,7 +100,10 @@ impl Jobs {
             let mut map = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
             map.retain(|_, j| j.created.elapsed() < JOB_LIFETIME);
             while map.len() >= MAX_JOBS {
-                let Some(oldest) = map.values().min_by_key(|j| j.created).map(|j| j.id.clone()) else { break };
+                let Some(oldest) = map.values().min_by_key(|j| j.created).map(|j| j.id.clone())
+                else {
+                    break;
+                };
                 map.remove(&oldest);
             }
             map.insert(job.id.clone(), job.clone());
@@ -102,7 +114,8 @@ impl Jobs {
                 Ok(n) => worker.progress.total.store(n, Ordering::Relaxed),
                 Err(e) => return worker.set(JobState::Failed(e.message())),
             }
-            let result = collective::check(&store, worker.form, &worker.bytes, today, &worker.progress);
+            let result =
+                collective::check(&store, worker.form, &worker.bytes, today, &worker.progress);
             worker.set(match result {
                 Ok(report) => JobState::Checked(Arc::new(report)),
                 Err(problem) => JobState::Failed(problem.message()),
@@ -113,7 +126,11 @@ impl Jobs {
 
     /// A job by id.
     pub fn get(&self, id: &str) -> Option<Arc<Job>> {
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
     }
 
     /// Commit a checked job in the background. Refuses a job that is not checked.
@@ -135,7 +152,15 @@ impl Jobs {
             report
         };
         std::thread::spawn(move || {
-            let result = collective::commit(&store, job.form, &report, job.team, choice, (&actor.0, &actor.1), now);
+            let result = collective::commit(
+                &store,
+                job.form,
+                &report,
+                job.team,
+                choice,
+                (&actor.0, &actor.1),
+                now,
+            );
             job.set(match result {
                 Ok(summary) => JobState::Done(report, summary),
                 Err(refusal) => JobState::Refused(report, refusal.message()),

@@ -3,9 +3,7 @@
 
 use crate::domain::people::{Organization, Volunteer};
 use crate::domain::regions;
-use crate::domain::registration::{
-    FieldErrors, OrgInput, VolunteerInput,
-};
+use crate::domain::registration::{FieldErrors, OrgInput, VolunteerInput};
 use crate::views::components::{FormState, RegionOptions};
 use crate::web::auth::Ctx;
 

@@ -20,16 +20,33 @@ use std::sync::Arc;
 /// Issues listed on the preview page; the rest are in the downloadable report.
 const ISSUES_SHOWN: usize = 200;
 
-/// The teams the viewer may import volunteers into; `None` when they may not import.
-fn importable_teams(app: &App, ctx: &Ctx) -> Result<Option<(bool, Vec<(String, String)>)>, AppError> {
+/// Who may import what: platform admins anything; team admins 附件2 into their teams.
+struct Importer {
+    /// May import teams, and volunteers without a team.
+    platform: bool,
+    /// Teams volunteers may be imported into: (id, name).
+    teams: Vec<(String, String)>,
+}
+
+/// What the viewer may import; `None` when they may not import.
+fn importer(app: &App, ctx: &Ctx) -> Result<Option<Importer>, AppError> {
     Ok(match &ctx.viewer {
-        Viewer::Admin(_) => Some((
-            true,
-            app.store.organizations()?.into_iter().map(|o| (o.id.to_string(), o.name)).collect(),
-        )),
-        Viewer::Volunteer { teams, .. } if !teams.is_empty() => {
-            Some((false, teams.iter().map(|t| (t.id.to_string(), t.name.clone())).collect()))
-        }
+        Viewer::Admin(_) => Some(Importer {
+            platform: true,
+            teams: app
+                .store
+                .organizations()?
+                .into_iter()
+                .map(|o| (o.id.to_string(), o.name))
+                .collect(),
+        }),
+        Viewer::Volunteer { teams, .. } if !teams.is_empty() => Some(Importer {
+            platform: false,
+            teams: teams
+                .iter()
+                .map(|t| (t.id.to_string(), t.name.clone()))
+                .collect(),
+        }),
         _ => None,
     })
 }
@@ -41,15 +58,40 @@ pub fn template_file(form: Form) -> Result<Response, AppError> {
 
 /// An xlsx download with a Chinese file name.
 pub fn xlsx(bytes: Vec<u8>, file_name: &str) -> Response {
-    Response::from_data("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes)
-        .with_unique_header("Content-Disposition", super::activities::content_disposition(file_name))
+    Response::from_data(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    )
+    .with_unique_header(
+        "Content-Disposition",
+        super::activities::content_disposition(file_name),
+    )
 }
 
-fn render_upload(app: &App, ctx: &Ctx, message: Option<&str>, status: u16) -> Result<Response, AppError> {
-    let Some((teams_allowed, teams)) = importable_teams(app, ctx)? else {
+fn render_upload(
+    app: &App,
+    ctx: &Ctx,
+    message: Option<&str>,
+    status: u16,
+) -> Result<Response, AppError> {
+    let Some(Importer {
+        platform: teams_allowed,
+        teams,
+    }) = importer(app, ctx)?
+    else {
         return Err(AppError::forbidden());
     };
-    Ok(rejected(view::upload(&ctx.page(), &UploadPage { teams_allowed, teams: &teams, message }), status))
+    Ok(rejected(
+        view::upload(
+            &ctx.page(),
+            &UploadPage {
+                teams_allowed,
+                teams: &teams,
+                message,
+            },
+        ),
+        status,
+    ))
 }
 
 pub fn upload_page(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
@@ -57,7 +99,11 @@ pub fn upload_page(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 pub fn upload(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
-    let Some((teams_allowed, teams)) = importable_teams(app, ctx)? else {
+    let Some(Importer {
+        platform: teams_allowed,
+        teams,
+    }) = importer(app, ctx)?
+    else {
         return Err(AppError::forbidden());
     };
     let form = match ctx.field("form") {
@@ -70,7 +116,9 @@ pub fn upload(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         "" if teams_allowed => None,
         "" => return Err(AppError::forbidden()),
         t => {
-            let id: Gid = t.parse().map_err(|_| AppError::BadRequest("所选组织无效。".into()))?;
+            let id: Gid = t
+                .parse()
+                .map_err(|_| AppError::BadRequest("所选组织无效。".into()))?;
             if !teams.iter().any(|(tid, _)| *tid == id.to_string()) {
                 return Err(AppError::forbidden());
             }
@@ -82,18 +130,25 @@ pub fn upload(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     };
     if file.too_large {
         let limit = read::MAX_FILE_BYTES / 1024 / 1024;
-        return render_upload(app, ctx, Some(&format!("文件超过 {limit} MB，请分成几个文件上传。")), 422);
+        return render_upload(
+            app,
+            ctx,
+            Some(&format!("文件超过 {limit} MB，请分成几个文件上传。")),
+            422,
+        );
     }
     if let Err(e) = read::detect(&file.bytes) {
         return render_upload(app, ctx, Some(&e.message()), 422);
     }
     let job = app.jobs.start(
         app.store.clone(),
-        ctx.actor(),
-        form,
-        team,
-        file.filename.clone(),
-        file.bytes.clone(),
+        crate::web::jobs::Upload {
+            owner: ctx.actor(),
+            form,
+            team,
+            file_name: file.filename.clone(),
+            bytes: file.bytes.clone(),
+        },
         today(ctx),
     );
     log::info!("import job started ({} bytes)", file.bytes.len());
@@ -109,12 +164,23 @@ fn my_job(app: &App, ctx: &Ctx, id: &str) -> Result<Arc<crate::web::jobs::Job>, 
     Ok(job)
 }
 
-fn preview(app: &App, ctx: &Ctx, job: &crate::web::jobs::Job, report: &CheckReport, message: Option<&str>) -> Result<Response, AppError> {
+fn preview(
+    app: &App,
+    ctx: &Ctx,
+    job: &crate::web::jobs::Job,
+    report: &CheckReport,
+    message: Option<&str>,
+) -> Result<Response, AppError> {
     let issues: Vec<IssueLine> = report
         .issues
         .iter()
         .take(ISSUES_SHOWN)
-        .map(|i| IssueLine { row: i.row, column: i.column.clone(), value: i.value.clone(), message: i.message.clone() })
+        .map(|i| IssueLine {
+            row: i.row,
+            column: i.column.clone(),
+            value: i.value.clone(),
+            message: i.message.clone(),
+        })
         .collect();
     let team_name = match job.team {
         Some(t) => app.store.organization(t)?.map(|o| o.name),
@@ -145,12 +211,24 @@ pub fn show(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
         JobState::Checking => {
             page.refresh = Some(1);
             let (done, total) = job.counts();
-            Ok(html(view::progress(&page, &job.file_name, "正在检查表格…", done, total)))
+            Ok(html(view::progress(
+                &page,
+                &job.file_name,
+                "正在检查表格…",
+                done,
+                total,
+            )))
         }
         JobState::Committing(_) => {
             page.refresh = Some(1);
             let (_, total) = job.counts();
-            Ok(html(view::progress(&page, &job.file_name, "正在导入…", total, total)))
+            Ok(html(view::progress(
+                &page,
+                &job.file_name,
+                "正在导入…",
+                total,
+                total,
+            )))
         }
         JobState::Failed(m) => render_upload(app, ctx, Some(&m), 422),
         JobState::Checked(report) => preview(app, ctx, &job, &report, None),
@@ -161,7 +239,10 @@ pub fn show(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
                 notes.push(format!("{} 人加入了所选组织。", s.joined_team));
             }
             if s.team_full > 0 {
-                notes.push(format!("{} 人已加入 5 个组织，没有再加入所选组织。", s.team_full));
+                notes.push(format!(
+                    "{} 人已加入 5 个组织，没有再加入所选组织。",
+                    s.team_full
+                ));
             }
             if s.waiting_for_admin > 0 {
                 notes.push(format!(
@@ -172,7 +253,14 @@ pub fn show(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
             if job.form == Form::Volunteers && s.added > 0 {
                 notes.push("新导入的志愿者用本人手机号登录并确认信息后即可使用。".into());
             }
-            Ok(html(view::done(&ctx.page(), job.form.title(), s.added, s.updated, s.skipped, &notes)))
+            Ok(html(view::done(
+                &ctx.page(),
+                job.form.title(),
+                s.added,
+                s.updated,
+                s.skipped,
+                &notes,
+            )))
         }
     }
 }
@@ -191,7 +279,9 @@ pub fn commit(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
         ctx.now,
     );
     if !started {
-        return Err(AppError::Unprocessable("这个文件已经导入过或还在检查中，不能重复导入。".into()));
+        return Err(AppError::Unprocessable(
+            "这个文件已经导入过或还在检查中，不能重复导入。".into(),
+        ));
     }
     Ok(Response::redirect_303(format!("/import/{id}")))
 }
@@ -199,10 +289,16 @@ pub fn commit(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 pub fn errors_xlsx(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let job = my_job(app, ctx, id)?;
     let report = match job.state() {
-        JobState::Checked(r) | JobState::Refused(r, _) | JobState::Done(r, _) | JobState::Committing(r) => r,
+        JobState::Checked(r)
+        | JobState::Refused(r, _)
+        | JobState::Done(r, _)
+        | JobState::Committing(r) => r,
         _ => return Err(AppError::NotFound),
     };
     let bytes = crate::exchange::import::error_report(job.form, &job.bytes, &report)
         .map_err(|e| AppError::Unprocessable(e.message()))?;
-    Ok(xlsx(bytes, &format!("{}（错误说明）.xlsx", job.form.title())))
+    Ok(xlsx(
+        bytes,
+        &format!("{}（错误说明）.xlsx", job.form.title()),
+    ))
 }

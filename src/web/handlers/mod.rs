@@ -117,8 +117,12 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["certificates", n]) => activities::certificate(app, ctx, n),
         ("GET", ["verify", n]) => activities::verify(app, ctx, n),
 
-        ("GET", ["templates", "teams.xlsx"]) => import::template_file(crate::exchange::columns::Form::Teams),
-        ("GET", ["templates", "volunteers.xlsx"]) => import::template_file(crate::exchange::columns::Form::Volunteers),
+        ("GET", ["templates", "teams.xlsx"]) => {
+            import::template_file(crate::exchange::columns::Form::Teams)
+        }
+        ("GET", ["templates", "volunteers.xlsx"]) => {
+            import::template_file(crate::exchange::columns::Form::Volunteers)
+        }
         ("GET", ["import"]) => import::upload_page(app, ctx),
         ("POST", ["import"]) => import::upload(app, ctx),
         ("GET", ["import", j]) => import::show(app, ctx, j),

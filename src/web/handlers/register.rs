@@ -3,8 +3,8 @@
 //! volunteer details, stored together.
 
 use super::forms::{
-    ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state,
-    is_region_step, org_input, today, volunteer_input,
+    ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, org_input,
+    today, volunteer_input,
 };
 use super::{html, rejected};
 use crate::domain::account::Subject;

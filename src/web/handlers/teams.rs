@@ -2,13 +2,15 @@
 //! editing, 查看全部志愿者, decisions on applications, adding and entering volunteers.
 
 use super::forms::{
-    ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state,
-    is_region_step, matches_text, org_form as org_values, org_input, page_number,
-    paginate, query_form, region_matches, region_text, today,  volunteer_input,
+    ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step,
+    matches_text, org_form as org_values, org_input, page_number, paginate, query_form,
+    region_matches, region_text, today, volunteer_input,
 };
 use super::{html, rejected};
 use crate::domain::ids::Gid;
-use crate::domain::people::{MembershipState, NewVolunteer, OrgStatus, Organization, Source, Volunteer};
+use crate::domain::people::{
+    MembershipState, NewVolunteer, OrgStatus, Organization, Source, Volunteer,
+};
 use crate::domain::{registration, validate};
 use crate::error::AppError;
 use crate::store::StoreError;

@@ -57,6 +57,17 @@ pub enum Command {
     },
     /// 检查数据文件：逐条读取记录并核对索引
     Check,
+    /// 备份数据文件（服务运行时也可以备份）
+    Backup {
+        /// 备份文件路径
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// 从备份恢复（请先停止科志）；被替换的数据文件会保留在旁边
+    Restore {
+        /// 备份文件
+        file: PathBuf,
+    },
     /// 集体注册导入：附件1（组织）或附件2（志愿者）
     Import {
         #[command(subcommand)]
@@ -170,7 +181,71 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Settings { action } => settings(&cli.data, action).map_err(CliError::from),
         Command::Check => check(&cli.data).map_err(CliError::from),
         Command::Import { what } => import(&cli.data, what),
+        Command::Backup { output } => backup(&cli.data, &output),
+        Command::Restore { file } => restore(&cli.data, &file),
     }
+}
+
+fn backup(data: &Path, output: &Path) -> Result<(), CliError> {
+    let dir = DataDir::prepare(data)?;
+    if output.exists() {
+        return Err(usage(format!(
+            "{} 已存在，请换一个文件名",
+            output.display()
+        )));
+    }
+    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let probe = parent.join(".kezhi-write-test");
+        std::fs::write(&probe, b"ok").map_err(|e| {
+            CliError::from(format!(
+                "备份目标文件夹 {} 无法写入：{e}。请换一个有写入权限的位置。",
+                parent.display()
+            ))
+        })?;
+        let _ = std::fs::remove_file(probe);
+    }
+    if !dir.db_path().exists() {
+        return Err(usage(format!("{} 中还没有数据文件", dir.root.display())));
+    }
+    // Read the file beside a running server (it writes in single-writer mode).
+    let rows = crate::store::backup::backup_file(&dir.db_path(), output)
+        .map_err(|e| CliError::from(e.user_message()))?;
+    // The audit entry goes in when the file is free; a running server keeps its own log.
+    if let Ok(store) = Store::open(&dir.db_path()) {
+        cli_audit(&store, "backup", format!("终端备份到 {}", output.display()))?;
+    } else {
+        log::info!("backup taken beside a running server");
+    }
+    println!("已备份 {rows} 条记录到 {}", output.display());
+    Ok(())
+}
+
+fn restore(data: &Path, file: &Path) -> Result<(), CliError> {
+    let dir = DataDir::prepare(data)?;
+    if !file.is_file() {
+        return Err(usage(format!("找不到备份文件 {}", file.display())));
+    }
+    // Refuse while a server holds the live file.
+    if dir.db_path().exists() {
+        match Store::open(&dir.db_path()) {
+            Err(StoreError::Locked) => {
+                return Err(CliError::from(
+                    "请先停止正在运行的科志，再恢复备份。".to_string(),
+                ));
+            }
+            Ok(s) => drop(s),
+            Err(_) => {}
+        }
+    }
+    let kept = crate::store::backup::restore(file, &dir.db_path())
+        .map_err(|e| CliError::from(e.message()))?;
+    let store = Store::open(&dir.db_path()).map_err(|e| CliError::from(open_error(&dir, &e)))?;
+    cli_audit(&store, "restore", format!("终端从 {} 恢复", file.display()))?;
+    println!("已从 {} 恢复。", file.display());
+    if let Some(k) = kept {
+        println!("原来的数据文件保留在 {}", k.display());
+    }
+    Ok(())
 }
 
 fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
@@ -339,8 +414,18 @@ fn serve(data: &Path, bind: &str, demo_password: Option<String>) -> Result<(), S
     }
     println!("按 Ctrl+C 停止。");
 
+    let backups = dir.root.join("backups");
     std::thread::spawn(move || {
         loop {
+            let settings = crate::config::Settings::load(&app.store);
+            let today = chrono::Utc::now()
+                .with_timezone(&settings.utc_offset)
+                .date_naive();
+            match crate::store::backup::daily(&app.store, &backups, today, settings.backups_kept) {
+                Ok(Some(p)) => log::info!("daily backup written to {}", p.display()),
+                Ok(None) => {}
+                Err(e) => log::error!("daily backup failed: {e}"),
+            }
             std::thread::sleep(Duration::from_secs(3600));
             match app.store.prune_sessions(chrono::Utc::now()) {
                 Ok(n) if n > 0 => log::info!("pruned {n} expired sessions"),

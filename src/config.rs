@@ -78,6 +78,8 @@ pub struct Settings {
     pub sender: SenderKind,
     /// The region (a county, city or province code) this installation serves, if set.
     pub region_scope: Option<String>,
+    /// Daily backups kept in `<data>/backups/`.
+    pub backups_kept: usize,
 }
 
 impl Settings {
@@ -110,6 +112,10 @@ impl Settings {
             _ => SenderKind::Outbox,
         };
         Settings {
+            backups_kept: get("backup.keep")
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .filter(|n| (1..=365).contains(n))
+                .unwrap_or(7),
             region_scope: get("platform.region")
                 .filter(|c| crate::domain::regions::by_code(c.trim()).is_some())
                 .map(|c| c.trim().to_string()),
@@ -152,6 +158,13 @@ pub fn validate_setting(key: &str, value: &str) -> Result<(), String> {
         "time.utc_offset" => parse_offset(value)
             .map(|_| ())
             .ok_or_else(|| "时区格式应类似 +08:00".to_string()),
+        "backup.keep" => value
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=365).contains(n))
+            .map(|_| ())
+            .ok_or_else(|| "backup.keep 应为 1–365 之间的天数".to_string()),
         "platform.region" => crate::domain::regions::by_code(value.trim())
             .map(|_| ())
             .ok_or_else(|| format!("找不到区域代码 {value}，请填写6位区划代码，如 220302")),

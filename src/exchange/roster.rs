@@ -90,3 +90,35 @@ mod tests {
         assert!(bytes.len() > 1000);
     }
 }
+
+/// A simple sheet: a title row, headers, rows of text (audit log downloads).
+pub fn table_xlsx(
+    sheet_name: &str,
+    title: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, String> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let err = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    sheet.set_name(sheet_name).map_err(err)?;
+    let bold = Format::new().set_bold();
+    let head = Format::new().set_bold().set_background_color(0xDDE7F3);
+    sheet
+        .write_string_with_format(0, 0, title, &bold)
+        .map_err(err)?;
+    for (c, h) in headers.iter().enumerate() {
+        sheet
+            .write_string_with_format(1, c as u16, *h, &head)
+            .map_err(err)?;
+        sheet.set_column_width(c as u16, 18).map_err(err)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet
+                .write_string((r + 2) as u32, c as u16, v)
+                .map_err(err)?;
+        }
+    }
+    book.save_to_buffer().map_err(err)
+}

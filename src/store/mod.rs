@@ -6,6 +6,7 @@
 mod accounts;
 mod activities;
 pub mod audit;
+pub mod backup;
 mod changes;
 mod check;
 pub mod codec;
@@ -135,7 +136,11 @@ pub struct Store {
 impl Store {
     /// Open (or create) the database file, run migrations, and refuse a newer schema.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = Database::create(path)?;
+        // SingleWriter: this process writes, and `kezhi backup` may read the file from
+        // another process at the same time.
+        let db = Database::builder()
+            .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
+            .create(path)?;
         Self::finish_open(db, Some(path.to_path_buf()))
     }
 

@@ -482,6 +482,7 @@ pub fn checkin(ctx: &PageCtx, d: &CheckinPage) -> Markup {
                         }
                     }
                     @if can_out {
+                        p.muted { "服务结束、离开现场时再点击签退。" }
                         form method="post" action={ "/activities/" (id) "/checkout" } {
                             (csrf_field(&ctx.csrf)) input type="hidden" name="t" value=(token);
                             button type="submit" id="check-out" { "签退" }

@@ -161,3 +161,49 @@ pub fn settings(ctx: &PageCtx, rows: &[SettingRow], site_form: &FormState) -> Ma
         },
     )
 }
+
+/// One audit entry as shown.
+pub struct AuditLine {
+    pub at: String,
+    pub actor: String,
+    pub address: String,
+    pub action: String,
+    pub detail: String,
+    pub records: u64,
+}
+
+/// The audit log with its filter and download.
+pub fn audit(
+    ctx: &PageCtx,
+    q: &str,
+    action: &str,
+    actions: &[&str],
+    lines: &[AuditLine],
+    total: usize,
+    page_no: usize,
+    query: &str,
+) -> Markup {
+    let has_more = page_no * 100 < total;
+    page(
+        ctx,
+        "审计日志",
+        html! {
+            h1 { "审计日志" }
+            p.muted { "记录管理员登录、导入、导出、合并、备份、恢复、查看完整身份证号和修改他人数据等操作。日志只能查看和下载，不能修改或删除。" }
+            form.card method="get" action="/admin/audit" id="audit-filter" {
+                (Field { required: false, ..Field::text("q", "操作人、地址或内容", q) }.render())
+                (super::components::filter_select("action", "操作", actions, action))
+                button.primary type="submit" { "查询" }
+            }
+            p { "共 " (total) " 条 · " a href={ "/admin/audit.xlsx?" (query) } id="audit-xlsx" { "下载为 Excel" } }
+            div.table-wrap { table.list.stack id="audit" {
+                thead { tr { th { "时间" } th { "操作人" } th { "地址" } th { "操作" } th { "内容" } th { "记录数" } } }
+                tbody { @for l in lines {
+                    tr { td data-label="时间" { (l.at) } td data-label="操作人" { (l.actor) } td data-label="地址" { (l.address) }
+                         td data-label="操作" { (l.action) } td data-label="内容" { (l.detail) } td data-label="记录数" { (l.records) } }
+                } }
+            } }
+            (super::team::pager("/admin/audit", page_no, has_more, query))
+        },
+    )
+}

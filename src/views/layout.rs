@@ -82,6 +82,7 @@ pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
             items.push(("/admin/teams", "组织管理"));
             items.push(("/import", "集体注册导入"));
             items.push(("/admin/outbox", "验证码发件箱"));
+            items.push(("/admin/audit", "审计日志"));
             items.push(("/admin/admins", "管理员账户"));
             items.push(("/admin/settings", "系统设置"));
         }

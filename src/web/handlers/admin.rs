@@ -276,3 +276,130 @@ pub fn save_settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     )?;
     Ok(redirect_with_flash("/admin/settings", "settings_saved"))
 }
+
+/// Audit actions and their Chinese names, for the filter and the table.
+const AUDIT_ACTIONS: &[(&str, &str)] = &[
+    ("admin.login", "管理员登录"),
+    ("admin.setup", "首次设置"),
+    ("admin.create", "添加管理员"),
+    ("admin.password", "修改密码"),
+    ("settings.update", "修改设置"),
+    ("volunteer.unmask", "查看完整身份证号"),
+    ("volunteer.fix_id_number", "更正身份证号"),
+    ("team.status", "暂停/恢复组织"),
+    ("import.teams", "导入附件1"),
+    ("import.volunteers", "导入附件2"),
+    ("export", "导出"),
+    ("merge", "合并数据包"),
+    ("backup", "备份"),
+    ("restore", "恢复"),
+    ("activity.cancel", "取消活动"),
+    ("activity.hours", "记录服务时长"),
+    ("activity.roster_export", "下载报名名单"),
+    ("audit.export", "下载审计日志"),
+];
+
+fn action_label(code: &str) -> String {
+    AUDIT_ACTIONS
+        .iter()
+        .find(|(c, _)| code == *c || code.starts_with(&format!("{c}.")))
+        .map(|(_, l)| l.to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn audit_lines(app: &App, ctx: &Ctx, req: &Request) -> Result<Vec<view::AuditLine>, AppError> {
+    let q = req.get_param("q").unwrap_or_default();
+    let action = req.get_param("action").unwrap_or_default();
+    let offset = ctx.settings.utc_offset;
+    let total = app.store.audit_len()? as usize;
+    Ok(app
+        .store
+        .audit_entries(0, total)?
+        .into_iter()
+        .map(|e| view::AuditLine {
+            at: e
+                .at
+                .with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            actor: e.actor,
+            address: e.address,
+            action: action_label(&e.action),
+            detail: e.detail,
+            records: e.records,
+        })
+        .filter(|l| action.is_empty() || l.action == action)
+        .filter(|l| {
+            q.is_empty()
+                || [&l.actor, &l.address, &l.detail]
+                    .iter()
+                    .any(|f| f.contains(q.trim()))
+        })
+        .collect())
+}
+
+pub fn audit_page(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let lines = audit_lines(app, ctx, req)?;
+    let page_no = req
+        .get_param("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let total = lines.len();
+    let shown: Vec<view::AuditLine> = lines
+        .into_iter()
+        .skip((page_no - 1) * 100)
+        .take(100)
+        .collect();
+    let labels: Vec<&str> = AUDIT_ACTIONS.iter().map(|(_, l)| *l).collect();
+    Ok(html(view::audit(
+        &ctx.page(),
+        &req.get_param("q").unwrap_or_default(),
+        &req.get_param("action").unwrap_or_default(),
+        &labels,
+        &shown,
+        total,
+        page_no,
+        req.raw_query_string(),
+    )))
+}
+
+pub fn audit_xlsx(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let me = ctx.require_admin()?;
+    let rows: Vec<Vec<String>> = audit_lines(app, ctx, req)?
+        .into_iter()
+        .map(|l| {
+            vec![
+                l.at,
+                l.actor,
+                l.address,
+                l.action,
+                l.detail,
+                l.records.to_string(),
+            ]
+        })
+        .collect();
+    let bytes = crate::exchange::roster::table_xlsx(
+        "审计日志",
+        &format!("{} 审计日志", ctx.settings.site_name),
+        &["时间", "操作人", "地址", "操作", "内容", "记录数"],
+        &rows,
+    )
+    .map_err(AppError::Internal)?;
+    audit(
+        app,
+        ctx,
+        format!("admin:{}", me.username),
+        "audit.export",
+        &format!("下载审计日志 {} 条", rows.len()),
+    )?;
+    let name = format!(
+        "{}-审计日志-{}.xlsx",
+        ctx.settings.site_name,
+        ctx.now
+            .with_timezone(&ctx.settings.utc_offset)
+            .format("%Y%m%d")
+    );
+    Ok(super::import::xlsx(bytes, &name))
+}

@@ -133,6 +133,8 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["admin", "login"]) => admin::login(app, ctx),
         ("GET", ["admin"]) => admin::dashboard(app, ctx),
         ("GET", ["admin", "outbox"]) => admin::outbox(app, ctx, req),
+        ("GET", ["admin", "audit"]) => admin::audit_page(app, ctx, req),
+        ("GET", ["admin", "audit.xlsx"]) => admin::audit_xlsx(app, ctx, req),
         ("GET", ["admin", "admins"]) => admin::admins(app, ctx),
         ("POST", ["admin", "admins"]) => admin::create_admin(app, ctx),
         ("POST", ["admin", "password"]) => admin::change_password(app, ctx),

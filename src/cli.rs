@@ -57,6 +57,16 @@ pub enum Command {
     },
     /// 检查数据文件：逐条读取记录并核对索引
     Check,
+    /// 导出：官方表格（附件1/附件2）或完整数据包
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// 合并另一台电脑导出的数据包
+    Merge {
+        /// 数据包 .zip
+        file: PathBuf,
+    },
     /// 备份数据文件（服务运行时也可以备份）
     Backup {
         /// 备份文件路径
@@ -99,6 +109,33 @@ pub enum ImportWhat {
         valid_only: bool,
         #[arg(long)]
         update_existing: bool,
+    },
+}
+
+/// `kezhi export …`
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// 附件2 科技志愿者集体注册信息表（含完整身份证号）
+    Volunteers {
+        /// 只导出上次导出后新增或修改的
+        #[arg(long)]
+        since_last: bool,
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// 附件1 科技志愿服务组织集体注册信息表
+    Teams {
+        #[arg(long)]
+        since_last: bool,
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// 完整数据包（.zip），用于合并多台电脑的数据
+    Bundle {
+        #[arg(long)]
+        since_last: bool,
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
     },
 }
 
@@ -181,9 +218,96 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Settings { action } => settings(&cli.data, action).map_err(CliError::from),
         Command::Check => check(&cli.data).map_err(CliError::from),
         Command::Import { what } => import(&cli.data, what),
+        Command::Export { what } => export(&cli.data, what),
         Command::Backup { output } => backup(&cli.data, &output),
+        Command::Merge { file } => merge(&cli.data, &file),
         Command::Restore { file } => restore(&cli.data, &file),
     }
+}
+
+fn export(data: &Path, what: ExportWhat) -> Result<(), CliError> {
+    use crate::exchange::columns::Form;
+    use crate::exchange::export::IdNumbers;
+    use crate::exporting::{ExportRequest, Scope};
+    let (_dir, store) = open(data)?;
+    let settings = crate::config::Settings::load(&store);
+    let now = chrono::Utc::now();
+    let today = now.with_timezone(&settings.utc_offset).date_naive();
+    let (form, since_last, output) = match what {
+        ExportWhat::Volunteers { since_last, output } => (Form::Volunteers, since_last, output),
+        ExportWhat::Teams { since_last, output } => (Form::Teams, since_last, output),
+        ExportWhat::Bundle { since_last, output } => {
+            let n = crate::merging::export_bundle(
+                &store,
+                &settings.site_name,
+                since_last,
+                ("cli", "cli"),
+                now,
+                &output,
+            )
+            .map_err(CliError::from)?;
+            println!("已导出数据包 {}（{n} 条记录）", output.display());
+            return Ok(());
+        }
+    };
+    let done = crate::exporting::export(
+        &store,
+        &ExportRequest {
+            form,
+            scope: if since_last {
+                Scope::SinceLast
+            } else {
+                Scope::All
+            },
+            ids: IdNumbers::Full,
+            site: &settings.site_name,
+            today,
+            actor: ("cli", "cli"),
+            now,
+        },
+    )
+    .map_err(|e| CliError::from(e.user_message()))?;
+    std::fs::write(&output, &done.bytes)
+        .map_err(|e| CliError::from(format!("无法写入 {}：{e}", output.display())))?;
+    println!(
+        "已导出 {} 条到 {}（文件含完整身份证号，上报后请删除）",
+        done.count,
+        output.display()
+    );
+    Ok(())
+}
+
+fn merge(data: &Path, file: &Path) -> Result<(), CliError> {
+    let bytes =
+        std::fs::read(file).map_err(|e| usage(format!("无法读取文件 {}：{e}", file.display())))?;
+    let (_dir, store) = open(data)?;
+    let (manifest, summary) =
+        crate::merging::merge_bundle(&store, bytes, ("cli", "cli"), chrono::Utc::now())
+            .map_err(|r| CliError::from(r.message()))?;
+    println!(
+        "已合并来自“{}”的数据包（{}）：",
+        manifest.installation_name,
+        manifest.created_at.format("%Y-%m-%d %H:%M")
+    );
+    for (entity, c) in &summary {
+        println!(
+            "  {}：新增 {}，更新 {}，未变 {}，冲突 {}，跳过 {}",
+            crate::merging::entity_label(entity),
+            c.added,
+            c.updated,
+            c.unchanged,
+            c.conflicts,
+            c.skipped
+        );
+    }
+    let open = store
+        .open_conflicts()
+        .map_err(|e| CliError::from(e.user_message()))?
+        .len();
+    if open > 0 {
+        println!("有 {open} 个冲突需要在管理页面“合并数据包”中处理。");
+    }
+    Ok(())
 }
 
 fn backup(data: &Path, output: &Path) -> Result<(), CliError> {

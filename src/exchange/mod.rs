@@ -2,7 +2,9 @@
 //! 附件2 (volunteers) as templates, imports and exports; CSV in UTF-8 or GBK; and bundles
 //! for merging laptops. Column definitions live once in `columns.rs`.
 
+pub mod bundle;
 pub mod columns;
+pub mod export;
 pub mod import;
 pub mod read;
 pub mod roster;

@@ -44,7 +44,7 @@ pub struct MyActivity {
     pub activity: Activity,
 }
 
-fn activity_tx(tx: &WriteTransaction, id: Gid) -> Result<Activity, StoreError> {
+pub(super) fn activity_tx(tx: &WriteTransaction, id: Gid) -> Result<Activity, StoreError> {
     let t = tx.open_table(ACTIVITIES)?;
     let v = t.get(id.0)?;
     match v {
@@ -53,7 +53,7 @@ fn activity_tx(tx: &WriteTransaction, id: Gid) -> Result<Activity, StoreError> {
     }
 }
 
-fn put_activity_tx(tx: &WriteTransaction, a: &Activity) -> Result<(), StoreError> {
+pub(super) fn put_activity_tx(tx: &WriteTransaction, a: &Activity) -> Result<(), StoreError> {
     tx.open_table(ACTIVITIES)?
         .insert(a.id.0, encode(a).as_slice())?;
     tx.open_table(ORG_ACTIVITIES)?
@@ -71,7 +71,11 @@ fn signups_tx(tx: &WriteTransaction, activity: Gid) -> Result<Vec<Signup>, Store
     Ok(out)
 }
 
-fn signup_tx(tx: &WriteTransaction, activity: Gid, vol: Gid) -> Result<Option<Signup>, StoreError> {
+pub(super) fn signup_tx(
+    tx: &WriteTransaction,
+    activity: Gid,
+    vol: Gid,
+) -> Result<Option<Signup>, StoreError> {
     let t = tx.open_table(ACTIVITY_SIGNUPS)?;
     let v = t.get((activity.0, vol.0))?;
     Ok(match v {
@@ -80,7 +84,7 @@ fn signup_tx(tx: &WriteTransaction, activity: Gid, vol: Gid) -> Result<Option<Si
     })
 }
 
-fn put_signup_tx(tx: &WriteTransaction, s: &Signup) -> Result<(), StoreError> {
+pub(super) fn put_signup_tx(tx: &WriteTransaction, s: &Signup) -> Result<(), StoreError> {
     tx.open_table(ACTIVITY_SIGNUPS)?
         .insert((s.activity.0, s.volunteer.0), encode(s).as_slice())?;
     tx.open_table(VOLUNTEER_SIGNUPS)?

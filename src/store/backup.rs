@@ -63,6 +63,8 @@ fn copy_all(src: &ReadTransaction, dst: &WriteTransaction) -> Result<u64, StoreE
     n += copy_table(src, dst, PHOTOS)?;
     n += copy_table(src, dst, CERTIFICATES)?;
     n += copy_table(src, dst, VOLUNTEER_CERTIFICATES)?;
+    n += copy_table(src, dst, MERGE_CONFLICTS)?;
+    n += copy_table(src, dst, ID_ALIASES)?;
     Ok(n)
 }
 

@@ -61,3 +61,24 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// The newest sequence number of the changes log (0 when empty).
+    pub fn last_change(&self) -> Result<u64, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(CHANGES)?;
+            Ok(t.last()?.map(|(k, _)| k.value()).unwrap_or(0))
+        })
+    }
+
+    /// The distinct ids of `kind` changed after sequence `after`, in first-change order.
+    pub fn changed_ids(&self, kind: ChangeKind, after: u64) -> Result<Vec<Gid>, StoreError> {
+        let mut seen = std::collections::HashSet::new();
+        Ok(self
+            .changes_since(after)?
+            .into_iter()
+            .filter(|(_, c)| c.kind == kind)
+            .filter_map(|(_, c)| seen.insert(c.id).then_some(c.id))
+            .collect())
+    }
+}

@@ -27,7 +27,7 @@ pub struct TeamRow {
     pub organization: Organization,
 }
 
-fn membership_tx(
+pub(super) fn membership_tx(
     tx: &WriteTransaction,
     org: Gid,
     vol: Gid,
@@ -40,7 +40,7 @@ fn membership_tx(
     })
 }
 
-fn put_membership_tx(tx: &WriteTransaction, m: &Membership) -> Result<(), StoreError> {
+pub(super) fn put_membership_tx(tx: &WriteTransaction, m: &Membership) -> Result<(), StoreError> {
     tx.open_table(ORG_MEMBERS)?
         .insert((m.organization.0, m.volunteer.0), encode(m).as_slice())?;
     tx.open_table(VOLUNTEER_ORGS)?

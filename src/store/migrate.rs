@@ -7,12 +7,12 @@ use super::tables::*;
 use redb::{ReadableTable, WriteTransaction};
 
 /// The schema this build writes. Equals the number of migrations.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 type Migration = fn(&WriteTransaction) -> Result<(), StoreError>;
 
 /// `MIGRATIONS[i]` migrates from version `i` to `i + 1`.
-const MIGRATIONS: &[Migration] = &[migrate_to_v1, migrate_to_v2];
+const MIGRATIONS: &[Migration] = &[migrate_to_v1, migrate_to_v2, migrate_to_v3];
 
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
 
@@ -48,6 +48,13 @@ fn migrate_to_v2(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(PHOTOS)?;
     tx.open_table(CERTIFICATES)?;
     tx.open_table(VOLUNTEER_CERTIFICATES)?;
+    Ok(())
+}
+
+/// v3: merge conflicts and id aliases for bundles from other laptops.
+fn migrate_to_v3(tx: &WriteTransaction) -> Result<(), StoreError> {
+    tx.open_table(MERGE_CONFLICTS)?;
+    tx.open_table(ID_ALIASES)?;
     Ok(())
 }
 
@@ -147,9 +154,9 @@ mod tests {
         }
         let db = mem_db();
         run(&db).unwrap();
-        let list: &[Migration] = &[migrate_to_v1, migrate_to_v2, add_probe];
-        assert_eq!(run_list(&db, list).unwrap(), vec![3]);
-        assert_eq!(version_of(&db), 3);
+        let list: &[Migration] = &[migrate_to_v1, migrate_to_v2, migrate_to_v3, add_probe];
+        assert_eq!(run_list(&db, list).unwrap(), vec![4]);
+        assert_eq!(version_of(&db), 4);
         let tx = db.begin_read().unwrap();
         let s = tx.open_table(SETTINGS).unwrap();
         assert_eq!(s.get("probe").unwrap().unwrap().value(), "v2");

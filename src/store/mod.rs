@@ -12,6 +12,7 @@ mod check;
 pub mod codec;
 mod import;
 mod memberships;
+pub mod merge;
 pub mod migrate;
 mod people;
 mod settings;

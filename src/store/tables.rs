@@ -100,3 +100,12 @@ pub const CERTIFICATES: TableDefinition<&str, &[u8]> = TableDefinition::new("cer
 /// `(volunteer id, certificate number) → ()`: a volunteer's certificates.
 pub const VOLUNTEER_CERTIFICATES: TableDefinition<(u128, &str), ()> =
     TableDefinition::new("volunteer_certificates");
+
+/// `conflict id → MergeConflict`: a merged volunteer whose phone or ID number belongs to a
+/// different local record, waiting for the admin (with the records that depend on it).
+/// Kept by `merge.rs`.
+pub const MERGE_CONFLICTS: TableDefinition<u128, &[u8]> = TableDefinition::new("merge_conflicts");
+
+/// `incoming id → local id`: records from other laptops that were resolved into a local
+/// record (a conflict, or a team with the same name), so merging again maps them.
+pub const ID_ALIASES: TableDefinition<u128, u128> = TableDefinition::new("id_aliases");

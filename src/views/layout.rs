@@ -75,12 +75,14 @@ pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
             items.push(("/org", "组织信息"));
             items.push(("/org/activities", "我发布的活动"));
             items.push(("/import", "集体注册导入"));
+            items.push(("/export", "导出"));
         }
         Role::PlatformAdmin => {
             items.push(("/admin", "管理首页"));
             items.push(("/admin/volunteers", "志愿者管理"));
             items.push(("/admin/teams", "组织管理"));
             items.push(("/import", "集体注册导入"));
+            items.push(("/export", "导出上报"));
             items.push(("/admin/outbox", "验证码发件箱"));
             items.push(("/admin/audit", "审计日志"));
             items.push(("/admin/admins", "管理员账户"));

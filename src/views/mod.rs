@@ -8,9 +8,11 @@ pub mod admin_people;
 pub mod auth;
 pub mod components;
 pub mod errors;
+pub mod export;
 pub mod home;
 pub mod import;
 pub mod layout;
+pub mod merge;
 pub mod team;
 pub mod volunteer;
 

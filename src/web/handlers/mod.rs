@@ -5,9 +5,11 @@ mod account;
 mod activities;
 mod admin;
 mod admin_people;
+mod export;
 mod forms;
 mod import;
 mod login;
+mod merge;
 mod public;
 mod register;
 mod setup;
@@ -123,6 +125,14 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["templates", "volunteers.xlsx"]) => {
             import::template_file(crate::exchange::columns::Form::Volunteers)
         }
+        ("GET", ["export"]) => export::page(app, ctx),
+        ("POST", ["admin", "export"]) => export::platform_export(app, ctx),
+        ("POST", ["admin", "export", "bundle"]) => merge::export_bundle(app, ctx),
+        ("GET", ["admin", "merge"]) => merge::page(app, ctx),
+        ("POST", ["admin", "merge"]) => merge::upload(app, ctx),
+        ("GET", ["admin", "merge", "conflicts", c]) => merge::conflict(app, ctx, id(c)?),
+        ("POST", ["admin", "merge", "conflicts", c]) => merge::resolve(app, ctx, id(c)?),
+        ("POST", ["org", t, "export"]) => export::team_export(app, ctx, id(t)?),
         ("GET", ["import"]) => import::upload_page(app, ctx),
         ("POST", ["import"]) => import::upload(app, ctx),
         ("GET", ["import", j]) => import::show(app, ctx, j),

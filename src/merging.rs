@@ -1,0 +1,278 @@
+//! Bringing laptops together: a complete bundle (.zip with a manifest, JSON Lines per
+//! entity, photos and the two official forms) written from the store, full or since the
+//! last bundle, and another laptop's bundle verified whole and merged.
+
+use crate::domain::activity::{Activity, Signup};
+use crate::domain::ids::Gid;
+use crate::domain::people::{Membership, Organization, Volunteer};
+use crate::domain::record::{Certificate, Photo, Report};
+use crate::exchange::bundle::{Bundle, BundleError, BundleWriter, Manifest};
+use crate::exchange::columns::Form;
+use crate::exchange::export::{self, IdNumbers};
+use crate::store::merge::{MergeInput, MergeSummary};
+use crate::store::{AuditEntry, ChangeKind, Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+const WATERMARK: &str = "export.watermark.bundle";
+
+/// The Chinese name of an entity in a bundle.
+pub fn entity_label(entity: &str) -> &'static str {
+    match entity {
+        "teams" => "组织",
+        "volunteers" => "志愿者",
+        "memberships" => "组织成员",
+        "activities" => "活动",
+        "signups" => "报名和时长",
+        "reports" => "活动报道",
+        "certificates" => "服务证明",
+        "photos" => "照片",
+        _ => "其他",
+    }
+}
+
+/// Why a bundle was not merged.
+#[derive(Debug)]
+pub enum MergeRefusal {
+    Bundle(BundleError),
+    Store(StoreError),
+}
+
+impl MergeRefusal {
+    /// The message for the admin.
+    pub fn message(&self) -> String {
+        match self {
+            MergeRefusal::Bundle(e) => e.message(),
+            MergeRefusal::Store(e) => e.user_message(),
+        }
+    }
+}
+
+fn changed(
+    store: &Store,
+    kind: ChangeKind,
+    after: Option<u64>,
+) -> Result<Option<HashSet<Gid>>, StoreError> {
+    Ok(match after {
+        Some(a) => Some(store.changed_ids(kind, a)?.into_iter().collect()),
+        None => None,
+    })
+}
+
+fn keep<T>(set: &Option<HashSet<Gid>>, id: Gid, item: T) -> Option<T> {
+    match set {
+        Some(s) if !s.contains(&id) => None,
+        _ => Some(item),
+    }
+}
+
+/// Write a bundle of the whole store (or what changed since the last bundle) to `output`.
+/// Returns the number of records written.
+pub fn export_bundle(
+    store: &Store,
+    site: &str,
+    since_last: bool,
+    actor: (&str, &str),
+    now: DateTime<Utc>,
+    output: &Path,
+) -> Result<u64, String> {
+    let err = |e: StoreError| e.user_message();
+    let since = if since_last {
+        Some(
+            store
+                .setting(WATERMARK)
+                .map_err(err)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+        )
+    } else {
+        None
+    };
+    let up_to = store.last_change().map_err(err)?;
+    let teams_changed = changed(store, ChangeKind::Organization, since).map_err(err)?;
+    let vols_changed = changed(store, ChangeKind::Volunteer, since).map_err(err)?;
+    let mem_changed = changed(store, ChangeKind::Membership, since).map_err(err)?;
+    let act_changed = changed(store, ChangeKind::Activity, since).map_err(err)?;
+    let sig_changed = changed(store, ChangeKind::Signup, since).map_err(err)?;
+    let rep_changed = changed(store, ChangeKind::Report, since).map_err(err)?;
+    let cert_changed = changed(store, ChangeKind::Certificate, since).map_err(err)?;
+
+    let teams: Vec<Organization> = store
+        .organizations()
+        .map_err(err)?
+        .into_iter()
+        .filter_map(|o| keep(&teams_changed, o.id, o))
+        .collect();
+    let volunteers: Vec<Volunteer> = store
+        .volunteers()
+        .map_err(err)?
+        .into_iter()
+        .filter_map(|v| keep(&vols_changed, v.id, v))
+        .collect();
+    let memberships: Vec<Membership> = store
+        .all_memberships()
+        .map_err(err)?
+        .into_iter()
+        .filter_map(|m| keep(&mem_changed, m.id, m))
+        .collect();
+    let activities: Vec<Activity> = store
+        .activities()
+        .map_err(err)?
+        .into_iter()
+        .filter_map(|a| keep(&act_changed, a.id, a))
+        .collect();
+    let signups: Vec<Signup> = store
+        .all_signups()
+        .map_err(err)?
+        .into_iter()
+        .filter_map(|s| keep(&sig_changed, s.id, s))
+        .collect();
+    let reports: Vec<Report> = store
+        .all_reports()
+        .map_err(err)?
+        .into_iter()
+        .filter_map(|r| keep(&rep_changed, r.id, r))
+        .collect();
+    let certificates: Vec<Certificate> = store
+        .all_certificates()
+        .map_err(err)?
+        .into_iter()
+        .filter_map(|c| keep(&cert_changed, c.id, c))
+        .collect();
+
+    let file =
+        std::fs::File::create(output).map_err(|e| format!("无法写入 {}：{e}", output.display()))?;
+    let mut w = BundleWriter::new(file);
+    let mut total = 0;
+    let be = |e: BundleError| e.message();
+    total += w.add_records("teams", &teams).map_err(be)?;
+    total += w.add_records("volunteers", &volunteers).map_err(be)?;
+    total += w.add_records("memberships", &memberships).map_err(be)?;
+    total += w.add_records("activities", &activities).map_err(be)?;
+    total += w.add_records("signups", &signups).map_err(be)?;
+    total += w.add_records("reports", &reports).map_err(be)?;
+    total += w
+        .add_records("demands", Vec::<serde_json::Value>::new())
+        .map_err(be)?;
+    total += w.add_records("certificates", &certificates).map_err(be)?;
+    let mut photo_ids: Vec<Gid> = activities.iter().filter_map(|a| a.cover_photo).collect();
+    photo_ids.extend(reports.iter().flat_map(|r| r.photos.iter().copied()));
+    photo_ids.sort();
+    photo_ids.dedup();
+    for id in photo_ids {
+        if let Some(p) = store.photo(id).map_err(err)? {
+            let meta = serde_json::json!({ "mime": p.mime, "created_at": p.created_at });
+            w.add_file(&format!("photos/{id}"), &p.bytes).map_err(be)?;
+            w.add_file(&format!("photos/{id}.json"), meta.to_string().as_bytes())
+                .map_err(be)?;
+        }
+    }
+    let forms = [
+        (Form::Teams, export::teams_xlsx(&teams)?),
+        (
+            Form::Volunteers,
+            export::volunteers_xlsx(&volunteers, IdNumbers::Full)?,
+        ),
+    ];
+    for (form, bytes) in forms {
+        w.add_file(&form.file_name(), &bytes).map_err(be)?;
+    }
+    w.finish(Manifest {
+        format: "kezhi-bundle".into(),
+        format_version: 1,
+        installation_id: store.installation_id().to_string(),
+        installation_name: site.to_string(),
+        kezhi_version: crate::VERSION.to_string(),
+        schema_version: crate::store::migrate::SCHEMA_VERSION,
+        created_at: now,
+        since_sequence: since,
+        up_to_sequence: up_to,
+        counts: BTreeMap::new(),
+        parts: BTreeMap::new(),
+    })
+    .map_err(be)?;
+    store
+        .set_setting(WATERMARK, &up_to.to_string())
+        .map_err(err)?;
+    store
+        .audit(&AuditEntry {
+            at: now,
+            actor: actor.0.into(),
+            address: actor.1.into(),
+            action: "export.bundle".into(),
+            detail: format!(
+                "导出数据包（{}），含完整身份证号",
+                if since_last {
+                    "上次之后的变更"
+                } else {
+                    "全部"
+                }
+            ),
+            records: total,
+        })
+        .map_err(err)?;
+    Ok(total)
+}
+
+/// Verify a bundle whole and merge it in one transaction.
+pub fn merge_bundle(
+    store: &Store,
+    bytes: Vec<u8>,
+    actor: (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<(Manifest, MergeSummary), MergeRefusal> {
+    let mut b = Bundle::open(
+        std::io::Cursor::new(bytes),
+        crate::store::migrate::SCHEMA_VERSION,
+    )
+    .map_err(MergeRefusal::Bundle)?;
+    let manifest = b.manifest().clone();
+    let mut photos = Vec::new();
+    for path in b.paths("photos/") {
+        if path.ends_with(".json") {
+            continue;
+        }
+        let Some(id) = path.trim_start_matches("photos/").parse::<Gid>().ok() else {
+            continue;
+        };
+        let bytes = b.file(&path).map_err(MergeRefusal::Bundle)?;
+        let mime = match crate::domain::record::sniff_image(&bytes) {
+            Ok(m) => m.to_string(),
+            Err(_) => continue,
+        };
+        photos.push(Photo {
+            id,
+            mime,
+            bytes,
+            created_at: now,
+        });
+    }
+    let input = MergeInput {
+        teams: b.records("teams").map_err(MergeRefusal::Bundle)?,
+        volunteers: b.records("volunteers").map_err(MergeRefusal::Bundle)?,
+        memberships: b.records("memberships").map_err(MergeRefusal::Bundle)?,
+        activities: b.records("activities").map_err(MergeRefusal::Bundle)?,
+        signups: b.records("signups").map_err(MergeRefusal::Bundle)?,
+        reports: b.records("reports").map_err(MergeRefusal::Bundle)?,
+        certificates: b.records("certificates").map_err(MergeRefusal::Bundle)?,
+        photos,
+    };
+    let summary = store.merge(input, now).map_err(MergeRefusal::Store)?;
+    let changed: usize = summary.values().map(|c| c.added + c.updated).sum();
+    let conflicts: usize = summary.get("volunteers").map(|c| c.conflicts).unwrap_or(0);
+    store
+        .audit(&AuditEntry {
+            at: now,
+            actor: actor.0.into(),
+            address: actor.1.into(),
+            action: "merge".into(),
+            detail: format!(
+                "合并来自“{}”的数据包：新增或更新 {changed} 条，冲突 {conflicts} 条",
+                manifest.installation_name
+            ),
+            records: changed as u64,
+        })
+        .map_err(MergeRefusal::Store)?;
+    Ok((manifest, summary))
+}

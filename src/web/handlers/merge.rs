@@ -1,0 +1,267 @@
+//! Bundles on the web: export a bundle, upload another laptop's bundle to merge, and
+//! resolve conflicts.
+
+use super::{html, rejected};
+use crate::domain::ids::Gid;
+use crate::error::AppError;
+use crate::store::merge::{MergeConflict, Resolution};
+use crate::views::merge::{self as view, CountLine, FieldPair};
+use crate::web::App;
+use crate::web::auth::Ctx;
+use rouille::Response;
+
+fn conflict_lines(app: &App) -> Result<Vec<(String, String, String)>, AppError> {
+    Ok(app
+        .store
+        .open_conflicts()?
+        .into_iter()
+        .map(|c| {
+            (
+                c.id.to_string(),
+                format!(
+                    "{}（{}）",
+                    c.incoming.real_name,
+                    crate::domain::validate::mask_phone(&c.incoming.phone)
+                ),
+                format!(
+                    "{} 条成员关系、{} 条报名待归并",
+                    c.memberships.len(),
+                    c.signups.len()
+                ),
+            )
+        })
+        .collect())
+}
+
+pub fn page(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    Ok(html(view::page_view(
+        &ctx.page(),
+        None,
+        None,
+        &conflict_lines(app)?,
+    )))
+}
+
+pub fn export_bundle(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let dir = std::env::temp_dir().join(format!("kezhi-bundle-{}", crate::domain::secret::token()));
+    std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(e.to_string()))?;
+    let path = dir.join("bundle.zip");
+    let result = crate::merging::export_bundle(
+        &app.store,
+        &ctx.settings.site_name,
+        ctx.field("since_last") == "yes",
+        (&ctx.actor(), &ctx.remote.ip().to_string()),
+        ctx.now,
+        &path,
+    );
+    let bytes = result.and_then(|_| std::fs::read(&path).map_err(|e| e.to_string()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let bytes = bytes.map_err(AppError::Internal)?;
+    let name = format!(
+        "{}-数据包-{}.zip",
+        ctx.settings.site_name,
+        ctx.now
+            .with_timezone(&ctx.settings.utc_offset)
+            .format("%Y%m%d-%H%M")
+    );
+    let disposition =
+        super::activities::content_disposition(&name).replace("download.xlsx", "bundle.zip");
+    Ok(Response::from_data("application/zip", bytes)
+        .with_unique_header("Content-Disposition", disposition))
+}
+
+pub fn upload(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let conflicts = || conflict_lines(app);
+    let Some(file) = ctx.files.iter().find(|f| f.field == "file") else {
+        return Ok(rejected(
+            view::page_view(&ctx.page(), Some("请选择数据包文件。"), None, &conflicts()?),
+            422,
+        ));
+    };
+    if file.too_large {
+        return Ok(rejected(
+            view::page_view(
+                &ctx.page(),
+                Some("数据包超过 40 MB。请在命令行使用 kezhi merge 合并大数据包。"),
+                None,
+                &conflicts()?,
+            ),
+            422,
+        ));
+    }
+    match crate::merging::merge_bundle(
+        &app.store,
+        file.bytes.clone(),
+        (&ctx.actor(), &ctx.remote.ip().to_string()),
+        ctx.now,
+    ) {
+        Ok((manifest, summary)) => {
+            let lines: Vec<CountLine> = summary
+                .iter()
+                .map(|(e, c)| CountLine {
+                    entity: crate::merging::entity_label(e),
+                    added: c.added,
+                    updated: c.updated,
+                    unchanged: c.unchanged,
+                    conflicts: c.conflicts,
+                    skipped: c.skipped,
+                })
+                .collect();
+            let from = format!(
+                "{}（{}）",
+                manifest.installation_name,
+                manifest.created_at.format("%Y-%m-%d %H:%M")
+            );
+            Ok(html(view::page_view(
+                &ctx.page(),
+                None,
+                Some((&from, &lines)),
+                &conflicts()?,
+            )))
+        }
+        Err(refusal) => Ok(rejected(
+            view::page_view(&ctx.page(), Some(&refusal.message()), None, &conflicts()?),
+            422,
+        )),
+    }
+}
+
+fn fields(mine: &crate::domain::people::Volunteer, c: &MergeConflict) -> Vec<FieldPair> {
+    let t = &c.incoming;
+    let region = |r: &crate::domain::regions::RegionPath| super::forms::region_text(r);
+    let pairs: [(&'static str, &'static str, String, String); 14] = [
+        (
+            "real_name",
+            "姓名",
+            mine.real_name.clone(),
+            t.real_name.clone(),
+        ),
+        ("phone", "手机号", mine.phone.clone(), t.phone.clone()),
+        (
+            "id_number",
+            "身份证号",
+            crate::domain::validate::mask_id_number(&mine.id_number),
+            crate::domain::validate::mask_id_number(&t.id_number),
+        ),
+        (
+            "political_status",
+            "政治面貌",
+            mine.political_status.clone(),
+            t.political_status.clone(),
+        ),
+        (
+            "ethnicity",
+            "民族",
+            mine.ethnicity.clone(),
+            t.ethnicity.clone(),
+        ),
+        (
+            "employer",
+            "工作单位",
+            mine.employer.clone(),
+            t.employer.clone(),
+        ),
+        (
+            "title_level",
+            "职称",
+            mine.title_level.clone(),
+            t.title_level.clone(),
+        ),
+        (
+            "education",
+            "最高学历",
+            mine.education.clone(),
+            t.education.clone(),
+        ),
+        (
+            "occupation",
+            "从业类别",
+            mine.occupation.clone(),
+            t.occupation.clone(),
+        ),
+        (
+            "region",
+            "所在区域",
+            region(&mine.region),
+            region(&t.region),
+        ),
+        (
+            "service_categories",
+            "服务类别",
+            mine.service_categories.join("、"),
+            t.service_categories.join("、"),
+        ),
+        (
+            "service_fields",
+            "服务领域",
+            mine.service_fields.join("、"),
+            t.service_fields.join("、"),
+        ),
+        (
+            "sanzhang",
+            "基层“三长”",
+            mine.sanzhang.clone(),
+            t.sanzhang.clone(),
+        ),
+        (
+            "updated_at",
+            "最后修改",
+            mine.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+            t.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .map(|(key, label, mine, theirs)| FieldPair {
+            key,
+            label,
+            mine,
+            theirs,
+        })
+        .collect()
+}
+
+pub fn conflict(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let c = app.store.conflict(id)?.ok_or(AppError::NotFound)?;
+    if c.resolution.is_some() {
+        return Ok(Response::redirect_303("/admin/merge"));
+    }
+    let mine = app.store.volunteer(c.local)?.ok_or(AppError::NotFound)?;
+    let deps = format!(
+        "数据包中此人有 {} 条组织成员关系、{} 条活动报名。",
+        c.memberships.len(),
+        c.signups.len()
+    );
+    Ok(html(view::conflict(
+        &ctx.page(),
+        &id.to_string(),
+        &fields(&mine, &c),
+        &deps,
+    )))
+}
+
+pub fn resolve(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    let me = ctx.require_admin()?;
+    let how = match ctx.field("how") {
+        "mine" => Resolution::KeepMine,
+        "theirs" => Resolution::KeepTheirs,
+        "combine" => {
+            Resolution::Combine(ctx.fields("take").into_iter().map(str::to_string).collect())
+        }
+        _ => return Err(AppError::BadRequest("请选择处理方式。".into())),
+    };
+    app.store.resolve_conflict(id, &how, ctx.now)?;
+    app.store.audit(&crate::store::AuditEntry {
+        at: ctx.now,
+        actor: format!("admin:{}", me.username),
+        address: ctx.remote.ip().to_string(),
+        action: "merge.resolve".into(),
+        detail: format!("处理合并冲突 {id}（{}）", ctx.field("how")),
+        records: 1,
+    })?;
+    Ok(Response::redirect_303("/admin/merge"))
+}

@@ -67,30 +67,6 @@ pub fn roster_xlsx(title: &str, rows: &[RosterRow]) -> Result<Vec<u8>, String> {
     book.save_to_buffer().map_err(err)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn writes_a_zip_with_the_rows() {
-        let bytes = roster_xlsx(
-            "测试活动",
-            &[RosterRow {
-                name: "张三".into(),
-                phone: "13812345678".into(),
-                signed_up_at: "2026-11-28 10:00".into(),
-                state: "已报名".into(),
-                check_in: String::new(),
-                check_out: String::new(),
-                hours: String::new(),
-            }],
-        )
-        .unwrap();
-        assert!(bytes.starts_with(b"PK"), "xlsx is a zip");
-        assert!(bytes.len() > 1000);
-    }
-}
-
 /// A simple sheet: a title row, headers, rows of text (audit log downloads).
 pub fn table_xlsx(
     sheet_name: &str,
@@ -121,4 +97,28 @@ pub fn table_xlsx(
         }
     }
     book.save_to_buffer().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_a_zip_with_the_rows() {
+        let bytes = roster_xlsx(
+            "测试活动",
+            &[RosterRow {
+                name: "张三".into(),
+                phone: "13812345678".into(),
+                signed_up_at: "2026-11-28 10:00".into(),
+                state: "已报名".into(),
+                check_in: String::new(),
+                check_out: String::new(),
+                hours: String::new(),
+            }],
+        )
+        .unwrap();
+        assert!(bytes.starts_with(b"PK"), "xlsx is a zip");
+        assert!(bytes.len() > 1000);
+    }
 }

@@ -135,12 +135,40 @@ pub struct SettingRow {
 }
 
 /// The settings page (read-only: settings that run programs are changed from the terminal).
-pub fn settings(ctx: &PageCtx, rows: &[SettingRow], site_form: &FormState) -> Markup {
+/// The data file and its backups, for the settings page.
+pub struct DataInfo {
+    pub path: String,
+    pub size: String,
+    pub last_backup: String,
+    pub backups_dir: String,
+}
+
+/// The settings page (settings that run programs are changed from the terminal).
+pub fn settings(
+    ctx: &PageCtx,
+    rows: &[SettingRow],
+    site_form: &FormState,
+    data: &DataInfo,
+) -> Markup {
     page(
         ctx,
         "系统设置",
         html! {
             h1 { "系统设置" }
+            section.card id="data-info" {
+                h2 { "数据与备份" }
+                dl.facts {
+                    dt { "数据文件" } dd { code { (data.path) } }
+                    dt { "文件大小" } dd id="data-size" { (data.size) }
+                    dt { "最近备份" } dd id="last-backup" { (data.last_backup) }
+                    dt { "备份位置" } dd { code { (data.backups_dir) } }
+                }
+                p.muted { "科志运行时每天自动备份一次，保留最近的备份（设置项 backup.keep）。也可以在终端运行 kezhi backup -o 文件名。" }
+                form method="post" action="/admin/backup" {
+                    (csrf_field(&ctx.csrf))
+                    button type="submit" id="backup-now" { "立即备份" }
+                }
+            }
             section.card {
                 h2 { "单位名称" }
                 (form_error(site_form.message.as_deref()))
@@ -172,17 +200,28 @@ pub struct AuditLine {
     pub records: u64,
 }
 
+/// What the audit page shows.
+pub struct AuditPage<'a> {
+    pub q: &'a str,
+    pub action: &'a str,
+    pub actions: &'a [&'a str],
+    pub lines: &'a [AuditLine],
+    pub total: usize,
+    pub page_no: usize,
+    pub query: &'a str,
+}
+
 /// The audit log with its filter and download.
-pub fn audit(
-    ctx: &PageCtx,
-    q: &str,
-    action: &str,
-    actions: &[&str],
-    lines: &[AuditLine],
-    total: usize,
-    page_no: usize,
-    query: &str,
-) -> Markup {
+pub fn audit(ctx: &PageCtx, d: &AuditPage) -> Markup {
+    let AuditPage {
+        q,
+        action,
+        actions,
+        lines,
+        total,
+        page_no,
+        query,
+    } = *d;
     let has_more = page_no * 100 < total;
     page(
         ctx,

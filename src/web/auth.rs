@@ -294,6 +294,7 @@ fn flash_text(key: &str) -> Option<String> {
             "checked_in" => "签到成功。",
             "checked_out" => "签退成功。",
             "hours_saved" => "服务时长已保存。",
+            "backup_done" => "备份完成。",
             "report_saved" => "活动报道已保存。",
             _ => return None,
         }

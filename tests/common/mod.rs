@@ -69,14 +69,19 @@ impl TestApp {
     /// Put a registered volunteer into the store directly.
     pub fn add_volunteer(&self, phone: &str, id_number: &str) -> Volunteer {
         let now = chrono::Utc::now();
+        // Gender and birth date as the ID number says, so exports re-import cleanly.
+        let checked = kezhi::domain::validate::id_number(id_number, now.date_naive()).ok();
         let v = Volunteer {
             id: Gid::new(),
             origin: self.app.store.installation_id(),
             real_name: "张三".into(),
             phone: phone.into(),
-            gender: Gender::Female,
+            gender: checked.as_ref().map(|c| c.gender).unwrap_or(Gender::Female),
             id_number: id_number.into(),
-            birth_date: chrono::NaiveDate::from_ymd_opt(1975, 3, 28).unwrap(),
+            birth_date: checked
+                .as_ref()
+                .map(|c| c.birth_date)
+                .unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(1975, 3, 28).unwrap()),
             political_status: "群众".into(),
             ethnicity: "汉族".into(),
             employer: "某某农技站".into(),

@@ -226,6 +226,61 @@ pub fn change_password(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     Ok(redirect_with_flash("/admin/admins", "password_set"))
 }
 
+fn backups_dir(app: &App) -> Option<std::path::PathBuf> {
+    app.data.as_ref().map(|d| d.root.join("backups"))
+}
+
+fn data_info(app: &App, ctx: &Ctx) -> view::DataInfo {
+    let path = app.store.path();
+    let size = path
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| format!("{:.1} MB", m.len() as f64 / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "—".into());
+    let dir = backups_dir(app);
+    let last = dir
+        .as_deref()
+        .and_then(crate::store::backup::last_backup)
+        .map(|(_, t)| {
+            t.with_timezone(&ctx.settings.utc_offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "还没有备份".into());
+    view::DataInfo {
+        path: path
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "（内存）".into()),
+        size,
+        last_backup: last,
+        backups_dir: dir
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|| "—".into()),
+    }
+}
+
+pub fn backup_now(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let me = ctx.require_admin()?;
+    let dir = backups_dir(app)
+        .ok_or_else(|| AppError::Unprocessable("没有数据文件夹，无法备份。".into()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| AppError::Unprocessable(format!("备份文件夹无法创建：{e}")))?;
+    let target = dir.join(format!(
+        "manual-{}.redb",
+        ctx.now
+            .with_timezone(&ctx.settings.utc_offset)
+            .format("%Y%m%d-%H%M%S")
+    ));
+    let rows = app.store.backup_to(&target)?;
+    audit(
+        app,
+        ctx,
+        format!("admin:{}", me.username),
+        "backup",
+        &format!("备份到 {}（{rows} 条）", target.display()),
+    )?;
+    Ok(redirect_with_flash("/admin/settings", "backup_done"))
+}
+
 fn setting_rows(app: &App) -> Result<Vec<SettingRow>, AppError> {
     let stored = app.store.settings()?;
     Ok(SETTING_KEYS
@@ -250,6 +305,7 @@ pub fn settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         &ctx.page(),
         &setting_rows(app)?,
         &form,
+        &data_info(app, ctx),
     )))
 }
 
@@ -261,7 +317,12 @@ pub fn save_settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.set("site_name", name);
         form.fail("site_name", m);
         return Ok(rejected(
-            view::settings(&ctx.page(), &setting_rows(app)?, &form),
+            view::settings(
+                &ctx.page(),
+                &setting_rows(app)?,
+                &form,
+                &data_info(app, ctx),
+            ),
             422,
         ));
     }
@@ -353,15 +414,21 @@ pub fn audit_page(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
         .take(100)
         .collect();
     let labels: Vec<&str> = AUDIT_ACTIONS.iter().map(|(_, l)| *l).collect();
+    let (q, action) = (
+        req.get_param("q").unwrap_or_default(),
+        req.get_param("action").unwrap_or_default(),
+    );
     Ok(html(view::audit(
         &ctx.page(),
-        &req.get_param("q").unwrap_or_default(),
-        &req.get_param("action").unwrap_or_default(),
-        &labels,
-        &shown,
-        total,
-        page_no,
-        req.raw_query_string(),
+        &view::AuditPage {
+            q: &q,
+            action: &action,
+            actions: &labels,
+            lines: &shown,
+            total,
+            page_no,
+            query: req.raw_query_string(),
+        },
     )))
 }
 

@@ -150,6 +150,7 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["admin", "password"]) => admin::change_password(app, ctx),
         ("GET", ["admin", "settings"]) => admin::settings(app, ctx),
         ("POST", ["admin", "settings"]) => admin::save_settings(app, ctx),
+        ("POST", ["admin", "backup"]) => admin::backup_now(app, ctx),
         ("GET", ["admin", "volunteers"]) => admin_people::volunteers(app, ctx, req),
         ("GET", ["admin", "volunteers", v]) => admin_people::volunteer(app, ctx, id(v)?),
         ("POST", ["admin", "volunteers", v, "unmask"]) => admin_people::unmask(app, ctx, id(v)?),

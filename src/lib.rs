@@ -15,6 +15,7 @@ pub mod exporting;
 pub mod logging;
 pub mod merging;
 pub mod sender;
+pub mod stats;
 pub mod store;
 pub mod views;
 pub mod web;

@@ -28,6 +28,7 @@ pub fn entity_label(entity: &str) -> &'static str {
         "reports" => "活动报道",
         "certificates" => "服务证明",
         "photos" => "照片",
+        "demands" => "服务需求",
         _ => "其他",
     }
 }
@@ -257,6 +258,7 @@ pub fn merge_bundle(
         reports: b.records("reports").map_err(MergeRefusal::Bundle)?,
         certificates: b.records("certificates").map_err(MergeRefusal::Bundle)?,
         photos,
+        demands: b.records("demands").map_err(MergeRefusal::Bundle)?,
     };
     let summary = store.merge(input, now).map_err(MergeRefusal::Store)?;
     let changed: usize = summary.values().map(|c| c.added + c.updated).sum();

@@ -65,6 +65,10 @@ fn copy_all(src: &ReadTransaction, dst: &WriteTransaction) -> Result<u64, StoreE
     n += copy_table(src, dst, VOLUNTEER_CERTIFICATES)?;
     n += copy_table(src, dst, MERGE_CONFLICTS)?;
     n += copy_table(src, dst, ID_ALIASES)?;
+    n += copy_table(src, dst, DEMANDS)?;
+    n += copy_table(src, dst, NUMBER_DEMAND)?;
+    n += copy_table(src, dst, FEATURED)?;
+    n += copy_table(src, dst, SHOWCASE_CONSENT)?;
     Ok(n)
 }
 

@@ -20,6 +20,7 @@ pub enum ChangeKind {
     Signup,
     Report,
     Certificate,
+    Demand,
 }
 
 /// One entry of the changes log.

@@ -30,6 +30,7 @@ pub struct MergeInput {
     pub reports: Vec<Report>,
     pub certificates: Vec<Certificate>,
     pub photos: Vec<Photo>,
+    pub demands: Vec<crate::domain::demand::Demand>,
 }
 
 /// Counts for one entity.
@@ -328,6 +329,26 @@ impl Store {
                         t.insert(r.activity.0, encode(&r).as_slice())?;
                         c.added += 1;
                     }
+                }
+            }
+            let c = sum.entry("demands").or_default();
+            for d in input.demands {
+                let local: Option<crate::domain::demand::Demand> = match tx.open_table(DEMANDS)?.get(d.id.0)? {
+                    Some(g) => Some(decode(g.value())?),
+                    None => None,
+                };
+                let result = match &local {
+                    Some(l) if d.updated_at <= l.updated_at => {
+                        c.unchanged += 1;
+                        continue;
+                    }
+                    _ => super::demands::put_demand_tx(tx, &d),
+                };
+                match result {
+                    Ok(()) if local.is_some() => c.updated += 1,
+                    Ok(()) => c.added += 1,
+                    Err(StoreError::Taken(_)) => c.skipped += 1,
+                    Err(e) => return Err(e),
                 }
             }
             let c = sum.entry("certificates").or_default();

@@ -7,12 +7,12 @@ use super::tables::*;
 use redb::{ReadableTable, WriteTransaction};
 
 /// The schema this build writes. Equals the number of migrations.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 type Migration = fn(&WriteTransaction) -> Result<(), StoreError>;
 
 /// `MIGRATIONS[i]` migrates from version `i` to `i + 1`.
-const MIGRATIONS: &[Migration] = &[migrate_to_v1, migrate_to_v2, migrate_to_v3];
+const MIGRATIONS: &[Migration] = &[migrate_to_v1, migrate_to_v2, migrate_to_v3, migrate_to_v4];
 
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
 
@@ -55,6 +55,15 @@ fn migrate_to_v2(tx: &WriteTransaction) -> Result<(), StoreError> {
 fn migrate_to_v3(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(MERGE_CONFLICTS)?;
     tx.open_table(ID_ALIASES)?;
+    Ok(())
+}
+
+/// v4: demands, featured cases and people, showcase consent.
+fn migrate_to_v4(tx: &WriteTransaction) -> Result<(), StoreError> {
+    tx.open_table(DEMANDS)?;
+    tx.open_table(NUMBER_DEMAND)?;
+    tx.open_table(FEATURED)?;
+    tx.open_table(SHOWCASE_CONSENT)?;
     Ok(())
 }
 
@@ -154,9 +163,9 @@ mod tests {
         }
         let db = mem_db();
         run(&db).unwrap();
-        let list: &[Migration] = &[migrate_to_v1, migrate_to_v2, migrate_to_v3, add_probe];
-        assert_eq!(run_list(&db, list).unwrap(), vec![4]);
-        assert_eq!(version_of(&db), 4);
+        let list: &[Migration] = &[migrate_to_v1, migrate_to_v2, migrate_to_v3, migrate_to_v4, add_probe];
+        assert_eq!(run_list(&db, list).unwrap(), vec![5]);
+        assert_eq!(version_of(&db), 5);
         let tx = db.begin_read().unwrap();
         let s = tx.open_table(SETTINGS).unwrap();
         assert_eq!(s.get("probe").unwrap().unwrap().value(), "v2");

@@ -109,3 +109,16 @@ pub const MERGE_CONFLICTS: TableDefinition<u128, &[u8]> = TableDefinition::new("
 /// `incoming id → local id`: records from other laptops that were resolved into a local
 /// record (a conflict, or a team with the same name), so merging again maps them.
 pub const ID_ALIASES: TableDefinition<u128, u128> = TableDefinition::new("id_aliases");
+
+/// `demand id → Demand`: service demands (需求). Kept by `demands.rs` with `number_demand`.
+pub const DEMANDS: TableDefinition<u128, &[u8]> = TableDefinition::new("demands");
+
+/// `confirmation number → demand id`: the requester looks their demand up by it.
+pub const NUMBER_DEMAND: TableDefinition<&str, u128> = TableDefinition::new("number_demand");
+
+/// `(kind, id) → Featured`: 典型案例 (kind 1, an activity) and 典型人物 (kind 2, a
+/// volunteer) shown on the home page. Kept by `demands.rs`.
+pub const FEATURED: TableDefinition<(u8, u128), &[u8]> = TableDefinition::new("featured");
+
+/// `volunteer id → when (unix seconds)`: volunteers who agreed to be shown as 典型人物.
+pub const SHOWCASE_CONSENT: TableDefinition<u128, i64> = TableDefinition::new("showcase_consent");

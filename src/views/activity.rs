@@ -102,6 +102,8 @@ pub struct ActivityPage<'a> {
     pub action: SignupAction,
     pub report: Option<(&'a str, &'a [String])>,
     pub message: Option<&'a str>,
+    /// For platform admins: whether it is featured now, so they can feature it as 典型案例.
+    pub featured: Option<bool>,
 }
 
 /// An activity's page with signup buttons and, afterwards, its report.
@@ -165,6 +167,24 @@ pub fn show(ctx: &PageCtx, d: &ActivityPage) -> Markup {
                 p.pre { (d.description) }
                 @if !d.risk_note.is_empty() { h2 { "安全提示" } p.pre { (d.risk_note) } }
             }
+            @if let Some(on) = d.featured {
+                section.card id="feature-case" {
+                    h2 { "典型案例" }
+                    form method="post" action="/admin/featured" {
+                        (csrf_field(&ctx.csrf))
+                        input type="hidden" name="kind" value="case";
+                        input type="hidden" name="id" value=(id);
+                        @if on {
+                            input type="hidden" name="action" value="remove";
+                            button type="submit" { "取消典型案例" }
+                        } @else {
+                            input type="hidden" name="action" value="add";
+                            div.field { label for="f-feature-text" { "推荐语（显示在首页）" } textarea id="f-feature-text" name="text" rows="2" {} }
+                            button.primary type="submit" id="feature-activity" { "设为典型案例" }
+                        }
+                    }
+                }
+            }
             @if let Some((text, photos)) = d.report {
                 section.card id="report" {
                     h2 { "活动报道" }
@@ -183,6 +203,8 @@ pub struct ActivityFormSpec<'a> {
     /// A warning that needs an explicit confirmation (capacity below signups, times moved).
     pub confirm: Option<&'a str>,
     pub draft_allowed: bool,
+    /// The demand (需求) this activity answers, carried through the form.
+    pub demand: Option<&'a str>,
 }
 
 /// 活动发布 / 编辑.
@@ -207,6 +229,7 @@ pub fn form(
             form id="activity-form" method="post" action=(spec.action) enctype="multipart/form-data" novalidate {
                 (default_submit())
                 (csrf_field(&ctx.csrf))
+                @if let Some(d) = spec.demand { input type="hidden" name="demand" value=(d); p.flash { "本活动为对接一项服务需求而发布。" } }
                 fieldset {
                     legend { "基本信息" }
                     (Field::text("title", "活动名称", form.value("title")).error(form.error("title")).render())

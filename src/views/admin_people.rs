@@ -82,6 +82,8 @@ pub struct VolunteerDetail<'a> {
     pub unmasked: bool,
     pub teams: &'a [(String, &'static str)],
     pub fix_form: &'a FormState,
+    /// (agreed to be featured, featured now).
+    pub showcase: (bool, bool),
 }
 
 /// The admin's page for one volunteer.
@@ -94,6 +96,7 @@ pub fn volunteer_detail(ctx: &PageCtx, d: &VolunteerDetail) -> Markup {
         unmasked,
         teams,
         fix_form,
+        showcase,
     } = *d;
     page(
         ctx,
@@ -116,6 +119,26 @@ pub fn volunteer_detail(ctx: &PageCtx, d: &VolunteerDetail) -> Markup {
                 h2 { "所在组织" }
                 @if teams.is_empty() { p.muted { "未加入组织" } }
                 ul { @for (n, s) in teams { li { (n) " " span.badge { (s) } } } }
+            }
+            section.card id="feature-person" {
+                h2 { "典型人物" }
+                @if !showcase.0 {
+                    p.muted { "本人尚未同意作为典型人物展示（本人可在“志愿者信息”中勾选同意）。" }
+                } @else {
+                    form method="post" action="/admin/featured" {
+                        (csrf_field(&ctx.csrf))
+                        input type="hidden" name="kind" value="person";
+                        input type="hidden" name="id" value=(id);
+                        @if showcase.1 {
+                            input type="hidden" name="action" value="remove";
+                            button type="submit" { "取消典型人物" }
+                        } @else {
+                            input type="hidden" name="action" value="add";
+                            div.field { label for="f-person-text" { "简介（显示在首页）" } textarea id="f-person-text" name="text" rows="2" {} }
+                            button.primary type="submit" id="feature-person-button" { "设为典型人物" }
+                        }
+                    }
+                }
             }
             section.card id="fix-id" {
                 h2 { "更正身份证号" }

@@ -3,14 +3,40 @@
 use super::layout::{PageCtx, page};
 use maud::{Markup, PreEscaped, html};
 
+/// A featured case or person on the front page.
+pub struct Showcased {
+    pub title: String,
+    pub text: String,
+    pub href: Option<String>,
+    pub photo: Option<String>,
+}
+
 /// What the front page needs.
 pub struct HomeData {
     pub needs_setup: bool,
     pub volunteers: u64,
     pub organizations: u64,
+    pub activities: u64,
+    pub hours: u64,
+    pub cases: Vec<Showcased>,
+    pub people: Vec<Showcased>,
 }
 
-/// The front page.
+fn showcase_cards(items: &[Showcased]) -> Markup {
+    html! {
+        div.cards {
+            @for c in items {
+                section.card {
+                    @if let Some(p) = &c.photo { img.cover src=(p) alt=(c.title) loading="lazy"; }
+                    h3 { @match &c.href { Some(h) => { a href=(h) { (c.title) } } None => { (c.title) } } }
+                    p.pre { (c.text) }
+                }
+            }
+        }
+    }
+}
+
+/// The front page: four entries for a phone, then the showcase.
 pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
     page(
         ctx,
@@ -24,23 +50,65 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
             }
             section.hero {
                 h1 { (ctx.site_name) "科技志愿服务" }
-                p { "欢迎参加科技志愿服务！科技工作者、科技爱好者和热心科技传播的人士，都可以在这里注册成为科技志愿者，加入科技志愿服务组织，报名参加活动。" }
-                p.actions {
-                    a.button.primary href="/login?next=/register/volunteer" id="register-volunteer" { "志愿者注册" }
-                    a.button href="/login?next=/register/org" id="register-org" { "组织注册" }
-                    a.button href="/login" { "登录" }
-                }
+                p { "科技工作者、科技爱好者和热心科技传播的人士，都可以在这里注册成为科技志愿者，加入组织，报名参加活动；村里和社区需要什么科技服务，也可以在这里提出来。" }
             }
-            section.stats {
+            nav.entries id="entries" aria-label="主要入口" {
+                a href="/login?next=/register/volunteer" id="register-volunteer" { "我是志愿者" small { "注册 / 登录" } }
+                a href="/login?next=/register/org" id="register-org" { "我是组织" small { "组织注册 / 管理" } }
+                a href="/activities" id="find-activities" { "找活动" small { "报名参加" } }
+                a href="/demands/new" id="submit-demand-entry" { "提需求" small { "需要科技服务" } }
+            }
+            section.stats id="home-stats" {
                 div.stat { strong { (data.volunteers) } span { "名科技志愿者" } }
-                div.stat { strong { (data.organizations) } span { "个科技志愿服务组织" } }
+                div.stat { strong { (data.organizations) } span { "个组织" } }
+                div.stat { strong { (data.activities) } span { "场活动" } }
+                div.stat { strong { (data.hours) } span { "小时服务" } }
+            }
+            p { a href="/stats" { "查看更多数据" } " · " a href="/links" { "政策文件与友情链接" } }
+            @if !data.cases.is_empty() {
+                section id="cases" { h2 { "典型案例" } (showcase_cards(&data.cases)) }
+            }
+            @if !data.people.is_empty() {
+                section id="people" { h2 { "典型人物" } (showcase_cards(&data.people)) }
             }
         },
     )
 }
 
-/// The join page: a large QR code of the first LAN address, and every address as text.
-pub fn join(ctx: &PageCtx, urls: &[String], qr_svg: Option<&str>) -> Markup {
+/// 友情链接: the notice and its annexes, the templates, and the manual's external links.
+pub fn links(ctx: &PageCtx, notice: &[String]) -> Markup {
+    page(
+        ctx,
+        "友情链接",
+        html! {
+            h1 { "政策文件与友情链接" }
+            section.card id="templates" {
+                h2 { "集体注册表格" }
+                ul {
+                    li { a href="/templates/teams.xlsx" { "附件1 科技志愿服务组织集体注册信息表" } }
+                    li { a href="/templates/volunteers.xlsx" { "附件2 科技志愿者集体注册信息表" } }
+                }
+            }
+            section.card id="external" {
+                h2 { "友情链接" small.hint { "（以下网站需要连接互联网）" } }
+                ul {
+                    li { "科技志愿服务信息平台：" code { "www.stvs.org.cn" } " 需联网" }
+                    li { "中国科协官网：" code { "www.cast.org.cn" } " 需联网" }
+                    li { "中国志愿服务联合会：" code { "www.cvf.org.cn" } " 需联网" }
+                    li { "中国科协绿平台：请联网后搜索“中国科协绿平台” 需联网" }
+                }
+            }
+            section.card id="notice" {
+                h2 { "政策文件：关于进一步做好科技志愿服务有关工作的通知（含附件）" }
+                @for p in notice { p { (p) } }
+            }
+        },
+    )
+}
+
+/// The join page: a large QR code of the chosen LAN address, and every address as text
+/// (each a link that shows its own QR code, for a laptop with several networks).
+pub fn join(ctx: &PageCtx, urls: &[String], chosen: usize, qr_svg: Option<&str>) -> Markup {
     page(
         ctx,
         "扫码访问",
@@ -55,8 +123,11 @@ pub fn join(ctx: &PageCtx, urls: &[String], qr_svg: Option<&str>) -> Markup {
                 @if urls.is_empty() {
                     p.form-error { "本机没有找到局域网地址。请开启 Wi-Fi 热点或连接网络后刷新本页。" }
                 } @else {
-                    p { "也可以在浏览器地址栏输入：" }
-                    ul.urls { @for u in urls { li { code { (u) } } } }
+                    p.urls id="join-url" { code { (urls.get(chosen).map(String::as_str).unwrap_or("")) } }
+                    @if urls.len() > 1 {
+                        p.muted { "本机有多个网络地址，手机连的是哪个网络就用哪个：" }
+                        ul { @for (i, u) in urls.iter().enumerate() { li { a href={ "/join?addr=" (i) } { (u) } } } }
+                    }
                 }
             }
         },

@@ -50,11 +50,12 @@ pub struct PageCtx {
 
 /// Navigation entries for a role: (path, label).
 pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut items = vec![("/", "首页"), ("/activities", "活动"), ("/teams", "组织")];
+    let mut items = vec![("/", "首页"), ("/activities", "活动"), ("/teams", "组织"), ("/stats", "数据")];
     match role {
         Role::Public => {
             items.push(("/login?next=/register/volunteer", "志愿者注册"));
             items.push(("/login?next=/register/org", "组织注册"));
+            items.push(("/demands/new", "提需求"));
             items.push(("/login", "登录"));
             items.push(("/admin/login", "管理员"));
         }
@@ -74,6 +75,7 @@ pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
             items.push(("/me/record", "服务记录"));
             items.push(("/org", "组织信息"));
             items.push(("/org/activities", "我发布的活动"));
+            items.push(("/demands", "服务需求"));
             items.push(("/import", "集体注册导入"));
             items.push(("/export", "导出"));
         }
@@ -81,6 +83,7 @@ pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
             items.push(("/admin", "管理首页"));
             items.push(("/admin/volunteers", "志愿者管理"));
             items.push(("/admin/teams", "组织管理"));
+            items.push(("/demands", "服务需求"));
             items.push(("/import", "集体注册导入"));
             items.push(("/export", "导出上报"));
             items.push(("/admin/outbox", "验证码发件箱"));
@@ -89,6 +92,7 @@ pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
             items.push(("/admin/settings", "系统设置"));
         }
     }
+    items.push(("/links", "友情链接"));
     items.push(("/join", "扫码访问"));
     items
 }

@@ -9,10 +9,12 @@ pub mod auth;
 pub mod components;
 pub mod errors;
 pub mod export;
+pub mod demand;
 pub mod home;
 pub mod import;
 pub mod layout;
 pub mod merge;
+pub mod stats;
 pub mod team;
 pub mod volunteer;
 

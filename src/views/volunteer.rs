@@ -172,6 +172,8 @@ pub struct ProfileView {
     pub admin_of: Vec<(String, String, &'static str)>,
     /// Memberships: (org id, name, state label, added by team, can leave).
     pub teams: Vec<(String, String, &'static str, bool, bool)>,
+    /// Whether the person agreed to be shown as 典型人物.
+    pub showcase_consent: bool,
 }
 
 /// 志愿者信息: the volunteer's own data, teams and account.
@@ -218,6 +220,20 @@ pub fn profile(ctx: &PageCtx, v: &ProfileView) -> Markup {
                         }
                     }
                     p { a href="/teams" { "浏览更多组织" } }
+                }
+            }
+            section.card id="showcase-consent" {
+                h2 { "典型人物展示" }
+                p { @if v.showcase_consent { "您已同意：县科协可以把您的姓名和服务事迹作为典型人物展示在首页。" } @else { "县科协可能希望把优秀志愿者作为典型人物展示在首页（只显示姓名和事迹，不显示手机号和身份证号）。" } }
+                form method="post" action="/me/showcase-consent" {
+                    (csrf_field(&ctx.csrf))
+                    @if v.showcase_consent {
+                        input type="hidden" name="consent" value="no";
+                        button type="submit" { "撤回同意" }
+                    } @else {
+                        input type="hidden" name="consent" value="yes";
+                        button type="submit" id="showcase-agree" { "同意展示" }
+                    }
                 }
             }
             section.card {

@@ -295,6 +295,8 @@ fn flash_text(key: &str) -> Option<String> {
             "checked_out" => "签退成功。",
             "hours_saved" => "服务时长已保存。",
             "backup_done" => "备份完成。",
+            "demand_taken" => "已承接这个需求。",
+            "demand_done" => "需求已标记为完成。",
             "report_saved" => "活动报道已保存。",
             _ => return None,
         }

@@ -28,6 +28,8 @@ pub struct App {
     pub lan_urls: Vec<String>,
     /// Background imports.
     pub jobs: jobs::Jobs,
+    /// The showcase's figures, cached until the next change.
+    pub stats: crate::stats::StatsCache,
     settings: RwLock<Settings>,
     /// Added to the system clock: zero in service; tests move time with it instead of
     /// sleeping.
@@ -44,6 +46,7 @@ impl App {
             limiter: ratelimit::RateLimiter::default(),
             lan_urls,
             jobs: jobs::Jobs::default(),
+            stats: crate::stats::StatsCache::default(),
             settings: RwLock::new(settings),
             clock_skew: RwLock::new(chrono::Duration::zero()),
         }

@@ -39,6 +39,13 @@ pub const VERIFY_PER_ADDRESS: Limit = Limit {
     window: Duration::from_secs(600),
 };
 
+/// Demands submitted from one address.
+pub const DEMAND_PER_ADDRESS: Limit = Limit {
+    name: "demand-address",
+    max: 5,
+    window: Duration::from_secs(600),
+};
+
 /// The limiter shared by all requests.
 #[derive(Default)]
 pub struct RateLimiter {

@@ -68,6 +68,7 @@ pub fn show(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             ("基层“三长”", v.sanzhang.clone()),
         ],
         has_password: v.password_hash.is_some(),
+        showcase_consent: app.store.showcase_consent(v.id)?,
         admin_of: admin_of
             .iter()
             .map(|t| (t.id.to_string(), t.name.clone(), t.status.label()))
@@ -329,4 +330,11 @@ pub fn set_password(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let hash = secret::hash_password(ctx.field("password")).map_err(AppError::Internal)?;
     app.store.set_volunteer_password(v.id, Some(hash))?;
     Ok(redirect_with_flash("/me", "password_set"))
+}
+
+pub fn showcase_consent(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let v = me_or_return!(ctx);
+    let consent = (ctx.field("consent") == "yes").then_some(ctx.now);
+    app.store.set_showcase_consent(v.id, consent)?;
+    Ok(redirect_with_flash("/me", "saved"))
 }

@@ -254,6 +254,11 @@ fn render_show(
             .as_ref()
             .map(|r| (r.text.as_str(), photo_urls.as_slice())),
         message,
+        featured: if matches!(ctx.viewer, Viewer::Admin(_)) {
+            Some(app.store.featured()?.iter().any(|f| f.id == a.id))
+        } else {
+            None
+        },
     };
     let status = if message.is_some() { 422 } else { 200 };
     Ok(rejected(view::show(&ctx.page(), &data), status))
@@ -427,19 +432,18 @@ fn render_form(
     status: u16,
 ) -> Response {
     let lists = RegionLists::for_form(form);
+    let demand = form.value("demand");
     let spec = ActivityFormSpec {
         heading,
         action,
         confirm,
         draft_allowed,
+        demand: (!demand.is_empty()).then_some(demand),
     };
-    rejected(
-        view::form(&ctx.page(), form, &lists.options(), &spec),
-        status,
-    )
+    rejected(view::form(&ctx.page(), form, &lists.options(), &spec), status)
 }
 
-pub fn new_form(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
+pub fn new_form(app: &App, ctx: &Ctx, req: &Request, org: Gid) -> Result<Response, AppError> {
     my_org(ctx, org)?;
     let o = app.store.organization(org)?.ok_or(AppError::NotFound)?;
     let mut f = FormState::default();
@@ -451,6 +455,18 @@ pub fn new_form(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
         f.set("contact_phone", v.phone.clone());
     }
     f.set("capacity", "0");
+    // Answering a demand: start from what was asked.
+    if let Some(d) = req.get_param("demand").and_then(|d| d.parse::<Gid>().ok()) {
+        if let Some(d) = app.store.demand(d)? {
+            f.set("demand", d.id.to_string());
+            f.set("title", format!("需求对接：{}", d.categories.join("、")));
+            f.set("service_category", d.categories.first().cloned().unwrap_or_default());
+            f.set("description", d.text.clone());
+            f.set("province", d.region.province.clone());
+            f.set("city", d.region.city.clone());
+            f.set("county", d.region.county.clone().unwrap_or_default());
+        }
+    }
     Ok(render_form(
         ctx,
         &f,
@@ -540,6 +556,10 @@ pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
     my_org(ctx, org)?;
     let action = format!("/org/{org}/activities/new");
     let mut form = form_state(ctx, ACTIVITY_FIELDS, "");
+    let demand: Option<Gid> = ctx.field("demand").parse().ok();
+    if let Some(d) = demand {
+        form.set("demand", d.to_string());
+    }
     if is_region_step(ctx) {
         return Ok(render_form(
             ctx,
@@ -581,7 +601,10 @@ pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
         capacity: 0,
         risk_note: String::new(),
         cover_photo: cover.as_ref().map(|p| p.id),
-        demand: None,
+        demand: match demand {
+            Some(d) if app.store.demand(d)?.is_some() => Some(d),
+            _ => None,
+        },
         state: if publish {
             ActivityState::Published
         } else {
@@ -595,6 +618,9 @@ pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
         app.store.insert_photo(p)?;
     }
     app.store.save_activity(&a, ctx.now)?;
+    if let Some(d) = a.demand {
+        super::demands::link_activity(app, ctx, d, org, a.id)?;
+    }
     Ok(redirect_with_flash(
         &format!("/activities/{}", a.id),
         if publish { "published" } else { "draft_saved" },

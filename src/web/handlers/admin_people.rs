@@ -168,6 +168,10 @@ fn render_volunteer(
                 unmasked,
                 teams: &teams,
                 fix_form: fix,
+                showcase: (
+                    app.store.showcase_consent(v.id)?,
+                    app.store.featured()?.iter().any(|f| f.id == v.id),
+                ),
             },
         ),
         status,
@@ -352,4 +356,41 @@ pub fn set_team_status(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppErr
         &format!("/admin/teams/{id}"),
         "status_changed",
     ))
+}
+
+pub fn feature(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    use crate::store::{Featured, FeaturedKind};
+    ctx.require_admin()?;
+    let id: Gid = ctx.field("id").parse().map_err(|_| AppError::BadRequest("缺少要展示的记录。".into()))?;
+    let kind = match ctx.field("kind") {
+        "case" => FeaturedKind::Case,
+        "person" => FeaturedKind::Person,
+        _ => return Err(AppError::BadRequest("展示类型无效。".into())),
+    };
+    let back = match kind {
+        FeaturedKind::Case => format!("/activities/{id}"),
+        FeaturedKind::Person => format!("/admin/volunteers/{id}"),
+    };
+    if ctx.field("action") == "remove" {
+        app.store.unfeature(kind, id)?;
+        return Ok(redirect_with_flash(&back, "saved"));
+    }
+    match kind {
+        FeaturedKind::Case => {
+            app.store.activity(id)?.ok_or(AppError::NotFound)?;
+        }
+        FeaturedKind::Person => {
+            load_volunteer(app, id)?;
+            if !app.store.showcase_consent(id)? {
+                return Err(AppError::Unprocessable("本人没有同意作为典型人物展示。".into()));
+            }
+        }
+    }
+    let text = crate::domain::validate::normalize_multiline(ctx.field("text"));
+    if crate::domain::validate::char_count(&text) > 300 {
+        return Err(AppError::Unprocessable("推荐语不能超过300字。".into()));
+    }
+    app.store.feature(&Featured { kind, id, text, at: ctx.now })?;
+    audit(app, ctx, "showcase.feature", format!("展示 {id}"))?;
+    Ok(redirect_with_flash(&back, "saved"))
 }

@@ -5,6 +5,7 @@ mod account;
 mod activities;
 mod admin;
 mod admin_people;
+mod demands;
 mod export;
 mod forms;
 mod import;
@@ -37,7 +38,11 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
     let id = |s: &str| s.parse::<Gid>().map_err(|_| AppError::NotFound);
     match (req.method(), segments.as_slice()) {
         ("GET", [""]) => public::home(app, ctx),
-        ("GET", ["join"]) => public::join(app, ctx),
+        ("GET", ["join"]) => public::join(app, ctx, req),
+        ("GET", ["links"]) => public::links(ctx),
+        ("GET", ["stats"]) => public::stats(app, ctx, false),
+        ("GET", ["admin", "stats"]) => public::stats(app, ctx, true),
+        ("GET", ["stats.xlsx"]) => public::stats_xlsx(app, ctx),
         ("GET", ["join", "qr.svg"]) => public::join_qr(app),
         ("GET", ["api", "regions"]) => public::regions(req),
         ("GET", ["agreement"]) => register::agreement(ctx),
@@ -68,6 +73,8 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["me", "phone", "verify"]) => account::phone_verify(app, ctx),
         ("GET", ["me", "password"]) => account::password_form(ctx),
         ("POST", ["me", "password"]) => account::set_password(app, ctx),
+        ("POST", ["me", "showcase-consent"]) => account::showcase_consent(app, ctx),
+        ("POST", ["admin", "featured"]) => admin_people::feature(app, ctx),
         ("POST", ["me", "teams", org, "leave"]) => account::leave_team(app, ctx, id(org)?),
 
         ("GET", ["teams"]) => teams::list(app, ctx, req),
@@ -111,7 +118,7 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["activities", a, "report"]) => activities::save_report(app, ctx, id(a)?),
         ("GET", ["photos", p]) => activities::photo(app, req, id(p)?),
         ("GET", ["org", t, "activities"]) => activities::published(app, ctx, req, id(t)?),
-        ("GET", ["org", t, "activities", "new"]) => activities::new_form(app, ctx, id(t)?),
+        ("GET", ["org", t, "activities", "new"]) => activities::new_form(app, ctx, req, id(t)?),
         ("POST", ["org", t, "activities", "new"]) => activities::create(app, ctx, id(t)?),
         ("GET", ["me", "activities"]) => activities::mine(app, ctx, req),
         ("GET", ["me", "record"]) => activities::service_record(app, ctx),
@@ -125,6 +132,13 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["templates", "volunteers.xlsx"]) => {
             import::template_file(crate::exchange::columns::Form::Volunteers)
         }
+        ("GET", ["demands", "new"]) => demands::new_form(ctx),
+        ("POST", ["demands", "new"]) => demands::create(app, ctx),
+        ("GET", ["demands", "status"]) => demands::status(app, ctx, req),
+        ("GET", ["demands"]) => demands::list(app, ctx, req),
+        ("GET", ["demands", d]) => demands::show(app, ctx, id(d)?),
+        ("POST", ["demands", d, "take"]) => demands::take(app, ctx, id(d)?),
+        ("POST", ["demands", d, "done"]) => demands::done(app, ctx, id(d)?),
         ("GET", ["export"]) => export::page(app, ctx),
         ("POST", ["admin", "export"]) => export::platform_export(app, ctx),
         ("POST", ["admin", "export", "bundle"]) => merge::export_bundle(app, ctx),

@@ -4,24 +4,104 @@
 use super::html;
 use crate::domain::regions;
 use crate::error::AppError;
-use crate::views::home::{self, HomeData};
+use crate::store::FeaturedKind;
+use crate::views::home::{self, HomeData, Showcased};
 use crate::web::App;
 use crate::web::auth::Ctx;
 use rouille::{Request, Response};
 
 pub fn home(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
-    let counts = app.store.people_counts()?;
+    let today = ctx.now.with_timezone(&ctx.settings.utc_offset).date_naive();
+    let stats = app.stats.get(&app.store, today)?;
+    let mut cases = Vec::new();
+    let mut people = Vec::new();
+    for f in app.store.featured()?.into_iter().take(12) {
+        match f.kind {
+            FeaturedKind::Case => {
+                if let Some(a) = app.store.activity(f.id)? {
+                    let photo = app.store.report(a.id)?.and_then(|r| r.photos.first().map(|p| format!("/photos/{p}")));
+                    cases.push(Showcased { title: a.title, text: f.text, href: Some(format!("/activities/{}", f.id)), photo });
+                }
+            }
+            FeaturedKind::Person => {
+                // Only people who agreed to be shown.
+                if let Some(v) = app.store.volunteer(f.id)?
+                    && app.store.showcase_consent(v.id)?
+                {
+                    people.push(Showcased { title: v.real_name, text: f.text, href: None, photo: None });
+                }
+            }
+        }
+    }
     let data = HomeData {
         needs_setup: !app.store.has_admin()?,
-        volunteers: counts.volunteers,
-        organizations: counts.organizations,
+        volunteers: stats.volunteers,
+        organizations: stats.teams,
+        activities: stats.activities,
+        hours: stats.half_hours / 2,
+        cases,
+        people,
     };
     Ok(html(home::home(&ctx.page(), &data)))
 }
 
-pub fn join(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
-    let svg = app.lan_urls.first().and_then(|u| qr_svg(u));
-    Ok(html(home::join(&ctx.page(), &app.lan_urls, svg.as_deref())))
+pub fn join(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let chosen = req
+        .get_param("addr")
+        .and_then(|a| a.parse::<usize>().ok())
+        .filter(|i| *i < app.lan_urls.len())
+        .unwrap_or(0);
+    let svg = app.lan_urls.get(chosen).and_then(|u| qr_svg(u));
+    Ok(html(home::join(&ctx.page(), &app.lan_urls, chosen, svg.as_deref())))
+}
+
+/// The notice as paragraphs, without the document's image and bookmark markers.
+fn notice_paragraphs() -> Vec<String> {
+    include_str!("../../../assets/policy/notice.txt")
+        .lines()
+        .map(|l| l.replace("[image: ]", "").replace("[bookmark: _GoBack]", ""))
+        .map(|l| {
+            let mut s = l.trim().to_string();
+            while let Some(i) = s.find("[bookmark:") {
+                let end = s[i..].find(']').map(|e| i + e + 1).unwrap_or(s.len());
+                s.replace_range(i..end, "");
+            }
+            s.trim().to_string()
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+pub fn links(ctx: &Ctx) -> Result<Response, AppError> {
+    Ok(html(home::links(&ctx.page(), &notice_paragraphs())))
+}
+
+pub fn stats(app: &App, ctx: &Ctx, full: bool) -> Result<Response, AppError> {
+    if full {
+        ctx.require_admin()?;
+    }
+    let today = ctx.now.with_timezone(&ctx.settings.utc_offset).date_naive();
+    let s = app.stats.get(&app.store, today)?;
+    Ok(html(crate::views::stats::stats(&ctx.page(), &s, full)))
+}
+
+pub fn stats_xlsx(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let today = ctx.now.with_timezone(&ctx.settings.utc_offset).date_naive();
+    let s = app.stats.get(&app.store, today)?;
+    let mut rows: Vec<Vec<String>> = vec![
+        vec!["组织".into(), s.teams.to_string()],
+        vec!["志愿者".into(), s.volunteers.to_string()],
+        vec!["活动".into(), s.activities.to_string()],
+        vec!["服务时长（小时）".into(), (s.half_hours / 2).to_string()],
+    ];
+    for (title, series) in crate::views::stats::tables(&s) {
+        rows.push(Vec::new());
+        rows.push(vec![title.to_string()]);
+        rows.extend(series.iter().map(|(k, n)| vec![k.clone(), n.to_string()]));
+    }
+    let bytes = crate::exchange::roster::table_xlsx("数据", &format!("{} 科技志愿服务数据 {today}", ctx.settings.site_name), &["项目", "数量"], &rows)
+        .map_err(AppError::Internal)?;
+    Ok(super::import::xlsx(bytes, &format!("{}-科技志愿服务数据-{}.xlsx", ctx.settings.site_name, today.format("%Y%m%d"))))
 }
 
 /// The join QR code alone, for printing or a second screen.

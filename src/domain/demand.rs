@@ -1,0 +1,232 @@
+//! Service demands (需求, 供需对接): what a village or a grassroots centre asks for, and
+//! how volunteers and teams are matched to it.
+
+use super::ids::Gid;
+use super::registration::{FieldErrors, check_region};
+use super::regions::RegionPath;
+use super::{dict, validate};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Who may ask (the notice's 新时代文明实践中心, 党群服务中心, and villages or people).
+pub const REQUESTER_KINDS: &[&str] = &["村（居）委会", "新时代文明实践中心", "党群服务中心", "个人", "其他单位"];
+
+/// Longest demand text.
+pub const MAX_TEXT: usize = 2000;
+
+/// Where a demand stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DemandState {
+    Open,
+    Taken,
+    Done,
+}
+
+impl DemandState {
+    /// The Chinese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            DemandState::Open => "待对接",
+            DemandState::Taken => "已对接",
+            DemandState::Done => "已完成",
+        }
+    }
+}
+
+/// A demand as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Demand {
+    pub id: Gid,
+    pub origin: Gid,
+    /// Shown to the requester to look the demand up later.
+    pub number: String,
+    pub requester_kind: String,
+    pub requester_name: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub region: RegionPath,
+    pub categories: Vec<String>,
+    pub text: String,
+    /// When it is wanted, as the requester says it ("12月上旬", "农闲时").
+    pub wanted_when: String,
+    pub state: DemandState,
+    pub taken_by: Option<Gid>,
+    pub activity: Option<Gid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A demand as typed.
+#[derive(Debug, Clone, Default)]
+pub struct DemandInput {
+    pub requester_kind: String,
+    pub requester_name: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub province: String,
+    pub city: String,
+    pub county: String,
+    pub categories: Vec<String>,
+    pub text: String,
+    pub wanted_when: String,
+}
+
+/// Checked demand fields.
+#[derive(Debug, Clone)]
+pub struct DemandFields {
+    pub requester_kind: String,
+    pub requester_name: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub region: RegionPath,
+    pub categories: Vec<String>,
+    pub text: String,
+    pub wanted_when: String,
+}
+
+fn phone(raw: &str) -> Result<String, String> {
+    let n = validate::normalize(raw);
+    if n.is_empty() {
+        return Err("请填写联系电话".into());
+    }
+    if let Ok(m) = validate::mobile(&n) {
+        return Ok(m);
+    }
+    let digits: String = n.chars().filter(|c| *c != '-').collect();
+    if n.starts_with('0') && digits.chars().all(|c| c.is_ascii_digit()) && (10..=12).contains(&digits.len()) {
+        return Ok(n);
+    }
+    Err("联系电话应为11位手机号或带区号的固定电话，如 0434-5212345".into())
+}
+
+/// Check a demand form, collecting every error.
+pub fn check_demand(input: &DemandInput) -> Result<DemandFields, FieldErrors> {
+    let mut e = FieldErrors::new();
+    let kind = validate::normalize_text(&input.requester_kind);
+    if !REQUESTER_KINDS.contains(&kind.as_str()) {
+        e.push(("requester_kind", "请选择提出需求的是谁".into()));
+    }
+    let requester_name = validate::normalize_text(&input.requester_name);
+    if requester_name.chars().count() > 50 {
+        e.push(("requester_name", "单位或村名称不能超过50个字".into()));
+    }
+    let contact_name = validate::normalize_text(&input.contact_name);
+    if contact_name.is_empty() {
+        e.push(("contact_name", "请填写联系人".into()));
+    } else if contact_name.chars().count() > 20 {
+        e.push(("contact_name", "联系人不能超过20个字".into()));
+    }
+    let contact_phone = phone(&input.contact_phone).map_err(|m| e.push(("contact_phone", m))).ok();
+    let region = check_region(&mut e, &input.province, &input.city, &input.county);
+    let mut categories = Vec::new();
+    for raw in &input.categories {
+        match dict::parse_multi(dict::service_categories(), raw) {
+            Ok(v) => categories.extend(v.into_iter().map(str::to_string)),
+            Err(m) => e.push(("categories", m)),
+        }
+    }
+    categories.dedup();
+    if categories.is_empty() && !e.iter().any(|(k, _)| *k == "categories") {
+        e.push(("categories", "请至少选择一项需要的服务类别".into()));
+    }
+    let text = validate::normalize_multiline(&input.text);
+    if text.is_empty() {
+        e.push(("text", "请写明需要什么服务".into()));
+    } else if validate::char_count(&text) > MAX_TEXT {
+        e.push(("text", format!("需求内容不能超过{MAX_TEXT}个字")));
+    }
+    let wanted_when = validate::normalize_text(&input.wanted_when);
+    if wanted_when.chars().count() > 50 {
+        e.push(("wanted_when", "期望时间不能超过50个字".into()));
+    }
+    if !e.is_empty() {
+        return Err(e);
+    }
+    Ok(DemandFields {
+        requester_kind: kind,
+        requester_name,
+        contact_name,
+        contact_phone: contact_phone.unwrap_or_default(),
+        region: region.unwrap_or(RegionPath { province: String::new(), city: String::new(), county: None }),
+        categories,
+        text,
+        wanted_when,
+    })
+}
+
+/// How near two places are: 3 same county, 2 same city, 1 same province, 0 elsewhere.
+pub fn nearness(a: &RegionPath, b: &RegionPath) -> u8 {
+    if a.county.is_some() && a.county == b.county {
+        3
+    } else if !a.city.is_empty() && a.city == b.city {
+        2
+    } else if !a.province.is_empty() && a.province == b.province {
+        1
+    } else {
+        0
+    }
+}
+
+/// A volunteer's fit for a demand: (nearness, shared categories/fields, is 三长). `None`
+/// when they share no service category or field.
+pub fn volunteer_fit(d: &Demand, region: &RegionPath, categories: &[String], fields: &[String], sanzhang: &str) -> Option<(u8, usize, bool)> {
+    let shared = d
+        .categories
+        .iter()
+        .filter(|c| categories.contains(c) || fields.iter().any(|f| f.starts_with(c.as_str())))
+        .count();
+    (shared > 0).then(|| (nearness(&d.region, region), shared, sanzhang != "否" && !sanzhang.is_empty()))
+}
+
+/// Sort key: nearest first, then more shared categories, then 三长 first.
+pub fn fit_order(fit: &(u8, usize, bool)) -> (std::cmp::Reverse<u8>, std::cmp::Reverse<usize>, std::cmp::Reverse<bool>) {
+    (std::cmp::Reverse(fit.0), std::cmp::Reverse(fit.1), std::cmp::Reverse(fit.2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> DemandInput {
+        DemandInput {
+            requester_kind: "新时代文明实践中心".into(),
+            requester_name: "梨树镇新时代文明实践所".into(),
+            contact_name: "王主任".into(),
+            contact_phone: "0434-5212345".into(),
+            province: "220000".into(),
+            city: "220300".into(),
+            county: "220322".into(),
+            categories: vec!["农技服务".into(), "科普讲解".into()],
+            text: "<script>alert(1)</script> 需要玉米病虫害防治讲解".into(),
+            wanted_when: "12月上旬".into(),
+        }
+    }
+
+    #[test]
+    fn a_good_demand_and_each_bad_field() {
+        let f = check_demand(&input()).unwrap();
+        assert_eq!(f.categories, vec!["农技服务", "科普讲解"]);
+        assert!(f.text.contains("<script>"), "stored as typed; escaped when shown");
+        let mut bad = input();
+        bad.contact_name = " ".into();
+        bad.contact_phone = "123".into();
+        bad.text = "字".repeat(MAX_TEXT + 1);
+        bad.categories.clear();
+        let e = check_demand(&bad).unwrap_err();
+        for k in ["contact_name", "contact_phone", "text", "categories"] {
+            assert!(e.iter().any(|(f, _)| *f == k), "{k}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn nearness_ranks_places() {
+        let here = RegionPath { province: "220000".into(), city: "220300".into(), county: Some("220322".into()) };
+        let same_city = RegionPath { county: Some("220302".into()), ..here.clone() };
+        let same_province = RegionPath { city: "220100".into(), county: Some("220102".into()), ..here.clone() };
+        let far = RegionPath { province: "110000".into(), city: "110100".into(), county: Some("110101".into()) };
+        assert_eq!(nearness(&here, &here), 3);
+        assert_eq!(nearness(&here, &same_city), 2);
+        assert_eq!(nearness(&here, &same_province), 1);
+        assert_eq!(nearness(&here, &far), 0);
+    }
+}

@@ -1,0 +1,141 @@
+//! Demands (需求) with their confirmation numbers, and the showcase: featured cases and
+//! people, and volunteers' consent to be featured.
+
+use super::changes::{self, ChangeKind};
+use super::codec::{decode, encode};
+use super::tables::*;
+use super::{Store, StoreError};
+use crate::domain::demand::Demand;
+use crate::domain::ids::Gid;
+use chrono::{DateTime, Utc};
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+/// Something shown on the home page: an activity (典型案例) or a volunteer (典型人物).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Featured {
+    pub kind: FeaturedKind,
+    pub id: Gid,
+    /// A short text by the admin.
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What is featured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeaturedKind {
+    Case,
+    Person,
+}
+
+impl FeaturedKind {
+    fn key(self) -> u8 {
+        match self {
+            FeaturedKind::Case => 1,
+            FeaturedKind::Person => 2,
+        }
+    }
+}
+
+pub(super) fn put_demand_tx(tx: &WriteTransaction, d: &Demand) -> Result<(), StoreError> {
+    {
+        let mut numbers = tx.open_table(NUMBER_DEMAND)?;
+        if numbers.get(d.number.as_str())?.is_some_and(|g| g.value() != d.id.0) {
+            return Err(StoreError::Taken("需求编号"));
+        }
+        numbers.insert(d.number.as_str(), d.id.0)?;
+        tx.open_table(DEMANDS)?.insert(d.id.0, encode(d).as_slice())?;
+    }
+    changes::record_tx(tx, ChangeKind::Demand, d.id)?;
+    Ok(())
+}
+
+impl Store {
+    /// Store a new or changed demand.
+    pub fn save_demand(&self, d: &Demand) -> Result<(), StoreError> {
+        self.write(|tx| put_demand_tx(tx, d))
+    }
+
+    /// A demand by id.
+    pub fn demand(&self, id: Gid) -> Result<Option<Demand>, StoreError> {
+        self.read(|tx| {
+            Ok(match tx.open_table(DEMANDS)?.get(id.0)? {
+                Some(g) => Some(decode(g.value())?),
+                None => None,
+            })
+        })
+    }
+
+    /// A demand by its confirmation number.
+    pub fn demand_by_number(&self, number: &str) -> Result<Option<Demand>, StoreError> {
+        let id = self.read(|tx| Ok::<_, StoreError>(tx.open_table(NUMBER_DEMAND)?.get(number)?.map(|g| Gid(g.value()))))?;
+        match id {
+            Some(id) => self.demand(id),
+            None => Ok(None),
+        }
+    }
+
+    /// Every demand, oldest first.
+    pub fn demands(&self) -> Result<Vec<Demand>, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(DEMANDS)?;
+            let mut out = Vec::new();
+            for row in t.iter()? {
+                out.push(decode(row?.1.value())?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Feature (or update) an activity or a volunteer on the home page.
+    pub fn feature(&self, f: &Featured) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.open_table(FEATURED)?.insert((f.kind.key(), f.id.0), encode(f).as_slice())?;
+            Ok(())
+        })
+    }
+
+    /// Stop featuring something.
+    pub fn unfeature(&self, kind: FeaturedKind, id: Gid) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.open_table(FEATURED)?.remove((kind.key(), id.0))?;
+            Ok(())
+        })
+    }
+
+    /// Everything featured, newest first.
+    pub fn featured(&self) -> Result<Vec<Featured>, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(FEATURED)?;
+            let mut out: Vec<Featured> = Vec::new();
+            for row in t.iter()? {
+                out.push(decode(row?.1.value())?);
+            }
+            out.sort_by_key(|f| std::cmp::Reverse(f.at));
+            Ok(out)
+        })
+    }
+
+    /// Record or withdraw a volunteer's consent to be shown as 典型人物. Withdrawing also
+    /// takes them off the home page.
+    pub fn set_showcase_consent(&self, vol: Gid, consent: Option<DateTime<Utc>>) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut t = tx.open_table(SHOWCASE_CONSENT)?;
+            match consent {
+                Some(at) => {
+                    t.insert(vol.0, at.timestamp())?;
+                }
+                None => {
+                    t.remove(vol.0)?;
+                    tx.open_table(FEATURED)?.remove((FeaturedKind::Person.key(), vol.0))?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Whether a volunteer agreed to be featured.
+    pub fn showcase_consent(&self, vol: Gid) -> Result<bool, StoreError> {
+        self.read(|tx| Ok(tx.open_table(SHOWCASE_CONSENT)?.get(vol.0)?.is_some()))
+    }
+}

@@ -1,0 +1,275 @@
+//! 提需求 and 供需对接: anyone submits a demand (rate-limited per address) and gets a
+//! number to look it up; platform and team admins see open demands with matching
+//! volunteers and teams, take them, create an activity from them, and finish them.
+
+use super::forms::{RegionLists, apply_errors, form_state, is_region_step, query_form, region_matches, region_text};
+use super::{html, rejected};
+use crate::domain::demand::{self, Demand, DemandInput, DemandState, fit_order, nearness, volunteer_fit};
+use crate::domain::ids::Gid;
+use crate::domain::people::OrgStatus;
+use crate::error::AppError;
+use crate::views::demand::{self as view, DemandLine, DemandPage, MatchLine};
+use crate::web::App;
+use crate::web::auth::{Ctx, Viewer, redirect_with_flash};
+use crate::web::ratelimit::{DEMAND_PER_ADDRESS, wait_message};
+use rouille::{Request, Response};
+
+const FIELDS: &[&str] = &["requester_kind", "requester_name", "contact_name", "contact_phone", "province", "city", "county", "text", "wanted_when"];
+
+fn render_form(ctx: &Ctx, form: &crate::views::components::FormState, status: u16) -> Response {
+    let lists = RegionLists::for_form(form);
+    rejected(view::form(&ctx.page(), form, &lists.options()), status)
+}
+
+pub fn new_form(ctx: &Ctx) -> Result<Response, AppError> {
+    let mut f = crate::views::components::FormState::default();
+    // Start from the platform's own county when one is set.
+    if let Some(path) = ctx.settings.region_scope.as_deref().and_then(crate::domain::regions::path_of) {
+        f.set("province", path.province);
+        f.set("city", path.city);
+        f.set("county", path.county.unwrap_or_default());
+    }
+    Ok(render_form(ctx, &f, 200))
+}
+
+fn new_number() -> String {
+    // Eight digits are enough for a county and easy to read out over the phone.
+    let code = crate::domain::secret::six_digit_code();
+    let more = crate::domain::secret::six_digit_code();
+    format!("XQ{}{}", &code, &more[..2])
+}
+
+pub fn create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let mut form = form_state(ctx, FIELDS, "");
+    let cats: Vec<String> = ctx.fields("categories").into_iter().map(str::to_string).collect();
+    form.set("categories", cats.join("、"));
+    if is_region_step(ctx) {
+        return Ok(render_form(ctx, &form, 200));
+    }
+    let input = DemandInput {
+        requester_kind: form.value("requester_kind").into(),
+        requester_name: form.value("requester_name").into(),
+        contact_name: form.value("contact_name").into(),
+        contact_phone: form.value("contact_phone").into(),
+        province: form.value("province").into(),
+        city: form.value("city").into(),
+        county: form.value("county").into(),
+        categories: cats,
+        text: ctx.field("text").into(),
+        wanted_when: form.value("wanted_when").into(),
+    };
+    let fields = match demand::check_demand(&input) {
+        Ok(f) => f,
+        Err(errors) => {
+            apply_errors(&mut form, errors);
+            return Ok(render_form(ctx, &form, 422));
+        }
+    };
+    if let Err(wait) = app.limiter.take(DEMAND_PER_ADDRESS, &ctx.remote.ip().to_string()) {
+        form.message = Some(format!("提交太频繁。{}", wait_message(wait)));
+        return Ok(render_form(ctx, &form, 429));
+    }
+    let mut d = Demand {
+        id: Gid::new(),
+        origin: app.store.installation_id(),
+        number: new_number(),
+        requester_kind: fields.requester_kind,
+        requester_name: fields.requester_name,
+        contact_name: fields.contact_name,
+        contact_phone: fields.contact_phone,
+        region: fields.region,
+        categories: fields.categories,
+        text: fields.text,
+        wanted_when: fields.wanted_when,
+        state: DemandState::Open,
+        taken_by: None,
+        activity: None,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    };
+    // A clash of numbers is unlikely; try again with a fresh one.
+    for _ in 0..5 {
+        match app.store.save_demand(&d) {
+            Ok(()) => {
+                log::info!("demand submitted");
+                return Ok(html(view::submitted(&ctx.page(), &d.number)));
+            }
+            Err(crate::store::StoreError::Taken(_)) => d.number = new_number(),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Internal("could not find a free demand number".into()))
+}
+
+pub fn status(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let n: String = req.get_param("n").unwrap_or_default().trim().to_uppercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect();
+    let d = if n.is_empty() { None } else { app.store.demand_by_number(&n)? };
+    let team = match d.as_ref().and_then(|d| d.taken_by) {
+        Some(t) => app.store.organization(t)?.map(|o| o.name).unwrap_or_default(),
+        None => String::new(),
+    };
+    let cats = d.as_ref().map(|d| d.categories.join("、")).unwrap_or_default();
+    let found = d.as_ref().map(|d| (d.state.label(), cats.as_str(), team.as_str()));
+    let status = if !n.is_empty() && found.is_none() { 404 } else { 200 };
+    Ok(rejected(view::status(&ctx.page(), &n, found), status))
+}
+
+/// Platform admins see every demand; team admins too (to take them).
+fn admin_teams(ctx: &Ctx) -> Result<Vec<(Gid, String)>, AppError> {
+    match &ctx.viewer {
+        Viewer::Admin(_) => Ok(Vec::new()),
+        Viewer::Volunteer { teams, .. } if !teams.is_empty() => Ok(teams
+            .iter()
+            .filter(|t| t.status == OrgStatus::Active)
+            .map(|t| (t.id, t.name.clone()))
+            .collect()),
+        _ => Err(AppError::forbidden()),
+    }
+}
+
+pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    admin_teams(ctx)?;
+    let filter = query_form(req, &["province", "city", "county", "category", "state"]);
+    let offset = ctx.settings.utc_offset;
+    let mut all = app.store.demands()?;
+    all.reverse();
+    let lines: Vec<DemandLine> = all
+        .into_iter()
+        .filter(|d| region_matches(&d.region, &filter))
+        .filter(|d| filter.value("category").is_empty() || d.categories.iter().any(|c| c == filter.value("category")))
+        .filter(|d| filter.value("state").is_empty() || d.state.label() == filter.value("state"))
+        .map(|d| DemandLine {
+            id: d.id.to_string(),
+            number: d.number.clone(),
+            who: if d.requester_name.is_empty() { d.requester_kind.clone() } else { format!("{}（{}）", d.requester_name, d.requester_kind) },
+            region: region_text(&d.region),
+            categories: d.categories.join("、"),
+            state: d.state.label(),
+            created: d.created_at.with_timezone(&offset).format("%m-%d %H:%M").to_string(),
+        })
+        .collect();
+    let lists = RegionLists::for_form(&filter);
+    Ok(html(view::list(&ctx.page(), &filter, &lists.options(), &lines)))
+}
+
+fn near_label(n: u8) -> &'static str {
+    match n {
+        3 => "同县",
+        2 => "同市",
+        1 => "同省",
+        _ => "外省",
+    }
+}
+
+pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    let mine = admin_teams(ctx)?;
+    let d = app.store.demand(id)?.ok_or(AppError::NotFound)?;
+    let mut matches: Vec<((u8, usize, bool), MatchLine)> = app
+        .store
+        .volunteers()?
+        .into_iter()
+        .filter_map(|v| {
+            let fit = volunteer_fit(&d, &v.region, &v.service_categories, &v.service_fields, &v.sanzhang)?;
+            Some((
+                fit,
+                MatchLine {
+                    name: v.real_name.clone(),
+                    phone: v.phone.clone(),
+                    region: region_text(&v.region),
+                    categories: v.service_categories.join("、"),
+                    sanzhang: (v.sanzhang != "否").then(|| v.sanzhang.clone()),
+                    nearness: near_label(fit.0),
+                },
+            ))
+        })
+        .collect();
+    matches.sort_by_key(|(fit, _)| fit_order(fit));
+    let volunteers: Vec<MatchLine> = matches.into_iter().take(50).map(|(_, m)| m).collect();
+    let mut teams: Vec<(u8, String, String)> = app
+        .store
+        .organizations()?
+        .into_iter()
+        .filter(|o| o.status == OrgStatus::Active && o.service_categories.iter().any(|c| d.categories.contains(c)))
+        .map(|o| (nearness(&d.region, &o.region), o.id.to_string(), o.name))
+        .collect();
+    teams.sort_by_key(|t| std::cmp::Reverse(t.0));
+    let teams: Vec<(String, String, &'static str)> = teams.into_iter().take(20).map(|(n, id, name)| (id, name, near_label(n))).collect();
+    let taken_by = match d.taken_by {
+        Some(t) => app.store.organization(t)?.map(|o| o.name).unwrap_or_default(),
+        None => String::new(),
+    };
+    let facts = vec![
+        ("提出方", format!("{} {}", d.requester_kind, d.requester_name)),
+        ("联系人", format!("{} {}", d.contact_name, d.contact_phone)),
+        ("地点", region_text(&d.region)),
+        ("服务类别", d.categories.join("、")),
+        ("希望时间", d.wanted_when.clone()),
+        ("承接组织", taken_by),
+    ];
+    let my_teams: Vec<(String, String)> = if d.state == DemandState::Open {
+        mine.iter().map(|(i, n)| (i.to_string(), n.clone())).collect()
+    } else {
+        Vec::new()
+    };
+    let can_finish = d.state == DemandState::Taken
+        && (matches!(ctx.viewer, Viewer::Admin(_)) || d.taken_by.is_some_and(|t| mine.iter().any(|(i, _)| *i == t)));
+    let activity = d.activity.map(|a| a.to_string());
+    Ok(html(view::detail(
+        &ctx.page(),
+        &DemandPage {
+            id: &d.id.to_string(),
+            number: &d.number,
+            facts: &facts,
+            text: &d.text,
+            state: d.state.label(),
+            volunteers: &volunteers,
+            teams: &teams,
+            my_teams: &my_teams,
+            activity: activity.as_deref(),
+            can_finish,
+        },
+    )))
+}
+
+pub fn take(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    let mine = admin_teams(ctx)?;
+    let team: Gid = ctx.field("team").parse().map_err(|_| AppError::BadRequest("请选择承接的组织。".into()))?;
+    if !mine.iter().any(|(t, _)| *t == team) {
+        return Err(AppError::forbidden());
+    }
+    let mut d = app.store.demand(id)?.ok_or(AppError::NotFound)?;
+    if d.state != DemandState::Open {
+        return Err(AppError::Unprocessable("这个需求已经有组织承接了。".into()));
+    }
+    d.state = DemandState::Taken;
+    d.taken_by = Some(team);
+    d.updated_at = ctx.now;
+    app.store.save_demand(&d)?;
+    Ok(redirect_with_flash(&format!("/demands/{id}"), "demand_taken"))
+}
+
+pub fn done(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    let mine = admin_teams(ctx)?;
+    let mut d = app.store.demand(id)?.ok_or(AppError::NotFound)?;
+    let allowed = matches!(ctx.viewer, Viewer::Admin(_)) || d.taken_by.is_some_and(|t| mine.iter().any(|(i, _)| *i == t));
+    if !allowed || d.state != DemandState::Taken {
+        return Err(AppError::forbidden());
+    }
+    d.state = DemandState::Done;
+    d.updated_at = ctx.now;
+    app.store.save_demand(&d)?;
+    Ok(redirect_with_flash(&format!("/demands/{id}"), "demand_done"))
+}
+
+/// When an activity is created from a demand: link both ways and mark it taken.
+pub fn link_activity(app: &App, ctx: &Ctx, demand: Gid, org: Gid, activity: Gid) -> Result<(), AppError> {
+    let Some(mut d) = app.store.demand(demand)? else { return Ok(()) };
+    d.activity = Some(activity);
+    if d.state == DemandState::Open {
+        d.state = DemandState::Taken;
+        d.taken_by = Some(org);
+    }
+    d.updated_at = ctx.now;
+    app.store.save_demand(&d)?;
+    Ok(())
+}

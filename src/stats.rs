@@ -47,10 +47,16 @@ pub fn compute(store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
     let vols = store.volunteers()?;
     s.volunteers = vols.len() as u64;
     let mut by_county = BTreeMap::new();
-    let mut cats: BTreeMap<String, u64> =
-        crate::domain::dict::service_categories().names().into_iter().map(|n| (n.to_string(), 0)).collect();
-    let mut fields: BTreeMap<String, u64> =
-        crate::domain::dict::service_fields().names().into_iter().map(|n| (n.to_string(), 0)).collect();
+    let mut cats: BTreeMap<String, u64> = crate::domain::dict::service_categories()
+        .names()
+        .into_iter()
+        .map(|n| (n.to_string(), 0))
+        .collect();
+    let mut fields: BTreeMap<String, u64> = crate::domain::dict::service_fields()
+        .names()
+        .into_iter()
+        .map(|n| (n.to_string(), 0))
+        .collect();
     let mut sanzhang: BTreeMap<String, u64> = BTreeMap::new();
     let mut gender: BTreeMap<String, u64> = BTreeMap::new();
     let bands = ["18岁以下", "18–35岁", "36–45岁", "46–60岁", "60岁以上"];
@@ -94,8 +100,15 @@ pub fn compute(store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
         .filter(|n| *n != "否")
         .map(|n| (n.to_string(), sanzhang.get(n).copied().unwrap_or(0)))
         .collect();
-    s.gender = ["男", "女"].iter().map(|g| (g.to_string(), gender.get(*g).copied().unwrap_or(0))).collect();
-    s.age_bands = bands.iter().zip(ages).map(|(b, n)| (b.to_string(), n)).collect();
+    s.gender = ["男", "女"]
+        .iter()
+        .map(|g| (g.to_string(), gender.get(*g).copied().unwrap_or(0)))
+        .collect();
+    s.age_bands = bands
+        .iter()
+        .zip(ages)
+        .map(|(b, n)| (b.to_string(), n))
+        .collect();
 
     let teams = store.organizations()?;
     s.teams = teams.len() as u64;
@@ -134,13 +147,24 @@ pub fn compute(store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
     for sg in store.all_signups()? {
         if let (SignupState::Attended, Some(h)) = (sg.state, sg.half_hours) {
             s.half_hours += h as u64;
-            if let Some(i) = month_of.get(&sg.activity).and_then(|k| months.iter().position(|m| m == k)) {
+            if let Some(i) = month_of
+                .get(&sg.activity)
+                .and_then(|k| months.iter().position(|m| m == k))
+            {
                 hours[i] += h as u64;
             }
         }
     }
-    s.activities_by_month = months.iter().zip(acts).map(|((y, m), n)| (format!("{y}年{m}月"), n)).collect();
-    s.hours_by_month = months.iter().zip(hours).map(|((y, m), n)| (format!("{y}年{m}月"), n / 2)).collect();
+    s.activities_by_month = months
+        .iter()
+        .zip(acts)
+        .map(|((y, m), n)| (format!("{y}年{m}月"), n))
+        .collect();
+    s.hours_by_month = months
+        .iter()
+        .zip(hours)
+        .map(|((y, m), n)| (format!("{y}年{m}月"), n / 2))
+        .collect();
     Ok(s)
 }
 
@@ -164,7 +188,8 @@ impl StatsCache {
             }
         }
         let fresh = compute(store, today)?;
-        *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some((position, today, fresh.clone()));
+        *self.cached.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((position, today, fresh.clone()));
         Ok(fresh)
     }
 }

@@ -28,7 +28,11 @@ fn post(c: &mut Client, path: &str, f: &[(&'static str, String)]) -> common::Res
     c.post_form(path, &pairs)
 }
 
-fn with(mut f: Vec<(&'static str, String)>, k: &'static str, v: &str) -> Vec<(&'static str, String)> {
+fn with(
+    mut f: Vec<(&'static str, String)>,
+    k: &'static str,
+    v: &str,
+) -> Vec<(&'static str, String)> {
     f.retain(|(key, _)| *key != k);
     f.push((k, v.into()));
     f
@@ -39,7 +43,14 @@ fn submit(t: &TestApp, text: &str) -> (String, Gid) {
     let r = post(&mut c, "/demands/new", &demand_form(text));
     assert_eq!(r.status, 200, "{}", &r.body[..r.body.len().min(2000)]);
     let start = r.body.find("id=\"demand-number\"").unwrap();
-    let number: String = r.body[start..].split("<strong>").nth(1).unwrap().split("</strong>").next().unwrap().to_string();
+    let number: String = r.body[start..]
+        .split("<strong>")
+        .nth(1)
+        .unwrap()
+        .split("</strong>")
+        .next()
+        .unwrap()
+        .to_string();
     let d = t.app.store.demand_by_number(&number).unwrap().unwrap();
     (number, d.id)
 }
@@ -54,18 +65,39 @@ fn a_demand_is_submitted_looked_up_taken_turned_into_an_activity_and_done() {
     assert_eq!(anyone.get("/demands/status?n=XQ000").status, 404);
     assert_eq!(anyone.get("/demands").status, 403, "the list is for admins");
 
-    let org = t.add_team("13900000001", &valid_id("22030219750328020"), "梨树农技服务队");
+    let org = t.add_team(
+        "13900000001",
+        &valid_id("22030219750328020"),
+        "梨树农技服务队",
+    );
     let mut admin = t.sign_in_by_code("13900000001");
     assert!(admin.get("/demands").body.contains(&number));
     let page = admin.get(&format!("/demands/{id}"));
     assert!(page.body.contains("matching-volunteers"));
-    assert_eq!(admin.post_form(&format!("/demands/{id}/take"), &[("team", &org.id.to_string())]).status, 303);
-    assert!(anyone.get(&format!("/demands/status?n={number}")).body.contains("已对接"));
+    assert_eq!(
+        admin
+            .post_form(
+                &format!("/demands/{id}/take"),
+                &[("team", &org.id.to_string())]
+            )
+            .status,
+        303
+    );
+    assert!(
+        anyone
+            .get(&format!("/demands/status?n={number}"))
+            .body
+            .contains("已对接")
+    );
     let form = admin.get(&format!("/org/{}/activities/new?demand={id}", org.id));
     assert!(form.body.contains("需要玉米病虫害防治讲解") && form.body.contains("name=\"demand\""));
     // Publish from the demand: the activity links back.
     let now = chrono::Utc::now().with_timezone(&kezhi::config::default_offset());
-    let at = |h: i64| (now + chrono::Duration::hours(h)).format("%Y-%m-%dT%H:%M").to_string();
+    let at = |h: i64| {
+        (now + chrono::Duration::hours(h))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
     let fields = [
         ("demand", id.to_string()),
         ("title", "玉米病虫害防治讲解".to_string()),
@@ -85,12 +117,28 @@ fn a_demand_is_submitted_looked_up_taken_turned_into_an_activity_and_done() {
         ("publish", "yes".into()),
     ];
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(admin.post_form(&format!("/org/{}/activities/new", org.id), &pairs).status, 303);
+    assert_eq!(
+        admin
+            .post_form(&format!("/org/{}/activities/new", org.id), &pairs)
+            .status,
+        303
+    );
     let d = t.app.store.demand(id).unwrap().unwrap();
     let activity = d.activity.expect("linked");
-    assert_eq!(t.app.store.activity(activity).unwrap().unwrap().demand, Some(id));
-    assert_eq!(admin.post_form(&format!("/demands/{id}/done"), &[]).status, 303);
-    assert!(anyone.get(&format!("/demands/status?n={number}")).body.contains("已完成"));
+    assert_eq!(
+        t.app.store.activity(activity).unwrap().unwrap().demand,
+        Some(id)
+    );
+    assert_eq!(
+        admin.post_form(&format!("/demands/{id}/done"), &[]).status,
+        303
+    );
+    assert!(
+        anyone
+            .get(&format!("/demands/status?n={number}"))
+            .body
+            .contains("已完成")
+    );
 }
 
 #[test]
@@ -98,8 +146,14 @@ fn bad_demands_and_the_per_address_limit() {
     let t = TestApp::start();
     let mut c = t.client();
     let cases = [
-        (with(demand_form("需要讲解"), "contact_name", ""), "请填写联系人"),
-        (with(demand_form("需要讲解"), "contact_phone", "12345"), "联系电话应为"),
+        (
+            with(demand_form("需要讲解"), "contact_name", ""),
+            "请填写联系人",
+        ),
+        (
+            with(demand_form("需要讲解"), "contact_phone", "12345"),
+            "联系电话应为",
+        ),
         (demand_form(&"字".repeat(2001)), "不能超过2000个字"),
     ];
     for (form, words) in cases {
@@ -109,7 +163,10 @@ fn bad_demands_and_the_per_address_limit() {
     }
     assert!(t.app.store.demands().unwrap().is_empty());
     for i in 0..5 {
-        assert_eq!(post(&mut c, "/demands/new", &demand_form(&format!("需求{i}"))).status, 200);
+        assert_eq!(
+            post(&mut c, "/demands/new", &demand_form(&format!("需求{i}"))).status,
+            200
+        );
     }
     let limited = post(&mut c, "/demands/new", &demand_form("第六个"));
     assert_eq!(limited.status, 429);
@@ -131,11 +188,46 @@ fn matching_volunteers_nearest_first_with_sanzhang_highlighted() {
         v.sanzhang = sanzhang.into();
         t.app.store.update_volunteer(&v).unwrap();
     };
-    mk("13800000001", "11010119800101001", "110101", &["农技服务"], "否", "远方甲");
-    mk("13800000002", "11010119800101002", "220302", &["农技服务"], "否", "同市乙");
-    mk("13800000003", "11010119800101003", "220322", &["农技服务"], "否", "同县丙");
-    mk("13800000004", "11010119800101004", "220322", &["农技服务"], "农技站站长", "同县站长丁");
-    mk("13800000005", "11010119800101005", "220322", &["网络科普"], "否", "不相关戊");
+    mk(
+        "13800000001",
+        "11010119800101001",
+        "110101",
+        &["农技服务"],
+        "否",
+        "远方甲",
+    );
+    mk(
+        "13800000002",
+        "11010119800101002",
+        "220302",
+        &["农技服务"],
+        "否",
+        "同市乙",
+    );
+    mk(
+        "13800000003",
+        "11010119800101003",
+        "220322",
+        &["农技服务"],
+        "否",
+        "同县丙",
+    );
+    mk(
+        "13800000004",
+        "11010119800101004",
+        "220322",
+        &["农技服务"],
+        "农技站站长",
+        "同县站长丁",
+    );
+    mk(
+        "13800000005",
+        "11010119800101005",
+        "220322",
+        &["网络科普"],
+        "否",
+        "不相关戊",
+    );
     let admin_org = t.add_team("13900000001", &valid_id("22030219750328020"), "队");
     let _ = admin_org;
     let mut admin = t.sign_in_by_code("13900000001");
@@ -153,38 +245,67 @@ fn statistics_match_counts_from_the_raw_data() {
     let t = TestApp::start();
     let org = t.add_team("13900000001", &valid_id("22030219750328020"), "梨树服务队");
     for n in 1..=7u32 {
-        let mut v = t.add_volunteer(&format!("1380000{n:04}"), &valid_id(&format!("1101011980010{n}{n:03}")));
+        let mut v = t.add_volunteer(
+            &format!("1380000{n:04}"),
+            &valid_id(&format!("1101011980010{n}{n:03}")),
+        );
         if n % 2 == 0 {
             v.sanzhang = "中小学校长".into();
         }
-        v.service_categories = if n <= 3 { vec!["农技服务".into()] } else { vec!["科普讲解".into(), "农技服务".into()] };
+        v.service_categories = if n <= 3 {
+            vec!["农技服务".into()]
+        } else {
+            vec!["科普讲解".into(), "农技服务".into()]
+        };
         t.app.store.update_volunteer(&v).unwrap();
     }
     let _ = org;
     let vols = t.app.store.volunteers().unwrap();
-    let raw_nongji = vols.iter().filter(|v| v.service_categories.iter().any(|c| c == "农技服务")).count() as u64;
-    let raw_kepu = vols.iter().filter(|v| v.service_categories.iter().any(|c| c == "科普讲解")).count() as u64;
+    let raw_nongji = vols
+        .iter()
+        .filter(|v| v.service_categories.iter().any(|c| c == "农技服务"))
+        .count() as u64;
+    let raw_kepu = vols
+        .iter()
+        .filter(|v| v.service_categories.iter().any(|c| c == "科普讲解"))
+        .count() as u64;
     let raw_principals = vols.iter().filter(|v| v.sanzhang == "中小学校长").count() as u64;
     let raw_male = vols.iter().filter(|v| v.gender.label() == "男").count() as u64;
     let s = kezhi::stats::compute(&t.app.store, chrono::Utc::now().date_naive()).unwrap();
     assert_eq!(s.volunteers, vols.len() as u64);
     assert_eq!(s.teams, 1);
-    let get = |series: &kezhi::stats::Series, k: &str| series.iter().find(|(l, _)| l == k).map(|(_, n)| *n).unwrap_or(0);
+    let get = |series: &kezhi::stats::Series, k: &str| {
+        series
+            .iter()
+            .find(|(l, _)| l == k)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    };
     assert_eq!(get(&s.volunteers_by_category, "农技服务"), raw_nongji);
     assert_eq!(get(&s.volunteers_by_category, "科普讲解"), raw_kepu);
     assert_eq!(get(&s.sanzhang, "中小学校长"), raw_principals);
     assert_eq!(get(&s.gender, "男"), raw_male);
-    assert_eq!(s.age_bands.iter().map(|(_, n)| n).sum::<u64>(), vols.len() as u64);
+    assert_eq!(
+        s.age_bands.iter().map(|(_, n)| n).sum::<u64>(),
+        vols.len() as u64
+    );
     let mut c = t.client();
     let page = c.get("/stats");
     assert!(page.body.contains("<svg") && page.body.contains("chart-category"));
-    assert!(page.body.contains(&format!("id=\"total-volunteers\">{}<", vols.len())));
+    assert!(
+        page.body
+            .contains(&format!("id=\"total-volunteers\">{}<", vols.len()))
+    );
     assert_eq!(c.get("/admin/stats").status, 403);
     let x = c.get("/stats.xlsx");
     assert_eq!(x.status, 200);
     // The cache follows changes.
     t.add_volunteer("13800009999", &valid_id("11010119800201099"));
-    assert!(c.get("/stats").body.contains(&format!("id=\"total-volunteers\">{}<", vols.len() + 1)));
+    assert!(
+        c.get("/stats")
+            .body
+            .contains(&format!("id=\"total-volunteers\">{}<", vols.len() + 1))
+    );
 }
 
 #[test]
@@ -196,19 +317,38 @@ fn script_payloads_are_shown_as_text_on_every_public_page() {
     v.real_name = XSS.into();
     v.employer = XSS.into();
     t.app.store.update_volunteer(&v).unwrap();
-    t.app.store.set_showcase_consent(v.id, Some(chrono::Utc::now())).unwrap();
     t.app
         .store
-        .feature(&kezhi::store::Featured { kind: kezhi::store::FeaturedKind::Person, id: v.id, text: XSS.into(), at: chrono::Utc::now() })
+        .set_showcase_consent(v.id, Some(chrono::Utc::now()))
+        .unwrap();
+    t.app
+        .store
+        .feature(&kezhi::store::Featured {
+            kind: kezhi::store::FeaturedKind::Person,
+            id: v.id,
+            text: XSS.into(),
+            at: chrono::Utc::now(),
+        })
         .unwrap();
     let mut c = t.client();
-    for path in ["/", "/stats", "/teams", &format!("/teams/{}", org.id), &format!("/demands/status?n={number}"), "/links", "/join"] {
+    for path in [
+        "/",
+        "/stats",
+        "/teams",
+        &format!("/teams/{}", org.id),
+        &format!("/demands/status?n={number}"),
+        "/links",
+        "/join",
+    ] {
         let r = c.get(path);
         assert!(!r.body.contains("<script>alert"), "{path} renders a script");
         assert!(!r.body.contains("<img src=x"), "{path} renders an img tag");
     }
     let home = c.get("/");
-    assert!(home.body.contains("&lt;script&gt;"), "the payload appears as text");
+    assert!(
+        home.body.contains("&lt;script&gt;"),
+        "the payload appears as text"
+    );
     let mut admin = t.admin();
     let stats = admin.get("/admin/stats");
     assert!(!stats.body.contains("<script>alert"));
@@ -219,11 +359,31 @@ fn featured_people_need_their_consent() {
     let t = TestApp::start();
     let v = t.add_volunteer("13800000001", &valid_id("11010119800101001"));
     let mut admin = t.admin();
-    let refused = admin.post_form("/admin/featured", &[("kind", "person"), ("id", &v.id.to_string()), ("action", "add"), ("text", "优秀")]);
+    let refused = admin.post_form(
+        "/admin/featured",
+        &[
+            ("kind", "person"),
+            ("id", &v.id.to_string()),
+            ("action", "add"),
+            ("text", "优秀"),
+        ],
+    );
     assert_eq!(refused.status, 422);
     let mut me = t.sign_in_by_code("13800000001");
-    assert_eq!(me.post_form("/me/showcase-consent", &[("consent", "yes")]).status, 303);
-    let ok = admin.post_form("/admin/featured", &[("kind", "person"), ("id", &v.id.to_string()), ("action", "add"), ("text", "优秀志愿者")]);
+    assert_eq!(
+        me.post_form("/me/showcase-consent", &[("consent", "yes")])
+            .status,
+        303
+    );
+    let ok = admin.post_form(
+        "/admin/featured",
+        &[
+            ("kind", "person"),
+            ("id", &v.id.to_string()),
+            ("action", "add"),
+            ("text", "优秀志愿者"),
+        ],
+    );
     assert_eq!(ok.status, 303);
     assert!(t.client().get("/").body.contains("优秀志愿者"));
     // Withdrawing consent takes them off the home page.
@@ -240,10 +400,83 @@ fn friendly_links_front_door_and_join() {
         assert!(home.body.contains(entry), "{entry}");
     }
     let links = c.get("/links");
-    assert!(links.body.contains("关于进一步做好科技志愿服务有关工作的通知"));
+    assert!(
+        links
+            .body
+            .contains("关于进一步做好科技志愿服务有关工作的通知")
+    );
     assert!(links.body.contains("需联网"));
     assert!(links.body.contains("/templates/volunteers.xlsx"));
     assert!(!links.body.contains("[image"));
     let join = c.get("/join");
     assert!(join.body.contains("192.168.43.1") && join.body.contains("<svg"));
+}
+
+#[test]
+fn staff_register_a_person_at_the_desk_and_print_a_card() {
+    let t = TestApp::start();
+    let mut admin = t.admin();
+    assert_eq!(admin.get("/admin/desk").status, 200);
+    assert_eq!(
+        admin
+            .post_form("/admin/desk", &[("phone", "13812340000")])
+            .status,
+        200
+    );
+    let code = t.last_code("13812340000");
+    let form = admin.post_form(
+        "/admin/desk/verify",
+        &[("phone", "13812340000"), ("code", &code)],
+    );
+    assert_eq!(form.status, 200);
+    let start = form.body.find("name=\"desk\" value=\"").unwrap() + "name=\"desk\" value=\"".len();
+    let token: String = form.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let id = valid_id("22030219750328020");
+    let fields = [
+        ("desk", token.as_str()),
+        ("real_name", "现场登记人"),
+        ("gender", "女"),
+        ("id_number", id.as_str()),
+        ("political_status", "群众"),
+        ("ethnicity", "汉族"),
+        ("employer", "某村"),
+        ("title_level", "无"),
+        ("education", "高中"),
+        ("occupation", "农民"),
+        ("province", "220000"),
+        ("city", "220300"),
+        ("county", "220322"),
+        ("service_categories", "农技服务"),
+        ("service_fields", "农技服务类"),
+        ("sanzhang", "否"),
+        ("agree", "yes"),
+    ];
+    let card = admin.post_form("/admin/desk/register", &fields);
+    assert_eq!(
+        card.status,
+        200,
+        "{}",
+        &card.body[..card.body.len().min(1500)]
+    );
+    assert!(
+        card.body.contains("signin-card")
+            && card.body.contains("现场登记人")
+            && card.body.contains("138****0000")
+    );
+    let v = t
+        .app
+        .store
+        .volunteer_by_phone("13812340000")
+        .unwrap()
+        .unwrap();
+    assert!(v.confirmed);
+    assert_eq!(v.consent.unwrap().how, "desk");
+    // The token is used up; volunteers cannot reach the desk.
+    assert_eq!(admin.post_form("/admin/desk/register", &fields).status, 422);
+    t.add_volunteer("13812349999", &valid_id("11010119800101009"));
+    let mut vol = t.sign_in_by_code("13812349999");
+    assert_eq!(vol.get("/admin/desk").status, 403);
 }

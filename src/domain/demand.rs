@@ -2,14 +2,20 @@
 //! how volunteers and teams are matched to it.
 
 use super::ids::Gid;
-use super::registration::{FieldErrors, check_region};
 use super::regions::RegionPath;
+use super::registration::{FieldErrors, check_region};
 use super::{dict, validate};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Who may ask (the notice's 新时代文明实践中心, 党群服务中心, and villages or people).
-pub const REQUESTER_KINDS: &[&str] = &["村（居）委会", "新时代文明实践中心", "党群服务中心", "个人", "其他单位"];
+pub const REQUESTER_KINDS: &[&str] = &[
+    "村（居）委会",
+    "新时代文明实践中心",
+    "党群服务中心",
+    "个人",
+    "其他单位",
+];
 
 /// Longest demand text.
 pub const MAX_TEXT: usize = 2000;
@@ -93,7 +99,10 @@ fn phone(raw: &str) -> Result<String, String> {
         return Ok(m);
     }
     let digits: String = n.chars().filter(|c| *c != '-').collect();
-    if n.starts_with('0') && digits.chars().all(|c| c.is_ascii_digit()) && (10..=12).contains(&digits.len()) {
+    if n.starts_with('0')
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && (10..=12).contains(&digits.len())
+    {
         return Ok(n);
     }
     Err("联系电话应为11位手机号或带区号的固定电话，如 0434-5212345".into())
@@ -116,7 +125,9 @@ pub fn check_demand(input: &DemandInput) -> Result<DemandFields, FieldErrors> {
     } else if contact_name.chars().count() > 20 {
         e.push(("contact_name", "联系人不能超过20个字".into()));
     }
-    let contact_phone = phone(&input.contact_phone).map_err(|m| e.push(("contact_phone", m))).ok();
+    let contact_phone = phone(&input.contact_phone)
+        .map_err(|m| e.push(("contact_phone", m)))
+        .ok();
     let region = check_region(&mut e, &input.province, &input.city, &input.county);
     let mut categories = Vec::new();
     for raw in &input.categories {
@@ -147,7 +158,11 @@ pub fn check_demand(input: &DemandInput) -> Result<DemandFields, FieldErrors> {
         requester_name,
         contact_name,
         contact_phone: contact_phone.unwrap_or_default(),
-        region: region.unwrap_or(RegionPath { province: String::new(), city: String::new(), county: None }),
+        region: region.unwrap_or(RegionPath {
+            province: String::new(),
+            city: String::new(),
+            county: None,
+        }),
         categories,
         text,
         wanted_when,
@@ -169,18 +184,40 @@ pub fn nearness(a: &RegionPath, b: &RegionPath) -> u8 {
 
 /// A volunteer's fit for a demand: (nearness, shared categories/fields, is 三长). `None`
 /// when they share no service category or field.
-pub fn volunteer_fit(d: &Demand, region: &RegionPath, categories: &[String], fields: &[String], sanzhang: &str) -> Option<(u8, usize, bool)> {
+pub fn volunteer_fit(
+    d: &Demand,
+    region: &RegionPath,
+    categories: &[String],
+    fields: &[String],
+    sanzhang: &str,
+) -> Option<(u8, usize, bool)> {
     let shared = d
         .categories
         .iter()
         .filter(|c| categories.contains(c) || fields.iter().any(|f| f.starts_with(c.as_str())))
         .count();
-    (shared > 0).then(|| (nearness(&d.region, region), shared, sanzhang != "否" && !sanzhang.is_empty()))
+    (shared > 0).then(|| {
+        (
+            nearness(&d.region, region),
+            shared,
+            sanzhang != "否" && !sanzhang.is_empty(),
+        )
+    })
 }
 
 /// Sort key: nearest first, then more shared categories, then 三长 first.
-pub fn fit_order(fit: &(u8, usize, bool)) -> (std::cmp::Reverse<u8>, std::cmp::Reverse<usize>, std::cmp::Reverse<bool>) {
-    (std::cmp::Reverse(fit.0), std::cmp::Reverse(fit.1), std::cmp::Reverse(fit.2))
+pub fn fit_order(
+    fit: &(u8, usize, bool),
+) -> (
+    std::cmp::Reverse<u8>,
+    std::cmp::Reverse<usize>,
+    std::cmp::Reverse<bool>,
+) {
+    (
+        std::cmp::Reverse(fit.0),
+        std::cmp::Reverse(fit.1),
+        std::cmp::Reverse(fit.2),
+    )
 }
 
 #[cfg(test)]
@@ -206,7 +243,10 @@ mod tests {
     fn a_good_demand_and_each_bad_field() {
         let f = check_demand(&input()).unwrap();
         assert_eq!(f.categories, vec!["农技服务", "科普讲解"]);
-        assert!(f.text.contains("<script>"), "stored as typed; escaped when shown");
+        assert!(
+            f.text.contains("<script>"),
+            "stored as typed; escaped when shown"
+        );
         let mut bad = input();
         bad.contact_name = " ".into();
         bad.contact_phone = "123".into();
@@ -220,10 +260,25 @@ mod tests {
 
     #[test]
     fn nearness_ranks_places() {
-        let here = RegionPath { province: "220000".into(), city: "220300".into(), county: Some("220322".into()) };
-        let same_city = RegionPath { county: Some("220302".into()), ..here.clone() };
-        let same_province = RegionPath { city: "220100".into(), county: Some("220102".into()), ..here.clone() };
-        let far = RegionPath { province: "110000".into(), city: "110100".into(), county: Some("110101".into()) };
+        let here = RegionPath {
+            province: "220000".into(),
+            city: "220300".into(),
+            county: Some("220322".into()),
+        };
+        let same_city = RegionPath {
+            county: Some("220302".into()),
+            ..here.clone()
+        };
+        let same_province = RegionPath {
+            city: "220100".into(),
+            county: Some("220102".into()),
+            ..here.clone()
+        };
+        let far = RegionPath {
+            province: "110000".into(),
+            city: "110100".into(),
+            county: Some("110101".into()),
+        };
         assert_eq!(nearness(&here, &here), 3);
         assert_eq!(nearness(&here, &same_city), 2);
         assert_eq!(nearness(&here, &same_province), 1);

@@ -40,11 +40,15 @@ impl FeaturedKind {
 pub(super) fn put_demand_tx(tx: &WriteTransaction, d: &Demand) -> Result<(), StoreError> {
     {
         let mut numbers = tx.open_table(NUMBER_DEMAND)?;
-        if numbers.get(d.number.as_str())?.is_some_and(|g| g.value() != d.id.0) {
+        if numbers
+            .get(d.number.as_str())?
+            .is_some_and(|g| g.value() != d.id.0)
+        {
             return Err(StoreError::Taken("需求编号"));
         }
         numbers.insert(d.number.as_str(), d.id.0)?;
-        tx.open_table(DEMANDS)?.insert(d.id.0, encode(d).as_slice())?;
+        tx.open_table(DEMANDS)?
+            .insert(d.id.0, encode(d).as_slice())?;
     }
     changes::record_tx(tx, ChangeKind::Demand, d.id)?;
     Ok(())
@@ -68,7 +72,13 @@ impl Store {
 
     /// A demand by its confirmation number.
     pub fn demand_by_number(&self, number: &str) -> Result<Option<Demand>, StoreError> {
-        let id = self.read(|tx| Ok::<_, StoreError>(tx.open_table(NUMBER_DEMAND)?.get(number)?.map(|g| Gid(g.value()))))?;
+        let id = self.read(|tx| {
+            Ok::<_, StoreError>(
+                tx.open_table(NUMBER_DEMAND)?
+                    .get(number)?
+                    .map(|g| Gid(g.value())),
+            )
+        })?;
         match id {
             Some(id) => self.demand(id),
             None => Ok(None),
@@ -90,7 +100,8 @@ impl Store {
     /// Feature (or update) an activity or a volunteer on the home page.
     pub fn feature(&self, f: &Featured) -> Result<(), StoreError> {
         self.write(|tx| {
-            tx.open_table(FEATURED)?.insert((f.kind.key(), f.id.0), encode(f).as_slice())?;
+            tx.open_table(FEATURED)?
+                .insert((f.kind.key(), f.id.0), encode(f).as_slice())?;
             Ok(())
         })
     }
@@ -118,7 +129,11 @@ impl Store {
 
     /// Record or withdraw a volunteer's consent to be shown as 典型人物. Withdrawing also
     /// takes them off the home page.
-    pub fn set_showcase_consent(&self, vol: Gid, consent: Option<DateTime<Utc>>) -> Result<(), StoreError> {
+    pub fn set_showcase_consent(
+        &self,
+        vol: Gid,
+        consent: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
         self.write(|tx| {
             let mut t = tx.open_table(SHOWCASE_CONSENT)?;
             match consent {
@@ -127,7 +142,8 @@ impl Store {
                 }
                 None => {
                     t.remove(vol.0)?;
-                    tx.open_table(FEATURED)?.remove((FeaturedKind::Person.key(), vol.0))?;
+                    tx.open_table(FEATURED)?
+                        .remove((FeaturedKind::Person.key(), vol.0))?;
                 }
             }
             Ok(())

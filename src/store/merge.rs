@@ -333,10 +333,11 @@ impl Store {
             }
             let c = sum.entry("demands").or_default();
             for d in input.demands {
-                let local: Option<crate::domain::demand::Demand> = match tx.open_table(DEMANDS)?.get(d.id.0)? {
-                    Some(g) => Some(decode(g.value())?),
-                    None => None,
-                };
+                let local: Option<crate::domain::demand::Demand> =
+                    match tx.open_table(DEMANDS)?.get(d.id.0)? {
+                        Some(g) => Some(decode(g.value())?),
+                        None => None,
+                    };
                 let result = match &local {
                     Some(l) if d.updated_at <= l.updated_at => {
                         c.unchanged += 1;

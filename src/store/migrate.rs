@@ -163,7 +163,13 @@ mod tests {
         }
         let db = mem_db();
         run(&db).unwrap();
-        let list: &[Migration] = &[migrate_to_v1, migrate_to_v2, migrate_to_v3, migrate_to_v4, add_probe];
+        let list: &[Migration] = &[
+            migrate_to_v1,
+            migrate_to_v2,
+            migrate_to_v3,
+            migrate_to_v4,
+            add_probe,
+        ];
         assert_eq!(run_list(&db, list).unwrap(), vec![5]);
         assert_eq!(version_of(&db), 5);
         let tx = db.begin_read().unwrap();

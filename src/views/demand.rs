@@ -1,7 +1,10 @@
 //! 提需求: the public demand form and its confirmation, the status lookup, and the admins'
 //! list and detail with matching volunteers and teams.
 
-use super::components::{Field, FormState, RegionOptions, checkbox_group, csrf_field, default_submit, filter_select, form_error, region_fields, select_field};
+use super::components::{
+    Field, FormState, RegionOptions, checkbox_group, csrf_field, default_submit, filter_select,
+    form_error, region_fields, select_field,
+};
 use super::layout::{PageCtx, page};
 use super::team::region_get_fields;
 use crate::domain::demand::REQUESTER_KINDS;
@@ -10,7 +13,11 @@ use maud::{Markup, html};
 
 /// The public demand form.
 pub fn form(ctx: &PageCtx, form: &FormState, regions: &RegionOptions) -> Markup {
-    let cats: Vec<&str> = form.value("categories").split('、').filter(|s| !s.is_empty()).collect();
+    let cats: Vec<&str> = form
+        .value("categories")
+        .split('、')
+        .filter(|s| !s.is_empty())
+        .collect();
     page(
         ctx,
         "提需求",
@@ -98,7 +105,12 @@ pub struct DemandLine {
 }
 
 /// The admins' list of demands.
-pub fn list(ctx: &PageCtx, filter: &FormState, regions: &RegionOptions, lines: &[DemandLine]) -> Markup {
+pub fn list(
+    ctx: &PageCtx,
+    filter: &FormState,
+    regions: &RegionOptions,
+    lines: &[DemandLine],
+) -> Markup {
     page(
         ctx,
         "服务需求",

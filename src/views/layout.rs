@@ -50,7 +50,12 @@ pub struct PageCtx {
 
 /// Navigation entries for a role: (path, label).
 pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut items = vec![("/", "首页"), ("/activities", "活动"), ("/teams", "组织"), ("/stats", "数据")];
+    let mut items = vec![
+        ("/", "首页"),
+        ("/activities", "活动"),
+        ("/teams", "组织"),
+        ("/stats", "数据"),
+    ];
     match role {
         Role::Public => {
             items.push(("/login?next=/register/volunteer", "志愿者注册"));
@@ -81,6 +86,8 @@ pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
         }
         Role::PlatformAdmin => {
             items.push(("/admin", "管理首页"));
+            items.push(("/admin/desk", "现场登记"));
+            items.push(("/admin/stats", "数据统计"));
             items.push(("/admin/volunteers", "志愿者管理"));
             items.push(("/admin/teams", "组织管理"));
             items.push(("/demands", "服务需求"));

@@ -169,3 +169,38 @@ impl Jobs {
         true
     }
 }
+
+/// Phones proven at the desk, waiting for their form (30 minutes).
+#[derive(Default)]
+pub struct DeskGrants {
+    grants: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+impl DeskGrants {
+    const LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+    /// Remember that `phone` was proven; returns the token the form carries.
+    pub fn grant(&self, phone: &str) -> String {
+        let token = crate::domain::secret::token();
+        let mut g = self.grants.lock().unwrap_or_else(|p| p.into_inner());
+        g.retain(|_, (_, at)| at.elapsed() < Self::LIFETIME);
+        g.insert(token.clone(), (phone.to_string(), Instant::now()));
+        token
+    }
+
+    /// The phone a live token stands for.
+    pub fn phone(&self, token: &str) -> Option<String> {
+        let g = self.grants.lock().unwrap_or_else(|p| p.into_inner());
+        g.get(token)
+            .filter(|(_, at)| at.elapsed() < Self::LIFETIME)
+            .map(|(p, _)| p.clone())
+    }
+
+    /// Use a token up.
+    pub fn forget(&self, token: &str) {
+        self.grants
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(token);
+    }
+}

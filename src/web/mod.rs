@@ -30,6 +30,8 @@ pub struct App {
     pub jobs: jobs::Jobs,
     /// The showcase's figures, cached until the next change.
     pub stats: crate::stats::StatsCache,
+    /// Phones proven at the registration desk.
+    pub desk: jobs::DeskGrants,
     settings: RwLock<Settings>,
     /// Added to the system clock: zero in service; tests move time with it instead of
     /// sleeping.
@@ -47,6 +49,7 @@ impl App {
             lan_urls,
             jobs: jobs::Jobs::default(),
             stats: crate::stats::StatsCache::default(),
+            desk: jobs::DeskGrants::default(),
             settings: RwLock::new(settings),
             clock_skew: RwLock::new(chrono::Duration::zero()),
         }

@@ -440,7 +440,10 @@ fn render_form(
         draft_allowed,
         demand: (!demand.is_empty()).then_some(demand),
     };
-    rejected(view::form(&ctx.page(), form, &lists.options(), &spec), status)
+    rejected(
+        view::form(&ctx.page(), form, &lists.options(), &spec),
+        status,
+    )
 }
 
 pub fn new_form(app: &App, ctx: &Ctx, req: &Request, org: Gid) -> Result<Response, AppError> {
@@ -456,16 +459,19 @@ pub fn new_form(app: &App, ctx: &Ctx, req: &Request, org: Gid) -> Result<Respons
     }
     f.set("capacity", "0");
     // Answering a demand: start from what was asked.
-    if let Some(d) = req.get_param("demand").and_then(|d| d.parse::<Gid>().ok()) {
-        if let Some(d) = app.store.demand(d)? {
-            f.set("demand", d.id.to_string());
-            f.set("title", format!("需求对接：{}", d.categories.join("、")));
-            f.set("service_category", d.categories.first().cloned().unwrap_or_default());
-            f.set("description", d.text.clone());
-            f.set("province", d.region.province.clone());
-            f.set("city", d.region.city.clone());
-            f.set("county", d.region.county.clone().unwrap_or_default());
-        }
+    if let Some(d) = req.get_param("demand").and_then(|d| d.parse::<Gid>().ok())
+        && let Some(d) = app.store.demand(d)?
+    {
+        f.set("demand", d.id.to_string());
+        f.set("title", format!("需求对接：{}", d.categories.join("、")));
+        f.set(
+            "service_category",
+            d.categories.first().cloned().unwrap_or_default(),
+        );
+        f.set("description", d.text.clone());
+        f.set("province", d.region.province.clone());
+        f.set("city", d.region.city.clone());
+        f.set("county", d.region.county.clone().unwrap_or_default());
     }
     Ok(render_form(
         ctx,

@@ -361,7 +361,10 @@ pub fn set_team_status(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppErr
 pub fn feature(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     use crate::store::{Featured, FeaturedKind};
     ctx.require_admin()?;
-    let id: Gid = ctx.field("id").parse().map_err(|_| AppError::BadRequest("缺少要展示的记录。".into()))?;
+    let id: Gid = ctx
+        .field("id")
+        .parse()
+        .map_err(|_| AppError::BadRequest("缺少要展示的记录。".into()))?;
     let kind = match ctx.field("kind") {
         "case" => FeaturedKind::Case,
         "person" => FeaturedKind::Person,
@@ -382,7 +385,9 @@ pub fn feature(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         FeaturedKind::Person => {
             load_volunteer(app, id)?;
             if !app.store.showcase_consent(id)? {
-                return Err(AppError::Unprocessable("本人没有同意作为典型人物展示。".into()));
+                return Err(AppError::Unprocessable(
+                    "本人没有同意作为典型人物展示。".into(),
+                ));
             }
         }
     }
@@ -390,7 +395,12 @@ pub fn feature(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     if crate::domain::validate::char_count(&text) > 300 {
         return Err(AppError::Unprocessable("推荐语不能超过300字。".into()));
     }
-    app.store.feature(&Featured { kind, id, text, at: ctx.now })?;
+    app.store.feature(&Featured {
+        kind,
+        id,
+        text,
+        at: ctx.now,
+    })?;
     audit(app, ctx, "showcase.feature", format!("展示 {id}"))?;
     Ok(redirect_with_flash(&back, "saved"))
 }

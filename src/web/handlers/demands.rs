@@ -2,9 +2,13 @@
 //! number to look it up; platform and team admins see open demands with matching
 //! volunteers and teams, take them, create an activity from them, and finish them.
 
-use super::forms::{RegionLists, apply_errors, form_state, is_region_step, query_form, region_matches, region_text};
+use super::forms::{
+    RegionLists, apply_errors, form_state, is_region_step, query_form, region_matches, region_text,
+};
 use super::{html, rejected};
-use crate::domain::demand::{self, Demand, DemandInput, DemandState, fit_order, nearness, volunteer_fit};
+use crate::domain::demand::{
+    self, Demand, DemandInput, DemandState, fit_order, nearness, volunteer_fit,
+};
 use crate::domain::ids::Gid;
 use crate::domain::people::OrgStatus;
 use crate::error::AppError;
@@ -14,7 +18,17 @@ use crate::web::auth::{Ctx, Viewer, redirect_with_flash};
 use crate::web::ratelimit::{DEMAND_PER_ADDRESS, wait_message};
 use rouille::{Request, Response};
 
-const FIELDS: &[&str] = &["requester_kind", "requester_name", "contact_name", "contact_phone", "province", "city", "county", "text", "wanted_when"];
+const FIELDS: &[&str] = &[
+    "requester_kind",
+    "requester_name",
+    "contact_name",
+    "contact_phone",
+    "province",
+    "city",
+    "county",
+    "text",
+    "wanted_when",
+];
 
 fn render_form(ctx: &Ctx, form: &crate::views::components::FormState, status: u16) -> Response {
     let lists = RegionLists::for_form(form);
@@ -24,7 +38,12 @@ fn render_form(ctx: &Ctx, form: &crate::views::components::FormState, status: u1
 pub fn new_form(ctx: &Ctx) -> Result<Response, AppError> {
     let mut f = crate::views::components::FormState::default();
     // Start from the platform's own county when one is set.
-    if let Some(path) = ctx.settings.region_scope.as_deref().and_then(crate::domain::regions::path_of) {
+    if let Some(path) = ctx
+        .settings
+        .region_scope
+        .as_deref()
+        .and_then(crate::domain::regions::path_of)
+    {
         f.set("province", path.province);
         f.set("city", path.city);
         f.set("county", path.county.unwrap_or_default());
@@ -41,7 +60,11 @@ fn new_number() -> String {
 
 pub fn create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let mut form = form_state(ctx, FIELDS, "");
-    let cats: Vec<String> = ctx.fields("categories").into_iter().map(str::to_string).collect();
+    let cats: Vec<String> = ctx
+        .fields("categories")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     form.set("categories", cats.join("、"));
     if is_region_step(ctx) {
         return Ok(render_form(ctx, &form, 200));
@@ -65,7 +88,10 @@ pub fn create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             return Ok(render_form(ctx, &form, 422));
         }
     };
-    if let Err(wait) = app.limiter.take(DEMAND_PER_ADDRESS, &ctx.remote.ip().to_string()) {
+    if let Err(wait) = app
+        .limiter
+        .take(DEMAND_PER_ADDRESS, &ctx.remote.ip().to_string())
+    {
         form.message = Some(format!("提交太频繁。{}", wait_message(wait)));
         return Ok(render_form(ctx, &form, 429));
     }
@@ -98,19 +124,46 @@ pub fn create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppError::Internal("could not find a free demand number".into()))
+    Err(AppError::Internal(
+        "could not find a free demand number".into(),
+    ))
 }
 
 pub fn status(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
-    let n: String = req.get_param("n").unwrap_or_default().trim().to_uppercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect();
-    let d = if n.is_empty() { None } else { app.store.demand_by_number(&n)? };
+    let n: String = req
+        .get_param("n")
+        .unwrap_or_default()
+        .trim()
+        .to_uppercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(20)
+        .collect();
+    let d = if n.is_empty() {
+        None
+    } else {
+        app.store.demand_by_number(&n)?
+    };
     let team = match d.as_ref().and_then(|d| d.taken_by) {
-        Some(t) => app.store.organization(t)?.map(|o| o.name).unwrap_or_default(),
+        Some(t) => app
+            .store
+            .organization(t)?
+            .map(|o| o.name)
+            .unwrap_or_default(),
         None => String::new(),
     };
-    let cats = d.as_ref().map(|d| d.categories.join("、")).unwrap_or_default();
-    let found = d.as_ref().map(|d| (d.state.label(), cats.as_str(), team.as_str()));
-    let status = if !n.is_empty() && found.is_none() { 404 } else { 200 };
+    let cats = d
+        .as_ref()
+        .map(|d| d.categories.join("、"))
+        .unwrap_or_default();
+    let found = d
+        .as_ref()
+        .map(|d| (d.state.label(), cats.as_str(), team.as_str()));
+    let status = if !n.is_empty() && found.is_none() {
+        404
+    } else {
+        200
+    };
     Ok(rejected(view::status(&ctx.page(), &n, found), status))
 }
 
@@ -136,20 +189,36 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let lines: Vec<DemandLine> = all
         .into_iter()
         .filter(|d| region_matches(&d.region, &filter))
-        .filter(|d| filter.value("category").is_empty() || d.categories.iter().any(|c| c == filter.value("category")))
+        .filter(|d| {
+            filter.value("category").is_empty()
+                || d.categories.iter().any(|c| c == filter.value("category"))
+        })
         .filter(|d| filter.value("state").is_empty() || d.state.label() == filter.value("state"))
         .map(|d| DemandLine {
             id: d.id.to_string(),
             number: d.number.clone(),
-            who: if d.requester_name.is_empty() { d.requester_kind.clone() } else { format!("{}（{}）", d.requester_name, d.requester_kind) },
+            who: if d.requester_name.is_empty() {
+                d.requester_kind.clone()
+            } else {
+                format!("{}（{}）", d.requester_name, d.requester_kind)
+            },
             region: region_text(&d.region),
             categories: d.categories.join("、"),
             state: d.state.label(),
-            created: d.created_at.with_timezone(&offset).format("%m-%d %H:%M").to_string(),
+            created: d
+                .created_at
+                .with_timezone(&offset)
+                .format("%m-%d %H:%M")
+                .to_string(),
         })
         .collect();
     let lists = RegionLists::for_form(&filter);
-    Ok(html(view::list(&ctx.page(), &filter, &lists.options(), &lines)))
+    Ok(html(view::list(
+        &ctx.page(),
+        &filter,
+        &lists.options(),
+        &lines,
+    )))
 }
 
 fn near_label(n: u8) -> &'static str {
@@ -169,7 +238,13 @@ pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         .volunteers()?
         .into_iter()
         .filter_map(|v| {
-            let fit = volunteer_fit(&d, &v.region, &v.service_categories, &v.service_fields, &v.sanzhang)?;
+            let fit = volunteer_fit(
+                &d,
+                &v.region,
+                &v.service_categories,
+                &v.service_fields,
+                &v.sanzhang,
+            )?;
             Some((
                 fit,
                 MatchLine {
@@ -189,17 +264,33 @@ pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         .store
         .organizations()?
         .into_iter()
-        .filter(|o| o.status == OrgStatus::Active && o.service_categories.iter().any(|c| d.categories.contains(c)))
+        .filter(|o| {
+            o.status == OrgStatus::Active
+                && o.service_categories
+                    .iter()
+                    .any(|c| d.categories.contains(c))
+        })
         .map(|o| (nearness(&d.region, &o.region), o.id.to_string(), o.name))
         .collect();
     teams.sort_by_key(|t| std::cmp::Reverse(t.0));
-    let teams: Vec<(String, String, &'static str)> = teams.into_iter().take(20).map(|(n, id, name)| (id, name, near_label(n))).collect();
+    let teams: Vec<(String, String, &'static str)> = teams
+        .into_iter()
+        .take(20)
+        .map(|(n, id, name)| (id, name, near_label(n)))
+        .collect();
     let taken_by = match d.taken_by {
-        Some(t) => app.store.organization(t)?.map(|o| o.name).unwrap_or_default(),
+        Some(t) => app
+            .store
+            .organization(t)?
+            .map(|o| o.name)
+            .unwrap_or_default(),
         None => String::new(),
     };
     let facts = vec![
-        ("提出方", format!("{} {}", d.requester_kind, d.requester_name)),
+        (
+            "提出方",
+            format!("{} {}", d.requester_kind, d.requester_name),
+        ),
         ("联系人", format!("{} {}", d.contact_name, d.contact_phone)),
         ("地点", region_text(&d.region)),
         ("服务类别", d.categories.join("、")),
@@ -207,12 +298,16 @@ pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         ("承接组织", taken_by),
     ];
     let my_teams: Vec<(String, String)> = if d.state == DemandState::Open {
-        mine.iter().map(|(i, n)| (i.to_string(), n.clone())).collect()
+        mine.iter()
+            .map(|(i, n)| (i.to_string(), n.clone()))
+            .collect()
     } else {
         Vec::new()
     };
     let can_finish = d.state == DemandState::Taken
-        && (matches!(ctx.viewer, Viewer::Admin(_)) || d.taken_by.is_some_and(|t| mine.iter().any(|(i, _)| *i == t)));
+        && (matches!(ctx.viewer, Viewer::Admin(_))
+            || d.taken_by
+                .is_some_and(|t| mine.iter().any(|(i, _)| *i == t)));
     let activity = d.activity.map(|a| a.to_string());
     Ok(html(view::detail(
         &ctx.page(),
@@ -233,7 +328,10 @@ pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 
 pub fn take(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let mine = admin_teams(ctx)?;
-    let team: Gid = ctx.field("team").parse().map_err(|_| AppError::BadRequest("请选择承接的组织。".into()))?;
+    let team: Gid = ctx
+        .field("team")
+        .parse()
+        .map_err(|_| AppError::BadRequest("请选择承接的组织。".into()))?;
     if !mine.iter().any(|(t, _)| *t == team) {
         return Err(AppError::forbidden());
     }
@@ -245,25 +343,41 @@ pub fn take(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     d.taken_by = Some(team);
     d.updated_at = ctx.now;
     app.store.save_demand(&d)?;
-    Ok(redirect_with_flash(&format!("/demands/{id}"), "demand_taken"))
+    Ok(redirect_with_flash(
+        &format!("/demands/{id}"),
+        "demand_taken",
+    ))
 }
 
 pub fn done(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let mine = admin_teams(ctx)?;
     let mut d = app.store.demand(id)?.ok_or(AppError::NotFound)?;
-    let allowed = matches!(ctx.viewer, Viewer::Admin(_)) || d.taken_by.is_some_and(|t| mine.iter().any(|(i, _)| *i == t));
+    let allowed = matches!(ctx.viewer, Viewer::Admin(_))
+        || d.taken_by
+            .is_some_and(|t| mine.iter().any(|(i, _)| *i == t));
     if !allowed || d.state != DemandState::Taken {
         return Err(AppError::forbidden());
     }
     d.state = DemandState::Done;
     d.updated_at = ctx.now;
     app.store.save_demand(&d)?;
-    Ok(redirect_with_flash(&format!("/demands/{id}"), "demand_done"))
+    Ok(redirect_with_flash(
+        &format!("/demands/{id}"),
+        "demand_done",
+    ))
 }
 
 /// When an activity is created from a demand: link both ways and mark it taken.
-pub fn link_activity(app: &App, ctx: &Ctx, demand: Gid, org: Gid, activity: Gid) -> Result<(), AppError> {
-    let Some(mut d) = app.store.demand(demand)? else { return Ok(()) };
+pub fn link_activity(
+    app: &App,
+    ctx: &Ctx,
+    demand: Gid,
+    org: Gid,
+    activity: Gid,
+) -> Result<(), AppError> {
+    let Some(mut d) = app.store.demand(demand)? else {
+        return Ok(());
+    };
     d.activity = Some(activity);
     if d.state == DemandState::Open {
         d.state = DemandState::Taken;

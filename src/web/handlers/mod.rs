@@ -6,6 +6,7 @@ mod activities;
 mod admin;
 mod admin_people;
 mod demands;
+mod desk;
 mod export;
 mod forms;
 mod import;
@@ -42,6 +43,10 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["links"]) => public::links(ctx),
         ("GET", ["stats"]) => public::stats(app, ctx, false),
         ("GET", ["admin", "stats"]) => public::stats(app, ctx, true),
+        ("GET", ["admin", "desk"]) => desk::start(ctx),
+        ("POST", ["admin", "desk"]) => desk::send_code(app, ctx),
+        ("POST", ["admin", "desk", "verify"]) => desk::verify(app, ctx),
+        ("POST", ["admin", "desk", "register"]) => desk::register(app, ctx),
         ("GET", ["stats.xlsx"]) => public::stats_xlsx(app, ctx),
         ("GET", ["join", "qr.svg"]) => public::join_qr(app),
         ("GET", ["api", "regions"]) => public::regions(req),

@@ -19,8 +19,16 @@ pub fn home(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         match f.kind {
             FeaturedKind::Case => {
                 if let Some(a) = app.store.activity(f.id)? {
-                    let photo = app.store.report(a.id)?.and_then(|r| r.photos.first().map(|p| format!("/photos/{p}")));
-                    cases.push(Showcased { title: a.title, text: f.text, href: Some(format!("/activities/{}", f.id)), photo });
+                    let photo = app
+                        .store
+                        .report(a.id)?
+                        .and_then(|r| r.photos.first().map(|p| format!("/photos/{p}")));
+                    cases.push(Showcased {
+                        title: a.title,
+                        text: f.text,
+                        href: Some(format!("/activities/{}", f.id)),
+                        photo,
+                    });
                 }
             }
             FeaturedKind::Person => {
@@ -28,7 +36,12 @@ pub fn home(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
                 if let Some(v) = app.store.volunteer(f.id)?
                     && app.store.showcase_consent(v.id)?
                 {
-                    people.push(Showcased { title: v.real_name, text: f.text, href: None, photo: None });
+                    people.push(Showcased {
+                        title: v.real_name,
+                        text: f.text,
+                        href: None,
+                        photo: None,
+                    });
                 }
             }
         }
@@ -52,14 +65,22 @@ pub fn join(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         .filter(|i| *i < app.lan_urls.len())
         .unwrap_or(0);
     let svg = app.lan_urls.get(chosen).and_then(|u| qr_svg(u));
-    Ok(html(home::join(&ctx.page(), &app.lan_urls, chosen, svg.as_deref())))
+    Ok(html(home::join(
+        &ctx.page(),
+        &app.lan_urls,
+        chosen,
+        svg.as_deref(),
+    )))
 }
 
 /// The notice as paragraphs, without the document's image and bookmark markers.
 fn notice_paragraphs() -> Vec<String> {
     include_str!("../../../assets/policy/notice.txt")
         .lines()
-        .map(|l| l.replace("[image: ]", "").replace("[bookmark: _GoBack]", ""))
+        .map(|l| {
+            l.replace("[image: ]", "")
+                .replace("[bookmark: _GoBack]", "")
+        })
         .map(|l| {
             let mut s = l.trim().to_string();
             while let Some(i) = s.find("[bookmark:") {
@@ -99,9 +120,21 @@ pub fn stats_xlsx(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         rows.push(vec![title.to_string()]);
         rows.extend(series.iter().map(|(k, n)| vec![k.clone(), n.to_string()]));
     }
-    let bytes = crate::exchange::roster::table_xlsx("数据", &format!("{} 科技志愿服务数据 {today}", ctx.settings.site_name), &["项目", "数量"], &rows)
-        .map_err(AppError::Internal)?;
-    Ok(super::import::xlsx(bytes, &format!("{}-科技志愿服务数据-{}.xlsx", ctx.settings.site_name, today.format("%Y%m%d"))))
+    let bytes = crate::exchange::roster::table_xlsx(
+        "数据",
+        &format!("{} 科技志愿服务数据 {today}", ctx.settings.site_name),
+        &["项目", "数量"],
+        &rows,
+    )
+    .map_err(AppError::Internal)?;
+    Ok(super::import::xlsx(
+        bytes,
+        &format!(
+            "{}-科技志愿服务数据-{}.xlsx",
+            ctx.settings.site_name,
+            today.format("%Y%m%d")
+        ),
+    ))
 }
 
 /// The join QR code alone, for printing or a second screen.

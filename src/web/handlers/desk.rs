@@ -1,0 +1,187 @@
+//! 现场登记: a platform admin registers a present person on the laptop — their phone is
+//! proven by a code (read from the outbox offline), then the volunteer form, then a
+//! printable sign-in card.
+
+use super::forms::{
+    RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, today, volunteer_input,
+};
+use super::{html, rejected};
+use crate::domain::account::{CodeCheck, code_message};
+use crate::domain::people::{Consent, NewVolunteer, Source, Volunteer};
+use crate::domain::{registration, secret, validate};
+use crate::error::AppError;
+use crate::store::{CodeIssue, StoreError};
+use crate::views::components::FormState;
+use crate::views::desk;
+use crate::views::volunteer::{self as vview, VolunteerFormSpec};
+use crate::web::App;
+use crate::web::auth::Ctx;
+use rouille::Response;
+
+fn render_form(ctx: &Ctx, form: &FormState, token: &str, phone: &str, status: u16) -> Response {
+    let lists = RegionLists::for_form(form);
+    let hidden = [("desk".to_string(), token.to_string())];
+    let spec = VolunteerFormSpec {
+        action: "/admin/desk/register",
+        heading: "现场登记：填写志愿者信息",
+        intro: Some("请与来访者逐项核对，并向其宣读注册协议，本人同意后勾选。"),
+        submit: "完成登记",
+        fixed_phone: Some(phone),
+        locked_id_number: None,
+        agreement: true,
+        hidden: &hidden,
+        steps: None,
+    };
+    rejected(
+        vview::volunteer_form(&ctx.page(), form, &lists.options(), &spec),
+        status,
+    )
+}
+
+pub fn start(ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    Ok(html(desk::phone_step(
+        &ctx.page(),
+        &FormState::default(),
+        None,
+    )))
+}
+
+pub fn send_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let mut form = FormState::default();
+    form.set("phone", ctx.field("phone"));
+    let phone = match validate::mobile(ctx.field("phone")) {
+        Ok(p) => p,
+        Err(m) => {
+            form.fail("phone", m);
+            return Ok(rejected(desk::phone_step(&ctx.page(), &form, None), 422));
+        }
+    };
+    if app.store.volunteer_by_phone(&phone)?.is_some() {
+        form.message = Some("这个手机号已经注册过志愿者，不需要再登记。".into());
+        return Ok(rejected(desk::phone_step(&ctx.page(), &form, None), 422));
+    }
+    let code = secret::six_digit_code();
+    if let CodeIssue::Refused(r) = app.store.issue_code(&phone, &code, ctx.now, today(ctx))? {
+        form.message = Some(r.message());
+        return Ok(rejected(desk::phone_step(&ctx.page(), &form, None), 429));
+    }
+    crate::sender::send_code(
+        &app.store,
+        &ctx.settings.sender,
+        &phone,
+        &code_message(&code),
+    )
+    .map_err(AppError::Internal)?;
+    Ok(html(desk::phone_step(
+        &ctx.page(),
+        &FormState::default(),
+        Some(&phone),
+    )))
+}
+
+pub fn verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let phone = validate::mobile(ctx.field("phone"))
+        .map_err(|_| AppError::BadRequest("请先填写手机号。".into()))?;
+    let mut form = FormState::default();
+    match app
+        .store
+        .check_code(&phone, &validate::normalize(ctx.field("code")), ctx.now)?
+    {
+        CodeCheck::Accepted => {}
+        CodeCheck::Wrong(left) if left > 0 => {
+            form.fail("code", format!("验证码不正确，还可以再试 {left} 次"));
+            return Ok(rejected(
+                desk::phone_step(&ctx.page(), &form, Some(&phone)),
+                422,
+            ));
+        }
+        _ => {
+            form.message = Some("验证码已失效，请重新发送。".into());
+            return Ok(rejected(desk::phone_step(&ctx.page(), &form, None), 422));
+        }
+    }
+    let token = app.desk.grant(&phone);
+    Ok(render_form(ctx, &FormState::default(), &token, &phone, 200))
+}
+
+pub fn register(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let token = ctx.field("desk").to_string();
+    let phone = app
+        .desk
+        .phone(&token)
+        .ok_or_else(|| AppError::Unprocessable("登记已超时，请重新验证手机号。".into()))?;
+    let mut form = form_state(ctx, VOLUNTEER_FIELDS, "");
+    if is_region_step(ctx) {
+        return Ok(render_form(ctx, &form, &token, &phone, 200));
+    }
+    let mut input = volunteer_input(&form);
+    input.phone = phone.clone();
+    let today = today(ctx);
+    let fields = registration::check_volunteer(&input, today);
+    if form.value("agree") != "yes" {
+        form.fail("agree", "请向来访者宣读注册协议，本人同意后勾选");
+    }
+    let mut guardian = (None, None);
+    if let Ok(f) = &fields
+        && registration::needs_guardian(f.id.birth_date, today)
+    {
+        match registration::check_guardian(
+            form.value("guardian_name"),
+            form.value("guardian_phone"),
+        ) {
+            Ok((n, p)) => guardian = (Some(n), Some(p)),
+            Err(e) => apply_errors(&mut form, e),
+        }
+    }
+    let fields = match fields {
+        Ok(f) if form.is_ok() => f,
+        Ok(_) => return Ok(render_form(ctx, &form, &token, &phone, 422)),
+        Err(e) => {
+            apply_errors(&mut form, e);
+            return Ok(render_form(ctx, &form, &token, &phone, 422));
+        }
+    };
+    let v = Volunteer::from_fields(
+        fields,
+        NewVolunteer {
+            origin: app.store.installation_id(),
+            now: ctx.now,
+            source: Source::SelfRegistered,
+            confirmed: true,
+            consent: Some(Consent {
+                accepted_at: ctx.now,
+                how: "desk".into(),
+                guardian_name: guardian.0,
+                guardian_phone: guardian.1,
+            }),
+        },
+    );
+    match app.store.insert_volunteer(&v) {
+        Ok(()) => {}
+        Err(StoreError::Taken(_)) => {
+            form.message = Some("手机号或身份证号已经注册过志愿者。".into());
+            return Ok(render_form(ctx, &form, &token, &phone, 422));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    app.desk.forget(&token);
+    let login = format!(
+        "{}/login?next=/me",
+        app.lan_urls
+            .first()
+            .map(|u| u.trim_end_matches('/'))
+            .unwrap_or("")
+    );
+    let qr = super::public::qr_svg(&login);
+    Ok(html(desk::card(
+        &ctx.settings.site_name,
+        &v.real_name,
+        &validate::mask_phone(&v.phone),
+        &login,
+        qr.as_deref(),
+    )))
+}

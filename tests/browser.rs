@@ -1,6 +1,7 @@
-//! Browser tests: real headless Chromium at a phone's size (360 × 740) clicking through
-//! the main user stories against a real server, the way a person would: typing into
-//! fields, choosing from lists, ticking boxes and pressing buttons.
+//! Browser tests: real headless Chromium at a phone's size (360 × 740), or a laptop's
+//! (1366 × 768), clicking through the main user stories against a real server, the way a
+//! person would: typing into fields, choosing from lists, ticking boxes and pressing
+//! buttons.
 //!
 //! Chromium must be at /usr/bin/chromium (CI installs `chromium fonts-wqy-microhei`).
 //! When it is missing these tests fail; they never skip.
@@ -20,9 +21,31 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A screen to emulate: its viewport in CSS pixels, and whether it is a phone.
+#[derive(Clone, Copy)]
+struct Screen {
+    width: u32,
+    height: u32,
+    mobile: bool,
+    device_scale_factor: f64,
+}
+
 /// The viewport of a small Android phone.
-const WIDTH: u32 = 360;
-const HEIGHT: u32 = 740;
+const PHONE: Screen = Screen {
+    width: 360,
+    height: 740,
+    mobile: true,
+    device_scale_factor: 2.0,
+};
+
+/// The most common laptop screen (what a county office's computer shows).
+const LAPTOP: Screen = Screen {
+    width: 1366,
+    height: 768,
+    mobile: false,
+    device_scale_factor: 1.0,
+};
 /// How long to wait for a page, an element or a list to appear.
 const WAIT: Duration = Duration::from_secs(20);
 /// Without the networking switches an offline machine is flooded with refused connections.
@@ -39,10 +62,11 @@ const ARGS: &[&str] = &[
 // The helper layer: one phone-sized browser per person, with person-sized actions.
 // ---------------------------------------------------------------------------------------
 
-/// One person's phone: a headless Chromium with its own profile and one tab.
+/// One person's phone (or laptop): a headless Chromium with its own profile and one tab.
 struct Phone {
     /// Used to name screenshots.
     name: String,
+    screen: Screen,
     base: String,
     tab: Arc<Tab>,
     /// Taken on drop: Chromium is ended before its profile folder is removed.
@@ -68,8 +92,14 @@ impl Drop for Phone {
     }
 }
 
-/// Start a fresh browser for `name` (a test name, used for screenshots) on the server.
+/// Start a fresh phone-sized browser for `name` (a test name, used for screenshots) on
+/// the server.
 fn launch(t: &TestApp, name: &str) -> Phone {
+    launch_on(t, name, PHONE)
+}
+
+/// Start a fresh browser for `name` with the viewport of `screen`.
+fn launch_on(t: &TestApp, name: &str, screen: Screen) -> Phone {
     assert!(
         Path::new(CHROMIUM).exists(),
         "browser tests need Chromium at {CHROMIUM}, which is missing. Install it with \
@@ -95,13 +125,13 @@ fn launch(t: &TestApp, name: &str) -> Phone {
     tab.set_default_timeout(WAIT);
     // `--window-size` sets the outer window, not the page: set the viewport itself.
     tab.call_method(Emulation::SetDeviceMetricsOverride {
-        width: WIDTH,
-        height: HEIGHT,
-        device_scale_factor: 2.0,
-        mobile: true,
+        width: screen.width,
+        height: screen.height,
+        device_scale_factor: screen.device_scale_factor,
+        mobile: screen.mobile,
         scale: None,
-        screen_width: Some(WIDTH),
-        screen_height: Some(HEIGHT),
+        screen_width: Some(screen.width),
+        screen_height: Some(screen.height),
         position_x: None,
         position_y: None,
         dont_set_visible_size: None,
@@ -110,11 +140,12 @@ fn launch(t: &TestApp, name: &str) -> Phone {
         display_feature: None,
         device_posture: None,
     })
-    .expect("set the phone viewport");
+    .expect("set the viewport");
     // A failure screenshot from an earlier run would only mislead.
     let _ = std::fs::remove_file(screenshot_dir().join(format!("{name}-FAILED.png")));
     Phone {
         name: name.to_string(),
+        screen,
         base: format!("http://{}", t.addr),
         tab,
         browser: Some(browser),
@@ -226,13 +257,16 @@ impl Phone {
 
     /// Wait for an element, scroll it to the middle of the screen and tap it with the
     /// mouse, as a finger would: the press lands on whatever is drawn at that point, so
-    /// an element hidden or covered by another cannot be tapped.
+    /// an element hidden or covered by another cannot be tapped. A link broken over two
+    /// lines is tapped in the middle of its first piece.
     fn tap(&self, selector: &str) {
         let locate = format!(
             "(() => {{ const e = document.querySelector({});
                 if (!e) return null;
                 e.scrollIntoView({{ block: 'center', inline: 'nearest', behavior: 'instant' }});
-                const r = e.getBoundingClientRect();
+                // A link that wraps onto two lines is tapped on its first line's words.
+                const r = Array.from(e.getClientRects()).find(b => b.width > 0 && b.height > 0)
+                    ?? e.getBoundingClientRect();
                 const x = r.left + r.width / 2, y = r.top + r.height / 2;
                 const hit = document.elementFromPoint(x, y);
                 const ok = r.width > 0 && r.height > 0 && hit !== null
@@ -411,8 +445,20 @@ impl Phone {
         }
     }
 
-    /// The page is exactly phone-wide and nothing sticks out sideways.
+    /// The number of elements matching `selector`.
+    fn count(&self, selector: &str) -> usize {
+        match self.run(&format!(
+            "document.querySelectorAll({}).length",
+            js(selector)
+        )) {
+            Value::Number(n) => n.as_u64().unwrap_or_default() as usize,
+            other => self.fail(&format!("could not count {selector}: {other}")),
+        }
+    }
+
+    /// The page is exactly screen-wide and nothing sticks out sideways.
     fn assert_fits_the_screen(&self) {
+        let width = self.screen.width;
         let dims = self.run(
             "[document.documentElement.scrollWidth, window.innerWidth, \
               Array.from(document.querySelectorAll('body *')) \
@@ -422,9 +468,9 @@ impl Phone {
         );
         let scroll = dims[0].as_f64().unwrap_or(f64::MAX);
         let inner = dims[1].as_f64().unwrap_or(0.0);
-        if inner != f64::from(WIDTH) || scroll > inner {
+        if inner != f64::from(width) || scroll > inner {
             self.fail(&format!(
-                "{} scrolls sideways at {WIDTH} px: scrollWidth {scroll}, innerWidth {inner}; \
+                "{} scrolls sideways at {width} px: scrollWidth {scroll}, innerWidth {inner}; \
                  sticking out: {}",
                 self.path(),
                 dims[2]
@@ -437,8 +483,8 @@ impl Phone {
         let height = self
             .eval("Math.ceil(document.documentElement.scrollHeight)")?
             .as_f64()
-            .unwrap_or(f64::from(HEIGHT))
-            .max(f64::from(HEIGHT));
+            .unwrap_or(f64::from(self.screen.height))
+            .max(f64::from(self.screen.height));
         let png = self
             .tab
             .call_method(Page::CaptureScreenshot {
@@ -447,7 +493,7 @@ impl Phone {
                 clip: Some(Page::Viewport {
                     x: 0.0,
                     y: 0.0,
-                    width: f64::from(WIDTH),
+                    width: f64::from(self.screen.width),
                     height,
                     scale: 1.0,
                 }),
@@ -939,4 +985,248 @@ fn activity_published_found_signed_up_and_checked_in() {
     assert_eq!(signup.state, kezhi::domain::activity::SignupState::Attended);
     assert!(signup.check_in.is_some());
     v.screenshot();
+}
+
+/// Sign the platform admin (made by `TestApp::admin`) in on the 平台管理员登录 page.
+fn sign_in_platform_admin(p: &Phone) {
+    p.fill("#admin-login #f-username", "admin");
+    p.fill("#admin-login #f-password", "s3cret-pass");
+    p.click_and_wait("#admin-login button[type=submit]", "#count-volunteers");
+    assert_eq!(p.path(), "/admin");
+    assert!(
+        p.text(".topbar").contains("王管理"),
+        "signed in as the platform admin: {}",
+        p.text(".topbar")
+    );
+}
+
+/// How many bars a chart on the statistics page draws.
+fn bars(p: &Phone, chart: &str) -> usize {
+    p.count(&format!("{chart} svg rect"))
+}
+
+#[test]
+fn demand_submitted_and_showcase_opened_on_a_phone() {
+    let name = "demand_submitted_and_showcase_opened_on_a_phone";
+    let t = TestApp::start();
+    t.admin();
+    // Two volunteers (科技培训), so the public charts have bars to draw.
+    t.add_volunteer("13900000011", &valid_id("22030219750328020"));
+    t.add_volunteer("13900000012", &valid_id("22030219800512003"));
+    let text = "想请专家到村里讲玉米病虫害防治，<b>加粗</b>：最好能到地里现场看。";
+    let p = launch(&t, name);
+
+    // The front door: four entries, two by two.
+    p.open("/", "#entries");
+    let entries = p.run(
+        "Array.from(document.querySelectorAll('#entries a')) \
+           .map(a => [a.id, a.getAttribute('href'), a.firstChild.textContent.trim()])",
+    );
+    assert_eq!(
+        entries,
+        serde_json::json!([
+            [
+                "register-volunteer",
+                "/login?next=/register/volunteer",
+                "我是志愿者"
+            ],
+            ["register-org", "/login?next=/register/org", "我是组织"],
+            ["find-activities", "/activities", "找活动"],
+            ["submit-demand-entry", "/demands/new", "提需求"],
+        ])
+    );
+
+    // 提需求: a village's civilisation practice centre asks for a lecture.
+    p.click_and_wait("#submit-demand-entry", "#demand-form");
+    assert_eq!(p.path(), "/demands/new");
+    p.select("#f-requester_kind", "新时代文明实践中心");
+    p.fill("#f-requester_name", "梨树镇新时代文明实践所");
+    p.fill("#f-contact_name", "王主任");
+    p.fill("#f-contact_phone", "13904341234");
+    p.select("#f-province", "吉林省");
+    p.select("#f-city", "四平市");
+    p.select("#f-county", "梨树县");
+    p.tick(r#"#demand-form input[name=categories][value="农技服务"]"#);
+    p.fill("#f-text", text);
+    p.fill("#f-wanted_when", "12月上旬");
+    p.click_and_wait("#submit-demand", "#demand-number");
+
+    let number = p.text("#demand-number").trim().to_string();
+    assert!(
+        number.starts_with("XQ") && number.len() == 10,
+        "a demand number: {number:?}"
+    );
+    let saved = t
+        .app
+        .store
+        .demand_by_number(&number)
+        .unwrap()
+        .unwrap_or_else(|| p.fail(&format!("no demand {number} in the store")));
+    assert_eq!(saved.text, text, "the text is kept as typed");
+    assert_eq!(saved.requester_kind, "新时代文明实践中心");
+    assert_eq!(saved.contact_phone, "13904341234");
+    assert_eq!(saved.region.county.as_deref(), Some("220322"));
+    assert_eq!(saved.categories, ["农技服务"]);
+    p.screenshot_as(&format!("{name}-demand"));
+
+    // The number looks the demand up.
+    p.click_and_wait(
+        r#"#demand-submitted a[href^="/demands/status"]"#,
+        "#demand-state",
+    );
+    assert_eq!(p.text("#demand-state").trim(), "待对接");
+
+    // 数据展示: the totals and the charts, drawn on the server as SVG.
+    p.open("/stats", "#totals");
+    let totals = p.text("#totals");
+    for shown in ["个组织", "名志愿者", "场活动", "小时服务"] {
+        assert!(totals.contains(shown), "{shown} missing from {totals}");
+    }
+    assert_eq!(p.text("#total-volunteers").trim(), "2");
+    assert!(p.count("#chart-category svg") >= 1, "the category chart");
+    assert!(bars(&p, "#chart-category") >= 1, "a bar for 科技培训");
+    assert!(
+        p.text("#chart-category").contains("科技培训"),
+        "{}",
+        p.text("#chart-category")
+    );
+    let drawn = p.run(
+        "(() => { const r = document.querySelector('#chart-category svg') \
+                    .getBoundingClientRect(); return [r.width, r.height]; })()",
+    );
+    assert!(
+        drawn[0].as_f64().unwrap_or_default() > 200.0
+            && drawn[1].as_f64().unwrap_or_default() > 20.0,
+        "the chart is drawn at a readable size: {drawn}"
+    );
+    assert!(!p.has("#chart-age"), "the fuller charts are for admins");
+    p.screenshot();
+
+    // The platform admin, on her phone, reads the demand: the tags are text, not bold.
+    p.click_and_wait(r#".mainnav a[href="/admin/login"]"#, "#admin-login");
+    sign_in_platform_admin(&p);
+    p.click_and_wait(r#".mainnav a[href="/demands"]"#, "#demands");
+    p.click_and_wait(
+        &format!("#demands a[href=\"/demands/{}\"]", saved.id),
+        "#matching-volunteers",
+    );
+    assert!(p.text("main h1").contains(&number), "{}", p.text("main h1"));
+    let shown = p.text("main p.pre");
+    assert!(shown.contains("<b>加粗</b>"), "shown as typed: {shown}");
+    assert_eq!(p.count("main b"), 0, "no bold element made from the text");
+    p.screenshot_as(&format!("{name}-admin"));
+}
+
+#[test]
+fn join_and_statistics_on_the_laptop_screen() {
+    let name = "join_and_statistics_on_the_laptop_screen";
+    let t = TestApp::start();
+    t.admin();
+    t.add_team(
+        "13900000021",
+        &valid_id("22030219750328020"),
+        "铁西农技志愿服务队",
+    );
+    // Men and women of several ages, counties, categories and 三长, so every chart has bars.
+    for (phone, first17, county, categories, sanzhang) in [
+        (
+            "13900000022",
+            "22030219580615031",
+            "220302",
+            &["农技服务"][..],
+            "农技站站长",
+        ),
+        (
+            "13900000023",
+            "22032219681120042",
+            "220322",
+            &["科普讲解", "农技服务"][..],
+            "否",
+        ),
+        (
+            "13900000024",
+            "22032219900101013",
+            "220322",
+            &["青少年科技教育"][..],
+            "中小学校长",
+        ),
+        (
+            "13900000025",
+            "22030220010909064",
+            "220302",
+            &["网络科普"][..],
+            "否",
+        ),
+    ] {
+        let mut v = t.add_volunteer(phone, &valid_id(first17));
+        v.region = kezhi::domain::regions::path_of(county).unwrap();
+        v.service_categories = categories.iter().map(|c| c.to_string()).collect();
+        v.sanzhang = sanzhang.into();
+        t.app.store.update_volunteer(&v).unwrap();
+    }
+    let p = launch_on(&t, name, LAPTOP);
+
+    // 扫码访问: the laptop shows a QR code big enough to scan from across a table.
+    p.open("/join", "#join-qr svg");
+    let qr = p.run(
+        "(() => { const r = document.querySelector('#join-qr svg').getBoundingClientRect(); \
+                  return [r.width, r.height, r.top, r.bottom <= window.innerHeight]; })()",
+    );
+    let size = qr[0].as_f64().unwrap_or_default();
+    assert!(
+        size >= 300.0 && qr[1].as_f64().unwrap_or_default() >= 300.0,
+        "a large QR code: {qr}"
+    );
+    let url = p.text("#join-url");
+    assert_eq!(
+        url.trim(),
+        "http://192.168.43.1:8080/",
+        "the address as text"
+    );
+    p.screenshot_as(&format!("{name}-join"));
+
+    // The platform admin signs in from the menu and opens 数据统计.
+    p.click_and_wait(r#".mainnav a[href="/admin/login"]"#, "#admin-login");
+    sign_in_platform_admin(&p);
+    p.click_and_wait(r#".mainnav a[href="/admin/stats"]"#, "#totals");
+    assert_eq!(p.path(), "/admin/stats");
+    assert_eq!(p.text("#total-volunteers").trim(), "5");
+    assert_eq!(p.text("#total-teams").trim(), "1");
+    for chart in [
+        "#chart-category",
+        "#chart-county",
+        "#chart-fields",
+        "#chart-teams-county",
+        "#chart-sanzhang",
+        "#chart-gender",
+        "#chart-age",
+    ] {
+        assert!(
+            bars(&p, chart) >= 1,
+            "{chart} draws bars: {}",
+            p.text(chart)
+        );
+    }
+    for chart in ["#chart-months", "#chart-hours"] {
+        assert!(p.count(&format!("{chart} svg")) == 1, "{chart} is drawn");
+    }
+    let gender = p.text("#chart-gender");
+    assert!(gender.contains('男') && gender.contains('女'), "{gender}");
+    assert!(bars(&p, "#chart-age") >= 3, "{}", p.text("#chart-age"));
+    assert!(
+        p.text("#chart-county").contains("梨树县"),
+        "{}",
+        p.text("#chart-county")
+    );
+    // The laptop's width is used: the charts stand two by two.
+    let columns = p.run(
+        "(() => { const [a, b] = document.querySelectorAll('.charts figure.chart'); \
+                  return [a.getBoundingClientRect().top, b.getBoundingClientRect().top, \
+                          a.getBoundingClientRect().right <= b.getBoundingClientRect().left]; })()",
+    );
+    assert!(
+        columns[0] == columns[1] && columns[2] == Value::Bool(true),
+        "two charts side by side: {columns}"
+    );
+    p.screenshot();
 }

@@ -524,28 +524,10 @@ fn contact_phone(raw: &str) -> Result<String, String> {
     if let Ok(mobile) = validate::mobile(&s) {
         return Ok(mobile);
     }
-    if is_landline(&s) {
+    if validate::is_landline(&s) {
         return Ok(s);
     }
     Err("联系电话应为11位手机号或带区号的固定电话，如 0371-12345678".to_string())
-}
-
-/// Same rule as registration's leader phone (private there): kept as typed because the
-/// area code's length cannot be told from the digits alone.
-fn is_landline(s: &str) -> bool {
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    let Some(rest) = s.strip_prefix('0') else {
-        return false;
-    };
-    match rest.split_once('-') {
-        Some((area, number)) => {
-            digits(area)
-                && (2..=3).contains(&area.len())
-                && digits(number)
-                && (7..=8).contains(&number.len())
-        }
-        None => digits(rest) && (9..=11).contains(&rest.len()),
-    }
 }
 
 fn required_datetime(raw: &str, empty_msg: &str) -> Result<NaiveDateTime, String> {

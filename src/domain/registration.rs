@@ -740,26 +740,10 @@ fn leader_phone(raw: &str) -> Result<Option<String>, String> {
     if let Ok(mobile) = validate::mobile(&s) {
         return Ok(Some(mobile));
     }
-    if is_landline(&s) {
+    if validate::is_landline(&s) {
         return Ok(Some(s));
     }
     Err("组织负责人电话应为11位手机号或带区号的固定电话，如 0371-12345678".to_string())
-}
-
-fn is_landline(s: &str) -> bool {
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    let Some(rest) = s.strip_prefix('0') else {
-        return false;
-    };
-    match rest.split_once('-') {
-        Some((area, number)) => {
-            digits(area)
-                && (2..=3).contains(&area.len())
-                && digits(number)
-                && (7..=8).contains(&number.len())
-        }
-        None => digits(rest) && (9..=11).contains(&rest.len()),
-    }
 }
 
 /// The team description, normalised; optional.

@@ -77,6 +77,25 @@ pub fn char_count(text: &str) -> usize {
     text.chars().filter(|c| *c != '\n').count()
 }
 
+/// Whether a (normalised) number is a landline with its area code: a 0, a 2–3 digit area
+/// code and a 7–8 digit number, with or without a hyphen. Callers keep it as typed, since
+/// the area code's length cannot be told from the digits alone.
+pub fn is_landline(s: &str) -> bool {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let Some(rest) = s.strip_prefix('0') else {
+        return false;
+    };
+    match rest.split_once('-') {
+        Some((area, number)) => {
+            digits(area)
+                && (2..=3).contains(&area.len())
+                && digits(number)
+                && (7..=8).contains(&number.len())
+        }
+        None => digits(rest) && (9..=11).contains(&rest.len()),
+    }
+}
+
 /// Validates a mainland mobile number and returns its canonical 11-digit form.
 ///
 /// A leading `+86`, `0086` or `86` country prefix is removed first.

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Jobs kept at most; the oldest finished ones go first.
-const MAX_JOBS: usize = 32;
+const MAX_JOBS: usize = 8;
 const JOB_LIFETIME: Duration = Duration::from_secs(2 * 3600);
 
 /// Where a job stands.

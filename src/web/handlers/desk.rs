@@ -2,13 +2,11 @@
 //! proven by a code (read from the outbox offline), then the volunteer form, then a
 //! printable sign-in card.
 
-use super::forms::{
-    RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, today, volunteer_input,
-};
+use super::forms::{RegionLists, VOLUNTEER_FIELDS, form_state, is_region_step, today};
 use super::{html, rejected};
 use crate::domain::account::{CodeCheck, code_message};
-use crate::domain::people::{Consent, NewVolunteer, Source, Volunteer};
-use crate::domain::{registration, secret, validate};
+use crate::domain::people::{NewVolunteer, Source, Volunteer};
+use crate::domain::{secret, validate};
 use crate::error::AppError;
 use crate::store::{CodeIssue, StoreError};
 use crate::views::components::FormState;
@@ -118,32 +116,10 @@ pub fn register(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     if is_region_step(ctx) {
         return Ok(render_form(ctx, &form, &token, &phone, 200));
     }
-    let mut input = volunteer_input(&form);
-    input.phone = phone.clone();
-    let today = today(ctx);
-    let fields = registration::check_volunteer(&input, today);
-    if form.value("agree") != "yes" {
-        form.fail("agree", "请向来访者宣读注册协议，本人同意后勾选");
-    }
-    let mut guardian = (None, None);
-    if let Ok(f) = &fields
-        && registration::needs_guardian(f.id.birth_date, today)
-    {
-        match registration::check_guardian(
-            form.value("guardian_name"),
-            form.value("guardian_phone"),
-        ) {
-            Ok((n, p)) => guardian = (Some(n), Some(p)),
-            Err(e) => apply_errors(&mut form, e),
-        }
-    }
-    let fields = match fields {
-        Ok(f) if form.is_ok() => f,
-        Ok(_) => return Ok(render_form(ctx, &form, &token, &phone, 422)),
-        Err(e) => {
-            apply_errors(&mut form, e);
-            return Ok(render_form(ctx, &form, &token, &phone, 422));
-        }
+    let Some((fields, consent)) =
+        super::register::check_self_registration(ctx, &mut form, &phone, "desk")
+    else {
+        return Ok(render_form(ctx, &form, &token, &phone, 422));
     };
     let v = Volunteer::from_fields(
         fields,
@@ -152,12 +128,7 @@ pub fn register(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             now: ctx.now,
             source: Source::SelfRegistered,
             confirmed: true,
-            consent: Some(Consent {
-                accepted_at: ctx.now,
-                how: "desk".into(),
-                guardian_name: guardian.0,
-                guardian_phone: guardian.1,
-            }),
+            consent: Some(consent),
         },
     );
     match app.store.insert_volunteer(&v) {

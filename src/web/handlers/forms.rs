@@ -48,7 +48,7 @@ const MULTI: &[&str] = &["service_categories", "service_fields"];
 
 /// Longest value kept from any single form field; longer input is cut before validation
 /// so a crafted request cannot make us store or echo megabytes.
-const MAX_FIELD_CHARS: usize = 2000;
+const MAX_FIELD_CHARS: usize = 20_000;
 
 fn clip(s: &str) -> String {
     s.chars().take(MAX_FIELD_CHARS).collect()

@@ -92,10 +92,11 @@ pub fn volunteer_form(ctx: &Ctx) -> Result<Response, AppError> {
 
 /// Check a self-registration: every field, the agreement, a guardian for minors.
 /// Errors land on `form`.
-fn check_self_registration(
+pub(super) fn check_self_registration(
     ctx: &Ctx,
     form: &mut FormState,
     phone: &str,
+    how: &str,
 ) -> Option<(VolunteerFields, Consent)> {
     let mut input = volunteer_input(form);
     input.phone = phone.to_string();
@@ -127,7 +128,7 @@ fn check_self_registration(
         fields,
         Consent {
             accepted_at: ctx.now,
-            how: "self".into(),
+            how: how.into(),
             guardian_name: guardian.0,
             guardian_phone: guardian.1,
         },
@@ -164,7 +165,7 @@ pub fn volunteer_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             200,
         ));
     }
-    let Some((fields, consent)) = check_self_registration(ctx, &mut form, &phone) else {
+    let Some((fields, consent)) = check_self_registration(ctx, &mut form, &phone, "self") else {
         return Ok(render_volunteer(
             ctx,
             &form,
@@ -377,7 +378,7 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         // The carried team data went stale (e.g. the name was taken meanwhile): back to step 1.
         return Ok(render_org(ctx, &team_form, &phone, 422));
     };
-    let Some((fields, consent)) = check_self_registration(ctx, &mut form, &phone) else {
+    let Some((fields, consent)) = check_self_registration(ctx, &mut form, &phone, "self") else {
         return Ok(render_admin_step(ctx, &form, &phone, &hidden, 422));
     };
     let admin = Volunteer::from_fields(

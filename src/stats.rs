@@ -31,8 +31,11 @@ pub struct Stats {
     pub age_bands: Series,
 }
 
+/// "四平市 铁西区": the province is left out, so chart labels stay short.
 fn county_name(r: &regions::RegionPath) -> String {
-    regions::full_name(r.county.as_deref().unwrap_or(&r.city))
+    let full = regions::full_name(r.county.as_deref().unwrap_or(&r.city));
+    let parts: Vec<&str> = full.split(' ').collect();
+    parts[parts.len().saturating_sub(2)..].join(" ")
 }
 
 fn sorted_desc(map: BTreeMap<String, u64>) -> Series {

@@ -46,6 +46,7 @@ const LAPTOP: Screen = Screen {
     mobile: false,
     device_scale_factor: 1.0,
 };
+
 /// How long to wait for a page, an element or a list to appear.
 const WAIT: Duration = Duration::from_secs(20);
 /// Without the networking switches an offline machine is flooded with refused connections.
@@ -59,7 +60,8 @@ const ARGS: &[&str] = &[
 ];
 
 // ---------------------------------------------------------------------------------------
-// The helper layer: one phone-sized browser per person, with person-sized actions.
+// The helper layer: one phone-sized (or laptop-sized) browser per person, with
+// person-sized actions.
 // ---------------------------------------------------------------------------------------
 
 /// One person's phone (or laptop): a headless Chromium with its own profile and one tab.
@@ -1036,6 +1038,18 @@ fn demand_submitted_and_showcase_opened_on_a_phone() {
         ])
     );
 
+    // All four are on the first screen, without scrolling.
+    let lowest = p.run(
+        "Math.max(...Array.from(document.querySelectorAll('#entries a')) \
+           .map(a => a.getBoundingClientRect().bottom)) <= window.innerHeight",
+    );
+    assert_eq!(
+        lowest,
+        Value::Bool(true),
+        "the entries fit the first screen"
+    );
+    p.screenshot_as(&format!("{name}-home"));
+
     // 提需求: a village's civilisation practice centre asks for a lecture.
     p.click_and_wait("#submit-demand-entry", "#demand-form");
     assert_eq!(p.path(), "/demands/new");
@@ -1049,6 +1063,7 @@ fn demand_submitted_and_showcase_opened_on_a_phone() {
     p.tick(r#"#demand-form input[name=categories][value="农技服务"]"#);
     p.fill("#f-text", text);
     p.fill("#f-wanted_when", "12月上旬");
+    p.screenshot_as(&format!("{name}-form"));
     p.click_and_wait("#submit-demand", "#demand-number");
 
     let number = p.text("#demand-number").trim().to_string();
@@ -1176,6 +1191,13 @@ fn join_and_statistics_on_the_laptop_screen() {
     assert!(
         size >= 300.0 && qr[1].as_f64().unwrap_or_default() >= 300.0,
         "a large QR code: {qr}"
+    );
+    let url_visible = p.run(
+        "document.querySelector('#join-url').getBoundingClientRect().bottom <= window.innerHeight",
+    );
+    assert!(
+        qr[3] == Value::Bool(true) && url_visible == Value::Bool(true),
+        "the QR code and the address fit the laptop's screen without scrolling: {qr}"
     );
     let url = p.text("#join-url");
     assert_eq!(

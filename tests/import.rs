@@ -664,4 +664,19 @@ fn a_hundred_thousand_rows() {
     );
     assert!(peak_kb < 2_000_000, "peak RSS {peak_kb} kB");
     assert!(started.elapsed() < Duration::from_secs(300));
+    // The showcase over 100,000 volunteers: computed once, then served from the cache.
+    let today = chrono::Utc::now().date_naive();
+    let first = Instant::now();
+    let stats = t.app.stats.get(&t.app.store, today).unwrap();
+    let computed = first.elapsed();
+    let again = Instant::now();
+    t.app.stats.get(&t.app.store, today).unwrap();
+    let cached = again.elapsed();
+    eprintln!(
+        "statistics over {} volunteers: computed in {computed:?}, cached in {cached:?}",
+        stats.volunteers
+    );
+    assert_eq!(stats.volunteers, s.added as u64);
+    assert!(computed < Duration::from_secs(10), "{computed:?}");
+    assert!(cached < Duration::from_millis(50), "{cached:?}");
 }

@@ -41,7 +41,8 @@ fn with(
 fn submit(t: &TestApp, text: &str) -> (String, Gid) {
     let mut c = t.client();
     let r = post(&mut c, "/demands/new", &demand_form(text));
-    assert_eq!(r.status, 200, "{}", &r.body[..r.body.len().min(2000)]);
+    assert_eq!(r.status, 303, "{}", &r.body[..r.body.len().min(2000)]);
+    let r = c.get(r.header("location").unwrap());
     let start = r.body.find("id=\"demand-number\"").unwrap();
     let number: String = r.body[start..]
         .split("<strong>")
@@ -165,7 +166,7 @@ fn bad_demands_and_the_per_address_limit() {
     for i in 0..5 {
         assert_eq!(
             post(&mut c, "/demands/new", &demand_form(&format!("需求{i}"))).status,
-            200
+            303
         );
     }
     let limited = post(&mut c, "/demands/new", &demand_form("第六个"));

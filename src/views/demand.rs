@@ -204,6 +204,7 @@ pub fn detail(ctx: &PageCtx, d: &DemandPage) -> Markup {
             }
             section.card id="matching-teams" {
                 h2 { "匹配的组织" }
+                @if d.teams.is_empty() { p.muted { "暂无服务类别相符的组织。" } }
                 ul { @for (id, name, near) in d.teams { li { a href={ "/teams/" (id) } { (name) } " · " (near) } } }
             }
         },

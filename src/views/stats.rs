@@ -11,7 +11,7 @@ pub fn bar_chart(id: &str, title: &str, series: &Series, max_rows: usize) -> Mar
     let rows: Vec<&(String, u64)> = series.iter().take(max_rows).collect();
     let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     let row_h = 26;
-    let label_w = 120;
+    let label_w = 190;
     let bar_w = 200;
     let height = rows.len().max(1) * row_h + 8;
     html! {
@@ -28,9 +28,12 @@ pub fn bar_chart(id: &str, title: &str, series: &Series, max_rows: usize) -> Mar
                         text x=(label_w + w + 6) y=(y + 17) font-size="13" fill="#1c2430" { (n) }
                     }
                 }
-                table.list.chart-table {
-                    thead { tr { th { "项目" } th { "数量" } } }
-                    tbody { @for (label, n) in series { tr { td { (label) } td { (n) } } } }
+                details.chart-data {
+                    summary { "查看数据" }
+                    table.list.chart-table {
+                        thead { tr { th { "项目" } th { "数量" } } }
+                        tbody { @for (label, n) in series { tr { td { (label) } td { (n) } } } }
+                    }
                 }
             }
         }
@@ -44,7 +47,7 @@ pub fn stats(ctx: &PageCtx, s: &Stats, full: bool) -> Markup {
         ctx,
         "数据展示",
         html! {
-            h1 { (ctx.site_name) "科技志愿服务数据" }
+            h1 { (ctx.site_name) " · 科技志愿服务数据" }
             section.stats id="totals" {
                 div.stat { strong id="total-teams" { (s.teams) } span { "个组织" } }
                 div.stat { strong id="total-volunteers" { (s.volunteers) } span { "名志愿者" } }

@@ -118,7 +118,11 @@ pub fn create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         match app.store.save_demand(&d) {
             Ok(()) => {
                 log::info!("demand submitted");
-                return Ok(html(view::submitted(&ctx.page(), &d.number)));
+                // Redirect so a reload cannot submit the demand twice.
+                return Ok(Response::redirect_303(format!(
+                    "/demands/submitted?n={}",
+                    d.number
+                )));
             }
             Err(crate::store::StoreError::Taken(_)) => d.number = new_number(),
             Err(e) => return Err(e.into()),
@@ -127,6 +131,15 @@ pub fn create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     Err(AppError::Internal(
         "could not find a free demand number".into(),
     ))
+}
+
+pub fn submitted(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let n = req.get_param("n").unwrap_or_default();
+    let d = app
+        .store
+        .demand_by_number(n.trim())?
+        .ok_or(AppError::NotFound)?;
+    Ok(html(view::submitted(&ctx.page(), &d.number)))
 }
 
 pub fn status(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
@@ -295,7 +308,14 @@ pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         ("地点", region_text(&d.region)),
         ("服务类别", d.categories.join("、")),
         ("希望时间", d.wanted_when.clone()),
-        ("承接组织", taken_by),
+        (
+            "承接组织",
+            if taken_by.is_empty() {
+                "—".to_string()
+            } else {
+                taken_by
+            },
+        ),
     ];
     let my_teams: Vec<(String, String)> = if d.state == DemandState::Open {
         mine.iter()

@@ -140,6 +140,7 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["demands", "new"]) => demands::new_form(ctx),
         ("POST", ["demands", "new"]) => demands::create(app, ctx),
         ("GET", ["demands", "status"]) => demands::status(app, ctx, req),
+        ("GET", ["demands", "submitted"]) => demands::submitted(app, ctx, req),
         ("GET", ["demands"]) => demands::list(app, ctx, req),
         ("GET", ["demands", d]) => demands::show(app, ctx, id(d)?),
         ("POST", ["demands", d, "take"]) => demands::take(app, ctx, id(d)?),

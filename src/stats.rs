@@ -29,6 +29,8 @@ pub struct Stats {
     pub sanzhang: Series,
     pub gender: Series,
     pub age_bands: Series,
+    /// Service demands by state (待对接 / 已对接 / 已完成).
+    pub demands: Series,
 }
 
 /// "四平市 铁西区": the province is left out, so chart labels stay short.
@@ -158,6 +160,19 @@ pub fn compute(store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
             }
         }
     }
+    let mut by_state = [0u64; 3];
+    for d in store.demands()? {
+        by_state[d.state as usize] += 1;
+    }
+    s.demands = [
+        crate::domain::demand::DemandState::Open,
+        crate::domain::demand::DemandState::Taken,
+        crate::domain::demand::DemandState::Done,
+    ]
+    .iter()
+    .zip(by_state)
+    .map(|(st, n)| (st.label().to_string(), n))
+    .collect();
     s.activities_by_month = months
         .iter()
         .zip(acts)

@@ -62,6 +62,7 @@ pub fn stats(ctx: &PageCtx, s: &Stats, full: bool) -> Markup {
                 (bar_chart("chart-category", "各服务类别的志愿者", &s.volunteers_by_category, 10))
                 (bar_chart("chart-county", "各县（区）志愿者", &s.volunteers_by_county, 12))
                 (bar_chart("chart-months", "近12个月活动场次", &s.activities_by_month, 12))
+                (bar_chart("chart-demands", "服务需求对接情况", &s.demands, 3))
                 @if full {
                     (bar_chart("chart-hours", "近12个月服务时长（小时）", &s.hours_by_month, 12))
                     (bar_chart("chart-fields", "各服务领域的志愿者", &s.volunteers_by_field, 10))
@@ -87,5 +88,6 @@ pub fn tables(s: &Stats) -> Vec<(&'static str, &Series)> {
         ("基层“三长”", &s.sanzhang),
         ("性别", &s.gender),
         ("年龄段", &s.age_bands),
+        ("服务需求对接情况", &s.demands),
     ]
 }

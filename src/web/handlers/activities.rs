@@ -228,8 +228,8 @@ fn render_show(
             "报名时间",
             format!(
                 "{} – {}",
-                a.signup_opens.format("%m-%d %H:%M"),
-                a.signup_closes.format("%m-%d %H:%M")
+                a.signup_opens.format("%Y-%m-%d %H:%M"),
+                a.signup_closes.format("%Y-%m-%d %H:%M")
             ),
         ),
         (
@@ -238,6 +238,12 @@ fn render_show(
         ),
         ("联系人", format!("{} {}", a.contact_name, a.contact_phone)),
     ];
+    let mut facts = facts;
+    if manages(ctx, a)
+        && let Some(d) = a.demand.map(|d| app.store.demand(d)).transpose()?.flatten()
+    {
+        facts.push(("对接需求", format!("{}（{}）", d.number, d.state.label())));
+    }
     let report = app.store.report(a.id)?;
     let photo_urls: Vec<String> = report
         .as_ref()

@@ -680,3 +680,26 @@ fn a_hundred_thousand_rows() {
     assert!(computed < Duration::from_secs(10), "{computed:?}");
     assert!(cached < Duration::from_millis(50), "{cached:?}");
 }
+
+#[test]
+fn import_jobs_belong_to_their_uploader_even_when_masked_phones_look_alike() {
+    let t = TestApp::start();
+    let a = t.add_team("13900000001", &valid_id("22030219750328020"), "甲队");
+    t.add_team("13911110001", &valid_id("22030219750328030"), "乙队");
+    let mut first = t.sign_in_by_code("13900000001");
+    let mut second = t.sign_in_by_code("13911110001");
+    let bytes = template::workbook(Form::Volunteers, &[volunteer(1)]).unwrap();
+    let r = first.post_multipart(
+        "/import",
+        &[("form", "volunteers"), ("team", &a.id.to_string())],
+        &[("file", "v.xlsx", &bytes)],
+    );
+    let job = r.header("location").unwrap().to_string();
+    wait_for_job(&mut first, &job);
+    assert_eq!(
+        second.get(&job).status,
+        403,
+        "139****0001 is not the same person"
+    );
+    assert_eq!(second.post_form(&format!("{job}/commit"), &[]).status, 403);
+}

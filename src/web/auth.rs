@@ -170,12 +170,27 @@ impl Ctx {
         self.remote.ip().is_loopback()
     }
 
+    /// A stable key for what belongs to this signed-in party (import jobs): unlike
+    /// `actor`, two people never share it.
+    pub fn owner_key(&self) -> String {
+        match &self.viewer {
+            Viewer::Admin(a) => format!("admin:{}", a.id),
+            Viewer::Volunteer { volunteer, .. } => format!("volunteer:{}", volunteer.id),
+            Viewer::VerifiedPhone(p) => format!("phone:{p}"),
+            Viewer::Anonymous => "anonymous".into(),
+        }
+    }
+
     /// A label for the audit log: who acted.
     pub fn actor(&self) -> String {
         match &self.viewer {
             Viewer::Admin(a) => format!("admin:{}", a.username),
             Viewer::Volunteer { volunteer, .. } => {
-                format!("phone:{}", validate::mask_phone(&volunteer.phone))
+                format!(
+                    "{}（{}）",
+                    volunteer.real_name,
+                    validate::mask_phone(&volunteer.phone)
+                )
             }
             Viewer::VerifiedPhone(p) => format!("phone:{}", validate::mask_phone(p)),
             Viewer::Anonymous => "anonymous".into(),

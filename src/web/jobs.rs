@@ -31,7 +31,7 @@ pub enum JobState {
 /// One uploaded file and what became of it.
 pub struct Job {
     pub id: String,
-    /// Who started it (`Ctx::actor`); only they or a platform admin may see it.
+    /// Who started it (`Ctx::owner_key`); only they or a platform admin may see it.
     pub owner: String,
     pub form: Form,
     pub team: Option<Gid>,
@@ -63,7 +63,7 @@ impl Job {
 
 /// A file to import and who sent it.
 pub struct Upload {
-    /// `Ctx::actor` of the uploader.
+    /// `Ctx::owner_key` of the uploader.
     pub owner: String,
     pub form: Form,
     pub team: Option<Gid>,

@@ -143,7 +143,7 @@ pub fn upload(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let job = app.jobs.start(
         app.store.clone(),
         crate::web::jobs::Upload {
-            owner: ctx.actor(),
+            owner: ctx.owner_key(),
             form,
             team,
             file_name: file.filename.clone(),
@@ -157,7 +157,7 @@ pub fn upload(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
 
 fn my_job(app: &App, ctx: &Ctx, id: &str) -> Result<Arc<crate::web::jobs::Job>, AppError> {
     let job = app.jobs.get(id).ok_or(AppError::NotFound)?;
-    let allowed = matches!(ctx.viewer, Viewer::Admin(_)) || job.owner == ctx.actor();
+    let allowed = matches!(ctx.viewer, Viewer::Admin(_)) || job.owner == ctx.owner_key();
     if !allowed {
         return Err(AppError::forbidden());
     }

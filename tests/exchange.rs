@@ -537,3 +537,96 @@ fn cli_backup_beside_a_running_server_and_restore_checks() {
     assert!(!unwritable.status.success());
     assert!(String::from_utf8_lossy(&unwritable.stderr).contains("无法写入"));
 }
+
+#[test]
+fn a_merge_killed_halfway_leaves_nothing_half_done_and_a_rerun_completes() {
+    use kezhi::exchange::template::{self, RowValues};
+    let source = TestApp::start();
+    let rows: Vec<RowValues> = (0..4000u32)
+        .map(|n| {
+            let id = valid_id(&format!("220322{}0615{:03}", 1940 + n / 1000, n % 1000));
+            let male = id.chars().nth(16).unwrap().to_digit(10).unwrap() % 2 == 1;
+            let pairs: Vec<(&'static str, String)> = vec![
+                ("real_name", "王建国".into()),
+                ("phone", format!("137{:08}", n)),
+                ("gender", if male { "男" } else { "女" }.into()),
+                ("id_number", id),
+                ("political_status", "群众".into()),
+                ("ethnicity", "汉族".into()),
+                ("employer", "某村".into()),
+                ("title_level", "无".into()),
+                ("education", "高中".into()),
+                ("occupation", "农民".into()),
+                ("province", "吉林省".into()),
+                ("city", "四平市".into()),
+                ("county", "梨树县".into()),
+                ("service_categories", "农技服务".into()),
+                ("service_fields", "农技服务类".into()),
+                ("sanzhang", "否".into()),
+            ];
+            pairs.into_iter().collect()
+        })
+        .collect();
+    let bytes = template::workbook(Form::Volunteers, &rows).unwrap();
+    let r = collective::check(
+        &source.app.store,
+        Form::Volunteers,
+        &bytes,
+        Utc::now().date_naive(),
+        &Progress::default(),
+    )
+    .unwrap();
+    collective::commit(
+        &source.app.store,
+        Form::Volunteers,
+        &r,
+        None,
+        CommitChoice::default(),
+        ("t", "x"),
+        Utc::now(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("b.zip");
+    kezhi::merging::export_bundle(
+        &source.app.store,
+        "x",
+        false,
+        ("t", "x"),
+        Utc::now(),
+        &bundle,
+    )
+    .unwrap();
+    let data = dir.path().join("target");
+    let merge = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kezhi"))
+            .arg("--data")
+            .arg(&data)
+            .arg("merge")
+            .arg(&bundle)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = merge();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let _ = first.kill();
+    let _ = first.wait();
+    let count = || {
+        Store::open(&data.join("kezhi.redb"))
+            .unwrap()
+            .people_counts()
+            .unwrap()
+            .volunteers
+    };
+    let after_kill = count();
+    assert!(
+        after_kill == 0 || after_kill == 4000,
+        "all or nothing, got {after_kill}"
+    );
+    assert!(merge().wait().unwrap().success());
+    assert_eq!(count(), 4000, "the re-run completes");
+    assert!(merge().wait().unwrap().success());
+    assert_eq!(count(), 4000, "and nothing is doubled");
+}

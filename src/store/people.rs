@@ -214,11 +214,6 @@ impl Store {
         }
     }
 
-    /// Whether a volunteer holds this ID number.
-    pub fn id_number_taken(&self, id_number: &str) -> Result<bool, StoreError> {
-        self.read(|tx| Ok(tx.open_table(IDNUMBER_VOLUNTEER)?.get(id_number)?.is_some()))
-    }
-
     /// Every volunteer, oldest first.
     pub fn volunteers(&self) -> Result<Vec<Volunteer>, StoreError> {
         self.read(|tx| {

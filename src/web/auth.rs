@@ -5,7 +5,7 @@ use super::App;
 use crate::config::Settings;
 use crate::domain::account::{Admin, Session, Subject};
 use crate::domain::people::Volunteer;
-use crate::domain::{regions, secret, validate};
+use crate::domain::{secret, validate};
 use crate::error::AppError;
 use crate::store::OrgSummary;
 use crate::views::{PageCtx, Role};
@@ -317,9 +317,4 @@ fn flash_text(key: &str) -> Option<String> {
         }
         .to_string(),
     )
-}
-
-/// Region display for a stored region path.
-pub fn region_label(province: &str, city: &str, county: Option<&str>) -> String {
-    regions::full_name(county.unwrap_or(if city.is_empty() { province } else { city }))
 }

@@ -4,14 +4,14 @@
 use std::process::Command;
 
 fn main() {
-    println!("cargo:rerun-if-changed=assets");
-    // HEAD names the branch; the branch's ref (or packed-refs) moves on every commit.
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/packed-refs");
-    if let Ok(head) = std::fs::read_to_string(".git/HEAD")
-        && let Some(branch) = head.trim().strip_prefix("ref: ")
-    {
-        println!("cargo:rerun-if-changed=.git/{branch}");
+    // Only paths that exist: cargo treats a declared path that is missing as changed, which
+    // would rebuild the crate on every build of a fresh clone (it has no loose refs).
+    // HEAD names the branch; the branch moves in `refs/heads` (a new loose ref after a
+    // commit) or in `packed-refs`.
+    for path in ["assets", ".git/HEAD", ".git/packed-refs", ".git/refs/heads"] {
+        if std::path::Path::new(path).exists() {
+            println!("cargo:rerun-if-changed={path}");
+        }
     }
     println!("cargo:rerun-if-env-changed=KEZHI_BUILD_COMMIT");
     let crate_version = std::env::var("CARGO_PKG_VERSION").unwrap_or_else(|_| "0.0.0".into());

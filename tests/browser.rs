@@ -3,8 +3,10 @@
 //! person would: typing into fields, choosing from lists, ticking boxes and pressing
 //! buttons.
 //!
-//! Chromium must be at /usr/bin/chromium (CI installs `chromium fonts-wqy-microhei`).
-//! When it is missing these tests fail; they never skip.
+//! The browser is found the way a user has one (see [`find_browser`]): `KEZHI_CHROMIUM`,
+//! then Chromium, Chrome or Edge on `PATH`, then the usual install places on Windows and
+//! macOS. Without one, each test prints a line saying so and passes as skipped, unless
+//! `KEZHI_REQUIRE_BROWSER=1` is set (CI sets it), in which case it fails.
 //!
 //! Each test saves a full-page PNG of its last page as
 //! `target/screenshots/<test-name>.png` (and `<test-name>-FAILED.png` when it fails).
@@ -19,8 +21,6 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// A screen to emulate: its viewport in CSS pixels, and whether it is a phone.
 #[derive(Clone, Copy)]
@@ -102,18 +102,16 @@ fn launch(t: &TestApp, name: &str) -> Phone {
 
 /// Start a fresh browser for `name` with the viewport of `screen`.
 fn launch_on(t: &TestApp, name: &str, screen: Screen) -> Phone {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "browser tests need Chromium at {CHROMIUM}, which is missing. Install it with \
-         `apt-get install --no-install-recommends chromium fonts-wqy-microhei` \
-         (.ci/run does this). These tests fail rather than skip."
-    );
+    let chromium = match find_browser() {
+        Ok(path) => path,
+        Err(why) => panic!("{why}; {INSTALL_HINT}"),
+    };
     let profile = tempfile::Builder::new()
         .prefix("kezhi-chromium-")
         .tempdir()
         .expect("a temporary Chromium profile folder");
     let options = LaunchOptions {
-        path: Some(CHROMIUM.into()),
+        path: Some(chromium.clone()),
         headless: true,
         sandbox: false,
         idle_browser_timeout: Duration::from_secs(600),
@@ -121,8 +119,12 @@ fn launch_on(t: &TestApp, name: &str, screen: Screen) -> Phone {
         args: ARGS.iter().map(OsStr::new).collect(),
         ..LaunchOptions::default()
     };
-    let browser = Browser::new(options)
-        .unwrap_or_else(|e| panic!("could not start Chromium at {CHROMIUM}: {e:#}"));
+    let browser = Browser::new(options).unwrap_or_else(|e| {
+        panic!(
+            "could not start the browser at {}: {e:#}",
+            chromium.display()
+        )
+    });
     let tab = browser.new_tab().expect("a browser tab");
     tab.set_default_timeout(WAIT);
     // `--window-size` sets the outer window, not the page: set the viewport itself.
@@ -153,6 +155,125 @@ fn launch_on(t: &TestApp, name: &str, screen: Screen) -> Phone {
         browser: Some(browser),
         profile: Some(profile),
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Finding a browser, or skipping without one.
+// ---------------------------------------------------------------------------------------
+
+/// Names a Chromium-family browser goes by on `PATH`, in order of preference.
+const BROWSER_NAMES: &[&str] = &[
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "microsoft-edge",
+];
+
+/// Where the installers put these browsers on macOS and Windows, where they are rarely on
+/// `PATH`. Windows paths are relative to `%ProgramFiles%`, `%ProgramFiles(x86)%` and
+/// `%LocalAppData%`.
+const MACOS_BROWSERS: &[&str] = &[
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+];
+const WINDOWS_BROWSERS: &[&str] = &[
+    r"Chromium\Application\chrome.exe",
+    r"Google\Chrome\Application\chrome.exe",
+    r"Microsoft\Edge\Application\msedge.exe",
+];
+const WINDOWS_ROOTS: &[&str] = &["ProgramFiles", "ProgramFiles(x86)", "LocalAppData"];
+
+/// How to get a browser, for the message printed when there is none.
+const INSTALL_HINT: &str = "install Chromium (Debian/Ubuntu: `apt-get install --no-install-recommends \
+     chromium fonts-wqy-microhei`; macOS: `brew install --cask chromium`; Windows: Chrome or \
+     Edge) or set KEZHI_CHROMIUM to a Chromium-family browser";
+
+/// The browser to drive: `KEZHI_CHROMIUM` when set (and then only that one), else the
+/// first of [`BROWSER_NAMES`] on `PATH`, else the usual install places on macOS and
+/// Windows. The error says what is missing and how to install it.
+fn find_browser() -> Result<PathBuf, String> {
+    if let Some(chosen) = std::env::var_os("KEZHI_CHROMIUM").filter(|v| !v.is_empty()) {
+        let chosen = PathBuf::from(chosen);
+        return if chosen.is_file() {
+            Ok(chosen)
+        } else {
+            Err(format!(
+                "KEZHI_CHROMIUM is set to {}, which is not a file",
+                chosen.display()
+            ))
+        };
+    }
+    let on_path = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let exe = std::env::consts::EXE_SUFFIX;
+    let candidates = BROWSER_NAMES
+        .iter()
+        .flat_map(|name| {
+            on_path
+                .iter()
+                .map(move |dir| dir.join(format!("{name}{exe}")))
+        })
+        .chain(MACOS_BROWSERS.iter().map(PathBuf::from))
+        .chain(WINDOWS_ROOTS.iter().flat_map(|root| {
+            let root = std::env::var_os(root).map(PathBuf::from);
+            WINDOWS_BROWSERS
+                .iter()
+                .filter_map(move |rel| root.as_ref().map(|r| r.join(rel)))
+        }));
+    for candidate in candidates {
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    Err(format!(
+        "no Chromium, Chrome or Edge found (looked at KEZHI_CHROMIUM, {} on PATH, and the usual \
+         install places)",
+        BROWSER_NAMES.join(", ")
+    ))
+}
+
+/// How many browser tests this file holds: its own `#[test]` attributes, counted from its
+/// source so the figure cannot drift.
+fn browser_test_count() -> usize {
+    include_str!("browser.rs")
+        .lines()
+        .filter(|line| line.trim() == "#[test]")
+        .count()
+}
+
+/// Skipped browser tests in this run, for the running count in each skip line.
+static SKIPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// True when `test` must be skipped because there is no browser. Prints one line straight to
+/// the terminal (test output capture would hide it) with the running count, and a total when
+/// every browser test was skipped. With `KEZHI_REQUIRE_BROWSER=1` there is no skipping: the
+/// test fails with the same reason.
+fn skip_without_browser(test: &str) -> bool {
+    use std::io::Write;
+    let Err(why) = find_browser() else {
+        return false;
+    };
+    if std::env::var("KEZHI_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+        panic!("KEZHI_REQUIRE_BROWSER=1 and {why}; {INSTALL_HINT}");
+    }
+    let skipped = SKIPPED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    let total = browser_test_count();
+    // The reason and the way out once; then one short line per test.
+    let mut line = if skipped == 1 {
+        format!("browser test {test} skipped ({skipped} of {total}): {why}; {INSTALL_HINT}\n")
+    } else {
+        format!("browser test {test} skipped ({skipped} of {total}): no browser\n")
+    };
+    if skipped == total {
+        line.push_str(&format!(
+            "all {total} browser tests skipped: no browser (set KEZHI_REQUIRE_BROWSER=1 to fail instead)\n"
+        ));
+    }
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    true
 }
 
 /// Where screenshots go: `target/screenshots`.
@@ -649,6 +770,9 @@ fn fill_team_form(p: &Phone, team: &str) {
 
 #[test]
 fn volunteer_registers_by_clicking_through() {
+    if skip_without_browser("volunteer_registers_by_clicking_through") {
+        return;
+    }
     let t = TestApp::start();
     t.admin();
     let p = launch(&t, "volunteer_registers_by_clicking_through");
@@ -712,6 +836,9 @@ fn volunteer_registers_by_clicking_through() {
 
 #[test]
 fn team_registers() {
+    if skip_without_browser("team_registers") {
+        return;
+    }
     let t = TestApp::start();
     t.admin();
     let p = launch(&t, "team_registers");
@@ -772,6 +899,9 @@ fn team_registers() {
 
 #[test]
 fn volunteer_applies_and_admin_approves() {
+    if skip_without_browser("volunteer_applies_and_admin_approves") {
+        return;
+    }
     let t = TestApp::start();
     t.admin();
     let admin_phone = "13904340003";
@@ -839,6 +969,9 @@ fn path_of(url: &str) -> Option<&str> {
 
 #[test]
 fn activity_published_found_signed_up_and_checked_in() {
+    if skip_without_browser("activity_published_found_signed_up_and_checked_in") {
+        return;
+    }
     let name = "activity_published_found_signed_up_and_checked_in";
     let t = TestApp::start();
     let admin_phone = "13900000001";
@@ -1009,6 +1142,9 @@ fn bars(p: &Phone, chart: &str) -> usize {
 
 #[test]
 fn demand_submitted_and_showcase_opened_on_a_phone() {
+    if skip_without_browser("demand_submitted_and_showcase_opened_on_a_phone") {
+        return;
+    }
     let name = "demand_submitted_and_showcase_opened_on_a_phone";
     let t = TestApp::start();
     t.admin();
@@ -1134,6 +1270,9 @@ fn demand_submitted_and_showcase_opened_on_a_phone() {
 
 #[test]
 fn join_and_statistics_on_the_laptop_screen() {
+    if skip_without_browser("join_and_statistics_on_the_laptop_screen") {
+        return;
+    }
     let name = "join_and_statistics_on_the_laptop_screen";
     let t = TestApp::start();
     t.admin();

@@ -444,6 +444,7 @@ fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
     let choice = CommitChoice {
         valid_only,
         update_existing,
+        team_admin: false,
     };
     let summary = collective::commit(
         &store,
@@ -750,9 +751,18 @@ fn settings(data: &Path, action: SettingsAction) -> Result<(), String> {
 }
 
 fn check(data: &Path) -> Result<(), String> {
-    let (dir, store) = open(data)?;
-    let r = store.check().map_err(|e| e.user_message())?;
-    println!("数据文件：{}", dir.db_path().display());
+    let db_path = data.join(crate::store::DB_FILE);
+    if !db_path.exists() {
+        return Err(format!(
+            "{} 中没有数据文件（{}）。请用 --data 指定数据文件夹。",
+            data.display(),
+            crate::store::DB_FILE
+        ));
+    }
+    // Read-only: checking must work on a read-only folder and beside a running server,
+    // and must never change what it checks.
+    let r = crate::store::check_file(&db_path).map_err(|e| e.user_message())?;
+    println!("数据文件：{}", db_path.display());
     println!("数据格式版本：v{}", r.schema_version);
     println!(
         "管理员 {}，志愿者 {}，组织 {}，变更记录 {}，审计记录 {}",

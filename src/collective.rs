@@ -5,9 +5,9 @@
 use crate::domain::ids::Gid;
 use crate::domain::people::{Consent, NewVolunteer, Organization, Source, Volunteer};
 use crate::exchange::columns::Form;
-use crate::exchange::import::{CheckReport, Checked, FileProblem, Progress, check_file};
+use crate::exchange::import::{CheckReport, Checked, Existing, FileProblem, Progress, check_file};
 use crate::store::{
-    AuditEntry, ImportSummary, ImportTeamRow, ImportVolunteerRow, Store, StoreError,
+    AuditEntry, ExistingRows, ImportSummary, ImportTeamRow, ImportVolunteerRow, Store, StoreError,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -18,6 +18,9 @@ pub struct CommitChoice {
     pub valid_only: bool,
     /// Rows matching stored records update them (else they are skipped).
     pub update_existing: bool,
+    /// A team admin imports: matching rows never update anyone; people who are not yet
+    /// members are invited (they accept on their own page). Only platform admins update.
+    pub team_admin: bool,
 }
 
 /// Why a checked file was not committed.
@@ -43,7 +46,7 @@ impl CommitRefusal {
     }
 }
 
-/// Check a file (streaming; `progress` counts rows).
+/// Check a file for a platform admin (streaming; `progress` counts rows).
 pub fn check(
     store: &Store,
     form: Form,
@@ -52,6 +55,42 @@ pub fn check(
     progress: &Progress,
 ) -> Result<CheckReport, FileProblem> {
     check_file(form, bytes, today, store, progress)
+}
+
+/// Check a file; for a team admin a row must agree with a stored person on both phone and
+/// ID number to match them, so a file cannot reach a stranger's record (see
+/// [`TeamAdminLookup`]).
+pub fn check_as(
+    store: &Store,
+    form: Form,
+    bytes: &[u8],
+    today: NaiveDate,
+    progress: &Progress,
+    team_admin: bool,
+) -> Result<CheckReport, FileProblem> {
+    if team_admin {
+        check_file(form, bytes, today, &TeamAdminLookup(store), progress)
+    } else {
+        check_file(form, bytes, today, store, progress)
+    }
+}
+
+/// The store's lookups for a team admin's import, asking for strict identity matching.
+pub struct TeamAdminLookup<'a>(pub &'a Store);
+
+impl Existing for TeamAdminLookup<'_> {
+    fn volunteer_by_phone(&self, phone: &str) -> Option<Gid> {
+        self.0.volunteer_id_by_phone(phone)
+    }
+    fn volunteer_by_id_number(&self, id_number: &str) -> Option<Gid> {
+        self.0.volunteer_id_by_id_number(id_number)
+    }
+    fn organization_by_name(&self, name: &str) -> Option<Gid> {
+        self.0.organization_id_by_name(name)
+    }
+    fn strict_identity(&self) -> bool {
+        true
+    }
 }
 
 /// Commit the checked rows in one transaction and write the audit entry.
@@ -103,7 +142,19 @@ pub fn commit(
                     },
                 )
             };
-            store.import_volunteers(rows, team, choice.update_existing, make, now)
+            let existing = if choice.team_admin {
+                ExistingRows::Invite
+            } else if choice.update_existing {
+                ExistingRows::Update
+            } else {
+                ExistingRows::Skip
+            };
+            store.import_volunteers(rows, team, existing, make, now)
+        }
+        Form::Teams if choice.team_admin => {
+            return Err(CommitRefusal::Store(StoreError::Rejected(
+                "只有平台管理员可以导入组织。".into(),
+            )));
         }
         Form::Teams => {
             let rows: Vec<ImportTeamRow> = report
@@ -123,11 +174,12 @@ pub fn commit(
     }
     .map_err(CommitRefusal::Store)?;
     let detail = format!(
-        "导入{}：新增 {}，更新 {}，跳过 {}{}",
+        "导入{}：新增 {}，更新 {}，跳过 {}，邀请 {}{}",
         form.attachment(),
         summary.added,
         summary.updated,
         summary.skipped,
+        summary.invited,
         if invalid > 0 {
             format!("，错误行 {invalid} 未导入")
         } else {

@@ -885,10 +885,18 @@ fn team_registers() {
     assert!(info.contains(team), "{info}");
     assert!(info.contains("四平市"), "{info}");
     assert!(
-        p.text("main .flash").contains("组织注册成功"),
+        p.text("main .flash").contains("组织注册已提交"),
         "{}",
         p.text("main")
     );
+    // A team registered on a phone waits for the platform admin's review (注册认证) and
+    // says so on its first page.
+    assert!(
+        p.text("#team-review-state").contains("待审核"),
+        "{}",
+        p.text("main")
+    );
+    assert!(!p.has("#all-members"), "no member pages before the review");
     assert!(
         p.text(".topbar").contains("组织管理员"),
         "signed in as the team's admin: {}",
@@ -919,6 +927,20 @@ fn volunteer_applies_and_admin_approves() {
     admin.click_and_wait("#submit", "#org-info");
     let org_path = admin.path();
     assert!(org_path.starts_with("/org/"), "{org_path}");
+    // The platform admin approves the new team (注册认证; its pages are tested in
+    // tests/trust.rs), and the team admin's page shows it.
+    let org_id = org_path.trim_start_matches("/org/").parse().unwrap();
+    t.app
+        .store
+        .decide_team(
+            org_id,
+            kezhi::domain::people::TeamDecision::Approve,
+            "",
+            "admin",
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    admin.reload("#all-members");
 
     // A volunteer signs in on another phone, finds the team and applies.
     let member = launch(&t, "volunteer_applies_and_admin_approves-volunteer");

@@ -178,6 +178,15 @@ fn unwritable_data_folder_is_a_clear_error() {
 fn a_database_from_a_newer_kezhi_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
+    assert!(
+        !kezhi(&["--data", data, "check"], None).status.success(),
+        "check never creates a data file"
+    );
+    assert!(
+        kezhi(&["--data", data, "settings", "list"], None)
+            .status
+            .success()
+    );
     assert!(kezhi(&["--data", data, "check"], None).status.success());
     // Pretend a newer Kezhi wrote the file: bump the schema version in `meta`.
     {
@@ -196,4 +205,46 @@ fn a_database_from_a_newer_kezhi_is_refused() {
     let out = text(&o);
     assert!(out.contains("更新版本的 Kezhi"), "{out}");
     assert!(!out.contains("panicked"));
+}
+
+#[test]
+fn check_reads_only_and_works_beside_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    assert!(
+        kezhi(&["--data", data, "settings", "list"], None)
+            .status
+            .success()
+    );
+    let file = dir.path().join("kezhi.redb");
+    let before = std::fs::read(&file).unwrap();
+    let o = kezhi(&["--data", data, "check"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read(&file).unwrap(), before, "check wrote nothing");
+    // A server holds the file: check still reads it.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_kezhi"))
+        .args(["--data", data, "serve", "--bind", &bind])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(&bind).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let o = kezhi(&["--data", data, "check"], None);
+    server.kill().unwrap();
+    let _ = server.wait();
+    let out = text(&o);
+    assert!(o.status.success() && out.contains("检查通过"), "{out}");
 }

@@ -279,6 +279,7 @@ fn every_defect_is_reported_at_its_row_and_column() {
         CommitChoice {
             valid_only: true,
             update_existing: false,
+            team_admin: false,
         },
         ("t", "x"),
         chrono::Utc::now(),
@@ -638,6 +639,7 @@ fn a_hundred_thousand_rows() {
         CommitChoice {
             valid_only: true,
             update_existing: false,
+            team_admin: false,
         },
         ("t", "x"),
         chrono::Utc::now(),

@@ -367,6 +367,18 @@ fn register_team(t: &TestApp, phone: &str, name: &str, admin_id: &str) -> (Clien
         .into_iter()
         .find(|o| o.name == name)
         .expect("team stored");
+    assert_eq!(
+        org.status,
+        OrgStatus::PendingReview,
+        "a team registered on a phone waits for review (注册认证)"
+    );
+    // The platform admin approves it (注册认证).
+    let r = t.admin().post_form(
+        &format!("/admin/teams/{}/status", org.id),
+        &[("decision", "approve")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let org = t.app.store.organization(org.id).unwrap().unwrap();
     (c, org)
 }
 
@@ -629,9 +641,22 @@ fn team_admin_sees_members_with_masked_ids_and_search() {
     let (mut admin, org) = register_team(&t, "13912340050", "成员测试队", &woman_1975());
     let a = t.add_volunteer("13912340051", &valid_id("11010119800101001"));
     t.add_volunteer("13912340052", &valid_id("11010119800101002"));
+    let mut members = Vec::new();
     for phone in ["13912340051", "13912340052"] {
         let r = admin.post_form(&format!("/org/{}/members/add", org.id), &[("phone", phone)]);
         assert_eq!(r.status, 303);
+        // Adding is an invitation: nothing is shared until the person accepts.
+        assert!(
+            !admin
+                .get(&format!("/org/{}/members", org.id))
+                .body
+                .contains(phone)
+        );
+        let mut v = t.sign_in_by_code(phone);
+        assert!(v.get("/me").body.contains("成员测试队"));
+        let r = v.post_form(&format!("/me/teams/{}/accept", org.id), &[]);
+        assert_eq!(r.status, 303);
+        members.push(v);
     }
     let unknown = admin.post_form(
         &format!("/org/{}/members/add", org.id),
@@ -658,7 +683,7 @@ fn team_admin_sees_members_with_masked_ids_and_search() {
     let by_region = admin.get(&format!("/org/{}/members?province=110000", org.id));
     assert!(!by_region.body.contains("13912340051"), "both live in 吉林");
     // The added volunteer sees it and can leave.
-    let mut v = t.sign_in_by_code("13912340051");
+    let mut v = members.remove(0);
     let me = v.get("/me");
     assert!(me.body.contains("成员测试队") && me.body.contains("由组织添加"));
     assert_eq!(

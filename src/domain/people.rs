@@ -21,6 +21,18 @@ pub enum Source {
     EnteredByTeam,
 }
 
+impl Source {
+    /// The Chinese label, for admins.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::SelfRegistered => "本人注册",
+            Source::Imported => "集体注册导入",
+            Source::Merged => "其他电脑合并",
+            Source::EnteredByTeam => "组织代为录入",
+        }
+    }
+}
+
 /// The registration agreement a volunteer accepted, and for minors their guardian.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {
@@ -65,13 +77,68 @@ pub struct Volunteer {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Whether a team may act.
+/// Whether a team may act. New variants go at the end: records are postcard-encoded by
+/// variant index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrgStatus {
     Active,
     /// Imported with an admin phone that has no volunteer yet (the notice's rule).
     WaitingForAdmin,
     Suspended,
+    /// Registered by a visitor on a phone: not trusted until a platform admin reviews it
+    /// (注册认证).
+    PendingReview,
+    /// A platform admin refused the registration (the reason is kept with the review); the
+    /// admin may correct the data, which submits it again.
+    Refused,
+}
+
+/// What a team admin is about to do, for [`OrgStatus::allows`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamPower {
+    /// See the team's own page, edit its data, prepare draft activities.
+    Prepare,
+    /// Everything that reaches other people: publish, import, add or see members and
+    /// volunteers, take demands, export, run activities.
+    Act,
+}
+
+/// What a platform admin decides about a team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamDecision {
+    Approve,
+    /// Needs a reason, which the team's admin sees.
+    Refuse,
+    Suspend,
+    Reactivate,
+}
+
+impl TeamDecision {
+    /// The decision named in a form (`approve`, `refuse`, `suspend`, `reactivate`).
+    pub fn parse(s: &str) -> Option<TeamDecision> {
+        Some(match s {
+            "approve" => TeamDecision::Approve,
+            "refuse" => TeamDecision::Refuse,
+            "suspend" | "suspended" => TeamDecision::Suspend,
+            "reactivate" | "active" => TeamDecision::Reactivate,
+            _ => return None,
+        })
+    }
+
+    /// Whether the team's admin must be told why.
+    pub fn needs_reason(self) -> bool {
+        self == TeamDecision::Refuse
+    }
+}
+
+/// A platform admin's decision on a team (review or suspension), shown to its admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamReview {
+    pub status: OrgStatus,
+    pub reason: String,
+    /// Who decided (the admin's username).
+    pub by: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A science & technology volunteer service team, with every 附件1 field.
@@ -107,13 +174,18 @@ pub fn org_name_key(name: &str) -> String {
 /// At most this many approved teams per volunteer.
 pub const MAX_TEAMS_PER_VOLUNTEER: usize = 5;
 
-/// Where a volunteer stands with a team.
+/// Where a volunteer stands with a team. New variants go at the end (postcard encodes the
+/// variant index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MembershipState {
     Applied,
     Approved,
     Rejected,
     Left,
+    /// The team asked the volunteer to join; nothing is shared until they accept.
+    Invited,
+    /// The volunteer declined the team's invitation.
+    Declined,
 }
 
 impl MembershipState {
@@ -124,6 +196,8 @@ impl MembershipState {
             MembershipState::Approved => "已加入",
             MembershipState::Rejected => "未通过",
             MembershipState::Left => "已退出",
+            MembershipState::Invited => "已邀请，待本人同意",
+            MembershipState::Declined => "本人已谢绝",
         }
     }
 }
@@ -142,13 +216,83 @@ pub struct Membership {
 }
 
 impl OrgStatus {
+    /// Every status, in the order the admin's filter lists them.
+    pub const ALL: [OrgStatus; 5] = [
+        OrgStatus::PendingReview,
+        OrgStatus::Active,
+        OrgStatus::WaitingForAdmin,
+        OrgStatus::Refused,
+        OrgStatus::Suspended,
+    ];
+
     /// The Chinese label.
     pub fn label(self) -> &'static str {
         match self {
             OrgStatus::Active => "正常",
             OrgStatus::WaitingForAdmin => "等待管理员注册",
             OrgStatus::Suspended => "已暂停",
+            OrgStatus::PendingReview => "待审核",
+            OrgStatus::Refused => "未通过审核",
         }
+    }
+
+    /// Whether the team's admin may do `power` in this state. A suspended team's admin
+    /// may do nothing; a team under review (or refused) may only prepare.
+    pub fn allows(self, power: TeamPower) -> bool {
+        match self {
+            OrgStatus::Active => true,
+            OrgStatus::PendingReview | OrgStatus::Refused | OrgStatus::WaitingForAdmin => {
+                power == TeamPower::Prepare
+            }
+            OrgStatus::Suspended => false,
+        }
+    }
+
+    /// Why the team's admin may not act, for the refusal page.
+    pub fn refusal(self) -> &'static str {
+        match self {
+            OrgStatus::PendingReview => {
+                "本组织正在等待平台管理员审核（注册认证）。审核通过前可以完善组织信息、准备活动草稿，但还不能发布活动、导入或添加成员、查看志愿者或承接需求。"
+            }
+            OrgStatus::Refused => {
+                "本组织的注册没有通过审核。请按审核意见修改组织信息后重新提交，或联系县科协工作人员。"
+            }
+            OrgStatus::Suspended => {
+                "本组织已被平台管理员暂停，暂停期间不能进行任何组织管理操作。如有疑问，请联系县科协工作人员。"
+            }
+            OrgStatus::WaitingForAdmin => "本组织还在等待管理员注册。",
+            OrgStatus::Active => "",
+        }
+    }
+
+    /// The status after a platform admin's `decision`; `admin_ready` says whether the admin
+    /// phone has a confirmed volunteer. `Err` says why the decision does not apply.
+    pub fn after(
+        self,
+        decision: TeamDecision,
+        admin_ready: bool,
+    ) -> Result<OrgStatus, &'static str> {
+        let acting = if admin_ready {
+            OrgStatus::Active
+        } else {
+            OrgStatus::WaitingForAdmin
+        };
+        match (decision, self) {
+            (TeamDecision::Approve, OrgStatus::PendingReview | OrgStatus::Refused) => Ok(acting),
+            (TeamDecision::Approve, _) => Err("这个组织不在待审核状态。"),
+            (TeamDecision::Refuse, OrgStatus::PendingReview) => Ok(OrgStatus::Refused),
+            (TeamDecision::Refuse, _) => Err("只有待审核的组织可以不通过审核。"),
+            (TeamDecision::Suspend, OrgStatus::Suspended) => Err("这个组织已经是暂停状态。"),
+            (TeamDecision::Suspend, _) => Ok(OrgStatus::Suspended),
+            // Reactivating is the platform admin's approval, also of a team never reviewed.
+            (TeamDecision::Reactivate, OrgStatus::Suspended) => Ok(acting),
+            (TeamDecision::Reactivate, _) => Err("这个组织没有被暂停。"),
+        }
+    }
+
+    /// Whether the team and its published activities are shown to the public.
+    pub fn is_public(self) -> bool {
+        self == OrgStatus::Active
     }
 }
 
@@ -240,6 +384,15 @@ impl Organization {
             source,
             created_at: now,
             updated_at: now,
+        }
+    }
+
+    /// A team registered by a visitor on a phone: it waits for a platform admin's review
+    /// (注册认证) before it may act.
+    pub fn self_registered(f: OrgFields, origin: Gid, now: DateTime<Utc>) -> Organization {
+        Organization {
+            status: OrgStatus::PendingReview,
+            ..Organization::from_fields(f, origin, now, Source::SelfRegistered)
         }
     }
 

@@ -32,6 +32,44 @@ pub struct Report {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Random characters in a certificate number: 60 bits, so walking numbers finds nothing.
+pub const CERTIFICATE_RANDOM_CHARS: usize = 12;
+
+/// A new certificate number, `KZ` + issue date + 12 random characters in groups of four
+/// (e.g. `KZ20261203-7KQ9-M2XP-4HBD`): printed on the certificate and typed back to verify.
+pub fn new_certificate_number(issued_on: NaiveDate) -> String {
+    let r = super::secret::unambiguous_chars(CERTIFICATE_RANDOM_CHARS);
+    format!(
+        "KZ{}-{}-{}-{}",
+        issued_on.format("%Y%m%d"),
+        &r[0..4],
+        &r[4..8],
+        &r[8..12]
+    )
+}
+
+/// A typed certificate number in its stored form: upper case, the groups' dashes kept,
+/// anything else dropped, with the letters people confuse read as the digits they look
+/// like (O → 0, I/L → 1).
+pub fn normalize_certificate_number(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(40)
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
+        .collect()
+}
+
+/// Whether a number was issued with its random part. Numbers issued before were sequential
+/// (guessable), so verifying them shows only a masked name.
+pub fn is_unguessable_certificate_number(number: &str) -> bool {
+    number.contains('-')
+}
+
 /// One service on a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateLine {

@@ -32,6 +32,21 @@ pub fn token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Letters and digits that cannot be misread for each other when typed from paper
+/// (Crockford's base 32: no I, L, O, U).
+const UNAMBIGUOUS: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// `n` uniformly random characters of [`UNAMBIGUOUS`] (5 bits each).
+pub fn unambiguous_chars(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+    // 256 is a multiple of 32: the low five bits of a uniform byte are uniform.
+    bytes
+        .iter()
+        .map(|b| UNAMBIGUOUS[(*b & 31) as usize] as char)
+        .collect()
+}
+
 /// A uniformly random 6-digit code, leading zeros allowed.
 pub fn six_digit_code() -> String {
     // Rejection sampling keeps every code equally likely (u32 is not a multiple of 10^6).

@@ -320,6 +320,15 @@ pub fn mask_phone(p: &str) -> String {
     mask_middle(p, 3, 4)
 }
 
+/// Masks a name for public display: the first character kept ("李**").
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
 /// Age in completed years on `on`; 0 if `on` is before `birth`.
 ///
 /// Someone born on 29 February turns a year older on 1 March in common years.

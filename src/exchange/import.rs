@@ -9,6 +9,7 @@ use super::read::{self, Cell, ReadError, Row};
 use crate::domain::ids::Gid;
 use crate::domain::people::org_name_key;
 use crate::domain::registration::{self, OrgFields, OrgInput, VolunteerFields, VolunteerInput};
+use crate::domain::validate;
 use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,6 +25,11 @@ pub trait Existing {
     fn volunteer_by_id_number(&self, id_number: &str) -> Option<Gid>;
     /// The team with this name (compared by `org_name_key`).
     fn organization_by_name(&self, name: &str) -> Option<Gid>;
+    /// Whether a row must agree with a stored volunteer on both phone and ID number to
+    /// match them (a team admin's import); otherwise either one matches.
+    fn strict_identity(&self) -> bool {
+        false
+    }
 }
 
 /// One problem in the file, as the person will look for it in Excel.
@@ -370,6 +376,15 @@ pub fn check_file(
                             ));
                                     None
                                 }
+                                // Neither the stored phone nor the person is named: a file
+                                // must not be a way to look people up.
+                                (None, Some(_)) | (Some(_), None) if existing.strict_identity() => {
+                                    row_issues.push(issue(
+                                        "id_number",
+                                        "这个身份证号或手机号与已登记志愿者的信息不一致，请核对本人的手机号和身份证号；确属本人的，请本人登录后修改，或联系平台管理员".into(),
+                                    ));
+                                    None
+                                }
                                 (a, b) => a.or(b),
                             };
                             let uniques = vec![
@@ -380,7 +395,16 @@ pub fn check_file(
                         }
                         Err(errors) => {
                             row_issues.extend(errors.into_iter().map(|(k, m)| issue(k, m)));
-                            (None, Vec::new(), None)
+                            // A wrong row still claims its valid phone and ID number, so a
+                            // duplicate is reported in the same pass, not after the fix.
+                            let mut uniques = Vec::new();
+                            if let Ok(phone) = validate::mobile(&values.get("phone")) {
+                                uniques.push(("phone", phone));
+                            }
+                            if let Ok(id) = validate::id_number(&values.get("id_number"), today) {
+                                uniques.push(("id_number", id.number));
+                            }
+                            (None, uniques, None)
                         }
                     }
                 }
@@ -392,7 +416,13 @@ pub fn check_file(
                     }
                     Err(errors) => {
                         row_issues.extend(errors.into_iter().map(|(k, m)| issue(k, m)));
-                        (None, Vec::new(), None)
+                        let name = values.get("org_name");
+                        let uniques = if name.trim().is_empty() {
+                            Vec::new()
+                        } else {
+                            vec![("org_name", org_name_key(&name))]
+                        };
+                        (None, uniques, None)
                     }
                 },
             };

@@ -69,6 +69,7 @@ fn copy_all(src: &ReadTransaction, dst: &WriteTransaction) -> Result<u64, StoreE
     n += copy_table(src, dst, NUMBER_DEMAND)?;
     n += copy_table(src, dst, FEATURED)?;
     n += copy_table(src, dst, SHOWCASE_CONSENT)?;
+    n += copy_table(src, dst, TEAM_REVIEWS)?;
     Ok(n)
 }
 

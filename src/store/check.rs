@@ -5,7 +5,7 @@ use super::tables::*;
 use super::{Store, StoreError};
 use crate::domain::account::Admin;
 use crate::domain::people::{Organization, Volunteer, org_name_key};
-use redb::ReadableTableMetadata;
+use redb::{ReadableDatabase, ReadableTableMetadata};
 
 /// What `check` found.
 #[derive(Debug, Default)]
@@ -23,7 +23,33 @@ pub struct CheckReport {
 impl Store {
     /// Decode every record and cross-check the unique indexes.
     pub fn check(&self) -> Result<CheckReport, StoreError> {
-        self.read(|tx| {
+        self.read(check_tx)
+    }
+}
+
+/// `kezhi check` on a data file opened read-only: works on a read-only folder or medium,
+/// and beside a running server (which opens the file in single-writer mode). Nothing is
+/// written, so a file of an older schema is checked as it is.
+pub fn check_file(path: &std::path::Path) -> Result<CheckReport, StoreError> {
+    let db = redb::Database::builder()
+        .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
+        .open_read_only(path)?;
+    let tx = db.begin_read()?;
+    let found = super::migrate::stored_version_read(&tx)?;
+    let supported = super::migrate::SCHEMA_VERSION;
+    if let Some(found) = found.filter(|v| *v > supported) {
+        return Err(StoreError::NewerSchema { found, supported });
+    }
+    let mut report = check_tx(&tx)?;
+    if let Some(found) = found {
+        report.schema_version = found;
+    }
+    Ok(report)
+}
+
+fn check_tx(tx: &redb::ReadTransaction) -> Result<CheckReport, StoreError> {
+    {
+        {
             let mut r = CheckReport {
                 schema_version: super::migrate::SCHEMA_VERSION,
                 ..Default::default()
@@ -86,6 +112,6 @@ impl Store {
             r.changes = tx.open_table(CHANGES)?.len()?;
             r.audit = tx.open_table(AUDIT)?.len()?;
             Ok(r)
-        })
+        }
     }
 }

@@ -1,14 +1,14 @@
 //! Committing a checked 附件1 / 附件2 file: all rows in one write transaction, so a crash
 //! or a refusal leaves nothing half-imported.
 
-use super::memberships::add_member_tx;
+use super::memberships::{add_member_tx, invite_member_tx};
 use super::people::{
     organization_tx, put_organization_tx, put_volunteer_tx, volunteer_by_phone_tx, volunteer_tx,
 };
 use super::tables::{IDNUMBER_VOLUNTEER, NAME_ORG, PHONE_VOLUNTEER};
 use super::{Store, StoreError};
 use crate::domain::ids::Gid;
-use crate::domain::people::{OrgStatus, Organization, Volunteer, org_name_key};
+use crate::domain::people::{MembershipState, OrgStatus, Organization, Volunteer, org_name_key};
 use crate::domain::registration::{OrgFields, VolunteerFields};
 use chrono::{DateTime, Utc};
 
@@ -24,6 +24,22 @@ pub struct ImportSummary {
     pub team_full: usize,
     /// Imported teams waiting for their admin to register.
     pub waiting_for_admin: usize,
+    /// Existing volunteers invited to the team (a team admin's import).
+    pub invited: usize,
+    /// Rows for people already in the team (or already invited): nothing changed.
+    pub already_members: usize,
+}
+
+/// What to do with a row that matches a stored volunteer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingRows {
+    /// Overwrite the stored record with the row (platform admins only).
+    Update,
+    /// Leave the stored record alone.
+    Skip,
+    /// Leave the record alone and invite the person to the team (a team admin's import):
+    /// nobody outside the team is changed or joined without their consent.
+    Invite,
 }
 
 /// A checked volunteer row to store: new (fresh record) or matching `existing`.
@@ -46,7 +62,7 @@ impl Store {
         &self,
         rows: Vec<VolunteerRow>,
         team: Option<Gid>,
-        update_existing: bool,
+        existing: ExistingRows,
         make: impl Fn(VolunteerFields) -> Volunteer,
         now: DateTime<Utc>,
     ) -> Result<ImportSummary, StoreError> {
@@ -56,33 +72,41 @@ impl Store {
             }
             let mut s = ImportSummary::default();
             for row in rows {
-                let id = match row.existing {
-                    Some(id) if update_existing => {
+                let (id, new) = match (row.existing, existing) {
+                    (Some(id), ExistingRows::Update) => {
                         let previous = volunteer_tx(tx, id)?.ok_or(StoreError::NotFound)?;
                         let mut v = previous.clone();
                         v.apply(row.fields, now);
                         put_volunteer_tx(tx, &v, Some(&previous))?;
                         s.updated += 1;
-                        id
+                        (id, false)
                     }
-                    Some(id) => {
+                    (Some(id), _) => {
                         s.skipped += 1;
-                        id
+                        (id, false)
                     }
-                    None => {
+                    (None, _) => {
                         let v = make(row.fields);
                         put_volunteer_tx(tx, &v, None)?;
                         s.added += 1;
-                        v.id
+                        (v.id, true)
                     }
                 };
-                if let Some(t) = team {
-                    match add_member_tx(tx, t, id, now) {
-                        Ok(true) => s.joined_team += 1,
-                        Ok(false) => {}
-                        Err(StoreError::Rejected(_)) => s.team_full += 1,
+                let Some(t) = team else { continue };
+                if existing == ExistingRows::Invite && !new {
+                    match invite_member_tx(tx, t, id, now) {
+                        Ok(MembershipState::Approved) => s.joined_team += 1,
+                        Ok(_) => s.invited += 1,
+                        Err(StoreError::Rejected(_)) => s.already_members += 1,
                         Err(e) => return Err(e),
                     }
+                    continue;
+                }
+                match add_member_tx(tx, t, id, now) {
+                    Ok(true) => s.joined_team += 1,
+                    Ok(false) => s.already_members += 1,
+                    Err(StoreError::Rejected(_)) => s.team_full += 1,
+                    Err(e) => return Err(e),
                 }
             }
             Ok(s)

@@ -8,7 +8,7 @@ use super::tables::{ORG_MEMBERS, VOLUNTEER_ORGS};
 use super::{Store, StoreError};
 use crate::domain::ids::Gid;
 use crate::domain::people::{
-    MAX_TEAMS_PER_VOLUNTEER, Membership, MembershipState, OrgStatus, Organization, Volunteer,
+    MAX_TEAMS_PER_VOLUNTEER, Membership, MembershipState, Organization, TeamPower, Volunteer,
 };
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
@@ -75,9 +75,9 @@ fn limit_message() -> String {
 
 fn check_team_acts(tx: &WriteTransaction, org: Gid) -> Result<Organization, StoreError> {
     let o = organization_tx(tx, org)?.ok_or(StoreError::NotFound)?;
-    if o.status == OrgStatus::Suspended {
+    if !o.status.allows(TeamPower::Act) {
         return Err(StoreError::Rejected(
-            "该组织已被暂停，暂时不能加入。".into(),
+            "该组织目前不能接收新成员（正在审核或已被暂停）。".into(),
         ));
     }
     Ok(o)
@@ -158,6 +158,52 @@ impl Store {
             } else {
                 Err(StoreError::Rejected("这位志愿者已经是本组织成员。".into()))
             }
+        })
+    }
+
+    /// The team invites an existing volunteer. The volunteer decides on their own page;
+    /// someone who already applied has consented, so the invitation approves them.
+    /// Returns the resulting state.
+    pub fn invite_member(
+        &self,
+        org: Gid,
+        vol: Gid,
+        now: DateTime<Utc>,
+    ) -> Result<MembershipState, StoreError> {
+        self.write(|tx| {
+            check_team_acts(tx, org)?;
+            volunteer_tx(tx, vol)?.ok_or(StoreError::NotFound)?;
+            invite_member_tx(tx, org, vol, now)
+        })
+    }
+
+    /// The volunteer accepts or declines a team's invitation. Accepting is refused at the
+    /// five-team limit, like an application.
+    pub fn answer_invitation(
+        &self,
+        vol: Gid,
+        org: Gid,
+        accept: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut m = membership_tx(tx, org, vol)?.ok_or(StoreError::NotFound)?;
+            if m.state != MembershipState::Invited {
+                return Err(StoreError::Rejected("这条邀请已经处理过了。".into()));
+            }
+            if accept {
+                check_team_acts(tx, org)?;
+                if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
+                    return Err(StoreError::Rejected(limit_message()));
+                }
+            }
+            m.state = if accept {
+                MembershipState::Approved
+            } else {
+                MembershipState::Declined
+            };
+            m.updated_at = now;
+            put_membership_tx(tx, &m)
         })
     }
 
@@ -296,4 +342,45 @@ pub(super) fn add_member_tx(
         },
     )?;
     Ok(true)
+}
+
+/// Invite `vol` to `org` inside a write: an applicant is approved (they asked to join), a
+/// member is left alone, anyone else gets a pending invitation. Returns the state reached.
+pub(super) fn invite_member_tx(
+    tx: &WriteTransaction,
+    org: Gid,
+    vol: Gid,
+    now: DateTime<Utc>,
+) -> Result<MembershipState, StoreError> {
+    let existing = membership_tx(tx, org, vol)?;
+    let state = match existing.as_ref().map(|m| m.state) {
+        Some(MembershipState::Approved) => {
+            return Err(StoreError::Rejected("这位志愿者已经是本组织成员。".into()));
+        }
+        Some(MembershipState::Invited) => {
+            return Err(StoreError::Rejected(
+                "已经邀请过这位志愿者，正在等待本人同意。".into(),
+            ));
+        }
+        _ if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER => {
+            return Err(StoreError::Rejected(format!(
+                "这位志愿者已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，达到上限。"
+            )));
+        }
+        Some(MembershipState::Applied) => MembershipState::Approved,
+        _ => MembershipState::Invited,
+    };
+    put_membership_tx(
+        tx,
+        &Membership {
+            id: existing.as_ref().map(|m| m.id).unwrap_or_default(),
+            volunteer: vol,
+            organization: org,
+            state,
+            added_by_team: true,
+            created_at: existing.map(|m| m.created_at).unwrap_or(now),
+            updated_at: now,
+        },
+    )?;
+    Ok(state)
 }

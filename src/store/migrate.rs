@@ -7,12 +7,18 @@ use super::tables::*;
 use redb::{ReadableTable, WriteTransaction};
 
 /// The schema this build writes. Equals the number of migrations.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 type Migration = fn(&WriteTransaction) -> Result<(), StoreError>;
 
 /// `MIGRATIONS[i]` migrates from version `i` to `i + 1`.
-const MIGRATIONS: &[Migration] = &[migrate_to_v1, migrate_to_v2, migrate_to_v3, migrate_to_v4];
+const MIGRATIONS: &[Migration] = &[
+    migrate_to_v1,
+    migrate_to_v2,
+    migrate_to_v3,
+    migrate_to_v4,
+    migrate_to_v5,
+];
 
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
 
@@ -65,6 +71,26 @@ fn migrate_to_v4(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(FEATURED)?;
     tx.open_table(SHOWCASE_CONSENT)?;
     Ok(())
+}
+
+/// v5: platform admins' decisions on teams (注册认证). Teams registered before v5 were
+/// trusted as they were: their status stays.
+fn migrate_to_v5(tx: &WriteTransaction) -> Result<(), StoreError> {
+    tx.open_table(TEAM_REVIEWS)?;
+    Ok(())
+}
+
+/// The schema version recorded in a file opened for reading, if any.
+pub fn stored_version_read(tx: &redb::ReadTransaction) -> Result<Option<u32>, StoreError> {
+    let meta = match tx.open_table(META) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(match meta.get("schema_version")? {
+        Some(bytes) => bytes.value().try_into().ok().map(u32::from_le_bytes),
+        None => None,
+    })
 }
 
 /// The schema version recorded in the database; 0 for a fresh file.
@@ -168,10 +194,11 @@ mod tests {
             migrate_to_v2,
             migrate_to_v3,
             migrate_to_v4,
+            migrate_to_v5,
             add_probe,
         ];
-        assert_eq!(run_list(&db, list).unwrap(), vec![5]);
-        assert_eq!(version_of(&db), 5);
+        assert_eq!(run_list(&db, list).unwrap(), vec![6]);
+        assert_eq!(version_of(&db), 6);
         let tx = db.begin_read().unwrap();
         let s = tx.open_table(SETTINGS).unwrap();
         assert_eq!(s.get("probe").unwrap().unwrap().value(), "v2");

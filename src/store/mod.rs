@@ -23,9 +23,11 @@ pub use accounts::CodeIssue;
 pub use activities::{Cancellation, MyActivity, RosterRow, SignupOutcome};
 pub use audit::AuditEntry;
 pub use changes::{Change, ChangeKind};
-pub use check::CheckReport;
+pub use check::{CheckReport, check_file};
 pub use demands::{Featured, FeaturedKind};
-pub use import::{ImportSummary, TeamRow as ImportTeamRow, VolunteerRow as ImportVolunteerRow};
+pub use import::{
+    ExistingRows, ImportSummary, TeamRow as ImportTeamRow, VolunteerRow as ImportVolunteerRow,
+};
 pub use memberships::{MemberRow, TeamRow};
 pub use people::{OrgSummary, PeopleCounts};
 

@@ -6,7 +6,10 @@ use super::codec::{decode, encode};
 use super::tables::*;
 use super::{Store, StoreError};
 use crate::domain::ids::Gid;
-use crate::domain::people::{OrgStatus, Organization, Volunteer, org_name_key};
+use crate::domain::people::{
+    OrgStatus, Organization, TeamDecision, TeamReview, Volunteer, org_name_key,
+};
+use chrono::{DateTime, Utc};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 /// A team as listed for its admin.
@@ -271,26 +274,62 @@ impl Store {
         })
     }
 
-    /// Suspend or reactivate a team. Reactivating a team whose admin has not registered
-    /// puts it back to waiting.
-    pub fn set_organization_status(
+    /// A platform admin's decision on a team: the new status and the review (with its
+    /// reason) in one transaction. `Rejected` when the decision does not apply to the
+    /// team's current status.
+    pub fn decide_team(
         &self,
         id: Gid,
-        status: OrgStatus,
+        decision: TeamDecision,
+        reason: &str,
+        by: &str,
+        now: DateTime<Utc>,
     ) -> Result<Organization, StoreError> {
         self.write(|tx| {
             let previous = organization_tx(tx, id)?.ok_or(StoreError::NotFound)?;
+            let admin_ready =
+                volunteer_by_phone_tx(tx, &previous.admin_phone)?.is_some_and(|v| v.confirmed);
+            let status = previous
+                .status
+                .after(decision, admin_ready)
+                .map_err(|m| StoreError::Rejected(m.into()))?;
             let mut o = previous.clone();
-            o.status = match status {
-                OrgStatus::Active => match volunteer_by_phone_tx(tx, &o.admin_phone)? {
-                    Some(v) if v.confirmed => OrgStatus::Active,
-                    _ => OrgStatus::WaitingForAdmin,
-                },
-                other => other,
-            };
-            o.updated_at = chrono::Utc::now();
+            o.status = status;
+            o.updated_at = now;
             put_organization_tx(tx, &o, Some(&previous))?;
+            let review = TeamReview {
+                status,
+                reason: reason.to_string(),
+                by: by.to_string(),
+                at: now,
+            };
+            tx.open_table(TEAM_REVIEWS)?
+                .insert(id.0, encode(&review).as_slice())?;
             Ok(o)
+        })
+    }
+
+    /// The platform admin's latest decision on a team, if any.
+    pub fn team_review(&self, id: Gid) -> Result<Option<TeamReview>, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(TEAM_REVIEWS)?;
+            Ok(match t.get(id.0)? {
+                Some(g) => Some(decode(g.value())?),
+                None => None,
+            })
+        })
+    }
+
+    /// A refused team whose admin corrected its data goes back to review, in the same
+    /// transaction as the edit.
+    pub fn resubmit_organization(&self, o: &Organization) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let previous = organization_tx(tx, o.id)?.ok_or(StoreError::NotFound)?;
+            let mut o = o.clone();
+            if previous.status == OrgStatus::Refused {
+                o.status = OrgStatus::PendingReview;
+            }
+            put_organization_tx(tx, &o, Some(&previous))
         })
     }
 

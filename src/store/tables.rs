@@ -54,6 +54,11 @@ pub const IDNUMBER_VOLUNTEER: TableDefinition<&str, u128> =
 /// `adminphone_orgs`.
 pub const ORGANIZATIONS: TableDefinition<u128, &[u8]> = TableDefinition::new("organizations");
 
+/// `organization id → TeamReview`: the platform admin's latest decision on a team (approval,
+/// refusal with its reason, suspension), shown to the team's admin. Kept by
+/// `people::decide_team` in the same transaction as the status change.
+pub const TEAM_REVIEWS: TableDefinition<u128, &[u8]> = TableDefinition::new("team_reviews");
+
 /// `name key (see org_name_key) → organization id`: team names are unique.
 pub const NAME_ORG: TableDefinition<&str, u128> = TableDefinition::new("name_org");
 

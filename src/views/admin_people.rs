@@ -4,6 +4,7 @@ use super::components::{Field, FormState, RegionOptions, csrf_field, filter_sele
 use super::layout::{PageCtx, page};
 use super::team::{pager, region_get_fields};
 use crate::domain::dict;
+use crate::domain::people::OrgStatus;
 use maud::{Markup, html};
 
 /// One volunteer row in the admin list.
@@ -196,7 +197,7 @@ pub fn teams(ctx: &PageCtx, d: &TeamList) -> Markup {
             form.card method="get" action="/admin/teams" id="team-filter" {
                 (Field { required: false, ..Field::text("q", "组织名称或管理员手机号", q) }.render())
                 (region_get_fields(form, regions))
-                (filter_select("status", "状态", &["正常", "等待管理员注册", "已暂停"], status))
+                (filter_select("status", "状态", &["待审核", "正常", "等待管理员注册", "未通过审核", "已暂停"], status))
                 button.primary type="submit" { "查询" }
             }
             div.table-wrap { table.list.stack id="teams" {
@@ -214,29 +215,72 @@ pub fn teams(ctx: &PageCtx, d: &TeamList) -> Markup {
 }
 
 /// A team's detail for the admin, with suspend / reactivate.
-pub fn team_detail(
-    ctx: &PageCtx,
-    id: &str,
-    name: &str,
-    status: &str,
-    suspended: bool,
-    facts: &[(&'static str, String)],
-    members: &[(String, String, &'static str)],
-) -> Markup {
+/// What the platform admin sees of one team.
+pub struct TeamDetail<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub status: OrgStatus,
+    /// The latest decision: (what, reason, who, when).
+    pub review: Option<(&'static str, &'a str, &'a str, String)>,
+    pub facts: &'a [(&'static str, String)],
+    pub members: &'a [(String, String, &'static str)],
+}
+
+/// One team for the platform admin: every 附件1 field, the review (注册认证) and
+/// suspension controls, and its members.
+pub fn team_detail(ctx: &PageCtx, d: &TeamDetail) -> Markup {
+    let TeamDetail {
+        id,
+        name,
+        status,
+        ref review,
+        facts,
+        members,
+    } = *d;
+    let action = format!("/admin/teams/{id}/status");
     page(
         ctx,
         name,
         html! {
-            h1 { (name) " " span.badge id="team-status" { (status) } }
+            h1 { (name) " " span.badge id="team-status" { (status.label()) } }
+            @if let Some((what, reason, by, at)) = review {
+                p.hint id="team-review" {
+                    (what) "（" (by) "，" (at) "）"
+                    @if !reason.is_empty() { "：" (reason) }
+                }
+            }
             section.card {
                 dl.facts { @for (k, v) in facts { dt { (k) } dd { (v) } } }
-                form method="post" action={ "/admin/teams/" (id) "/status" } {
+                @match status {
+                    OrgStatus::PendingReview | OrgStatus::Refused => {
+                        h2 { "注册审核" }
+                        p.hint { "核对组织信息后决定是否通过。通过后组织才能发布活动、导入和添加成员、查看志愿者和承接需求。" }
+                        form method="post" action=(action) id="approve-form" {
+                            (csrf_field(&ctx.csrf))
+                            input type="hidden" name="decision" value="approve";
+                            button.primary type="submit" id="approve" { "审核通过" }
+                        }
+                        @if status == OrgStatus::PendingReview {
+                            form method="post" action=(action) id="refuse-form" {
+                                (csrf_field(&ctx.csrf))
+                                input type="hidden" name="decision" value="refuse";
+                                label for="refuse-reason" { "不通过的原因（组织管理员会看到）" }
+                                textarea id="refuse-reason" name="reason" maxlength="200" required {}
+                                button.danger type="submit" id="refuse" { "不通过" }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                form method="post" action=(action) id="suspend-form" {
                     (csrf_field(&ctx.csrf))
-                    @if suspended {
-                        input type="hidden" name="status" value="active";
+                    @if status == OrgStatus::Suspended {
+                        input type="hidden" name="decision" value="reactivate";
                         button.primary type="submit" id="reactivate" { "恢复组织" }
                     } @else {
-                        input type="hidden" name="status" value="suspended";
+                        input type="hidden" name="decision" value="suspend";
+                        label for="suspend-reason" { "暂停原因（可选，组织管理员会看到）" }
+                        input type="text" id="suspend-reason" name="reason" maxlength="200";
                         button.danger type="submit" id="suspend" { "暂停组织" }
                     }
                 }

@@ -139,6 +139,8 @@ pub fn list(
 
 /// A matched volunteer.
 pub struct MatchLine {
+    /// The volunteer's id, for an invitation.
+    pub id: String,
     pub name: String,
     pub phone: String,
     pub region: String,
@@ -158,6 +160,8 @@ pub struct DemandPage<'a> {
     pub teams: &'a [(String, String, &'static str)],
     /// Teams the viewer administers that may take the demand: (id, name).
     pub my_teams: &'a [(String, String)],
+    /// Teams of the viewer that may invite a matching volunteer to join: (id, name).
+    pub inviting_teams: &'a [(String, String)],
     pub activity: Option<&'a str>,
     pub can_finish: bool,
 }
@@ -192,12 +196,27 @@ pub fn detail(ctx: &PageCtx, d: &DemandPage) -> Markup {
                 h2 { "匹配的志愿者（就近优先，“三长”标出）" }
                 @if d.volunteers.is_empty() { p.muted { "暂无服务类别相符的志愿者。" } }
                 div.table-wrap { table.list.stack {
-                    thead { tr { th { "姓名" } th { "手机号" } th { "所在区域" } th { "服务类别" } th { "距离" } } }
+                    thead { tr {
+                        th { "姓名" } th { "手机号" } th { "所在区域" } th { "服务类别" } th { "距离" }
+                        @if !d.inviting_teams.is_empty() { th { "邀请" } }
+                    } }
                     tbody { @for m in d.volunteers {
                         tr {
                             td data-label="姓名" { (m.name) @if let Some(s) = &m.sanzhang { " " span.badge.ok { (s) } } }
                             td data-label="手机号" { (m.phone) } td data-label="所在区域" { (m.region) }
                             td data-label="服务类别" { (m.categories) } td data-label="距离" { (m.nearness) }
+                            @if !d.inviting_teams.is_empty() {
+                                td data-label="邀请" {
+                                    @for (team, name) in d.inviting_teams {
+                                        form.inline method="post" action={ "/org/" (team) "/members/invite" } {
+                                            (csrf_field(&ctx.csrf))
+                                            input type="hidden" name="volunteer" value=(m.id);
+                                            input type="hidden" name="back" value={ "/demands/" (d.id) };
+                                            button type="submit" class="invite" { "邀请加入“" (name) "”" }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     } }
                 } }

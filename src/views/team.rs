@@ -226,27 +226,51 @@ pub fn team_page(
 }
 
 /// The team admin's view of their team (组织信息).
-pub fn org_admin_page(
-    ctx: &PageCtx,
-    id: &str,
-    name: &str,
-    status: &str,
-    facts: &[(&'static str, String)],
-    pending: usize,
-) -> Markup {
+/// The team admin's 组织信息 page.
+pub struct OrgAdminPage<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub status: &'a str,
+    pub facts: &'a [(&'static str, String)],
+    pub pending: usize,
+    /// Why the team cannot act yet (review, refusal, suspension) and the reviewer's reason.
+    pub notice: Option<(String, Option<String>)>,
+    /// Whether the team may act: otherwise its member and activity actions are hidden.
+    pub can_act: bool,
+}
+
+pub fn org_admin_page(ctx: &PageCtx, d: &OrgAdminPage) -> Markup {
+    let OrgAdminPage {
+        id,
+        name,
+        status,
+        facts,
+        pending,
+        ref notice,
+        can_act,
+    } = *d;
     page(
         ctx,
         "组织信息",
         html! {
             h1 { "组织信息" }
+            @if let Some((why, reason)) = notice {
+                section.card.notice id="team-review-state" {
+                    p { strong { "组织状态：" (status) } }
+                    p { (why) }
+                    @if let Some(r) = reason { p id="team-review-reason" { (r) } }
+                }
+            }
             section.card id="org-info" {
-                h2 { (name) " " span.badge { (status) } }
+                h2 { (name) " " span.badge id="org-status" { (status) } }
                 dl.facts { @for (k, v) in facts { dt { (k) } dd { (v) } } }
                 p.row-actions {
-                    a.button.primary href={ "/org/" (id) "/members" } id="all-members" { "查看全部志愿者" }
+                    @if can_act {
+                        a.button.primary href={ "/org/" (id) "/members" } id="all-members" { "查看全部志愿者" }
+                    }
                     a.button href={ "/org/" (id) "/edit" } id="edit-org" { "编辑信息" }
                 }
-                @if pending > 0 {
+                @if pending > 0 && can_act {
                     p.flash id="pending-count" { "有 " (pending) " 条入队申请等待审核。" a href={ "/org/" (id) "/members" } { "去审核" } }
                 }
             }

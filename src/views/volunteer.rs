@@ -172,6 +172,8 @@ pub struct ProfileView {
     pub admin_of: Vec<(String, String, &'static str)>,
     /// Memberships: (org id, name, state label, added by team, can leave).
     pub teams: Vec<(String, String, &'static str, bool, bool)>,
+    /// Teams inviting this person to join: (org id, name).
+    pub invitations: Vec<(String, String)>,
     /// Whether the person agreed to be shown as 典型人物.
     pub showcase_consent: bool,
 }
@@ -195,6 +197,26 @@ pub fn profile(ctx: &PageCtx, v: &ProfileView) -> Markup {
                     h2 { "我管理的组织" }
                     ul { @for (id, name, status) in &v.admin_of {
                         li { a href={ "/org/" (id) } { (name) } " " span.badge { (status) } }
+                    } }
+                }
+            }
+            @if !v.invitations.is_empty() {
+                section.card.notice id="invitations" {
+                    h2 { "组织邀请" }
+                    p.hint { "同意后您将成为该组织成员，组织管理员可以看到您的姓名、手机号和所在区域。" }
+                    ul.plain { @for (id, name) in &v.invitations {
+                        li.invitation {
+                            a href={ "/teams/" (id) } { (name) } " 邀请您加入 "
+                            form.inline method="post" action={ "/me/teams/" (id) "/accept" } {
+                                (csrf_field(&ctx.csrf))
+                                button.primary type="submit" class="accept-invitation" { "同意加入" }
+                            }
+                            " "
+                            form.inline method="post" action={ "/me/teams/" (id) "/decline" } {
+                                (csrf_field(&ctx.csrf))
+                                button type="submit" class="decline-invitation" { "谢绝" }
+                            }
+                        }
                     } }
                 }
             }

@@ -4,7 +4,7 @@
 use super::App;
 use crate::config::Settings;
 use crate::domain::account::{Admin, Session, Subject};
-use crate::domain::people::Volunteer;
+use crate::domain::people::{Organization, TeamPower, Volunteer};
 use crate::domain::{secret, validate};
 use crate::error::AppError;
 use crate::store::OrgSummary;
@@ -198,6 +198,38 @@ impl Ctx {
     }
 }
 
+/// The team `id`, if the signed-in volunteer administers it and its status allows `power`.
+/// Not its admin → 403; its status forbids `power` → 403 with the reason (under review,
+/// refused, suspended), so the admin knows what to do.
+pub fn require_team(
+    app: &App,
+    ctx: &Ctx,
+    id: crate::domain::ids::Gid,
+    power: TeamPower,
+) -> Result<Organization, AppError> {
+    let Viewer::Volunteer { teams, .. } = &ctx.viewer else {
+        return Err(AppError::forbidden());
+    };
+    if !teams.iter().any(|t| t.id == id) {
+        return Err(AppError::forbidden());
+    }
+    let team = app.store.organization(id)?.ok_or(AppError::NotFound)?;
+    if !team.status.allows(power) {
+        return Err(AppError::Forbidden(team.status.refusal().into()));
+    }
+    Ok(team)
+}
+
+/// The teams the signed-in volunteer administers whose status allows `power`.
+pub fn teams_allowing(ctx: &Ctx, power: TeamPower) -> Vec<&OrgSummary> {
+    match &ctx.viewer {
+        Viewer::Volunteer { teams, .. } => {
+            teams.iter().filter(|t| t.status.allows(power)).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn resolve(app: &App, subject: Subject) -> Result<Viewer, AppError> {
     Ok(match subject {
         Subject::Admin(id) => match app.store.admin(id)? {
@@ -288,7 +320,9 @@ fn flash_text(key: &str) -> Option<String> {
             "password_set" => "密码已保存。",
             "settings_saved" => "设置已保存。",
             "registered" => "注册成功！欢迎成为科技志愿者。",
-            "org_registered" => "组织注册成功。",
+            "org_registered" => {
+                "组织注册已提交，等待平台管理员审核。审核通过前可以完善组织信息、准备活动草稿。"
+            }
             "saved" => "已保存。",
             "confirmed" => "信息已确认，欢迎使用。",
             "phone_changed" => "手机号已更换。",
@@ -305,6 +339,10 @@ fn flash_text(key: &str) -> Option<String> {
             "signup_cancelled" => "已取消报名。",
             "published" => "活动已发布。",
             "draft_saved" => "草稿已保存。",
+            "draft_not_published" => "组织通过审核后才能发布活动，已先保存为草稿。",
+            "invited" => "已发出邀请，对方在“我的”页面同意后加入本组织。",
+            "invitation_accepted" => "已加入该组织。",
+            "invitation_declined" => "已谢绝邀请。",
             "activity_cancelled" => "活动已取消，已报名的志愿者会看到“活动已取消”。",
             "checked_in" => "签到成功。",
             "checked_out" => "签退成功。",

@@ -12,8 +12,12 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Jobs kept at most; the oldest finished ones go first.
-const MAX_JOBS: usize = 8;
+/// Jobs kept per uploader: a new upload evicts only its own uploader's oldest job, so
+/// one team admin's uploads never push out someone else's preview.
+const MAX_JOBS_PER_OWNER: usize = 4;
+/// Jobs kept in all (each holds its file in memory); past this, the uploader with the most
+/// jobs loses their oldest.
+const MAX_JOBS: usize = 32;
 const JOB_LIFETIME: Duration = Duration::from_secs(2 * 3600);
 
 /// Where a job stands.
@@ -35,6 +39,8 @@ pub struct Job {
     pub owner: String,
     pub form: Form,
     pub team: Option<Gid>,
+    /// Started by a team admin: checked and committed under the team admin's rules.
+    pub team_admin: bool,
     pub file_name: String,
     pub bytes: Vec<u8>,
     pub progress: Progress,
@@ -67,6 +73,8 @@ pub struct Upload {
     pub owner: String,
     pub form: Form,
     pub team: Option<Gid>,
+    /// The uploader is a team admin, not a platform admin.
+    pub team_admin: bool,
     pub file_name: String,
     pub bytes: Vec<u8>,
 }
@@ -90,6 +98,7 @@ impl Jobs {
             owner: upload.owner,
             form: upload.form,
             team: upload.team,
+            team_admin: upload.team_admin,
             file_name: upload.file_name,
             bytes: upload.bytes,
             progress: Progress::default(),
@@ -99,13 +108,7 @@ impl Jobs {
         {
             let mut map = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
             map.retain(|_, j| j.created.elapsed() < JOB_LIFETIME);
-            while map.len() >= MAX_JOBS {
-                let Some(oldest) = map.values().min_by_key(|j| j.created).map(|j| j.id.clone())
-                else {
-                    break;
-                };
-                map.remove(&oldest);
-            }
+            evict_for(&mut map, &job.owner);
             map.insert(job.id.clone(), job.clone());
         }
         let worker = job.clone();
@@ -114,8 +117,14 @@ impl Jobs {
                 Ok(n) => worker.progress.total.store(n, Ordering::Relaxed),
                 Err(e) => return worker.set(JobState::Failed(e.message())),
             }
-            let result =
-                collective::check(&store, worker.form, &worker.bytes, today, &worker.progress);
+            let result = collective::check_as(
+                &store,
+                worker.form,
+                &worker.bytes,
+                today,
+                &worker.progress,
+                worker.team_admin,
+            );
             worker.set(match result {
                 Ok(report) => JobState::Checked(Arc::new(report)),
                 Err(problem) => JobState::Failed(problem.message()),
@@ -138,10 +147,12 @@ impl Jobs {
         &self,
         store: Arc<crate::store::Store>,
         job: Arc<Job>,
-        choice: CommitChoice,
+        mut choice: CommitChoice,
         actor: (String, String),
         now: DateTime<Utc>,
     ) -> bool {
+        // Checked under the team admin's rules: committed under them too.
+        choice.team_admin |= job.team_admin;
         let report = {
             let mut state = job.state.lock().unwrap_or_else(|p| p.into_inner());
             let report = match &*state {
@@ -167,6 +178,40 @@ impl Jobs {
             });
         });
         true
+    }
+}
+
+/// Make room for one more job of `owner`: first within the owner's own jobs, then, when
+/// the whole registry is full, from the uploader holding the most.
+fn evict_for(map: &mut HashMap<String, Arc<Job>>, owner: &str) {
+    let oldest_of = |map: &HashMap<String, Arc<Job>>, who: &str| {
+        map.values()
+            .filter(|j| j.owner == who)
+            .min_by_key(|j| j.created)
+            .map(|j| j.id.clone())
+    };
+    while map.values().filter(|j| j.owner == owner).count() >= MAX_JOBS_PER_OWNER {
+        let Some(id) = oldest_of(map, owner) else {
+            break;
+        };
+        map.remove(&id);
+    }
+    while map.len() >= MAX_JOBS {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for j in map.values() {
+            *counts.entry(j.owner.as_str()).or_default() += 1;
+        }
+        let Some(busiest) = counts
+            .into_iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(o, _)| o.to_string())
+        else {
+            break;
+        };
+        let Some(id) = oldest_of(map, &busiest) else {
+            break;
+        };
+        map.remove(&id);
     }
 }
 

@@ -73,9 +73,19 @@ pub fn show(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             .iter()
             .map(|t| (t.id.to_string(), t.name.clone(), t.status.label()))
             .collect(),
+        invitations: teams
+            .iter()
+            .filter(|t| t.membership.state == MembershipState::Invited)
+            .map(|t| (t.organization.id.to_string(), t.organization.name.clone()))
+            .collect(),
         teams: teams
             .iter()
-            .filter(|t| t.membership.state != MembershipState::Left)
+            .filter(|t| {
+                !matches!(
+                    t.membership.state,
+                    MembershipState::Left | MembershipState::Invited | MembershipState::Declined
+                )
+            })
             .map(|t| {
                 let s = t.membership.state;
                 (
@@ -307,6 +317,28 @@ pub fn leave_team(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> 
     let v = me_or_return!(ctx);
     app.store.leave_team(v.id, org, ctx.now)?;
     Ok(redirect_with_flash("/me", "left"))
+}
+
+/// The volunteer accepts or declines a team's invitation.
+pub fn answer_invitation(
+    app: &App,
+    ctx: &Ctx,
+    org: Gid,
+    accept: bool,
+) -> Result<Response, AppError> {
+    let v = me_or_return!(ctx);
+    match app.store.answer_invitation(v.id, org, accept, ctx.now) {
+        Ok(()) => Ok(redirect_with_flash(
+            "/me",
+            if accept {
+                "invitation_accepted"
+            } else {
+                "invitation_declined"
+            },
+        )),
+        Err(StoreError::Rejected(m)) => Err(AppError::Unprocessable(m)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub fn password_form(ctx: &Ctx) -> Result<Response, AppError> {

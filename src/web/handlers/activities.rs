@@ -13,6 +13,7 @@ use crate::domain::activity::{
     phase_filter_matches,
 };
 use crate::domain::ids::Gid;
+use crate::domain::people::TeamPower;
 use crate::domain::record::{
     Certificate, CertificateLine, MAX_REPORT_PHOTOS, Photo, Report, sniff_image,
 };
@@ -26,7 +27,7 @@ use crate::views::activity::{
 };
 use crate::views::components::FormState;
 use crate::web::App;
-use crate::web::auth::{Ctx, Viewer, redirect_with_flash};
+use crate::web::auth::{Ctx, Viewer, redirect_with_flash, require_team};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rouille::{Request, Response};
 
@@ -110,13 +111,29 @@ fn manages(ctx: &Ctx, a: &Activity) -> bool {
     }
 }
 
-fn managed(app: &App, ctx: &Ctx, id: Gid) -> Result<Activity, AppError> {
+/// The activity, if the viewer manages it and (for a team admin) the team's status allows
+/// `power`; a suspended team's admin manages nothing.
+fn managed(app: &App, ctx: &Ctx, id: Gid, power: TeamPower) -> Result<Activity, AppError> {
     let a = load(app, id)?;
-    if manages(ctx, &a) {
-        Ok(a)
-    } else {
-        Err(AppError::forbidden())
+    if !manages(ctx, &a) {
+        return Err(AppError::forbidden());
     }
+    if !matches!(ctx.viewer, Viewer::Admin(_)) {
+        require_team(app, ctx, a.organization, power)?;
+    }
+    Ok(a)
+}
+
+/// Whether the public sees this activity: published by a team in good standing.
+fn is_public(app: &App, a: &Activity) -> Result<bool, AppError> {
+    Ok(a.state != ActivityState::Draft && team_is_public(app, a.organization)?)
+}
+
+fn team_is_public(app: &App, org: Gid) -> Result<bool, AppError> {
+    Ok(app
+        .store
+        .organization(org)?
+        .is_some_and(|o| o.status.is_public()))
 }
 
 fn audit(app: &App, ctx: &Ctx, action: &str, detail: String, records: u64) -> Result<(), AppError> {
@@ -139,9 +156,17 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let mut items = Vec::new();
     let mut all = app.store.activities()?;
     all.reverse(); // newest first
+    // Teams under review, refused or suspended publish nothing the public can open.
+    let hidden: std::collections::HashSet<Gid> = app
+        .store
+        .organizations()?
+        .into_iter()
+        .filter(|o| !o.status.is_public())
+        .map(|o| o.id)
+        .collect();
     for a in all
         .into_iter()
-        .filter(|a| a.state == ActivityState::Published)
+        .filter(|a| a.state == ActivityState::Published && !hidden.contains(&a.organization))
     {
         if !matches_text(&a.title, form.value("q"))
             || !(form.value("category").is_empty() || a.service_category == form.value("category"))
@@ -272,7 +297,7 @@ fn render_show(
 
 pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let a = load(app, id)?;
-    if a.state == ActivityState::Draft && !manages(ctx, &a) {
+    if !manages(ctx, &a) && !is_public(app, &a)? {
         return Err(AppError::NotFound);
     }
     render_show(app, ctx, &a, None)
@@ -285,6 +310,9 @@ pub fn sign_up(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         )));
     };
     let a = load(app, id)?;
+    if !team_is_public(app, a.organization)? {
+        return Err(AppError::NotFound);
+    }
     let waitlist = ctx.field("waitlist") == "yes";
     match app
         .store
@@ -324,12 +352,20 @@ pub fn cancel_signup(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError
 }
 
 /// The team's id if the viewer administers it.
-fn my_org(ctx: &Ctx, org: Gid) -> Result<(), AppError> {
+/// The platform admin, or the team's admin when its status allows `power`.
+fn my_org(app: &App, ctx: &Ctx, org: Gid, power: TeamPower) -> Result<(), AppError> {
     match &ctx.viewer {
         Viewer::Admin(_) => Ok(()),
-        Viewer::Volunteer { teams, .. } if teams.iter().any(|t| t.id == org) => Ok(()),
-        _ => Err(AppError::forbidden()),
+        _ => require_team(app, ctx, org, power).map(|_| ()),
     }
+}
+
+/// Whether the viewer may publish for `org` now (a team under review may only save drafts).
+fn may_publish(app: &App, ctx: &Ctx, org: Gid) -> Result<bool, AppError> {
+    Ok(match &ctx.viewer {
+        Viewer::Admin(_) => true,
+        _ => require_team(app, ctx, org, TeamPower::Act).is_ok(),
+    })
 }
 
 pub fn my_org_activities(ctx: &Ctx) -> Result<Response, AppError> {
@@ -359,7 +395,7 @@ fn overdue(app: &App, ctx: &Ctx, a: &Activity, p: Phase) -> Result<Option<String
 }
 
 pub fn published(app: &App, ctx: &Ctx, req: &Request, org: Gid) -> Result<Response, AppError> {
-    my_org(ctx, org)?;
+    my_org(app, ctx, org, TeamPower::Prepare)?;
     let o = app.store.organization(org)?.ok_or(AppError::NotFound)?;
     let current = req.get_param("phase").unwrap_or_else(|| "全部".into());
     let mut acts = app.store.activities_of(org)?;
@@ -453,7 +489,7 @@ fn render_form(
 }
 
 pub fn new_form(app: &App, ctx: &Ctx, req: &Request, org: Gid) -> Result<Response, AppError> {
-    my_org(ctx, org)?;
+    my_org(app, ctx, org, TeamPower::Prepare)?;
     let o = app.store.organization(org)?.ok_or(AppError::NotFound)?;
     let mut f = FormState::default();
     f.set("province", o.region.province.clone());
@@ -565,7 +601,7 @@ fn apply_fields(a: &mut Activity, f: rules::ActivityFields) {
 }
 
 pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
-    my_org(ctx, org)?;
+    my_org(app, ctx, org, TeamPower::Prepare)?;
     let action = format!("/org/{org}/activities/new");
     let mut form = form_state(ctx, ACTIVITY_FIELDS, "");
     let demand: Option<Gid> = ctx.field("demand").parse().ok();
@@ -594,7 +630,9 @@ pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
             422,
         ));
     };
-    let publish = ctx.field("publish") != "no";
+    let wants_publish = ctx.field("publish") != "no";
+    // A team under review prepares drafts; the draft is kept rather than the typing lost.
+    let publish = wants_publish && may_publish(app, ctx, org)?;
     let mut a = Activity {
         id: Gid::new(),
         origin: app.store.installation_id(),
@@ -635,12 +673,16 @@ pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
     }
     Ok(redirect_with_flash(
         &format!("/activities/{}", a.id),
-        if publish { "published" } else { "draft_saved" },
+        match (publish, wants_publish) {
+            (true, _) => "published",
+            (false, true) => "draft_not_published",
+            (false, false) => "draft_saved",
+        },
     ))
 }
 
 pub fn edit_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let a = managed(app, ctx, id)?;
+    let a = managed(app, ctx, id, TeamPower::Prepare)?;
     if a.state == ActivityState::Cancelled {
         return Err(AppError::Unprocessable("活动已取消，不能再编辑。".into()));
     }
@@ -657,7 +699,7 @@ pub fn edit_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 }
 
 pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let a = managed(app, ctx, id)?;
+    let a = managed(app, ctx, id, TeamPower::Prepare)?;
     if a.state == ActivityState::Cancelled {
         return Err(AppError::Unprocessable("活动已取消，不能再编辑。".into()));
     }
@@ -717,16 +759,21 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         app.store.insert_photo(p)?;
         updated.cover_photo = Some(p.id);
     }
+    let mut flash = "saved";
     if draft && ctx.field("publish") != "no" {
-        updated.state = ActivityState::Published;
+        if may_publish(app, ctx, a.organization)? {
+            updated.state = ActivityState::Published;
+        } else {
+            flash = "draft_not_published";
+        }
     }
     updated.updated_at = ctx.now;
     app.store.save_activity(&updated, ctx.now)?;
-    Ok(redirect_with_flash(&format!("/activities/{id}"), "saved"))
+    Ok(redirect_with_flash(&format!("/activities/{id}"), flash))
 }
 
 pub fn cancel(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let mut a = managed(app, ctx, id)?;
+    let mut a = managed(app, ctx, id, TeamPower::Act)?;
     if ctx.field("confirm") != "yes" {
         return render_show(app, ctx, &a, Some("请勾选“确认取消这个活动”后再提交。"));
     }
@@ -804,12 +851,12 @@ fn render_roster(
 }
 
 pub fn roster(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let a = managed(app, ctx, id)?;
+    let a = managed(app, ctx, id, TeamPower::Act)?;
     render_roster(app, ctx, &a, &FormState::default(), 200)
 }
 
 pub fn roster_xlsx(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let a = managed(app, ctx, id)?;
+    let a = managed(app, ctx, id, TeamPower::Act)?;
     let rows: Vec<roster::RosterRow> = roster_lines(app, ctx, &a)?
         .into_iter()
         .map(|l| roster::RosterRow {
@@ -851,7 +898,7 @@ pub fn content_disposition(filename: &str) -> String {
 }
 
 pub fn sign_sheet(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let a = managed(app, ctx, id)?;
+    let a = managed(app, ctx, id, TeamPower::Act)?;
     let rows: Vec<(String, String)> = app
         .store
         .roster(id)?
@@ -879,7 +926,7 @@ fn base_url(app: &App) -> String {
 }
 
 pub fn checkin_qr(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let a = managed(app, ctx, id)?;
+    let a = managed(app, ctx, id, TeamPower::Act)?;
     let token = app.store.checkin_token(id)?;
     let url = format!("{}/activities/{id}/checkin?t={token}", base_url(app));
     let svg = super::public::qr_svg(&url);
@@ -1027,7 +1074,7 @@ pub fn check_in_out(
 }
 
 pub fn attendance(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let a = managed(app, ctx, id)?;
+    let a = managed(app, ctx, id, TeamPower::Act)?;
     let vol: Gid = ctx
         .field("volunteer")
         .parse()
@@ -1072,7 +1119,7 @@ pub fn attendance(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 }
 
 pub fn hours(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let a = managed(app, ctx, id)?;
+    let a = managed(app, ctx, id, TeamPower::Act)?;
     let days = rules::days_spanned(a.starts_at, a.ends_at);
     let mut form = FormState::default();
     let mut entries = Vec::new();
@@ -1113,7 +1160,7 @@ pub fn hours(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 }
 
 pub fn report_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let a = managed(app, ctx, id)?;
+    let a = managed(app, ctx, id, TeamPower::Act)?;
     let r = app.store.report(id)?;
     let mut f = FormState::default();
     f.set(
@@ -1133,7 +1180,7 @@ pub fn report_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> 
 }
 
 pub fn save_report(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let a = managed(app, ctx, id)?;
+    let a = managed(app, ctx, id, TeamPower::Act)?;
     let existing = app.store.report(id)?;
     let old_photos: Vec<Gid> = existing
         .as_ref()
@@ -1336,14 +1383,7 @@ pub fn issue_certificate(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     }
     let today = local_now(ctx).date();
     let total = lines.iter().map(|l| l.half_hours).sum();
-    let seq = app.store.certificate_count()? + 1;
-    let origin = format!("{:032x}", app.store.installation_id().0);
-    let number = format!(
-        "KZ{}{}{:05}",
-        today.format("%Y%m%d"),
-        &origin[28..].to_uppercase(),
-        seq
-    );
+    let number = crate::domain::record::new_certificate_number(today);
     let c = Certificate {
         id: Gid::new(),
         number: number.clone(),
@@ -1400,12 +1440,28 @@ pub fn certificate(app: &App, ctx: &Ctx, number: &str) -> Result<Response, AppEr
 }
 
 pub fn verify(app: &App, ctx: &Ctx, number: &str) -> Result<Response, AppError> {
-    let number: String = number
+    use crate::domain::record::{is_unguessable_certificate_number, normalize_certificate_number};
+    let typed = normalize_certificate_number(number);
+    // Old sequential numbers were stored without dashes and before the O/I/L folding.
+    let legacy: String = number
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .take(40)
         .collect();
-    let c = app.store.certificate(&number)?;
+    let c = match app.store.certificate(&typed)? {
+        Some(c) => Some(c),
+        None if !legacy.is_empty() => app.store.certificate(&legacy)?,
+        None => None,
+    };
+    let number = c.as_ref().map(|c| c.number.clone()).unwrap_or(typed);
+    // A guessable (sequential) number proves a certificate exists, not whose it is.
+    let name = c.as_ref().map(|c| {
+        if is_unguessable_certificate_number(&c.number) {
+            c.volunteer_name.clone()
+        } else {
+            validate::mask_name(&c.volunteer_name)
+        }
+    });
     let total = c
         .as_ref()
         .map(|c| rules::format_half_hours(c.total_half_hours))
@@ -1414,14 +1470,10 @@ pub fn verify(app: &App, ctx: &Ctx, number: &str) -> Result<Response, AppError> 
         .as_ref()
         .map(|c| c.issued_on.to_string())
         .unwrap_or_default();
-    let found = c.as_ref().map(|c| {
-        (
-            c.volunteer_name.as_str(),
-            total.as_str(),
-            c.issuer.as_str(),
-            date.as_str(),
-        )
-    });
+    let found = c
+        .as_ref()
+        .zip(name.as_deref())
+        .map(|(c, name)| (name, total.as_str(), c.issuer.as_str(), date.as_str()));
     let status = if found.is_some() { 200 } else { 404 };
     Ok(rejected(view::verify(&ctx.page(), &number, found), status))
 }

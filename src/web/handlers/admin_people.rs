@@ -7,7 +7,7 @@ use super::forms::{
 };
 use super::{html, rejected};
 use crate::domain::ids::Gid;
-use crate::domain::people::{MembershipState, OrgStatus, Organization, Volunteer};
+use crate::domain::people::{MembershipState, OrgStatus, Organization, TeamDecision, Volunteer};
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::store::{AuditEntry, StoreError};
@@ -241,13 +241,7 @@ pub fn fix_id_number(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError
 }
 
 fn status_from_label(label: &str) -> Option<OrgStatus> {
-    [
-        OrgStatus::Active,
-        OrgStatus::WaitingForAdmin,
-        OrgStatus::Suspended,
-    ]
-    .into_iter()
-    .find(|s| s.label() == label)
+    OrgStatus::ALL.into_iter().find(|s| s.label() == label)
 }
 
 fn member_count(app: &App, o: &Organization) -> Result<usize, AppError> {
@@ -302,19 +296,19 @@ pub fn teams(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
     )))
 }
 
+/// The label of a decision, for the review line.
+fn review_label(status: OrgStatus) -> &'static str {
+    match status {
+        OrgStatus::Refused => "审核未通过",
+        OrgStatus::Suspended => "已暂停",
+        _ => "审核通过",
+    }
+}
+
 pub fn team(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     ctx.require_admin()?;
     let o = app.store.organization(id)?.ok_or(AppError::NotFound)?;
-    let facts = vec![
-        ("管理员手机号", o.admin_phone.clone()),
-        ("所在区域", region_text(&o.region)),
-        ("服务类别", o.service_categories.join("、")),
-        (
-            "主管单位",
-            format!("{}（{}）", o.supervisor_name, o.supervisor_type),
-        ),
-        ("成立日期", o.founded_on.format("%Y-%m-%d").to_string()),
-    ];
+    let facts = team_fields(&o);
     let members: Vec<(String, String, &'static str)> = app
         .store
         .members_of(id)?
@@ -327,30 +321,99 @@ pub fn team(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
             )
         })
         .collect();
+    let review = app.store.team_review(id)?;
+    let tz = ctx.settings.utc_offset;
     Ok(html(view::team_detail(
         &ctx.page(),
-        &id.to_string(),
-        &o.name,
-        o.status.label(),
-        o.status == OrgStatus::Suspended,
-        &facts,
-        &members,
+        &view::TeamDetail {
+            id: &id.to_string(),
+            name: &o.name,
+            status: o.status,
+            review: review.as_ref().map(|r| {
+                (
+                    review_label(r.status),
+                    r.reason.as_str(),
+                    r.by.as_str(),
+                    r.at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+                )
+            }),
+            facts: &facts,
+            members: &members,
+        },
     )))
 }
 
+/// Every 附件1 field of a team, as label and value, in the form's order.
+pub fn team_fields(o: &Organization) -> Vec<(&'static str, String)> {
+    let optional = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    vec![
+        ("组织名称", o.name.clone()),
+        ("管理员手机号", o.admin_phone.clone()),
+        (
+            "是否在民政部门注册",
+            if o.mca_registered { "是" } else { "否" }.to_string(),
+        ),
+        ("主管单位类型", o.supervisor_type.clone()),
+        ("主管单位名称", o.supervisor_name.clone()),
+        ("成立日期", o.founded_on.format("%Y-%m-%d").to_string()),
+        ("服务类别", o.service_categories.join("、")),
+        ("所在区域", region_text(&o.region)),
+        ("组织负责人", optional(&o.leader_name)),
+        ("负责人职务", optional(&o.leader_title)),
+        ("负责人单位", optional(&o.leader_org)),
+        ("负责人电话", optional(&o.leader_phone)),
+        (
+            "组织简介",
+            if o.description.is_empty() {
+                "—".into()
+            } else {
+                o.description.clone()
+            },
+        ),
+        ("来源", o.source.label().to_string()),
+    ]
+}
+
 pub fn set_team_status(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    ctx.require_admin()?;
-    let status = match ctx.field("status") {
-        "suspended" => OrgStatus::Suspended,
-        "active" => OrgStatus::Active,
-        _ => return Err(AppError::BadRequest("未知的组织状态。".into())),
+    let admin = ctx.require_admin()?;
+    let field = if ctx.field("decision").is_empty() {
+        ctx.field("status")
+    } else {
+        ctx.field("decision")
     };
-    let o = app.store.set_organization_status(id, status)?;
+    let decision = TeamDecision::parse(field)
+        .ok_or_else(|| AppError::BadRequest("未知的审核操作。".into()))?;
+    let reason = crate::domain::validate::normalize_multiline(ctx.field("reason"));
+    if decision.needs_reason() && reason.is_empty() {
+        return Err(AppError::Unprocessable(
+            "请填写不通过的原因，组织管理员会看到它并据此修改。".into(),
+        ));
+    }
+    if crate::domain::validate::char_count(&reason) > 200 {
+        return Err(AppError::Unprocessable("原因不能超过200字。".into()));
+    }
+    let o = match app
+        .store
+        .decide_team(id, decision, &reason, &admin.username, ctx.now)
+    {
+        Ok(o) => o,
+        Err(StoreError::Rejected(m)) => return Err(AppError::Unprocessable(m)),
+        Err(e) => return Err(e.into()),
+    };
     audit(
         app,
         ctx,
         "team.status",
-        format!("组织 {} 状态改为 {}", o.id, o.status.label()),
+        format!(
+            "组织 {} 状态改为 {}{}",
+            o.id,
+            o.status.label(),
+            if reason.is_empty() {
+                String::new()
+            } else {
+                format!("，原因：{reason}")
+            }
+        ),
     )?;
     Ok(redirect_with_flash(
         &format!("/admin/teams/{id}"),

@@ -10,11 +10,12 @@ use crate::domain::demand::{
     self, Demand, DemandInput, DemandState, fit_order, nearness, volunteer_fit,
 };
 use crate::domain::ids::Gid;
-use crate::domain::people::OrgStatus;
+use crate::domain::people::{OrgStatus, TeamPower};
+use crate::domain::validate;
 use crate::error::AppError;
 use crate::views::demand::{self as view, DemandLine, DemandPage, MatchLine};
 use crate::web::App;
-use crate::web::auth::{Ctx, Viewer, redirect_with_flash};
+use crate::web::auth::{Ctx, Viewer, redirect_with_flash, teams_allowing};
 use crate::web::ratelimit::{DEMAND_PER_ADDRESS, wait_message};
 use rouille::{Request, Response};
 
@@ -180,15 +181,21 @@ pub fn status(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError>
     Ok(rejected(view::status(&ctx.page(), &n, found), status))
 }
 
-/// Platform admins see every demand; team admins too (to take them).
+/// Platform admins see every demand; admins of teams in good standing too (to take
+/// them). A team under review or suspended sees none: demands carry people's contacts.
 fn admin_teams(ctx: &Ctx) -> Result<Vec<(Gid, String)>, AppError> {
     match &ctx.viewer {
         Viewer::Admin(_) => Ok(Vec::new()),
-        Viewer::Volunteer { teams, .. } if !teams.is_empty() => Ok(teams
-            .iter()
-            .filter(|t| t.status == OrgStatus::Active)
-            .map(|t| (t.id, t.name.clone()))
-            .collect()),
+        Viewer::Volunteer { teams, .. } if !teams.is_empty() => {
+            let acting: Vec<(Gid, String)> = teams_allowing(ctx, TeamPower::Act)
+                .into_iter()
+                .map(|t| (t.id, t.name.clone()))
+                .collect();
+            if acting.is_empty() {
+                return Err(AppError::Forbidden(teams[0].status.refusal().into()));
+            }
+            Ok(acting)
+        }
         _ => Err(AppError::forbidden()),
     }
 }
@@ -245,6 +252,7 @@ fn near_label(n: u8) -> &'static str {
 
 pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let mine = admin_teams(ctx)?;
+    let platform = matches!(ctx.viewer, Viewer::Admin(_));
     let d = app.store.demand(id)?.ok_or(AppError::NotFound)?;
     let mut matches: Vec<((u8, usize, bool), MatchLine)> = app
         .store
@@ -261,8 +269,15 @@ pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
             Some((
                 fit,
                 MatchLine {
+                    id: v.id.to_string(),
                     name: v.real_name.clone(),
-                    phone: v.phone.clone(),
+                    // Only the person and platform admins see a full phone; a team admin
+                    // invites instead of calling a stranger.
+                    phone: if platform {
+                        v.phone.clone()
+                    } else {
+                        validate::mask_phone(&v.phone)
+                    },
                     region: region_text(&v.region),
                     categories: v.service_categories.join("、"),
                     sanzhang: (v.sanzhang != "否").then(|| v.sanzhang.clone()),
@@ -340,6 +355,10 @@ pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
             volunteers: &volunteers,
             teams: &teams,
             my_teams: &my_teams,
+            inviting_teams: &mine
+                .iter()
+                .map(|(i, n)| (i.to_string(), n.clone()))
+                .collect::<Vec<_>>(),
             activity: activity.as_deref(),
             can_finish,
         },

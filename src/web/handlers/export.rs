@@ -5,6 +5,7 @@ use super::forms::today;
 use super::html;
 use super::import::xlsx;
 use crate::domain::ids::Gid;
+use crate::domain::people::TeamPower;
 use crate::domain::regions;
 use crate::error::AppError;
 use crate::exchange::columns::Form;
@@ -12,7 +13,7 @@ use crate::exchange::export::IdNumbers;
 use crate::exporting::{self, ExportRequest, Scope};
 use crate::views::export::{self as view, ExportPage};
 use crate::web::App;
-use crate::web::auth::{Ctx, Viewer};
+use crate::web::auth::{Ctx, Viewer, require_team, teams_allowing};
 use rouille::Response;
 
 pub fn page(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
@@ -25,13 +26,19 @@ pub fn page(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
                 .map(|o| (o.id.to_string(), o.name))
                 .collect(),
         ),
-        Viewer::Volunteer { teams, .. } if !teams.is_empty() => (
-            false,
-            teams
-                .iter()
-                .map(|t| (t.id.to_string(), t.name.clone()))
-                .collect::<Vec<_>>(),
-        ),
+        Viewer::Volunteer { teams, .. } if !teams.is_empty() => {
+            let acting = teams_allowing(ctx, TeamPower::Act);
+            if acting.is_empty() {
+                return Err(AppError::Forbidden(teams[0].status.refusal().into()));
+            }
+            (
+                false,
+                acting
+                    .iter()
+                    .map(|t| (t.id.to_string(), t.name.clone()))
+                    .collect::<Vec<_>>(),
+            )
+        }
         _ => return Err(AppError::forbidden()),
     };
     let provinces: Vec<(String, String)> = regions::provinces()
@@ -99,12 +106,7 @@ pub fn platform_export(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 pub fn team_export(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
-    let Viewer::Volunteer { teams, .. } = &ctx.viewer else {
-        return Err(AppError::forbidden());
-    };
-    if !teams.iter().any(|t| t.id == org) {
-        return Err(AppError::forbidden());
-    }
+    require_team(app, ctx, org, TeamPower::Act)?;
     run(
         app,
         ctx,

@@ -6,13 +6,14 @@ use super::forms::today;
 use super::{html, rejected};
 use crate::collective::CommitChoice;
 use crate::domain::ids::Gid;
+use crate::domain::people::TeamPower;
 use crate::error::AppError;
 use crate::exchange::columns::Form;
 use crate::exchange::import::CheckReport;
 use crate::exchange::{read, template};
 use crate::views::import::{self as view, IssueLine, Preview, UploadPage};
 use crate::web::App;
-use crate::web::auth::{Ctx, Viewer};
+use crate::web::auth::{Ctx, Viewer, teams_allowing};
 use crate::web::jobs::JobState;
 use rouille::Response;
 use std::sync::Arc;
@@ -40,13 +41,19 @@ fn importer(app: &App, ctx: &Ctx) -> Result<Option<Importer>, AppError> {
                 .map(|o| (o.id.to_string(), o.name))
                 .collect(),
         }),
-        Viewer::Volunteer { teams, .. } if !teams.is_empty() => Some(Importer {
-            platform: false,
-            teams: teams
-                .iter()
-                .map(|t| (t.id.to_string(), t.name.clone()))
-                .collect(),
-        }),
+        Viewer::Volunteer { teams, .. } if !teams.is_empty() => {
+            let acting = teams_allowing(ctx, TeamPower::Act);
+            if acting.is_empty() {
+                return Err(AppError::Forbidden(teams[0].status.refusal().into()));
+            }
+            Some(Importer {
+                platform: false,
+                teams: acting
+                    .iter()
+                    .map(|t| (t.id.to_string(), t.name.clone()))
+                    .collect(),
+            })
+        }
         _ => None,
     })
 }
@@ -146,6 +153,7 @@ pub fn upload(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             owner: ctx.owner_key(),
             form,
             team,
+            team_admin: !teams_allowed,
             file_name: file.filename.clone(),
             bytes: file.bytes.clone(),
         },
@@ -238,6 +246,15 @@ pub fn show(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
             if s.joined_team > 0 {
                 notes.push(format!("{} 人加入了所选组织。", s.joined_team));
             }
+            if s.invited > 0 {
+                notes.push(format!(
+                    "{} 位已登记的志愿者不是本组织成员：已向他们发出邀请，本人同意后加入，他们的信息没有改动。",
+                    s.invited
+                ));
+            }
+            if s.already_members > 0 {
+                notes.push(format!("{} 人已是本组织成员或已邀请。", s.already_members));
+            }
             if s.team_full > 0 {
                 notes.push(format!(
                     "{} 人已加入 5 个组织，没有再加入所选组织。",
@@ -267,9 +284,17 @@ pub fn show(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 
 pub fn commit(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let job = my_job(app, ctx, id)?;
+    // The team may have been suspended since the upload.
+    if let Some(team) = job.team
+        && !matches!(ctx.viewer, Viewer::Admin(_))
+    {
+        crate::web::auth::require_team(app, ctx, team, TeamPower::Act)?;
+    }
+    let team_admin = !matches!(ctx.viewer, Viewer::Admin(_));
     let choice = CommitChoice {
         valid_only: ctx.field("valid_only") == "yes",
-        update_existing: ctx.field("existing") == "update",
+        update_existing: ctx.field("existing") == "update" && !team_admin,
+        team_admin,
     };
     let started = app.jobs.commit(
         app.store.clone(),

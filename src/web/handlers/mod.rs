@@ -81,6 +81,12 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["me", "showcase-consent"]) => account::showcase_consent(app, ctx),
         ("POST", ["admin", "featured"]) => admin_people::feature(app, ctx),
         ("POST", ["me", "teams", org, "leave"]) => account::leave_team(app, ctx, id(org)?),
+        ("POST", ["me", "teams", org, "accept"]) => {
+            account::answer_invitation(app, ctx, id(org)?, true)
+        }
+        ("POST", ["me", "teams", org, "decline"]) => {
+            account::answer_invitation(app, ctx, id(org)?, false)
+        }
 
         ("GET", ["teams"]) => teams::list(app, ctx, req),
         ("GET", ["teams", t]) => teams::show(app, ctx, id(t)?),
@@ -92,6 +98,7 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["org", t, "edit"]) => teams::edit(app, ctx, id(t)?),
         ("GET", ["org", t, "members"]) => teams::members(app, ctx, req, id(t)?),
         ("POST", ["org", t, "members", "add"]) => teams::add_member(app, ctx, req, id(t)?),
+        ("POST", ["org", t, "members", "invite"]) => teams::invite(app, ctx, id(t)?),
         ("GET", ["org", t, "members", "new"]) => teams::enter_form(app, ctx, id(t)?),
         ("POST", ["org", t, "members", "new"]) => teams::enter(app, ctx, id(t)?),
         ("POST", ["org", t, "members", v, "approve"]) => {

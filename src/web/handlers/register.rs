@@ -300,12 +300,7 @@ pub fn org_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         return Ok(render_org(ctx, &form, &phone, 422));
     };
     if is_volunteer {
-        let org = Organization::from_fields(
-            fields,
-            app.store.installation_id(),
-            ctx.now,
-            Source::SelfRegistered,
-        );
+        let org = Organization::self_registered(fields, app.store.installation_id(), ctx.now);
         return finish_org(app, ctx, &org, None, &mut form, &phone);
     }
     // Step 2: the admin must be a registered volunteer; carry the team fields along.
@@ -391,12 +386,7 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             consent: Some(consent),
         },
     );
-    let org = Organization::from_fields(
-        org_fields,
-        app.store.installation_id(),
-        ctx.now,
-        Source::SelfRegistered,
-    );
+    let org = Organization::self_registered(org_fields, app.store.installation_id(), ctx.now);
     match app.store.register_organization(&org, Some(&admin)) {
         Ok(()) => {}
         Err(StoreError::Taken("组织名称")) => {

@@ -9,7 +9,7 @@ use super::forms::{
 use super::{html, rejected};
 use crate::domain::ids::Gid;
 use crate::domain::people::{
-    MembershipState, NewVolunteer, OrgStatus, Organization, Source, Volunteer,
+    MembershipState, NewVolunteer, OrgStatus, Organization, Source, TeamPower, Volunteer,
 };
 use crate::domain::{registration, validate};
 use crate::error::AppError;
@@ -18,7 +18,7 @@ use crate::views::components::FormState;
 use crate::views::team::{self as view, JoinAction, MemberLine, TeamCard, TeamFilter};
 use crate::views::volunteer::{self as vview, VolunteerFormSpec};
 use crate::web::App;
-use crate::web::auth::{Ctx, Viewer, redirect_with_flash};
+use crate::web::auth::{Ctx, Viewer, redirect_with_flash, require_team};
 use rouille::{Request, Response};
 
 const TEAMS_PER_PAGE: usize = 20;
@@ -137,7 +137,13 @@ fn render_team(
 
 pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let o = load_team(app, id)?;
-    if o.status == OrgStatus::Suspended && !matches!(ctx.viewer, Viewer::Admin(_)) {
+    let own =
+        matches!(&ctx.viewer, Viewer::Volunteer { teams, .. } if teams.iter().any(|t| t.id == id));
+    let shown = o.status.is_public()
+        || o.status == OrgStatus::WaitingForAdmin
+        || own
+        || matches!(ctx.viewer, Viewer::Admin(_));
+    if !shown {
         return Err(AppError::NotFound);
     }
     render_team(app, ctx, &o, None)
@@ -155,15 +161,9 @@ pub fn apply(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     }
 }
 
-/// The team, if the signed-in volunteer is its admin; otherwise 403.
-fn my_team(app: &App, ctx: &Ctx, id: Gid) -> Result<Organization, AppError> {
-    let Viewer::Volunteer { teams, .. } = &ctx.viewer else {
-        return Err(AppError::forbidden());
-    };
-    if !teams.iter().any(|t| t.id == id) {
-        return Err(AppError::forbidden());
-    }
-    load_team(app, id)
+/// The team, if the signed-in volunteer is its admin and its status allows `power`.
+fn my_team(app: &App, ctx: &Ctx, id: Gid, power: TeamPower) -> Result<Organization, AppError> {
+    require_team(app, ctx, id, power)
 }
 
 pub fn admin_home(ctx: &Ctx) -> Result<Response, AppError> {
@@ -178,7 +178,7 @@ pub fn admin_home(ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 pub fn admin_show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id)?;
+    let o = my_team(app, ctx, id, TeamPower::Prepare)?;
     let mut facts = vec![("管理员手机号", o.admin_phone.clone())];
     facts.extend(team_facts(&o));
     for (k, v) in [
@@ -200,13 +200,28 @@ pub fn admin_show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         .iter()
         .filter(|m| m.membership.state == MembershipState::Applied)
         .count();
+    let can_act = o.status.allows(TeamPower::Act);
+    let notice = if can_act {
+        None
+    } else {
+        let reason = app
+            .store
+            .team_review(id)?
+            .filter(|r| r.status == o.status && !r.reason.is_empty())
+            .map(|r| format!("审核意见：{}", r.reason));
+        Some((o.status.refusal().to_string(), reason))
+    };
     Ok(html(view::org_admin_page(
         &ctx.page(),
-        &id.to_string(),
-        &o.name,
-        o.status.label(),
-        &facts,
-        pending,
+        &view::OrgAdminPage {
+            id: &id.to_string(),
+            name: &o.name,
+            status: o.status.label(),
+            facts: &facts,
+            pending,
+            notice,
+            can_act,
+        },
     )))
 }
 
@@ -231,12 +246,12 @@ fn render_edit(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> Re
 }
 
 pub fn edit_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id)?;
+    let o = my_team(app, ctx, id, TeamPower::Prepare)?;
     Ok(render_edit(ctx, &o, &org_values(&o), 200))
 }
 
 pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id)?;
+    let o = my_team(app, ctx, id, TeamPower::Prepare)?;
     let mut form = form_state(ctx, ORG_FIELDS, "");
     if is_region_step(ctx) {
         return Ok(render_edit(ctx, &o, &form, 200));
@@ -252,7 +267,7 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     };
     let mut updated = o.clone();
     updated.apply(fields, ctx.now, false);
-    match app.store.update_organization(&updated) {
+    match app.store.resubmit_organization(&updated) {
         Ok(()) => Ok(redirect_with_flash(&format!("/org/{id}"), "saved")),
         Err(StoreError::Taken(_)) => {
             form.fail("org_name", "这个组织名称已被其他组织使用，请换一个名称。");
@@ -315,7 +330,7 @@ fn render_members(
 }
 
 pub fn members(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id)?;
+    let o = my_team(app, ctx, id, TeamPower::Act)?;
     render_members(app, ctx, req, &o, &FormState::default(), 200)
 }
 
@@ -326,7 +341,7 @@ pub fn decide(
     volunteer: Gid,
     approve: bool,
 ) -> Result<Response, AppError> {
-    my_team(app, ctx, id)?;
+    my_team(app, ctx, id, TeamPower::Act)?;
     app.store
         .decide_application(id, volunteer, approve, ctx.now)?;
     Ok(redirect_with_flash(
@@ -336,7 +351,7 @@ pub fn decide(
 }
 
 pub fn add_member(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id)?;
+    let o = my_team(app, ctx, id, TeamPower::Act)?;
     let mut form = FormState::default();
     form.set("phone", ctx.field("phone"));
     let phone = match validate::mobile(ctx.field("phone")) {
@@ -353,15 +368,46 @@ pub fn add_member(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Respon
         );
         return render_members(app, ctx, req, &o, &form, 422);
     };
-    match app.store.add_member(id, v.id, ctx.now) {
-        Ok(()) => Ok(redirect_with_flash(
+    // Joining a team shares the person's data with its admin: they decide themselves.
+    match app.store.invite_member(id, v.id, ctx.now) {
+        Ok(state) => Ok(redirect_with_flash(
             &format!("/org/{id}/members"),
-            "member_added",
+            if state == MembershipState::Approved {
+                "approved"
+            } else {
+                "invited"
+            },
         )),
         Err(StoreError::Rejected(m)) => {
             form.message = Some(m);
             render_members(app, ctx, req, &o, &form, 422)
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Invite a volunteer found by matching (a demand's page): by id, since the team admin
+/// sees only a masked phone. Goes back to `back` when it is a local path.
+pub fn invite(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
+    my_team(app, ctx, id, TeamPower::Act)?;
+    let volunteer: Gid = ctx
+        .field("volunteer")
+        .parse()
+        .map_err(|_| AppError::BadRequest("缺少要邀请的志愿者。".into()))?;
+    let back = match ctx.field("back") {
+        b if b.starts_with('/') && !b.starts_with("//") => b.to_string(),
+        _ => format!("/org/{id}/members"),
+    };
+    match app.store.invite_member(id, volunteer, ctx.now) {
+        Ok(state) => Ok(redirect_with_flash(
+            &back,
+            if state == MembershipState::Approved {
+                "approved"
+            } else {
+                "invited"
+            },
+        )),
+        Err(StoreError::Rejected(m)) => Err(AppError::Unprocessable(m)),
         Err(e) => Err(e.into()),
     }
 }
@@ -389,12 +435,12 @@ fn render_enter(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> R
 }
 
 pub fn enter_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id)?;
+    let o = my_team(app, ctx, id, TeamPower::Act)?;
     Ok(render_enter(ctx, &o, &FormState::default(), 200))
 }
 
 pub fn enter(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id)?;
+    let o = my_team(app, ctx, id, TeamPower::Act)?;
     let mut form = form_state(ctx, VOLUNTEER_FIELDS, "");
     if is_region_step(ctx) {
         return Ok(render_enter(ctx, &o, &form, 200));

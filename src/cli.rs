@@ -66,6 +66,9 @@ pub enum Command {
     Merge {
         /// 数据包 .zip
         file: PathBuf,
+        /// 确认数据包中组织管理员手机号的更换（否则列出更换并退出，不合并）
+        #[arg(long)]
+        confirm_admin_changes: bool,
     },
     /// 备份数据文件（服务运行时也可以备份）
     Backup {
@@ -220,7 +223,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import { what } => import(&cli.data, what),
         Command::Export { what } => export(&cli.data, what),
         Command::Backup { output } => backup(&cli.data, &output),
-        Command::Merge { file } => merge(&cli.data, &file),
+        Command::Merge {
+            file,
+            confirm_admin_changes,
+        } => merge(&cli.data, &file, confirm_admin_changes),
         Command::Restore { file } => restore(&cli.data, &file),
     }
 }
@@ -277,13 +283,24 @@ fn export(data: &Path, what: ExportWhat) -> Result<(), CliError> {
     Ok(())
 }
 
-fn merge(data: &Path, file: &Path) -> Result<(), CliError> {
+fn merge(data: &Path, file: &Path, confirm_admin_changes: bool) -> Result<(), CliError> {
     let bytes =
         std::fs::read(file).map_err(|e| usage(format!("无法读取文件 {}：{e}", file.display())))?;
     let (_dir, store) = open(data)?;
-    let (manifest, summary) =
-        crate::merging::merge_bundle(&store, bytes, ("cli", "cli"), chrono::Utc::now())
-            .map_err(|r| CliError::from(r.message()))?;
+    let (manifest, summary) = crate::merging::merge_bundle(
+        &store,
+        bytes,
+        ("cli", "cli"),
+        chrono::Utc::now(),
+        confirm_admin_changes,
+    )
+    .map_err(|r| match r {
+        crate::merging::MergeRefusal::AdminPhonesChange(_) => CliError::from(format!(
+            "{}\n没有合并任何数据。核实后用 --confirm-admin-changes 再运行一次。",
+            r.message()
+        )),
+        other => CliError::from(other.message()),
+    })?;
     println!(
         "已合并来自“{}”的数据包（{}）：",
         manifest.installation_name,

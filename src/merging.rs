@@ -9,7 +9,7 @@ use crate::domain::record::{Certificate, Photo, Report};
 use crate::exchange::bundle::{Bundle, BundleError, BundleWriter, Manifest};
 use crate::exchange::columns::Form;
 use crate::exchange::export::{self, IdNumbers};
-use crate::store::merge::{MergeInput, MergeSummary};
+use crate::store::merge::{AdminPhoneChange, MergeInput, MergeSummary};
 use crate::store::{AuditEntry, ChangeKind, Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashSet};
@@ -38,6 +38,10 @@ pub fn entity_label(entity: &str) -> &'static str {
 pub enum MergeRefusal {
     Bundle(BundleError),
     Store(StoreError),
+    /// The bundle moves teams to other admin phones and the admin has not confirmed it.
+    /// Bundles carry hashes, not signatures: anyone can write one, so a change of who
+    /// controls a team is shown before anything is stored.
+    AdminPhonesChange(Vec<AdminPhoneChange>),
 }
 
 impl MergeRefusal {
@@ -46,6 +50,15 @@ impl MergeRefusal {
         match self {
             MergeRefusal::Bundle(e) => e.message(),
             MergeRefusal::Store(e) => e.user_message(),
+            MergeRefusal::AdminPhonesChange(changes) => format!(
+                "这个数据包会更换 {} 个组织的管理员手机号，需要确认后才能合并：{}",
+                changes.len(),
+                changes
+                    .iter()
+                    .map(|c| format!("{}（{} → {}）", c.team, c.from, c.to))
+                    .collect::<Vec<_>>()
+                    .join("；")
+            ),
         }
     }
 }
@@ -217,11 +230,14 @@ pub fn export_bundle(
 }
 
 /// Verify a bundle whole and merge it in one transaction.
+/// With `admin_changes_confirmed` false, a bundle that changes any team's admin phone is
+/// refused with the list of those teams, and nothing is stored.
 pub fn merge_bundle(
     store: &Store,
     bytes: Vec<u8>,
     actor: (&str, &str),
     now: DateTime<Utc>,
+    admin_changes_confirmed: bool,
 ) -> Result<(Manifest, MergeSummary), MergeRefusal> {
     let mut b = Bundle::open(
         std::io::Cursor::new(bytes),
@@ -260,6 +276,12 @@ pub fn merge_bundle(
         photos,
         demands: b.records("demands").map_err(MergeRefusal::Bundle)?,
     };
+    let admin_changes = store
+        .admin_phone_changes(&input.teams)
+        .map_err(MergeRefusal::Store)?;
+    if !admin_changes.is_empty() && !admin_changes_confirmed {
+        return Err(MergeRefusal::AdminPhonesChange(admin_changes));
+    }
     let summary = store.merge(input, now).map_err(MergeRefusal::Store)?;
     let changed: usize = summary.values().map(|c| c.added + c.updated).sum();
     let conflicts: usize = summary.get("volunteers").map(|c| c.conflicts).unwrap_or(0);
@@ -270,8 +292,20 @@ pub fn merge_bundle(
             address: actor.1.into(),
             action: "merge".into(),
             detail: format!(
-                "合并来自“{}”的数据包：新增或更新 {changed} 条，冲突 {conflicts} 条",
-                manifest.installation_name
+                "合并来自“{}”的数据包：新增或更新 {changed} 条，冲突 {conflicts} 条{}",
+                manifest.installation_name,
+                if admin_changes.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "；经确认更换管理员手机号的组织：{}",
+                        admin_changes
+                            .iter()
+                            .map(|c| format!("{}（{} → {}）", c.team, c.from, c.to))
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    )
+                }
             ),
             records: changed as u64,
         })

@@ -263,15 +263,21 @@ fn a_bundle_merged_into_a_fresh_store_is_identical_and_merging_twice_changes_not
     let source = populated("1392");
     let bytes = bundle_of(&source, false);
     let target = TestApp::start();
-    let (_, first) =
-        kezhi::merging::merge_bundle(&target.app.store, bytes.clone(), ("t", "x"), Utc::now())
-            .unwrap();
+    let (_, first) = kezhi::merging::merge_bundle(
+        &target.app.store,
+        bytes.clone(),
+        ("t", "x"),
+        Utc::now(),
+        false,
+    )
+    .unwrap();
     assert_eq!(first["volunteers"].added, 4);
     assert_eq!(first["signups"].added, 3);
     assert_eq!(everything(&source.app.store), everything(&target.app.store));
     let before = everything(&target.app.store);
     let (_, second) =
-        kezhi::merging::merge_bundle(&target.app.store, bytes, ("t", "x"), Utc::now()).unwrap();
+        kezhi::merging::merge_bundle(&target.app.store, bytes, ("t", "x"), Utc::now(), false)
+            .unwrap();
     assert!(
         second
             .values()
@@ -294,6 +300,7 @@ fn a_bundle_merged_into_a_fresh_store_is_identical_and_merging_twice_changes_not
         bundle_of(&source, true),
         ("t", "x"),
         Utc::now(),
+        false,
     )
     .unwrap();
     assert_eq!(third["volunteers"].updated, 1);
@@ -321,6 +328,7 @@ fn the_same_phone_under_two_ids_is_one_conflict_resolvable_both_ways() {
             bundle_of(&a, false),
             ("t", "x"),
             Utc::now(),
+            false,
         )
         .unwrap();
         assert_eq!(s["volunteers"].conflicts, 1, "{s:?}");
@@ -332,8 +340,14 @@ fn the_same_phone_under_two_ids_is_one_conflict_resolvable_both_ways() {
             "their signup waits with the conflict"
         );
         // Merging again does not add a second conflict.
-        kezhi::merging::merge_bundle(&b.app.store, bundle_of(&a, false), ("t", "x"), Utc::now())
-            .unwrap();
+        kezhi::merging::merge_bundle(
+            &b.app.store,
+            bundle_of(&a, false),
+            ("t", "x"),
+            Utc::now(),
+            false,
+        )
+        .unwrap();
         assert_eq!(b.app.store.open_conflicts().unwrap().len(), 1);
         b.app
             .store
@@ -365,6 +379,7 @@ fn the_same_phone_under_two_ids_is_one_conflict_resolvable_both_ways() {
             bundle_of(&a, false),
             ("t", "x"),
             Utc::now(),
+            false,
         )
         .unwrap();
         assert_eq!(again["volunteers"].conflicts, 0);
@@ -379,7 +394,8 @@ fn tampered_truncated_and_foreign_bundles_are_refused_whole() {
     let target = TestApp::start();
     let truncated = bytes[..bytes.len() / 2].to_vec();
     assert!(
-        kezhi::merging::merge_bundle(&target.app.store, truncated, ("t", "x"), Utc::now()).is_err()
+        kezhi::merging::merge_bundle(&target.app.store, truncated, ("t", "x"), Utc::now(), false)
+            .is_err()
     );
     // Rewrite one part with a changed line, keeping the original manifest.
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
@@ -400,8 +416,9 @@ fn tampered_truncated_and_foreign_bundles_are_refused_whole() {
         std::io::Write::write_all(&mut out, &data).unwrap();
     }
     let tampered = out.finish().unwrap().into_inner();
-    let err = kezhi::merging::merge_bundle(&target.app.store, tampered, ("t", "x"), Utc::now())
-        .unwrap_err();
+    let err =
+        kezhi::merging::merge_bundle(&target.app.store, tampered, ("t", "x"), Utc::now(), false)
+            .unwrap_err();
     assert!(
         err.message().contains("volunteers.jsonl"),
         "{}",
@@ -415,7 +432,7 @@ fn tampered_truncated_and_foreign_bundles_are_refused_whole() {
         w.finish().unwrap().into_inner()
     };
     assert!(
-        kezhi::merging::merge_bundle(&target.app.store, not_bundle, ("t", "x"), Utc::now())
+        kezhi::merging::merge_bundle(&target.app.store, not_bundle, ("t", "x"), Utc::now(), false)
             .is_err()
     );
     assert_eq!(

@@ -624,3 +624,132 @@ fn a_duplicate_is_reported_even_when_the_other_row_is_wrong_for_another_reason()
     );
     assert_eq!(report.valid(), 0);
 }
+
+fn bundle_of(t: &TestApp) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.zip");
+    kezhi::merging::export_bundle(
+        &t.app.store,
+        "测试县科协",
+        false,
+        ("test", "x"),
+        chrono::Utc::now(),
+        &path,
+    )
+    .unwrap();
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn a_bundle_that_moves_a_team_to_another_admin_phone_needs_confirmation() {
+    let a = TestApp::start();
+    let b = TestApp::start();
+    let org = a.add_team("13912300081", &valid_id("22030219750328020"), "合并测试队");
+    let c = TestApp::start();
+    let first = bundle_of(&a);
+    for laptop in [&b, &c] {
+        kezhi::merging::merge_bundle(
+            &laptop.app.store,
+            first.clone(),
+            ("t", "x"),
+            chrono::Utc::now(),
+            false,
+        )
+        .unwrap();
+    }
+
+    assert_eq!(
+        b.app
+            .store
+            .organization(org.id)
+            .unwrap()
+            .unwrap()
+            .admin_phone,
+        "13912300081"
+    );
+    // On laptop A (or in a forged bundle) the team gets another admin phone.
+    let mut moved = a.app.store.organization(org.id).unwrap().unwrap();
+    moved.admin_phone = "13912300089".into();
+    moved.updated_at = chrono::Utc::now() + chrono::Duration::seconds(5);
+    a.app.store.update_organization(&moved).unwrap();
+    let bytes = bundle_of(&a);
+
+    let mut platform = b.admin();
+    let r = platform.post_multipart("/admin/merge", &[], &[("file", "b.zip", &bytes)]);
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("确认更换")
+            && r.body.contains("合并测试队")
+            && r.body.contains("13912300089"),
+        "{}",
+        &r.body[..r.body.len().min(3000)]
+    );
+    assert_eq!(
+        b.app
+            .store
+            .organization(org.id)
+            .unwrap()
+            .unwrap()
+            .admin_phone,
+        "13912300081",
+        "nothing stored before the confirmation"
+    );
+    let token = r
+        .body
+        .split("name=\"bundle\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    // Another browser cannot confirm with the token.
+    let mut other = b.client();
+    assert_eq!(
+        other
+            .post_form("/admin/merge/confirm", &[("bundle", &token)])
+            .status,
+        403
+    );
+    let r = platform.post_form("/admin/merge/confirm", &[("bundle", &token)]);
+    assert_eq!(r.status, 200, "{}", &r.body[..r.body.len().min(2000)]);
+    assert!(r.body.contains("merge-result"));
+    assert_eq!(
+        b.app
+            .store
+            .organization(org.id)
+            .unwrap()
+            .unwrap()
+            .admin_phone,
+        "13912300089"
+    );
+    // The token is used up.
+    let again = platform.post_form("/admin/merge/confirm", &[("bundle", &token)]);
+    assert_eq!(again.status, 422);
+    assert!(
+        platform
+            .get("/admin/audit")
+            .body
+            .contains("更换管理员手机号")
+    );
+    // Unconfirmed (the command line without --confirm-admin-changes) it is refused whole.
+    match kezhi::merging::merge_bundle(&c.app.store, bytes, ("t", "x"), chrono::Utc::now(), false) {
+        Err(kezhi::merging::MergeRefusal::AdminPhonesChange(changes)) => {
+            assert_eq!(changes.len(), 1);
+            assert_eq!(changes[0].to, "13912300089");
+        }
+        other => panic!(
+            "expected a confirmation request, got {:?}",
+            other.map(|_| ())
+        ),
+    }
+    assert_eq!(
+        c.app
+            .store
+            .organization(org.id)
+            .unwrap()
+            .unwrap()
+            .admin_phone,
+        "13912300081"
+    );
+}

@@ -77,6 +77,43 @@ fn alias_tx(tx: &WriteTransaction, id: Gid) -> Result<Gid, StoreError> {
         .unwrap_or(id))
 }
 
+/// A team whose admin phone a bundle would change: the new admin takes over the team on
+/// this laptop, so the platform admin confirms it first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminPhoneChange {
+    pub team: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl Store {
+    /// Every stored team whose admin phone merging `teams` would change (a newer incoming
+    /// version of the same team with another admin phone), read before the merge.
+    pub fn admin_phone_changes(
+        &self,
+        teams: &[Organization],
+    ) -> Result<Vec<AdminPhoneChange>, StoreError> {
+        self.read(|tx| {
+            let aliases = tx.open_table(ID_ALIASES)?;
+            let orgs = tx.open_table(ORGANIZATIONS)?;
+            let mut out = Vec::new();
+            for o in teams {
+                let id = aliases.get(o.id.0)?.map(|g| g.value()).unwrap_or(o.id.0);
+                let Some(local) = orgs.get(id)? else { continue };
+                let local: Organization = decode(local.value())?;
+                if o.updated_at > local.updated_at && o.admin_phone != local.admin_phone {
+                    out.push(AdminPhoneChange {
+                        team: local.name,
+                        from: local.admin_phone,
+                        to: o.admin_phone.clone(),
+                    });
+                }
+            }
+            Ok(out)
+        })
+    }
+}
+
 fn conflict_for_tx(
     tx: &WriteTransaction,
     incoming: Gid,

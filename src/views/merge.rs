@@ -57,6 +57,38 @@ pub fn page_view(
     )
 }
 
+/// Before merging a bundle that moves teams to other admin phones: the list and a
+/// confirmation. Bundles carry checksums, not signatures, so whoever wrote one could name
+/// themselves a team's admin.
+pub fn confirm_admin_changes(
+    ctx: &PageCtx,
+    token: &str,
+    changes: &[(String, String, String)],
+) -> Markup {
+    page(
+        ctx,
+        "确认更换组织管理员",
+        html! {
+            h1 { "确认更换组织管理员" }
+            section.card.notice id="admin-changes" {
+                p { "这个数据包会更换下列组织的管理员手机号。新的手机号登录后将成为组织管理员，可以看到组织成员的信息。数据包只能证明内容完整，不能证明是谁制作的：请确认这些更换是真实的，再合并。" }
+                div.table-wrap { table.list.stack {
+                    thead { tr { th { "组织" } th { "现在的管理员手机号" } th { "数据包中的管理员手机号" } } }
+                    tbody { @for (team, from, to) in changes {
+                        tr { td data-label="组织" { (team) } td data-label="现在" { (from) } td data-label="数据包中" { (to) } }
+                    } }
+                } }
+                form method="post" action="/admin/merge/confirm" id="confirm-admin-changes" {
+                    (csrf_field(&ctx.csrf))
+                    input type="hidden" name="bundle" value=(token);
+                    button.danger type="submit" id="confirm-merge" { "确认更换并合并" }
+                }
+                p { a.button href="/admin/merge" id="cancel-merge" { "不合并" } }
+            }
+        },
+    )
+}
+
 /// One field compared.
 pub struct FieldPair {
     pub key: &'static str,

@@ -249,3 +249,45 @@ impl DeskGrants {
             .remove(token);
     }
 }
+
+/// Bundles waiting for the platform admin to confirm the admin-phone changes they bring
+/// (30 minutes; a few at most, each up to the upload limit).
+#[derive(Default)]
+pub struct PendingMerges {
+    bundles: Mutex<HashMap<String, (String, Vec<u8>, Instant)>>,
+}
+
+impl PendingMerges {
+    const LIFETIME: Duration = Duration::from_secs(30 * 60);
+    const MAX: usize = 4;
+
+    /// Keep `bytes` for `owner`; returns the token the confirmation form carries.
+    pub fn keep(&self, owner: &str, bytes: Vec<u8>) -> String {
+        let token = crate::domain::secret::token();
+        let mut m = self.bundles.lock().unwrap_or_else(|p| p.into_inner());
+        m.retain(|_, (_, _, at)| at.elapsed() < Self::LIFETIME);
+        while m.len() >= Self::MAX {
+            let Some(oldest) = m
+                .iter()
+                .min_by_key(|(_, (_, _, at))| *at)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            m.remove(&oldest);
+        }
+        m.insert(token.clone(), (owner.to_string(), bytes, Instant::now()));
+        token
+    }
+
+    /// Take the bundle kept under `token` for `owner`, if it is still there.
+    pub fn take(&self, owner: &str, token: &str) -> Option<Vec<u8>> {
+        let mut m = self.bundles.lock().unwrap_or_else(|p| p.into_inner());
+        match m.get(token) {
+            Some((who, _, at)) if who == owner && at.elapsed() < Self::LIFETIME => {
+                m.remove(token).map(|(_, bytes, _)| bytes)
+            }
+            _ => None,
+        }
+    }
+}

@@ -32,6 +32,8 @@ pub struct App {
     pub stats: crate::stats::StatsCache,
     /// Phones proven at the registration desk.
     pub desk: jobs::DeskGrants,
+    /// Bundles waiting for the admin to confirm the team admin changes they bring.
+    pub pending_merges: jobs::PendingMerges,
     settings: RwLock<Settings>,
     /// Added to the system clock: zero in service; tests move time with it instead of
     /// sleeping.
@@ -50,6 +52,7 @@ impl App {
             jobs: jobs::Jobs::default(),
             stats: crate::stats::StatsCache::default(),
             desk: jobs::DeskGrants::default(),
+            pending_merges: jobs::PendingMerges::default(),
             settings: RwLock::new(settings),
             clock_skew: RwLock::new(chrono::Duration::zero()),
         }

@@ -92,11 +92,43 @@ pub fn upload(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             422,
         ));
     }
+    merge_and_show(app, ctx, file.bytes.clone(), false)
+}
+
+/// The admin confirmed the team admin changes of a bundle kept on the server.
+pub fn confirm(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_admin()?;
+    let Some(bytes) = app
+        .pending_merges
+        .take(&ctx.owner_key(), ctx.field("bundle"))
+    else {
+        return Ok(rejected(
+            view::page_view(
+                &ctx.page(),
+                Some("这个数据包已经过期或已经处理过，请重新上传。"),
+                None,
+                &conflict_lines(app)?,
+            ),
+            422,
+        ));
+    };
+    merge_and_show(app, ctx, bytes, true)
+}
+
+fn merge_and_show(
+    app: &App,
+    ctx: &Ctx,
+    bytes: Vec<u8>,
+    confirmed: bool,
+) -> Result<Response, AppError> {
+    let conflicts = || conflict_lines(app);
+    let kept = if confirmed { None } else { Some(bytes.clone()) };
     match crate::merging::merge_bundle(
         &app.store,
-        file.bytes.clone(),
+        bytes,
         (&ctx.actor(), &ctx.remote.ip().to_string()),
         ctx.now,
+        confirmed,
     ) {
         Ok((manifest, summary)) => {
             let lines: Vec<CountLine> = summary
@@ -120,6 +152,20 @@ pub fn upload(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
                 None,
                 Some((&from, &lines)),
                 &conflicts()?,
+            )))
+        }
+        Err(crate::merging::MergeRefusal::AdminPhonesChange(changes)) => {
+            let token = app
+                .pending_merges
+                .keep(&ctx.owner_key(), kept.unwrap_or_default());
+            let lines: Vec<(String, String, String)> = changes
+                .into_iter()
+                .map(|c| (c.team, c.from, c.to))
+                .collect();
+            Ok(html(view::confirm_admin_changes(
+                &ctx.page(),
+                &token,
+                &lines,
             )))
         }
         Err(refusal) => Ok(rejected(

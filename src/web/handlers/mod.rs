@@ -157,6 +157,7 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["admin", "export", "bundle"]) => merge::export_bundle(app, ctx),
         ("GET", ["admin", "merge"]) => merge::page(app, ctx),
         ("POST", ["admin", "merge"]) => merge::upload(app, ctx),
+        ("POST", ["admin", "merge", "confirm"]) => merge::confirm(app, ctx),
         ("GET", ["admin", "merge", "conflicts", c]) => merge::conflict(app, ctx, id(c)?),
         ("POST", ["admin", "merge", "conflicts", c]) => merge::resolve(app, ctx, id(c)?),
         ("POST", ["org", t, "export"]) => export::team_export(app, ctx, id(t)?),

@@ -1,7 +1,7 @@
 //! Committing a checked 附件1 / 附件2 file: all rows in one write transaction, so a crash
 //! or a refusal leaves nothing half-imported.
 
-use super::memberships::{add_member_tx, invite_member_tx};
+use super::memberships::{add_member_tx, admin_membership_tx, invite_member_tx};
 use super::people::{
     organization_tx, put_organization_tx, put_volunteer_tx, volunteer_by_phone_tx, volunteer_tx,
 };
@@ -151,6 +151,11 @@ impl Store {
                             s.waiting_for_admin += 1;
                         }
                         put_organization_tx(tx, &o, None)?;
+                        if o.status == OrgStatus::Active
+                            && let Some(admin) = volunteer_by_phone_tx(tx, &o.admin_phone)?
+                        {
+                            admin_membership_tx(tx, o.id, admin.id, now, false)?;
+                        }
                         s.added += 1;
                     }
                 }

@@ -384,3 +384,45 @@ pub(super) fn invite_member_tx(
     )?;
     Ok(state)
 }
+
+/// The team's admin is a member of their own team from the moment both exist. The team
+/// counts as one of the admin's five; `Rejected` at the limit when `enforce_limit` (a new
+/// registration), otherwise the membership is skipped (an import or a late admin, where the
+/// team must not be lost). `Ok(true)` when a membership was written.
+pub(super) fn admin_membership_tx(
+    tx: &WriteTransaction,
+    org: Gid,
+    vol: Gid,
+    now: DateTime<Utc>,
+    enforce_limit: bool,
+) -> Result<bool, StoreError> {
+    let existing = membership_tx(tx, org, vol)?;
+    if existing
+        .as_ref()
+        .is_some_and(|m| m.state == MembershipState::Approved)
+    {
+        return Ok(false);
+    }
+    if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
+        return if enforce_limit {
+            Err(StoreError::Rejected(format!(
+                "您已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织（自己管理的组织也算在内），达到上限。请先在“志愿者信息”中退出一个组织，再注册新的组织。"
+            )))
+        } else {
+            Ok(false)
+        };
+    }
+    put_membership_tx(
+        tx,
+        &Membership {
+            id: existing.as_ref().map(|m| m.id).unwrap_or_default(),
+            volunteer: vol,
+            organization: org,
+            state: MembershipState::Approved,
+            added_by_team: false,
+            created_at: existing.map(|m| m.created_at).unwrap_or(now),
+            updated_at: now,
+        },
+    )?;
+    Ok(true)
+}

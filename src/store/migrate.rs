@@ -75,8 +75,44 @@ fn migrate_to_v4(tx: &WriteTransaction) -> Result<(), StoreError> {
 
 /// v5: platform admins' decisions on teams (注册认证). Teams registered before v5 were
 /// trusted as they were: their status stays.
+/// Since v5 a team's admin is also a member of it: existing teams get that membership
+/// (regardless of the five-team limit, which their admins may already have reached).
 fn migrate_to_v5(tx: &WriteTransaction) -> Result<(), StoreError> {
+    use crate::domain::people::{Membership, MembershipState, OrgStatus, Organization};
     tx.open_table(TEAM_REVIEWS)?;
+    let teams: Vec<Organization> = {
+        let t = tx.open_table(ORGANIZATIONS)?;
+        let mut v = Vec::new();
+        for row in t.range::<u128>(..)? {
+            v.push(super::codec::decode(row?.1.value())?);
+        }
+        v
+    };
+    for o in teams {
+        if o.status == OrgStatus::WaitingForAdmin {
+            continue;
+        }
+        let admin = tx
+            .open_table(PHONE_VOLUNTEER)?
+            .get(o.admin_phone.as_str())?
+            .map(|g| g.value());
+        let Some(admin) = admin else { continue };
+        if tx.open_table(ORG_MEMBERS)?.get((o.id.0, admin))?.is_some() {
+            continue;
+        }
+        super::memberships::put_membership_tx(
+            tx,
+            &Membership {
+                id: crate::domain::ids::Gid::new(),
+                volunteer: crate::domain::ids::Gid(admin),
+                organization: o.id,
+                state: MembershipState::Approved,
+                added_by_team: false,
+                created_at: o.created_at,
+                updated_at: o.created_at,
+            },
+        )?;
+    }
     Ok(())
 }
 

@@ -127,6 +127,9 @@ fn activate_waiting_orgs_tx(tx: &WriteTransaction, phone: &str) -> Result<(), St
             o.status = OrgStatus::Active;
             o.updated_at = chrono::Utc::now();
             put_organization_tx(tx, &o, Some(&previous))?;
+            if let Some(admin) = volunteer_by_phone_tx(tx, phone)? {
+                super::memberships::admin_membership_tx(tx, o.id, admin.id, o.updated_at, false)?;
+            }
             log::info!("team {} now has its admin", o.id);
         }
     }
@@ -257,12 +260,15 @@ impl Store {
                 put_volunteer_tx(tx, v, None)?;
             }
             let mut o = o.clone();
-            let admin = volunteer_by_phone_tx(tx, &o.admin_phone)?;
-            let has_admin = admin.is_some_and(|v| v.confirmed);
-            if o.status == OrgStatus::Active && !has_admin {
+            let admin = volunteer_by_phone_tx(tx, &o.admin_phone)?.filter(|v| v.confirmed);
+            if o.status == OrgStatus::Active && admin.is_none() {
                 o.status = OrgStatus::WaitingForAdmin;
             }
-            put_organization_tx(tx, &o, None)
+            put_organization_tx(tx, &o, None)?;
+            if let Some(admin) = admin {
+                super::memberships::admin_membership_tx(tx, o.id, admin.id, o.created_at, true)?;
+            }
+            Ok(())
         })
     }
 

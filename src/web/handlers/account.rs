@@ -93,7 +93,8 @@ pub fn show(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
                     t.organization.name.clone(),
                     s.label(),
                     t.membership.added_by_team,
-                    matches!(s, MembershipState::Approved | MembershipState::Applied),
+                    matches!(s, MembershipState::Approved | MembershipState::Applied)
+                        && !admin_of.iter().any(|a| a.id == t.organization.id),
                 )
             })
             .collect(),
@@ -315,6 +316,13 @@ pub fn phone_verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
 
 pub fn leave_team(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
     let v = me_or_return!(ctx);
+    if let Viewer::Volunteer { teams, .. } = &ctx.viewer
+        && teams.iter().any(|t| t.id == org)
+    {
+        return Err(AppError::Unprocessable(
+            "您是这个组织的管理员，不能退出。需要移交管理员的，请联系平台管理员。".into(),
+        ));
+    }
     app.store.leave_team(v.id, org, ctx.now)?;
     Ok(redirect_with_flash("/me", "left"))
 }

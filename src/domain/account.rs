@@ -13,8 +13,11 @@ pub const CODE_LIFETIME: Duration = Duration::minutes(5);
 pub const CODE_MAX_TRIES: u8 = 5;
 /// Minimum gap between two codes to the same phone.
 pub const CODE_RESEND_GAP: Duration = Duration::seconds(60);
-/// Codes a phone may receive per day.
-pub const CODES_PER_DAY: u32 = 10;
+/// Codes a phone may receive per day, whoever asks. Higher than one device may ask for
+/// (`CODES_PER_DAY_PER_ADDRESS`), so one stranger cannot use up a phone's day.
+pub const CODES_PER_DAY: u32 = 20;
+/// Codes one client address may ask for one phone per day.
+pub const CODES_PER_DAY_PER_ADDRESS: u32 = 5;
 /// Lifetime of a platform admin's session.
 pub const ADMIN_SESSION_LIFETIME: Duration = Duration::hours(12);
 /// Lifetime of a volunteer's session (a phone used over several outreach days).
@@ -68,6 +71,75 @@ impl LoginCode {
     }
 }
 
+/// Who asked for a phone's codes today. Kept beside `LoginCode` (table `code_requests`)
+/// rather than in it; see `store::accounts` for why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRequests {
+    /// The `issued_at` of the code `requester` asked for; a `LoginCode` with another
+    /// time was issued without this record (by an older build) and has no known owner.
+    pub code_issued_at: DateTime<Utc>,
+    /// The client address the live code was sent for: only its wrong tries burn the code.
+    pub requester: String,
+    /// The local day `per_address` counts for.
+    pub day: NaiveDate,
+    /// Codes asked for today, per client address.
+    pub per_address: Vec<(String, u32)>,
+}
+
+impl CodeRequests {
+    /// Codes `address` asked for on `today`.
+    pub fn count(&self, address: &str, today: NaiveDate) -> u32 {
+        if self.day != today {
+            return 0;
+        }
+        self.per_address
+            .iter()
+            .find(|(a, _)| a == address)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    /// The record after `address` was sent the code issued at `issued_at`.
+    pub fn after_request(
+        previous: Option<&CodeRequests>,
+        address: &str,
+        issued_at: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> CodeRequests {
+        let mut per_address = match previous {
+            Some(p) if p.day == today => p.per_address.clone(),
+            _ => Vec::new(),
+        };
+        match per_address.iter_mut().find(|(a, _)| a == address) {
+            Some((_, n)) => *n += 1,
+            None => per_address.push((address.to_string(), 1)),
+        }
+        CodeRequests {
+            code_issued_at: issued_at,
+            requester: address.to_string(),
+            day: today,
+            per_address,
+        }
+    }
+
+    /// Whether `address` asked for the code issued at `issued_at`. A code with no known
+    /// requester (issued before requesters were kept) belongs to everyone, as it did.
+    pub fn owns(requests: Option<&CodeRequests>, address: &str, issued_at: DateTime<Utc>) -> bool {
+        match requests {
+            Some(r) if r.code_issued_at == issued_at => r.requester == address,
+            _ => true,
+        }
+    }
+}
+
+/// Where a code request comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requester<'a> {
+    /// The client address, as text.
+    pub address: &'a str,
+    /// The laptop itself: staff at the outreach desk, with the person in front of them.
+    pub loopback: bool,
+}
+
 /// Why a code may not be sent now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeRefusal {
@@ -75,6 +147,8 @@ pub enum CodeRefusal {
     TooSoon(i64),
     /// The phone has had its codes for today.
     DailyLimit,
+    /// This device has asked for its share of the phone's codes today.
+    AddressDailyLimit,
 }
 
 impl CodeRefusal {
@@ -85,17 +159,26 @@ impl CodeRefusal {
             CodeRefusal::DailyLimit => {
                 format!("该手机号今天已获取 {CODES_PER_DAY} 次验证码，请明天再试或联系现场工作人员")
             }
+            CodeRefusal::AddressDailyLimit => format!(
+                "这台设备今天已为该手机号获取 {CODES_PER_DAY_PER_ADDRESS} 次验证码，请明天再试或联系现场工作人员"
+            ),
         }
     }
 }
 
-/// Decide whether a new code may go to a phone whose previous code is `previous`.
-/// Returns the `sent_today` count the new code will carry.
+/// Decide whether a new code may go to a phone whose previous code is `previous` and
+/// whose requests today are `requests`, asked for by `from`. Returns the `sent_today`
+/// count the new code will carry.
 pub fn may_send_code(
     previous: Option<&LoginCode>,
+    requests: Option<&CodeRequests>,
+    from: Requester,
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<u32, CodeRefusal> {
+    if requests.is_some_and(|r| r.count(from.address, today) >= CODES_PER_DAY_PER_ADDRESS) {
+        return Err(CodeRefusal::AddressDailyLimit);
+    }
     let Some(prev) = previous else { return Ok(1) };
     let since = now - prev.issued_at;
     if since < CODE_RESEND_GAP {
@@ -108,7 +191,9 @@ pub fn may_send_code(
     } else {
         0
     };
-    if sent >= CODES_PER_DAY {
+    // Strangers on the hotspot could use up the phone-wide count; the desk at the laptop
+    // must still be able to help the person standing in front of it.
+    if sent >= CODES_PER_DAY && !from.loopback {
         return Err(CodeRefusal::DailyLimit);
     }
     Ok(sent + 1)
@@ -118,8 +203,13 @@ pub fn may_send_code(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeCheck {
     Accepted,
-    /// Wrong code; this many tries remain.
+    /// Wrong code from the device that asked for it; this many tries remain.
     Wrong(u8),
+    /// Wrong code from another device: the code's tries are untouched, only that device
+    /// is slowed down.
+    WrongElsewhere,
+    /// Another device has guessed too often: wait this many seconds. Nothing was checked.
+    Wait(u64),
     /// No live code: never sent, expired, or burnt by too many wrong tries.
     NoLiveCode,
 }
@@ -179,11 +269,16 @@ mod tests {
         s.parse().unwrap()
     }
 
+    const LAN: Requester = Requester {
+        address: "10.0.0.7",
+        loopback: false,
+    };
+
     #[test]
     fn first_code_is_allowed() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
         assert_eq!(
-            may_send_code(None, at("2026-11-28T01:00:00Z"), today),
+            may_send_code(None, None, LAN, at("2026-11-28T01:00:00Z"), today),
             Ok(1)
         );
     }
@@ -199,17 +294,17 @@ mod tests {
             sent_today: 1,
         };
         assert_eq!(
-            may_send_code(Some(&prev), at("2026-11-28T01:00:20Z"), today),
+            may_send_code(Some(&prev), None, LAN, at("2026-11-28T01:00:20Z"), today),
             Err(CodeRefusal::TooSoon(40))
         );
         assert_eq!(
-            may_send_code(Some(&prev), at("2026-11-28T01:01:00Z"), today),
+            may_send_code(Some(&prev), None, LAN, at("2026-11-28T01:01:00Z"), today),
             Ok(2)
         );
     }
 
     #[test]
-    fn ten_codes_a_day_then_reset_next_day() {
+    fn phone_wide_daily_cap_then_reset_next_day() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
         let prev = LoginCode {
             code: "123456".into(),
@@ -220,11 +315,69 @@ mod tests {
         };
         let later = at("2026-11-28T05:00:00Z");
         assert_eq!(
-            may_send_code(Some(&prev), later, today),
+            may_send_code(Some(&prev), None, LAN, later, today),
             Err(CodeRefusal::DailyLimit)
         );
+        let laptop = Requester {
+            address: "127.0.0.1",
+            loopback: true,
+        };
+        assert_eq!(
+            may_send_code(Some(&prev), None, laptop, later, today),
+            Ok(CODES_PER_DAY + 1),
+            "the desk at the laptop is not starved by strangers"
+        );
         let tomorrow = today.succ_opt().unwrap();
-        assert_eq!(may_send_code(Some(&prev), later, tomorrow), Ok(1));
+        assert_eq!(
+            may_send_code(Some(&prev), None, LAN, later, tomorrow),
+            Ok(1)
+        );
+    }
+
+    #[test]
+    fn one_address_gets_its_share_of_a_phone_per_day() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let mut requests = None;
+        let mut t = at("2026-11-28T01:00:00Z");
+        for _ in 0..CODES_PER_DAY_PER_ADDRESS {
+            requests = Some(CodeRequests::after_request(
+                requests.as_ref(),
+                LAN.address,
+                t,
+                today,
+            ));
+            t += CODE_RESEND_GAP;
+        }
+        let requests = requests.unwrap();
+        assert_eq!(
+            requests.count(LAN.address, today),
+            CODES_PER_DAY_PER_ADDRESS
+        );
+        assert_eq!(
+            may_send_code(None, Some(&requests), LAN, t, today),
+            Err(CodeRefusal::AddressDailyLimit)
+        );
+        let other = Requester {
+            address: "10.0.0.8",
+            loopback: false,
+        };
+        assert_eq!(may_send_code(None, Some(&requests), other, t, today), Ok(1));
+        let tomorrow = today.succ_opt().unwrap();
+        assert_eq!(requests.count(LAN.address, tomorrow), 0);
+        assert!(may_send_code(None, Some(&requests), LAN, t, tomorrow).is_ok());
+    }
+
+    #[test]
+    fn only_the_requester_owns_a_code() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let issued = at("2026-11-28T01:00:00Z");
+        let r = CodeRequests::after_request(None, "10.0.0.7", issued, today);
+        assert!(CodeRequests::owns(Some(&r), "10.0.0.7", issued));
+        assert!(!CodeRequests::owns(Some(&r), "10.0.0.8", issued));
+        // A code issued without a requester record has no known owner: old behaviour.
+        let other_code = at("2026-11-28T02:00:00Z");
+        assert!(CodeRequests::owns(Some(&r), "10.0.0.8", other_code));
+        assert!(CodeRequests::owns(None, "10.0.0.8", issued));
     }
 
     #[test]

@@ -6,7 +6,8 @@ use super::tables::*;
 use super::{Store, StoreError};
 use crate::domain::account::CODE_MAX_TRIES;
 use crate::domain::account::{
-    Admin, CodeCheck, CodeRefusal, LoginCode, OutboxMessage, Session, Subject, may_send_code,
+    Admin, CodeCheck, CodeRefusal, CodeRequests, LoginCode, OutboxMessage, Requester, Session,
+    Subject, may_send_code,
 };
 use crate::domain::ids::Gid;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -168,22 +169,38 @@ impl Store {
         })
     }
 
-    /// Issue `code` to `phone` unless the per-phone limits say no. Atomic: two requests at
-    /// once cannot both pass the one-per-minute rule.
+    /// Issue `code` to `phone` for the client `from` unless the per-phone or per-device
+    /// limits say no. Atomic: two requests at once cannot both pass the one-per-minute
+    /// rule.
+    ///
+    /// The requester is kept in its own table (`code_requests`) instead of a new field of
+    /// `LoginCode`: postcard records carry no field names, so a new field would mean a
+    /// second record format and a migration re-encoding the table, and any schema bump
+    /// also changes the schema number written into bundles, which laptops still on the
+    /// previous build would refuse. A table that older builds simply do not open needs
+    /// neither; it is created by the first write here, and a `LoginCode` without a
+    /// matching requester row (issued by an older build) keeps the old rule that any
+    /// wrong try counts. Codes live five minutes, so nothing lasting depends on it.
     pub fn issue_code(
         &self,
         phone: &str,
         code: &str,
+        from: Requester,
         now: DateTime<Utc>,
         today: NaiveDate,
     ) -> Result<CodeIssue, StoreError> {
         self.write(|tx| {
             let mut t = tx.open_table(LOGIN_CODES)?;
+            let mut requesters = tx.open_table(CODE_REQUESTS)?;
             let previous: Option<LoginCode> = match t.get(phone)? {
                 Some(v) => Some(decode(v.value())?),
                 None => None,
             };
-            match may_send_code(previous.as_ref(), now, today) {
+            let requests: Option<CodeRequests> = match requesters.get(phone)? {
+                Some(v) => Some(decode(v.value())?),
+                None => None,
+            };
+            match may_send_code(previous.as_ref(), requests.as_ref(), from, now, today) {
                 Err(refusal) => Ok(CodeIssue::Refused(refusal)),
                 Ok(sent_today) => {
                     let record = LoginCode {
@@ -194,22 +211,31 @@ impl Store {
                         sent_today,
                     };
                     t.insert(phone, encode(&record).as_slice())?;
+                    let requests =
+                        CodeRequests::after_request(requests.as_ref(), from.address, now, today);
+                    requesters.insert(phone, encode(&requests).as_slice())?;
                     Ok(CodeIssue::Issued)
                 }
             }
         })
     }
 
-    /// Check a typed code. A wrong code uses up a try; the fifth wrong try burns it; an
+    /// Check a code typed on the client `from`. On the device that asked for the code a
+    /// wrong code uses up a try and the fifth wrong try burns it. Anywhere else a wrong
+    /// code leaves the code alone (a stranger must not be able to burn it) and
+    /// `guess_wait` — asked before comparing — may make that device wait instead. An
     /// accepted code is used up so it cannot sign in twice.
     pub fn check_code(
         &self,
         phone: &str,
         typed: &str,
+        from: &str,
         now: DateTime<Utc>,
+        guess_wait: impl FnOnce() -> Option<u64>,
     ) -> Result<CodeCheck, StoreError> {
         self.write(|tx| {
             let mut t = tx.open_table(LOGIN_CODES)?;
+            let requesters = tx.open_table(CODE_REQUESTS)?;
             let mut record: LoginCode = match t.get(phone)? {
                 Some(v) => decode(v.value())?,
                 None => return Ok(CodeCheck::NoLiveCode),
@@ -217,12 +243,22 @@ impl Store {
             if !record.usable(now) {
                 return Ok(CodeCheck::NoLiveCode);
             }
+            let requests: Option<CodeRequests> = match requesters.get(phone)? {
+                Some(v) => Some(decode(v.value())?),
+                None => None,
+            };
+            let owner = CodeRequests::owns(requests.as_ref(), from, record.issued_at);
+            if !owner && let Some(wait) = guess_wait() {
+                return Ok(CodeCheck::Wait(wait));
+            }
             let outcome = if constant_time_eq(record.code.as_bytes(), typed.as_bytes()) {
                 record.tries_left = 0;
                 CodeCheck::Accepted
-            } else {
+            } else if owner {
                 record.tries_left -= 1;
                 CodeCheck::Wrong(record.tries_left)
+            } else {
+                return Ok(CodeCheck::WrongElsewhere);
             };
             t.insert(phone, encode(&record).as_slice())?;
             Ok(outcome)
@@ -304,24 +340,68 @@ mod tests {
         assert_eq!(s.changes_since(0).unwrap().len(), 2);
     }
 
+    const PHONE: Requester = Requester {
+        address: "10.0.0.7",
+        loopback: false,
+    };
+
+    fn no_wait() -> Option<u64> {
+        None
+    }
+
     #[test]
     fn wrong_code_five_times_burns_it() {
         let s = Store::in_memory().unwrap();
         let now = Utc::now();
         let today = now.date_naive();
         assert_eq!(
-            s.issue_code("13812345678", "123456", now, today).unwrap(),
+            s.issue_code("13812345678", "123456", PHONE, now, today)
+                .unwrap(),
             CodeIssue::Issued
         );
         for left in (0..CODE_MAX_TRIES).rev() {
             assert_eq!(
-                s.check_code("13812345678", "000000", now).unwrap(),
+                s.check_code("13812345678", "000000", PHONE.address, now, no_wait)
+                    .unwrap(),
                 CodeCheck::Wrong(left)
             );
         }
         assert_eq!(
-            s.check_code("13812345678", "123456", now).unwrap(),
+            s.check_code("13812345678", "123456", PHONE.address, now, no_wait)
+                .unwrap(),
             CodeCheck::NoLiveCode
+        );
+    }
+
+    #[test]
+    fn wrong_codes_from_another_address_leave_the_code_alone() {
+        let s = Store::in_memory().unwrap();
+        let now = Utc::now();
+        s.issue_code("13812345678", "123456", PHONE, now, now.date_naive())
+            .unwrap();
+        for _ in 0..CODE_MAX_TRIES * 3 {
+            assert_eq!(
+                s.check_code("13812345678", "000000", "10.0.0.66", now, no_wait)
+                    .unwrap(),
+                CodeCheck::WrongElsewhere
+            );
+        }
+        // A waiting stranger is not even compared, right code or not.
+        assert_eq!(
+            s.check_code("13812345678", "123456", "10.0.0.66", now, || Some(7))
+                .unwrap(),
+            CodeCheck::Wait(7)
+        );
+        assert_eq!(
+            s.check_code("13812345678", "000000", PHONE.address, now, || Some(7))
+                .unwrap(),
+            CodeCheck::Wrong(CODE_MAX_TRIES - 1),
+            "the requester keeps all its tries and is never made to wait"
+        );
+        assert_eq!(
+            s.check_code("13812345678", "123456", PHONE.address, now, no_wait)
+                .unwrap(),
+            CodeCheck::Accepted
         );
     }
 
@@ -329,14 +409,16 @@ mod tests {
     fn accepted_code_is_used_up() {
         let s = Store::in_memory().unwrap();
         let now = Utc::now();
-        s.issue_code("13812345678", "654321", now, now.date_naive())
+        s.issue_code("13812345678", "654321", PHONE, now, now.date_naive())
             .unwrap();
         assert_eq!(
-            s.check_code("13812345678", "654321", now).unwrap(),
+            s.check_code("13812345678", "654321", PHONE.address, now, no_wait)
+                .unwrap(),
             CodeCheck::Accepted
         );
         assert_eq!(
-            s.check_code("13812345678", "654321", now).unwrap(),
+            s.check_code("13812345678", "654321", "10.0.0.66", now, no_wait)
+                .unwrap(),
             CodeCheck::NoLiveCode
         );
     }

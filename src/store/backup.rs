@@ -44,6 +44,7 @@ fn copy_all(src: &ReadTransaction, dst: &WriteTransaction) -> Result<u64, StoreE
     n += copy_table(src, dst, USERNAME_ADMIN)?;
     n += copy_table(src, dst, SESSIONS)?;
     n += copy_table(src, dst, LOGIN_CODES)?;
+    n += copy_table(src, dst, CODE_REQUESTS)?;
     n += copy_table(src, dst, OUTBOX)?;
     n += copy_table(src, dst, AUDIT)?;
     n += copy_table(src, dst, VOLUNTEERS)?;

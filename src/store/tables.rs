@@ -31,6 +31,12 @@ pub const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("session
 /// `issue_code` / `check_code`.
 pub const LOGIN_CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("login_codes");
 
+/// `phone → CodeRequests`: who asked for the phone's live code and how many codes each
+/// client address asked for today. Written with `login_codes` in the same transaction
+/// by `issue_code`, read by `check_code`. Created on first use, not by a migration: see
+/// `accounts.rs` for why.
+pub const CODE_REQUESTS: TableDefinition<&str, &[u8]> = TableDefinition::new("code_requests");
+
 /// `sequence → OutboxMessage`: messages kept by the `outbox` code sender for the admin's
 /// outbox page. Appended by `push_outbox`.
 pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");

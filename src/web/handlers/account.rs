@@ -249,7 +249,7 @@ pub fn phone_request(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         return Ok(fail(&form, 429));
     }
     let code = secret::six_digit_code();
-    if let CodeIssue::Refused(r) = app.store.issue_code(&phone, &code, ctx.now, today(ctx))? {
+    if let CodeIssue::Refused(r) = super::login::issue_code(app, ctx, &phone, &code, today(ctx))? {
         form.message = Some(r.message());
         return Ok(fail(&form, 429));
     }
@@ -287,14 +287,19 @@ pub fn phone_verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.message = Some(wait_message(wait));
         return Ok(again(&form, 429));
     }
-    match app
-        .store
-        .check_code(&phone, &validate::normalize(ctx.field("code")), ctx.now)?
-    {
+    match super::login::check_code(app, ctx, &phone, &validate::normalize(ctx.field("code")))? {
         CodeCheck::Accepted => {}
         CodeCheck::Wrong(left) if left > 0 => {
             form.fail("code", format!("验证码不正确，还可以再试 {left} 次"));
             return Ok(again(&form, 422));
+        }
+        CodeCheck::WrongElsewhere => {
+            form.fail("code", super::login::WRONG_CODE_ELSEWHERE);
+            return Ok(again(&form, 422));
+        }
+        CodeCheck::Wait(secs) => {
+            form.message = Some(super::login::code_wait_message(secs));
+            return Ok(super::login::too_many(again(&form, 429), secs));
         }
         _ => {
             form.message = Some("验证码已失效，请重新获取。".into());

@@ -14,7 +14,7 @@ use crate::views::auth;
 use crate::views::components::FormState;
 use crate::web::App;
 use crate::web::auth::{Ctx, redirect_with_flash, sign_in};
-use crate::web::ratelimit::{LOGIN_FAIL_PER_ACCOUNT, LOGIN_FAIL_PER_ADDRESS, wait_message};
+use crate::web::ratelimit::sign_in_wait_message;
 use rouille::{Request, Response};
 
 const OUTBOX_PAGE: usize = 50;
@@ -40,16 +40,17 @@ pub fn login_form(ctx: &Ctx) -> Result<Response, AppError> {
 
 pub fn login(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let username = ctx.field("username");
-    let address = ctx.remote.ip().to_string();
+    let address = ctx.remote.ip();
     let mut form = FormState::default();
     form.set("username", username);
-    let blocked = app
-        .limiter
-        .blocked(LOGIN_FAIL_PER_ADDRESS, &address)
-        .or_else(|| app.limiter.blocked(LOGIN_FAIL_PER_ACCOUNT, username));
-    if let Some(wait) = blocked {
-        form.message = Some(format!("登录失败次数过多。{}", wait_message(wait)));
-        return Ok(rejected(auth::admin_login(&ctx.page(), &form), 429));
+    // Counted per (username, device): a stranger's wrong passwords slow the stranger,
+    // and the laptop itself is never made to wait (see `ratelimit`).
+    if let Some(wait) = app.limiter.sign_in_wait(username, address) {
+        form.message = Some(sign_in_wait_message(wait));
+        return Ok(super::login::too_many(
+            rejected(auth::admin_login(&ctx.page(), &form), 429),
+            wait,
+        ));
     }
     let admin = app.store.admin_by_username(username)?;
     let verified = match &admin {
@@ -61,13 +62,12 @@ pub fn login(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         }
     };
     let Some(admin) = admin.filter(|_| verified) else {
-        app.limiter.record(LOGIN_FAIL_PER_ADDRESS, &address);
-        app.limiter.record(LOGIN_FAIL_PER_ACCOUNT, username);
+        app.limiter.sign_in_failed(username, address);
         log::warn!("admin sign-in failed");
         form.message = Some("用户名或密码不正确。".into());
         return Ok(rejected(auth::admin_login(&ctx.page(), &form), 422));
     };
-    app.limiter.clear(LOGIN_FAIL_PER_ACCOUNT, username);
+    app.limiter.sign_in_succeeded(username, address);
     audit(
         app,
         ctx,

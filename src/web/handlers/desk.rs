@@ -61,7 +61,7 @@ pub fn send_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         return Ok(rejected(desk::phone_step(&ctx.page(), &form, None), 422));
     }
     let code = secret::six_digit_code();
-    if let CodeIssue::Refused(r) = app.store.issue_code(&phone, &code, ctx.now, today(ctx))? {
+    if let CodeIssue::Refused(r) = super::login::issue_code(app, ctx, &phone, &code, today(ctx))? {
         form.message = Some(r.message());
         return Ok(rejected(desk::phone_step(&ctx.page(), &form, None), 429));
     }
@@ -84,16 +84,27 @@ pub fn verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let phone = validate::mobile(ctx.field("phone"))
         .map_err(|_| AppError::BadRequest("请先填写手机号。".into()))?;
     let mut form = FormState::default();
-    match app
-        .store
-        .check_code(&phone, &validate::normalize(ctx.field("code")), ctx.now)?
-    {
+    match super::login::check_code(app, ctx, &phone, &validate::normalize(ctx.field("code")))? {
         CodeCheck::Accepted => {}
         CodeCheck::Wrong(left) if left > 0 => {
             form.fail("code", format!("验证码不正确，还可以再试 {left} 次"));
             return Ok(rejected(
                 desk::phone_step(&ctx.page(), &form, Some(&phone)),
                 422,
+            ));
+        }
+        CodeCheck::WrongElsewhere => {
+            form.fail("code", super::login::WRONG_CODE_ELSEWHERE);
+            return Ok(rejected(
+                desk::phone_step(&ctx.page(), &form, Some(&phone)),
+                422,
+            ));
+        }
+        CodeCheck::Wait(secs) => {
+            form.message = Some(super::login::code_wait_message(secs));
+            return Ok(super::login::too_many(
+                rejected(desk::phone_step(&ctx.page(), &form, Some(&phone)), 429),
+                secs,
             ));
         }
         _ => {

@@ -2,7 +2,7 @@
 //! for those who set one. Also logout for everyone.
 
 use super::{html, rejected};
-use crate::domain::account::{CodeCheck, Subject, USER_SESSION_LIFETIME, code_message};
+use crate::domain::account::{CodeCheck, Requester, Subject, USER_SESSION_LIFETIME, code_message};
 use crate::domain::{secret, validate};
 use crate::error::AppError;
 use crate::sender;
@@ -12,10 +12,67 @@ use crate::views::components::FormState;
 use crate::web::App;
 use crate::web::auth::{Ctx, redirect_with_flash, sign_in};
 use crate::web::ratelimit::{
-    CODE_PER_ADDRESS, LOGIN_FAIL_PER_ACCOUNT, LOGIN_FAIL_PER_ADDRESS, VERIFY_PER_ADDRESS,
+    CODE_PER_ADDRESS, VERIFY_PER_ADDRESS, canonical, retry_after, sign_in_wait_message,
     wait_message,
 };
+use chrono::NaiveDate;
 use rouille::{Request, Response};
+
+/// Issue `code` to `phone` for the client of this request, which becomes the only device
+/// whose wrong tries can burn it.
+pub(super) fn issue_code(
+    app: &App,
+    ctx: &Ctx,
+    phone: &str,
+    code: &str,
+    today: NaiveDate,
+) -> Result<CodeIssue, AppError> {
+    let address = canonical(ctx.remote.ip());
+    let text = address.to_string();
+    let from = Requester {
+        address: &text,
+        loopback: address.is_loopback(),
+    };
+    Ok(app.store.issue_code(phone, code, from, ctx.now, today)?)
+}
+
+/// Check a code typed by the client of this request. A wrong code from a device that did
+/// not ask for it only slows that device (and, in a flood, other strangers' guesses for
+/// the phone); it never uses up the owner's tries.
+pub(super) fn check_code(
+    app: &App,
+    ctx: &Ctx,
+    phone: &str,
+    typed: &str,
+) -> Result<CodeCheck, AppError> {
+    let address = canonical(ctx.remote.ip());
+    let outcome = app
+        .store
+        .check_code(phone, typed, &address.to_string(), ctx.now, || {
+            app.limiter.code_guess_wait(phone, address)
+        })?;
+    if outcome == CodeCheck::WrongElsewhere {
+        app.limiter.code_guess_failed(phone, address);
+        log::warn!("wrong code typed on a device that did not ask for it");
+    }
+    Ok(outcome)
+}
+
+/// The field message for a wrong code typed on a device that did not ask for it: the
+/// owner's remaining tries are none of its business.
+pub(super) const WRONG_CODE_ELSEWHERE: &str = "验证码不正确，请核对后重新输入";
+
+/// The message for a device that must wait before guessing a code again.
+pub(super) fn code_wait_message(secs: u64) -> String {
+    format!("验证码错误次数过多，{}。", retry_after(secs))
+}
+
+/// A 429 answer that also tells the browser how long to wait.
+pub(super) fn too_many(response: Response, secs: u64) -> Response {
+    response
+        .with_status_code(429)
+        .with_unique_header("Retry-After", secs.to_string())
+}
 
 /// Where to go after signing in: only our own pages, never another site.
 pub fn safe_next(next: &str) -> Option<&str> {
@@ -76,7 +133,7 @@ pub fn request_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     }
     let code = secret::six_digit_code();
     let today = ctx.now.with_timezone(&ctx.settings.utc_offset).date_naive();
-    if let CodeIssue::Refused(refusal) = app.store.issue_code(&phone, &code, ctx.now, today)? {
+    if let CodeIssue::Refused(refusal) = issue_code(app, ctx, &phone, &code, today)? {
         form.message = Some(refusal.message());
         return Ok(again(&form, 429));
     }
@@ -140,8 +197,16 @@ pub fn verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         return Ok(again(&form, 429));
     }
     let typed = validate::normalize(ctx.field("code"));
-    match app.store.check_code(&phone, &typed, ctx.now)? {
+    match check_code(app, ctx, &phone, &typed)? {
         CodeCheck::Accepted => {}
+        CodeCheck::Wait(secs) => {
+            form.message = Some(code_wait_message(secs));
+            return Ok(too_many(again(&form, 429), secs));
+        }
+        CodeCheck::WrongElsewhere => {
+            form.fail("code", WRONG_CODE_ELSEWHERE);
+            return Ok(again(&form, 422));
+        }
         CodeCheck::Wrong(0) => {
             form.message = Some("验证码错误次数过多，已失效。请重新获取验证码。".into());
             return Ok(again(&form, 422));
@@ -194,14 +259,13 @@ pub fn password_login(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             return Ok(rejected(auth::password_login(&ctx.page(), &form), 422));
         }
     };
-    let address = ctx.remote.ip().to_string();
-    let blocked = app
-        .limiter
-        .blocked(LOGIN_FAIL_PER_ADDRESS, &address)
-        .or_else(|| app.limiter.blocked(LOGIN_FAIL_PER_ACCOUNT, &phone));
-    if let Some(wait) = blocked {
-        form.message = Some(format!("登录失败次数过多。{}", wait_message(wait)));
-        return Ok(rejected(auth::password_login(&ctx.page(), &form), 429));
+    let address = ctx.remote.ip();
+    if let Some(wait) = app.limiter.sign_in_wait(&phone, address) {
+        form.message = Some(sign_in_wait_message(wait));
+        return Ok(too_many(
+            rejected(auth::password_login(&ctx.page(), &form), 429),
+            wait,
+        ));
     }
     let volunteer = app.store.volunteer_by_phone(&phone)?;
     let ok = match volunteer.as_ref().and_then(|v| v.password_hash.as_deref()) {
@@ -212,12 +276,11 @@ pub fn password_login(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         }
     };
     let Some(v) = volunteer.filter(|_| ok) else {
-        app.limiter.record(LOGIN_FAIL_PER_ADDRESS, &address);
-        app.limiter.record(LOGIN_FAIL_PER_ACCOUNT, &phone);
+        app.limiter.sign_in_failed(&phone, address);
         form.message = Some("手机号或密码不正确。没有设置过密码的，请用验证码登录。".into());
         return Ok(rejected(auth::password_login(&ctx.page(), &form), 422));
     };
-    app.limiter.clear(LOGIN_FAIL_PER_ACCOUNT, &phone);
+    app.limiter.sign_in_succeeded(&phone, address);
     sign_in(
         app,
         ctx,

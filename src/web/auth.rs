@@ -167,7 +167,7 @@ impl Ctx {
 
     /// Whether the request came from this machine (first-run setup is only allowed then).
     pub fn is_loopback(&self) -> bool {
-        self.remote.ip().is_loopback()
+        super::ratelimit::is_loopback(self.remote.ip())
     }
 
     /// A stable key for what belongs to this signed-in party (import jobs): unlike

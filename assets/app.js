@@ -57,5 +57,38 @@
     Object.keys(groups).forEach(wire);
     // Forms that submit only to step the region selects on the server are not needed with JS.
     document.querySelectorAll("[data-js-hide]").forEach(function (el) { el.hidden = true; });
+    // A form shown again with errors: the page already opened at its summary (an anchor);
+    // put the cursor in the first faulty field, scrolled into view under the summary.
+    if (document.getElementById("error-summary")) {
+      var first = document.querySelector('[aria-invalid="true"], .has-error input, .has-error select, .has-error textarea');
+      if (first && typeof first.focus === "function") {
+        first.focus({ preventScroll: true });
+        first.scrollIntoView({ block: "center" });
+      }
+    }
+    // The resend countdown on the code page: counts down and disappears at zero (without
+    // JS the text stays and an early click only shows the same wait again).
+    var wait = document.getElementById("resend-wait");
+    if (wait) {
+      var left = parseInt(wait.getAttribute("data-countdown"), 10) || 0;
+      var tick = function () {
+        if (left <= 0) { wait.textContent = ""; return; }
+        wait.textContent = "（" + left + " 秒后可重新发送）";
+        left -= 1;
+        setTimeout(tick, 1000);
+      };
+      tick();
+    }
+    // A link in the summary puts the cursor in its field, not only the view.
+    document.querySelectorAll("#error-summary a[href^='#f-']").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        var target = document.getElementById(a.getAttribute("href").slice(1));
+        if (!target) { return; }
+        var input = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+        e.preventDefault();
+        target.scrollIntoView({ block: "center" });
+        if (input) { input.focus({ preventScroll: true }); }
+      });
+    });
   });
 })();

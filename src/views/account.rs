@@ -1,6 +1,6 @@
 //! A signed-in person's password form.
 
-use super::components::{Field, FormState, csrf_field, form_error};
+use super::components::{Field, FormState, csrf_field, form_feedback};
 use super::layout::{PageCtx, page};
 use maud::{Markup, html};
 
@@ -12,7 +12,7 @@ pub fn password_form(ctx: &PageCtx, form: &FormState) -> Markup {
         html! {
             section.card {
                 h1 { "设置登录密码" }
-                (form_error(form.message.as_deref()))
+                (form_feedback(form))
                 form id="set-password" method="post" action="/me/password" {
                     (csrf_field(&ctx.csrf))
                     (Field::password("password", "新密码", "new-password").hint("至少 8 位").error(form.error("password")).render())

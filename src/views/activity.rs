@@ -3,8 +3,8 @@
 //! the certificate and its verification page.
 
 use super::components::{
-    Field, FormState, RegionOptions, csrf_field, default_submit, filter_select, form_error,
-    region_fields, select_field,
+    ERROR_SUMMARY_ANCHOR, Field, FormState, RegionOptions, csrf_field, default_submit,
+    filter_select, form_feedback, region_fields, select_field,
 };
 use super::layout::{PageCtx, page};
 use super::team::{pager, region_get_fields};
@@ -225,8 +225,8 @@ pub fn form(
     html! {
         (page(ctx, spec.heading, html! {
             h1 { (spec.heading) }
-            (form_error(form.message.as_deref()))
-            form id="activity-form" method="post" action=(spec.action) enctype="multipart/form-data" novalidate {
+            (form_feedback(form))
+            form id="activity-form" method="post" action={ (spec.action) (ERROR_SUMMARY_ANCHOR) } enctype="multipart/form-data" novalidate {
                 (default_submit())
                 (csrf_field(&ctx.csrf))
                 @if let Some(d) = spec.demand { input type="hidden" name="demand" value=(d); p.flash { "本活动为对接一项服务需求而发布。" } }
@@ -365,7 +365,7 @@ pub fn roster(
                 a.button href={ (base) "/checkin-qr" } { "签到二维码" }
                 a.button href={ (base) "/report" } { "活动报道" }
             }
-            (form_error(form.message.as_deref()))
+            (form_feedback(form))
             div.table-wrap { table.list.stack id="roster" {
                 thead { tr { th { "姓名" } th { "手机号" } th { "报名时间" } th { "状态" } th { "签到" } th { "签退" } th { "时长" } th { "" } } }
                 tbody { @for l in lines {
@@ -530,7 +530,7 @@ pub fn report_form(
         "活动报道",
         html! {
             h1 { (title) " · 活动报道" }
-            (form_error(form.message.as_deref()))
+            (form_feedback(form))
             form id="report-form" method="post" action={ "/activities/" (id) "/report" } enctype="multipart/form-data" novalidate {
                 (csrf_field(&ctx.csrf))
                 div.field.has-error[form.error("text").is_some()] {

@@ -1,6 +1,6 @@
 //! Platform admin pages: dashboard, code outbox, admin accounts, settings.
 
-use super::components::{Field, FormState, csrf_field, form_error};
+use super::components::{Field, FormState, csrf_field, form_feedback};
 use super::layout::{PageCtx, page};
 use crate::domain::account::OutboxMessage;
 use maud::{Markup, html};
@@ -103,7 +103,7 @@ pub fn admins(ctx: &PageCtx, rows: &[AdminRow], form: &FormState) -> Markup {
             }
             section.card {
                 h2 { "添加管理员" }
-                (form_error(form.message.as_deref()))
+                (form_feedback(form))
                 form id="admin-create" method="post" action="/admin/admins" {
                     (csrf_field(&ctx.csrf))
                     (Field::text("username", "用户名", form.value("username")).error(form.error("username")).render())
@@ -171,7 +171,7 @@ pub fn settings(
             }
             section.card {
                 h2 { "单位名称" }
-                (form_error(site_form.message.as_deref()))
+                (form_feedback(site_form))
                 form id="site-name" method="post" action="/admin/settings" {
                     (csrf_field(&ctx.csrf))
                     (Field::text("site_name", "单位名称", site_form.value("site_name")).error(site_form.error("site_name")).render())

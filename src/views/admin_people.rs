@@ -1,6 +1,8 @@
 //! Platform admin lists and details of volunteers and teams.
 
-use super::components::{Field, FormState, RegionOptions, csrf_field, filter_select, form_error};
+use super::components::{
+    Field, FormState, RegionOptions, csrf_field, filter_select, form_feedback,
+};
 use super::layout::{PageCtx, page};
 use super::team::{pager, region_get_fields};
 use crate::domain::dict;
@@ -144,7 +146,7 @@ pub fn volunteer_detail(ctx: &PageCtx, d: &VolunteerDetail) -> Markup {
             section.card id="fix-id" {
                 h2 { "更正身份证号" }
                 p.muted { "性别和出生日期会按新的身份证号更新。此操作记入审计日志。" }
-                (form_error(fix_form.message.as_deref()))
+                (form_feedback(fix_form))
                 form method="post" action={ "/admin/volunteers/" (id) "/id-number" } novalidate {
                     (csrf_field(&ctx.csrf))
                     (Field::text("id_number", "正确的身份证号", fix_form.value("id_number")).error(fix_form.error("id_number")).render())

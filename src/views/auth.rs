@@ -1,6 +1,6 @@
 //! Sign-in pages: first-run setup, admin login, phone + code login, password login.
 
-use super::components::{Field, FormState, csrf_field, form_error};
+use super::components::{Field, FormState, csrf_field, form_feedback};
 use super::layout::{PageCtx, page};
 use maud::{Markup, html};
 
@@ -13,7 +13,7 @@ pub fn setup(ctx: &PageCtx, form: &FormState) -> Markup {
             section.card {
                 h1 { "初始设置：创建平台管理员" }
                 p { "这是本机第一次运行科志。请为县科协工作人员创建平台管理员账户，用于审核、导入导出、查看验证码发件箱等。" }
-                (form_error(form.message.as_deref()))
+                (form_feedback(form))
                 form id="setup-form" method="post" action="/setup" {
                     (csrf_field(&ctx.csrf))
                     (Field::text("site_name", "单位名称", form.value("site_name")).hint("例如：某某县科协").error(form.error("site_name")).render())
@@ -51,7 +51,7 @@ pub fn admin_login(ctx: &PageCtx, form: &FormState) -> Markup {
         html! {
             section.card {
                 h1 { "平台管理员登录" }
-                (form_error(form.message.as_deref()))
+                (form_feedback(form))
                 form id="admin-login" method="post" action="/admin/login" {
                     (csrf_field(&ctx.csrf))
                     (Field { autocomplete: "username", ..Field::text("username", "用户名", form.value("username")) }.render())
@@ -84,7 +84,7 @@ pub fn phone_login(ctx: &PageCtx, form: &FormState) -> Markup {
                         p { "输入手机号，获取验证码后登录。还没有注册的手机号，验证后可以直接注册。" }
                     }
                 }
-                (form_error(form.message.as_deref()))
+                (form_feedback(form))
                 form id="code-request" method="post" action="/login/code" novalidate {
                     (csrf_field(&ctx.csrf))
                     input type="hidden" name="next" value=(form.value("next"));
@@ -99,7 +99,13 @@ pub fn phone_login(ctx: &PageCtx, form: &FormState) -> Markup {
 }
 
 /// Step 2 of phone sign-in: the code.
-pub fn verify_code(ctx: &PageCtx, phone: &str, masked: &str, form: &FormState) -> Markup {
+pub fn verify_code(
+    ctx: &PageCtx,
+    phone: &str,
+    masked: &str,
+    form: &FormState,
+    resend_wait: Option<i64>,
+) -> Markup {
     page(
         ctx,
         "输入验证码",
@@ -107,7 +113,7 @@ pub fn verify_code(ctx: &PageCtx, phone: &str, masked: &str, form: &FormState) -
             section.card {
                 h1 { "输入验证码" }
                 p { "验证码已发送到 " strong { (masked) } "，5 分钟内有效。" }
-                (form_error(form.message.as_deref()))
+                (form_feedback(form))
                 form id="code-verify" method="post" action="/login/verify" novalidate {
                     (csrf_field(&ctx.csrf))
                     input type="hidden" name="phone" value=(phone);
@@ -115,11 +121,15 @@ pub fn verify_code(ctx: &PageCtx, phone: &str, masked: &str, form: &FormState) -
                     (Field { autocomplete: "one-time-code", inputmode: Some("numeric"), ..Field::text("code", "6 位验证码", "") }.error(form.error("code")).render())
                     button.primary type="submit" { "下一步" }
                 }
-                form.inline method="post" action="/login/code" {
+                form.inline method="post" action="/login/code" id="resend" {
                     (csrf_field(&ctx.csrf))
                     input type="hidden" name="phone" value=(phone);
                     input type="hidden" name="next" value=(form.value("next"));
-                    button.linkish type="submit" { "重新发送验证码" }
+                    button.linkish type="submit" id="resend-button" { "重新发送验证码" }
+                    @if let Some(s) = resend_wait {
+                        " "
+                        span.muted id="resend-wait" data-countdown=(s) { "（" (s) " 秒后可重新发送）" }
+                    }
                 }
             }
         },
@@ -134,7 +144,7 @@ pub fn password_login(ctx: &PageCtx, form: &FormState) -> Markup {
         html! {
             section.card {
                 h1 { "用密码登录" }
-                (form_error(form.message.as_deref()))
+                (form_feedback(form))
                 form id="password-login" method="post" action="/login/password" {
                     (csrf_field(&ctx.csrf))
                     (Field::phone("phone", "手机号", form.value("phone")).error(form.error("phone")).render())

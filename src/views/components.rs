@@ -92,6 +92,32 @@ impl<'a> Field<'a> {
     }
 }
 
+/// The anchor a long form posts to, so the re-rendered page opens at the summary of what
+/// to fix even without JavaScript (a redirect after success keeps no visible effect).
+pub const ERROR_SUMMARY_ANCHOR: &str = "#error-summary";
+
+/// What went wrong with a submitted form, at its top: the form's own message, and with
+/// field errors "有 N 处需要修改" with one link per faulty field (in page order). With
+/// JavaScript, `app.js` moves the focus to the first faulty field.
+pub fn form_feedback(form: &FormState) -> Markup {
+    let errors = form.errors_in_order();
+    html! {
+        @if form.message.is_some() || !errors.is_empty() {
+            div.error-summary id="error-summary" role="alert" tabindex="-1" {
+                @if let Some(m) = &form.message { p.form-error { (m) } }
+                @if !errors.is_empty() {
+                    p.error-count { "有 " (errors.len()) " 处需要修改：" }
+                    ul {
+                        @for (field, message) in &errors {
+                            li { a href={ "#f-" (field) } { (message) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A message box at the top of a form.
 pub fn form_error(message: Option<&str>) -> Markup {
     html! {
@@ -124,6 +150,9 @@ mod tests {
 pub struct FormState {
     pub values: std::collections::BTreeMap<String, String>,
     pub errors: std::collections::BTreeMap<String, String>,
+    /// Fields in the order they failed: checks run in the form's order, so the first is
+    /// the first faulty field on the page (the summary lists them so).
+    pub error_order: Vec<String>,
     pub message: Option<String>,
 }
 
@@ -143,9 +172,28 @@ impl FormState {
         self.values.insert(field.to_string(), value.into());
     }
 
-    /// Mark a field wrong.
+    /// Mark a field wrong (the first message for a field is kept).
     pub fn fail(&mut self, field: &str, message: impl Into<String>) {
+        if !self.errors.contains_key(field) {
+            self.error_order.push(field.to_string());
+        }
         self.errors.insert(field.to_string(), message.into());
+    }
+
+    /// The field errors in page order: (field, message).
+    pub fn errors_in_order(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = self
+            .error_order
+            .iter()
+            .filter_map(|f| Some((f.as_str(), self.errors.get(f)?.as_str())))
+            .collect();
+        // Errors set directly on the map (none today) still appear, after the others.
+        for (f, m) in &self.errors {
+            if !self.error_order.contains(f) {
+                out.push((f.as_str(), m.as_str()));
+            }
+        }
+        out
     }
 
     /// Whether nothing is wrong.

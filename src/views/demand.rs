@@ -2,8 +2,8 @@
 //! list and detail with matching volunteers and teams.
 
 use super::components::{
-    Field, FormState, RegionOptions, checkbox_group, csrf_field, default_submit, filter_select,
-    form_error, region_fields, select_field,
+    ERROR_SUMMARY_ANCHOR, Field, FormState, RegionOptions, checkbox_group, csrf_field,
+    default_submit, filter_select, form_feedback, region_fields, select_field,
 };
 use super::layout::{PageCtx, page};
 use super::team::region_get_fields;
@@ -24,8 +24,8 @@ pub fn form(ctx: &PageCtx, form: &FormState, regions: &RegionOptions) -> Markup 
         html! {
             h1 { "提出科技服务需求" }
             p { "村（居）委会、新时代文明实践中心、党群服务中心或个人，都可以在这里提出需要的科技志愿服务。提交后会得到一个需求编号，可以随时查询对接进度。" }
-            (form_error(form.message.as_deref()))
-            form id="demand-form" method="post" action="/demands/new" novalidate {
+            (form_feedback(form))
+            form id="demand-form" method="post" action={ "/demands/new" (ERROR_SUMMARY_ANCHOR) } novalidate {
                 (default_submit())
                 (csrf_field(&ctx.csrf))
                 (select_field("requester_kind", "提出需求的是", REQUESTER_KINDS, form.value("requester_kind"), form.error("requester_kind")))

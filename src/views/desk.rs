@@ -1,7 +1,7 @@
 //! 现场登记: staff register a person at the desk on the laptop itself, then print a
 //! sign-in card.
 
-use super::components::{Field, FormState, csrf_field, form_error};
+use super::components::{Field, FormState, csrf_field, form_feedback};
 use super::layout::{PageCtx, page};
 use maud::{Markup, PreEscaped, html};
 
@@ -13,7 +13,7 @@ pub fn phone_step(ctx: &PageCtx, form: &FormState, code_sent_to: Option<&str>) -
         html! {
             h1 { "现场登记志愿者" }
             p { "请来访者本人在场。输入他的手机号，验证码会发到手机（离线时在“验证码发件箱”中查看），由本人核对后填写。" }
-            (form_error(form.message.as_deref()))
+            (form_feedback(form))
             @match code_sent_to {
                 None => {
                     form id="desk-phone" method="post" action="/admin/desk" novalidate {

@@ -48,60 +48,170 @@ pub struct PageCtx {
     pub refresh: Option<u32>,
 }
 
-/// Navigation entries for a role: (path, label).
-pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut items = vec![
+/// A role's navigation: a few entries that fit one row on a 360 px phone, and the rest
+/// grouped under 更多 (a `<details>` menu: it opens without JavaScript, also in WeChat).
+pub struct Nav {
+    pub primary: Vec<(&'static str, &'static str)>,
+    /// (group, entries), in the manual's groups.
+    pub more: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
+}
+
+/// The navigation for a role.
+pub fn nav(role: Role) -> Nav {
+    let public_site = vec![
         ("/", "首页"),
         ("/activities", "活动"),
         ("/teams", "组织"),
         ("/stats", "数据"),
+        ("/demands/new", "提需求"),
     ];
+    let other = vec![("/links", "友情链接"), ("/join", "扫码访问")];
     match role {
-        Role::Public => {
-            items.push(("/login?next=/register/volunteer", "志愿者注册"));
-            items.push(("/login?next=/register/org", "组织注册"));
-            items.push(("/demands/new", "提需求"));
-            items.push(("/login", "登录"));
-            items.push(("/admin/login", "管理员"));
-        }
-        Role::VerifiedPhone => {
-            items.push(("/register/volunteer", "志愿者注册"));
-            items.push(("/register/org", "组织注册"));
-        }
-        Role::Volunteer => {
-            items.push(("/me/activities", "我参加的活动"));
-            items.push(("/me", "志愿者信息"));
-            items.push(("/me/record", "服务记录"));
-            items.push(("/register/org", "组织注册"));
-        }
-        Role::TeamAdmin => {
-            items.push(("/me/activities", "我参加的活动"));
-            items.push(("/me", "志愿者信息"));
-            items.push(("/me/record", "服务记录"));
-            items.push(("/org", "组织信息"));
-            items.push(("/org/activities", "我发布的活动"));
-            items.push(("/demands", "服务需求"));
-            items.push(("/import", "集体注册导入"));
-            items.push(("/export", "导出"));
-        }
-        Role::PlatformAdmin => {
-            items.push(("/admin", "管理首页"));
-            items.push(("/admin/desk", "现场登记"));
-            items.push(("/admin/stats", "数据统计"));
-            items.push(("/admin/volunteers", "志愿者管理"));
-            items.push(("/admin/teams", "组织管理"));
-            items.push(("/demands", "服务需求"));
-            items.push(("/import", "集体注册导入"));
-            items.push(("/export", "导出上报"));
-            items.push(("/admin/outbox", "验证码发件箱"));
-            items.push(("/admin/audit", "审计日志"));
-            items.push(("/admin/admins", "管理员账户"));
-            items.push(("/admin/settings", "系统设置"));
+        Role::Public => Nav {
+            primary: vec![
+                ("/activities", "活动"),
+                ("/teams", "组织"),
+                ("/login?next=/register/volunteer", "注册"),
+                ("/login", "登录"),
+            ],
+            more: vec![
+                (
+                    "志愿者",
+                    vec![
+                        ("/login?next=/register/volunteer", "志愿者注册"),
+                        ("/login", "登录"),
+                    ],
+                ),
+                ("组织", vec![("/login?next=/register/org", "组织注册")]),
+                ("浏览", public_site),
+                ("管理", vec![("/admin/login", "管理员")]),
+                ("友情链接", other),
+            ],
+        },
+        Role::VerifiedPhone => Nav {
+            primary: vec![
+                ("/activities", "活动"),
+                ("/register/volunteer", "志愿者注册"),
+                ("/register/org", "组织注册"),
+            ],
+            more: vec![("浏览", public_site), ("友情链接", other)],
+        },
+        Role::Volunteer => Nav {
+            primary: vec![
+                ("/activities", "活动"),
+                ("/me/activities", "我的活动"),
+                ("/me", "我的"),
+            ],
+            more: vec![
+                (
+                    "志愿者",
+                    vec![
+                        ("/me/activities", "我参加的活动"),
+                        ("/me", "志愿者信息"),
+                        ("/me/record", "服务记录"),
+                    ],
+                ),
+                ("组织", vec![("/register/org", "组织注册")]),
+                ("浏览", public_site),
+                ("友情链接", other),
+            ],
+        },
+        Role::TeamAdmin => Nav {
+            primary: vec![
+                ("/activities", "活动"),
+                ("/org/activities/new", "活动发布"),
+                ("/org", "组织"),
+                ("/me", "我的"),
+            ],
+            more: vec![
+                (
+                    "组织",
+                    vec![
+                        ("/org", "组织信息"),
+                        ("/org/activities/new", "活动发布"),
+                        ("/org/activities", "我发布的活动"),
+                        ("/demands", "服务需求"),
+                        ("/import", "集体注册导入"),
+                        ("/export", "导出"),
+                    ],
+                ),
+                (
+                    "志愿者",
+                    vec![
+                        ("/me/activities", "我参加的活动"),
+                        ("/me", "志愿者信息"),
+                        ("/me/record", "服务记录"),
+                    ],
+                ),
+                ("浏览", public_site),
+                ("友情链接", other),
+            ],
+        },
+        Role::PlatformAdmin => Nav {
+            primary: vec![
+                ("/admin", "管理"),
+                ("/admin/desk", "现场登记"),
+                ("/admin/volunteers", "志愿者"),
+                ("/admin/teams", "组织"),
+            ],
+            more: vec![
+                (
+                    "管理",
+                    vec![
+                        ("/admin", "管理首页"),
+                        ("/admin/desk", "现场登记"),
+                        ("/admin/volunteers", "志愿者管理"),
+                        ("/admin/teams", "组织管理"),
+                        ("/admin/stats", "数据统计"),
+                        ("/demands", "服务需求"),
+                    ],
+                ),
+                (
+                    "数据",
+                    vec![
+                        ("/import", "集体注册导入"),
+                        ("/export", "导出上报"),
+                        ("/admin/merge", "合并数据包"),
+                    ],
+                ),
+                (
+                    "系统",
+                    vec![
+                        ("/admin/outbox", "验证码发件箱"),
+                        ("/admin/audit", "审计日志"),
+                        ("/admin/admins", "管理员账户"),
+                        ("/admin/settings", "系统设置"),
+                    ],
+                ),
+                ("浏览", public_site),
+                ("友情链接", other),
+            ],
+        },
+    }
+}
+
+/// Every navigation entry of a role (primary first), for tests and the sitemap.
+pub fn nav_items(role: Role) -> Vec<(&'static str, &'static str)> {
+    let n = nav(role);
+    let mut items = n.primary.clone();
+    for (_, group) in n.more {
+        for item in group {
+            if !items.iter().any(|(h, _)| *h == item.0) {
+                items.push(item);
+            }
         }
     }
-    items.push(("/links", "友情链接"));
-    items.push(("/join", "扫码访问"));
     items
+}
+
+fn nav_link(href: &str, label: &str, current: &str) -> Markup {
+    html! {
+        @if href == current {
+            a.active href=(href) aria-current="page" { (label) }
+        } @else {
+            a href=(href) { (label) }
+        }
+    }
 }
 
 /// Wrap `body` in the site frame.
@@ -126,22 +236,30 @@ pub fn page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
                         span.who { (ctx.role.label()) "：" (u) }
                     }
                 }
+                @let menu = nav(ctx.role);
                 nav.mainnav aria-label="主菜单" {
-                    ul {
-                        @for (href, label) in nav_items(ctx.role) {
-                            li {
-                                @if *href == ctx.path {
-                                    a.active href=(href) aria-current="page" { (label) }
-                                } @else {
-                                    a href=(href) { (label) }
-                                }
-                            }
+                    ul.primary {
+                        @for (href, label) in &menu.primary {
+                            li { (nav_link(href, label, &ctx.path)) }
                         }
-                        @if ctx.role != Role::Public {
-                            li {
-                                form.inline method="post" action="/logout" {
-                                    (super::components::csrf_field(&ctx.csrf))
-                                    button.linkish type="submit" { "退出登录" }
+                        li.more-item {
+                            details.more id="more-menu" {
+                                summary { "更多" }
+                                div.more-panel {
+                                    @for (group, items) in &menu.more {
+                                        section.more-group {
+                                            h2 { (group) }
+                                            ul { @for (href, label) in items {
+                                                li { (nav_link(href, label, &ctx.path)) }
+                                            } }
+                                        }
+                                    }
+                                    @if ctx.role != Role::Public {
+                                        form.inline method="post" action="/logout" {
+                                            (super::components::csrf_field(&ctx.csrf))
+                                            button.linkish type="submit" id="logout" { "退出登录" }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -190,6 +308,19 @@ mod tests {
         );
         assert!(html.contains("/admin/outbox"));
         assert!(html.contains("退出登录"));
+        for role in [
+            Role::Public,
+            Role::VerifiedPhone,
+            Role::Volunteer,
+            Role::TeamAdmin,
+            Role::PlatformAdmin,
+        ] {
+            let n = nav(role);
+            // One row on a 360 px phone: at most four short entries beside 更多.
+            assert!(n.primary.len() <= 4, "{role:?}");
+            let chars: usize = n.primary.iter().map(|(_, l)| l.chars().count()).sum();
+            assert!(chars <= 14, "{role:?}: {chars} characters");
+        }
         let public = page(&ctx(Role::Public), "标题", html! {}).into_string();
         assert!(!public.contains("/admin/outbox"));
         assert!(!public.contains("退出登录"));

@@ -2,8 +2,8 @@
 //! admin's 组织信息 and 查看全部志愿者 pages.
 
 use super::components::{
-    Field, FormState, RegionOptions, checkbox_group, csrf_field, default_submit, filter_select,
-    form_error, region_fields, select_field,
+    ERROR_SUMMARY_ANCHOR, Field, FormState, RegionOptions, checkbox_group, csrf_field,
+    default_submit, filter_select, form_feedback, region_fields, select_field,
 };
 use super::layout::{PageCtx, page};
 use super::volunteer::steps;
@@ -75,12 +75,45 @@ pub fn org_form(
         html! {
             h1 { (spec.heading) }
             @if let Some(s) = spec.step { (steps(&["验证手机号", "组织信息", "管理员信息"], s)) }
-            (form_error(form.message.as_deref()))
-            form id="org-form" method="post" action=(spec.action) novalidate {
+            (form_feedback(form))
+            form id="org-form" method="post" action={ (spec.action) (ERROR_SUMMARY_ANCHOR) } novalidate {
                 (default_submit())
                 (csrf_field(&ctx.csrf))
                 (org_fields(form, regions, spec.fixed_admin_phone))
                 button.primary type="submit" id="submit" { (spec.submit) }
+            }
+        },
+    )
+}
+
+/// 组织注册 for the admin phone of an imported team waiting for its admin: take that team
+/// up (register as its admin, then check its data) instead of registering it twice.
+pub fn take_up_team(
+    ctx: &PageCtx,
+    phone: &str,
+    teams: &[(String, Vec<(&'static str, String)>)],
+) -> Markup {
+    page(
+        ctx,
+        "组织注册",
+        html! {
+            h1 { "组织注册" }
+            section.card.notice id="take-up" {
+                p {
+                    "手机号 " strong { (phone) } " 已被县科协登记为下列组织的管理员手机号（集体注册导入）。"
+                    "不需要再注册组织：完成管理员本人的志愿者注册后，即可管理该组织。"
+                }
+                @for (name, facts) in teams {
+                    section.card.imported-team {
+                        h2 { (name) }
+                        dl.facts { @for (k, v) in facts { dt { (k) } dd { (v) } } }
+                    }
+                }
+                p { "请核对以上信息。完成注册后可在“组织信息”中点击“编辑信息”更正。" }
+                p.row-actions {
+                    a.button.primary href="/register/volunteer" id="take-up-team" { "这是我的组织，完成管理员注册" }
+                }
+                p { a href="/register/org?new=1" id="register-another" { "这不是我要注册的组织，注册一个新的组织" } }
             }
         },
     )
@@ -359,7 +392,7 @@ pub fn members_page(ctx: &PageCtx, d: &MembersPage) -> Markup {
             }
             section.card id="add-member" {
                 h2 { "添加志愿者" }
-                (form_error(add_form.message.as_deref()))
+                (form_feedback(add_form))
                 form method="post" action={ (base) "/add" } novalidate {
                     (csrf_field(&ctx.csrf))
                     (Field::phone("phone", "已注册志愿者的手机号", add_form.value("phone")).error(add_form.error("phone")).render())

@@ -2,8 +2,8 @@
 //! the agreement, and a volunteer's own pages.
 
 use super::components::{
-    Field, FormState, RegionOptions, checkbox_group, csrf_field, default_submit, form_error,
-    region_fields, select_field,
+    ERROR_SUMMARY_ANCHOR, Field, FormState, RegionOptions, checkbox_group, csrf_field,
+    default_submit, form_feedback, region_fields, select_field,
 };
 use super::layout::{PageCtx, page};
 use crate::domain::dict;
@@ -116,8 +116,8 @@ pub fn volunteer_form(
             h1 { (spec.heading) }
             @if let Some((labels, current)) = spec.steps { (steps(labels, current)) }
             @if let Some(i) = spec.intro { p { (i) } }
-            (form_error(form.message.as_deref()))
-            form id="volunteer-form" method="post" action=(spec.action) novalidate {
+            (form_feedback(form))
+            form id="volunteer-form" method="post" action={ (spec.action) (ERROR_SUMMARY_ANCHOR) } novalidate {
                 (default_submit())
                 (csrf_field(&ctx.csrf))
                 @for (k, v) in spec.hidden { input type="hidden" name=(k) value=(v); }
@@ -275,7 +275,7 @@ pub fn phone_change(ctx: &PageCtx, form: &FormState, code_sent_to: Option<(&str,
         html! {
             section.card {
                 h1 { "更换手机号" }
-                (form_error(form.message.as_deref()))
+                (form_feedback(form))
                 @match code_sent_to {
                     None => {
                         form id="phone-change" method="post" action="/me/phone" novalidate {

@@ -339,6 +339,9 @@ fn flash_text(key: &str) -> Option<String> {
             "signup_cancelled" => "已取消报名。",
             "published" => "活动已发布。",
             "draft_saved" => "草稿已保存。",
+            "team_taken_up" => {
+                "注册成功，您已是本组织的管理员。请核对下面的组织信息，如有错误点击“编辑信息”更正。"
+            }
             "draft_not_published" => "组织通过审核后才能发布活动，已先保存为草稿。",
             "invited" => "已发出邀请，对方在“我的”页面同意后加入本组织。",
             "invitation_accepted" => "已加入该组织。",

@@ -291,3 +291,49 @@ impl PendingMerges {
         }
     }
 }
+
+/// Team registrations in progress, by the signed-in phone: what was typed on the team form,
+/// so a phone that locks or a tab that closes comes back to it. Kept until the team is
+/// registered or for a day.
+#[derive(Default)]
+pub struct OrgDrafts {
+    drafts: Mutex<HashMap<String, (std::collections::BTreeMap<String, String>, Instant)>>,
+}
+
+impl OrgDrafts {
+    const LIFETIME: Duration = Duration::from_secs(24 * 3600);
+    /// Drafts are small; the cap only stops a flood of verified phones from growing memory.
+    const MAX: usize = 2000;
+
+    /// Remember the team form typed for `phone`.
+    pub fn save(&self, phone: &str, values: std::collections::BTreeMap<String, String>) {
+        let mut d = self.drafts.lock().unwrap_or_else(|p| p.into_inner());
+        d.retain(|_, (_, at)| at.elapsed() < Self::LIFETIME);
+        if d.len() >= Self::MAX && !d.contains_key(phone) {
+            let oldest = d
+                .iter()
+                .min_by_key(|(_, (_, at))| *at)
+                .map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                d.remove(&k);
+            }
+        }
+        d.insert(phone.to_string(), (values, Instant::now()));
+    }
+
+    /// The draft of `phone`, if one is kept.
+    pub fn get(&self, phone: &str) -> Option<std::collections::BTreeMap<String, String>> {
+        let d = self.drafts.lock().unwrap_or_else(|p| p.into_inner());
+        d.get(phone)
+            .filter(|(_, at)| at.elapsed() < Self::LIFETIME)
+            .map(|(v, _)| v.clone())
+    }
+
+    /// The team is registered: the draft is done.
+    pub fn forget(&self, phone: &str) {
+        self.drafts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(phone);
+    }
+}

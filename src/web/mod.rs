@@ -34,6 +34,8 @@ pub struct App {
     pub desk: jobs::DeskGrants,
     /// Bundles waiting for the admin to confirm the team admin changes they bring.
     pub pending_merges: jobs::PendingMerges,
+    /// Team registrations in progress, so an interruption does not lose the typing.
+    pub org_drafts: jobs::OrgDrafts,
     settings: RwLock<Settings>,
     /// Added to the system clock: zero in service; tests move time with it instead of
     /// sleeping.
@@ -53,6 +55,7 @@ impl App {
             stats: crate::stats::StatsCache::default(),
             desk: jobs::DeskGrants::default(),
             pending_merges: jobs::PendingMerges::default(),
+            org_drafts: jobs::OrgDrafts::default(),
             settings: RwLock::new(settings),
             clock_skew: RwLock::new(chrono::Duration::zero()),
         }

@@ -377,6 +377,27 @@ pub fn my_org_activities(ctx: &Ctx) -> Result<Response, AppError> {
     }
 }
 
+/// The menu's 活动发布 (the manual's 组织-活动发布): the form of the admin's first team that
+/// may publish (or prepare drafts, while under review).
+pub fn my_org_new_activity(ctx: &Ctx) -> Result<Response, AppError> {
+    let Viewer::Volunteer { teams, .. } = &ctx.viewer else {
+        return Err(AppError::forbidden());
+    };
+    let team = crate::web::auth::teams_allowing(ctx, TeamPower::Act)
+        .first()
+        .map(|t| t.id)
+        .or_else(|| {
+            crate::web::auth::teams_allowing(ctx, TeamPower::Prepare)
+                .first()
+                .map(|t| t.id)
+        });
+    match team {
+        Some(id) => Ok(Response::redirect_303(format!("/org/{id}/activities/new"))),
+        None if !teams.is_empty() => Err(AppError::Forbidden(teams[0].status.refusal().into())),
+        None => Err(AppError::forbidden()),
+    }
+}
+
 /// Whether hours are overdue under the 10-working-day rule.
 fn overdue(app: &App, ctx: &Ctx, a: &Activity, p: Phase) -> Result<Option<String>, AppError> {
     if p != Phase::Ended {

@@ -72,7 +72,9 @@ pub fn form_state(ctx: &Ctx, names: &[&str], prefix: &str) -> FormState {
 /// Put domain errors onto the form.
 pub fn apply_errors(form: &mut FormState, errors: FieldErrors) {
     for (field, message) in errors {
-        form.errors.entry(field.to_string()).or_insert(message);
+        if form.error(field).is_none() {
+            form.fail(field, message);
+        }
     }
 }
 

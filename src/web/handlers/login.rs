@@ -2,7 +2,9 @@
 //! for those who set one. Also logout for everyone.
 
 use super::{html, rejected};
-use crate::domain::account::{CodeCheck, Requester, Subject, USER_SESSION_LIFETIME, code_message};
+use crate::domain::account::{
+    CodeCheck, CodeRefusal, Requester, Subject, USER_SESSION_LIFETIME, code_message,
+};
 use crate::domain::{secret, validate};
 use crate::error::AppError;
 use crate::sender;
@@ -134,6 +136,23 @@ pub fn request_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let code = secret::six_digit_code();
     let today = ctx.now.with_timezone(&ctx.settings.utc_offset).date_naive();
     if let CodeIssue::Refused(refusal) = issue_code(app, ctx, &phone, &code, today)? {
+        // Asked again within the minute: the code already sent is still good, so keep the
+        // box for it and say when a new one can be sent.
+        if let CodeRefusal::TooSoon(wait) = refusal {
+            let mut verify = FormState::default();
+            verify.set("next", next);
+            verify.message = Some(refusal.message());
+            return Ok(rejected(
+                auth::verify_code(
+                    &ctx.page(),
+                    &phone,
+                    &validate::mask_phone(&phone),
+                    &verify,
+                    Some(wait),
+                ),
+                429,
+            ));
+        }
         form.message = Some(refusal.message());
         return Ok(again(&form, 429));
     }
@@ -151,7 +170,8 @@ pub fn request_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         format!("&next={}", encode_component(next))
     };
     Ok(Response::redirect_303(format!(
-        "/login/verify?phone={phone}{next_param}"
+        "/login/verify?phone={phone}{next_param}&wait={}",
+        crate::domain::account::CODE_RESEND_GAP.num_seconds()
     )))
 }
 
@@ -168,11 +188,17 @@ pub fn verify_form(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             .and_then(safe_next)
             .unwrap_or(""),
     );
+    // Right after sending, the page counts down to when another code may be asked for.
+    let wait = req
+        .get_param("wait")
+        .and_then(|w| w.parse::<i64>().ok())
+        .filter(|w| (1..=crate::domain::account::CODE_RESEND_GAP.num_seconds()).contains(w));
     Ok(html(auth::verify_code(
         &ctx.page(),
         &phone,
         &validate::mask_phone(&phone),
         &form,
+        wait,
     )))
 }
 
@@ -185,7 +211,7 @@ pub fn verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     form.set("next", next.clone());
     let again = |form: &FormState, status| {
         rejected(
-            auth::verify_code(&ctx.page(), &phone, &masked, form),
+            auth::verify_code(&ctx.page(), &phone, &masked, form, None),
             status,
         )
     };

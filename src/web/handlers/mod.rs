@@ -64,7 +64,7 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
 
         ("GET", ["register", "volunteer"]) => register::volunteer_form(ctx),
         ("POST", ["register", "volunteer"]) => register::volunteer_create(app, ctx),
-        ("GET", ["register", "org"]) => register::org_form(ctx),
+        ("GET", ["register", "org"]) => register::org_form(app, ctx, req),
         ("POST", ["register", "org"]) => register::org_create(app, ctx),
         ("POST", ["register", "org", "admin"]) => register::org_admin_create(app, ctx),
 
@@ -93,6 +93,7 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["teams", t, "apply"]) => teams::apply(app, ctx, id(t)?),
         ("GET", ["org"]) => teams::admin_home(ctx),
         ("GET", ["org", "activities"]) => activities::my_org_activities(ctx),
+        ("GET", ["org", "activities", "new"]) => activities::my_org_new_activity(ctx),
         ("GET", ["org", t]) => teams::admin_show(app, ctx, id(t)?),
         ("GET", ["org", t, "edit"]) => teams::edit_form(app, ctx, id(t)?),
         ("POST", ["org", t, "edit"]) => teams::edit(app, ctx, id(t)?),

@@ -8,7 +8,7 @@ use super::forms::{
 };
 use super::{html, rejected};
 use crate::domain::account::Subject;
-use crate::domain::people::{Consent, NewVolunteer, Organization, Source, Volunteer};
+use crate::domain::people::{Consent, NewVolunteer, OrgStatus, Organization, Source, Volunteer};
 use crate::domain::registration::{self, VolunteerFields};
 use crate::error::AppError;
 use crate::store::StoreError;
@@ -201,6 +201,10 @@ pub fn volunteer_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         Err(e) => return Err(e.into()),
     }
     log::info!("volunteer registered");
+    // The admin of an imported team took it up: show them the team to check.
+    if let Some(team) = app.store.orgs_administered_by(&v.phone)?.first() {
+        return signed_in_as(app, ctx, &v, &format!("/org/{}", team.id), "team_taken_up");
+    }
     signed_in_as(app, ctx, &v, "/me", "registered")
 }
 
@@ -252,12 +256,39 @@ fn render_org(ctx: &Ctx, form: &FormState, phone: &str, status: u16) -> Response
     )
 }
 
-pub fn org_form(ctx: &Ctx) -> Result<Response, AppError> {
-    let (phone, _) = match admin_phone(ctx)? {
+pub fn org_form(app: &App, ctx: &Ctx, req: &rouille::Request) -> Result<Response, AppError> {
+    let (phone, is_volunteer) = match admin_phone(ctx)? {
         Ok(p) => p,
         Err(r) => return Ok(r),
     };
-    Ok(render_org(ctx, &FormState::default(), &phone, 200))
+    // The admin of an imported team following the manual's 组织-注册: offer that team
+    // instead of a blank form that would register it twice.
+    if !is_volunteer && req.get_param("new").is_none() {
+        let waiting: Vec<_> = app
+            .store
+            .orgs_administered_by(&phone)?
+            .into_iter()
+            .filter(|t| t.status == OrgStatus::WaitingForAdmin)
+            .collect();
+        if !waiting.is_empty() {
+            let mut teams = Vec::new();
+            for t in waiting {
+                if let Some(o) = app.store.organization(t.id)? {
+                    teams.push((o.name.clone(), super::admin_people::team_fields(&o)));
+                }
+            }
+            return Ok(html(team_view::take_up_team(&ctx.page(), &phone, &teams)));
+        }
+    }
+    let form = app
+        .org_drafts
+        .get(&phone)
+        .map(|values| FormState {
+            values,
+            ..FormState::default()
+        })
+        .unwrap_or_default();
+    Ok(render_org(ctx, &form, &phone, 200))
 }
 
 /// Check the team part; errors land on `form`.
@@ -293,6 +324,7 @@ pub fn org_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         Err(r) => return Ok(r),
     };
     let mut form = form_state(ctx, ORG_FIELDS, "");
+    app.org_drafts.save(&phone, form.values.clone());
     if is_region_step(ctx) {
         return Ok(render_org(ctx, &form, &phone, 200));
     }
@@ -399,6 +431,7 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         }
         Err(e) => return Err(e.into()),
     }
+    app.org_drafts.forget(&phone);
     log::info!("team and its admin registered");
     signed_in_as(
         app,
@@ -419,6 +452,7 @@ fn finish_org(
 ) -> Result<Response, AppError> {
     match app.store.register_organization(org, admin) {
         Ok(()) => {
+            app.org_drafts.forget(phone);
             log::info!("team registered");
             Ok(redirect_with_flash(
                 &format!("/org/{}", org.id),

@@ -2,6 +2,7 @@
 //! request gets a `Ctx`; handlers ask it for the role they need.
 
 use super::App;
+use super::handlers::Uploader;
 use crate::config::Settings;
 use crate::domain::account::{Admin, Session, Subject};
 use crate::domain::people::{Organization, TeamPower, Volunteer};
@@ -227,6 +228,43 @@ pub fn teams_allowing(ctx: &Ctx, power: TeamPower) -> Vec<&OrgSummary> {
             teams.iter().filter(|t| t.status.allows(power)).collect()
         }
         _ => Vec::new(),
+    }
+}
+
+/// Whether the session named in a raw `Cookie` header belongs to someone who may send
+/// `who`'s large bodies. Runs before the body is read, so it has only the request head.
+pub fn may_upload(app: &App, cookie_header: Option<&str>, who: Uploader) -> bool {
+    let Some(token) = cookie_header.and_then(|h| {
+        h.split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == SESSION_COOKIE)
+            .map(|(_, v)| v.trim())
+            .filter(|t| is_token(t))
+    }) else {
+        return false;
+    };
+    let viewer = match app.store.session(token, app.now()) {
+        Ok(Some(Session { subject, .. })) => resolve(app, subject),
+        Ok(None) => return false,
+        Err(e) => Err(e.into()),
+    };
+    match viewer {
+        Ok(Viewer::Admin(_)) => true,
+        Ok(Viewer::Volunteer { volunteer, teams }) => {
+            // Only a team in good standing uploads (under review or suspended it may not
+            // import or publish at all).
+            let power = match who {
+                Uploader::PlatformAdmin => return false,
+                Uploader::Manager => TeamPower::Act,
+                Uploader::Preparer => TeamPower::Prepare,
+            };
+            volunteer.confirmed && teams.iter().any(|t| t.status.allows(power))
+        }
+        Ok(_) => false,
+        Err(e) => {
+            log::error!("checking who may upload failed: {e}");
+            false
+        }
     }
 }
 

@@ -102,8 +102,38 @@ pub fn start(app: Arc<App>, addr: &str) -> Result<transport::ServerHandle, Strin
 
 /// Serve the app on an already bound listener (tests bind 127.0.0.1:0).
 pub fn serve_on(app: Arc<App>, listener: TcpListener) -> std::io::Result<transport::ServerHandle> {
+    serve_with(app, listener, transport::Limits::default())
+}
+
+/// Serve the app with other transport limits (tests tighten them); the app's own body
+/// policy always replaces `limits.body_policy`.
+pub fn serve_with(
+    app: Arc<App>,
+    listener: TcpListener,
+    mut limits: transport::Limits,
+) -> std::io::Result<transport::ServerHandle> {
+    limits.body_policy = body_policy(app.clone());
     let handler: transport::Handler = Arc::new(move |req: &Request| handle(&app, req));
-    transport::serve(listener, handler, transport::Limits::default())
+    transport::serve(listener, handler, limits)
+}
+
+/// Every body that is not an upload. The largest ordinary forms are a 2,000-character
+/// demand or team description sent urlencoded (~9 bytes a Chinese character, ~18 KB) and
+/// the volunteer registration form with every box ticked (a few KB): 64 KB leaves room,
+/// while 768 connections can then hold at most 48 MB of such bodies.
+pub const FORM_BODY_LIMIT: usize = 64 * 1024;
+
+/// How large a request's body may be, decided before it is read: uploads only on the
+/// upload routes and only from a session whose role may upload; everything else, and
+/// anyone not signed in, gets `FORM_BODY_LIMIT`. Only requests to those routes that carry a
+/// well-formed session cookie cost a store read.
+pub fn body_policy(app: Arc<App>) -> transport::BodyPolicy {
+    Arc::new(move |method: &str, path: &str, cookies: Option<&str>| {
+        match handlers::large_body(method, path) {
+            Some((who, limit)) if auth::may_upload(&app, cookies, who) => limit,
+            _ => FORM_BODY_LIMIT,
+        }
+    })
 }
 
 /// Answer one request: the whole pipeline around the routes.

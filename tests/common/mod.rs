@@ -18,12 +18,17 @@ use std::time::Duration;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub app: Arc<App>,
-    _server: web::transport::ServerHandle,
+    pub server: web::transport::ServerHandle,
     _dir: tempfile::TempDir,
 }
 
 impl TestApp {
     pub fn start() -> TestApp {
+        Self::start_with(web::transport::Limits::default())
+    }
+
+    /// The real app on a transport with other limits (the app's body policy is kept).
+    pub fn start_with(limits: web::transport::Limits) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let data = kezhi::config::DataDir::prepare(dir.path()).unwrap();
         let store = Store::open(&data.db_path()).unwrap();
@@ -33,11 +38,11 @@ impl TestApp {
             vec!["http://192.168.43.1:8080/".into()],
         ));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let server = web::serve_on(app.clone(), listener).unwrap();
+        let server = web::serve_with(app.clone(), listener, limits).unwrap();
         TestApp {
             addr: server.local_addr(),
             app,
-            _server: server,
+            server,
             _dir: dir,
         }
     }

@@ -26,6 +26,43 @@ use rouille::{Request, Response};
 /// Paths a volunteer whose record was entered by others may use before confirming it.
 const BEFORE_CONFIRMATION: &[&str] = &["/me/confirm", "/logout", "/agreement", "/api/regions"];
 
+/// Who may send a body larger than an ordinary form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uploader {
+    PlatformAdmin,
+    /// A platform admin, or a volunteer who administers a team in good standing.
+    Manager,
+    /// A platform admin, or the admin of a team that may at least prepare drafts (a team
+    /// under review drafts activities with their cover photos).
+    Preparer,
+}
+
+/// Uploads: nine 5 MB report photos, or a 40 MB spreadsheet or bundle, with room to spare
+/// so that a somewhat larger file still reaches the handler, which drains it and explains
+/// the limit in words (the tests send 45 MB and 50 MB files for that).
+pub const UPLOAD_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// The hours form lists every attendee (~50 bytes each) and an activity may take 10,000.
+pub const ROSTER_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Routes whose bodies may exceed an ordinary form, with who may send them and how much.
+/// The transport asks before any of the body is read (see `web::body_policy`), so this
+/// looks at the method and path alone; keep it in step with the route table below.
+pub fn large_body(method: &str, path: &str) -> Option<(Uploader, usize)> {
+    if method != "POST" {
+        return None;
+    }
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let upload = |who| Some((who, UPLOAD_BODY_LIMIT));
+    match segments.as_slice() {
+        ["import"] => upload(Uploader::Manager),
+        ["admin", "merge"] => upload(Uploader::PlatformAdmin),
+        ["activities", _, "report"] => upload(Uploader::Manager),
+        ["activities", _, "edit"] | ["org", _, "activities", "new"] => upload(Uploader::Preparer),
+        ["activities", _, "hours"] => Some((Uploader::Manager, ROSTER_BODY_LIMIT)),
+        _ => None,
+    }
+}
+
 /// Dispatch on method and path.
 pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let path = req.url();
@@ -203,4 +240,43 @@ fn html(markup: maud::Markup) -> Response {
 /// A page with another status (a form shown again with what went wrong is 422).
 fn rejected(markup: maud::Markup, status: u16) -> Response {
     Response::html(markup.into_string()).with_status_code(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_upload_routes_take_large_bodies() {
+        let id = "0190f3a2-7b1c-7d2e-8f00-123456789abc";
+        for (path, who) in [
+            ("/import".to_string(), Uploader::Manager),
+            ("/admin/merge".to_string(), Uploader::PlatformAdmin),
+            (format!("/activities/{id}/report"), Uploader::Manager),
+            (format!("/activities/{id}/edit"), Uploader::Manager),
+            (format!("/org/{id}/activities/new"), Uploader::Manager),
+        ] {
+            assert_eq!(
+                large_body("POST", &path),
+                Some((who, UPLOAD_BODY_LIMIT)),
+                "{path}"
+            );
+            assert_eq!(large_body("GET", &path), None, "{path}");
+        }
+        assert_eq!(
+            large_body("POST", &format!("/activities/{id}/hours")),
+            Some((Uploader::Manager, ROSTER_BODY_LIMIT))
+        );
+        for path in [
+            "/",
+            "/register/volunteer",
+            "/login/code",
+            "/import/x/commit",
+            "/admin/merge/conflicts/x",
+            "/activities/x/signup",
+            "/setup",
+        ] {
+            assert_eq!(large_body("POST", path), None, "{path}");
+        }
+    }
 }

@@ -20,8 +20,9 @@ use std::time::Duration;
 #[command(name = "kezhi", version = crate::VERSION, about, long_about = None)]
 pub struct Cli {
     /// 数据文件夹（数据库、日志、备份都在这里）
-    #[arg(long, global = true, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
-    pub data: PathBuf,
+    /// （不指定时为 ./kezhi-data；演示模式不指定时用新的临时文件夹）
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -198,36 +199,44 @@ pub enum SettingsAction {
 
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    let data = cli
+        .data
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
     match cli.command.unwrap_or(Command::Serve {
         bind: DEFAULT_BIND.into(),
         demo: false,
     }) {
-        Command::Serve { bind, demo: false } => {
-            serve(&cli.data, &bind, None).map_err(CliError::from)
-        }
+        Command::Serve { bind, demo: false } => serve(&data, &bind, None).map_err(CliError::from),
         Command::Serve { bind, demo: true } => {
-            let dir = std::env::temp_dir().join(format!(
-                "kezhi-demo-{}-{}",
-                std::process::id(),
-                chrono::Utc::now().timestamp()
-            ));
+            let dir = match &cli.data {
+                Some(dir) => {
+                    demo_folder_ok(dir)?;
+                    dir.clone()
+                }
+                None => std::env::temp_dir().join(format!(
+                    "kezhi-demo-{}-{}",
+                    std::process::id(),
+                    chrono::Utc::now().timestamp()
+                )),
+            };
             let password = crate::domain::secret::token()[..12].to_string();
             serve(&dir, &bind, Some(password)).map_err(CliError::from)
         }
         Command::ExampleData { dir } => {
             crate::demo::write_example_files(&dir).map_err(CliError::from)
         }
-        Command::Admin { action } => admin(&cli.data, action).map_err(CliError::from),
-        Command::Settings { action } => settings(&cli.data, action).map_err(CliError::from),
-        Command::Check => check(&cli.data).map_err(CliError::from),
-        Command::Import { what } => import(&cli.data, what),
-        Command::Export { what } => export(&cli.data, what),
-        Command::Backup { output } => backup(&cli.data, &output),
+        Command::Admin { action } => admin(&data, action).map_err(CliError::from),
+        Command::Settings { action } => settings(&data, action).map_err(CliError::from),
+        Command::Check => check(&data).map_err(CliError::from),
+        Command::Import { what } => import(&data, what),
+        Command::Export { what } => export(&data, what),
+        Command::Backup { output } => backup(&data, &output),
         Command::Merge {
             file,
             confirm_admin_changes,
-        } => merge(&cli.data, &file, confirm_admin_changes),
-        Command::Restore { file } => restore(&cli.data, &file),
+        } => merge(&data, &file, confirm_admin_changes),
+        Command::Restore { file } => restore(&data, &file),
     }
 }
 
@@ -507,12 +516,47 @@ fn open_error(dir: &DataDir, e: &StoreError) -> String {
     )
 }
 
+/// The setting that marks a data file made by `serve --demo`.
+const DEMO_MARK: &str = "demo.created";
+
+/// `serve --demo --data DIR` may use an empty folder or one an earlier demo made; never a
+/// folder holding real data.
+fn demo_folder_ok(dir: &Path) -> Result<(), CliError> {
+    let file = dir.join(crate::store::DB_FILE);
+    if !file.exists() {
+        return Ok(());
+    }
+    let store = Store::open(&file).map_err(|e| CliError::from(e.user_message()))?;
+    if store
+        .setting(DEMO_MARK)
+        .map_err(|e| CliError::from(e.user_message()))?
+        .is_some()
+    {
+        return Ok(());
+    }
+    Err(usage(format!(
+        "{} 中已经有真实数据，演示模式不会使用它。请换一个空文件夹，或不加 --data（使用临时文件夹）。",
+        dir.display()
+    )))
+}
+
 fn serve(data: &Path, bind: &str, demo_password: Option<String>) -> Result<(), String> {
     let dir = DataDir::prepare(data)?;
     crate::logging::init(Some(&dir.log_path()), log::LevelFilter::Info);
     let store = Store::open(&dir.db_path()).map_err(|e| open_error(&dir, &e))?;
     if let Some(password) = &demo_password {
-        crate::demo::load(&store, password)?;
+        if store
+            .setting(DEMO_MARK)
+            .map_err(|e| e.user_message())?
+            .is_none()
+        {
+            crate::demo::load(&store, password)?;
+            store
+                .set_setting(DEMO_MARK, &chrono::Utc::now().to_rfc3339())
+                .map_err(|e| e.user_message())?;
+        } else {
+            crate::demo::reset_admin_password(&store, password)?;
+        }
     }
     let has_admin = store.has_admin().map_err(|e| e.user_message())?;
     let port = bind
@@ -520,8 +564,9 @@ fn serve(data: &Path, bind: &str, demo_password: Option<String>) -> Result<(), S
         .next()
         .and_then(|p| p.parse::<u16>().ok())
         .unwrap_or(8080);
-    let urls = lan_urls(bind, port);
-    let app = Arc::new(App::new(store, Some(dir.clone()), urls.clone()));
+    let urls = web::lan_urls(bind, port);
+    let app =
+        Arc::new(App::new(store, Some(dir.clone()), Vec::new()).with_live_addresses(bind, port));
     let server = web::start(app.clone(), bind)?;
     log::info!(
         "serving on {} (kezhi {})",
@@ -533,18 +578,29 @@ fn serve(data: &Path, bind: &str, demo_password: Option<String>) -> Result<(), S
     println!("科志 Kezhi {} 已启动。", crate::VERSION);
     println!("数据保存在：{}", dir.db_path().display());
     println!("日志保存在：{}", dir.log_path().display());
-    if urls.is_empty() {
+    if web::is_loopback_bind(bind) {
         println!(
-            "没有找到局域网地址：请开启 Wi-Fi 热点或连接网络。本机访问：http://127.0.0.1:{port}/"
+            "注意：只在本机地址 {bind} 上运行，手机无法访问。要让手机访问，请用 kezhi serve --bind 0.0.0.0:{port} 启动。"
         );
+        println!("本机访问：http://127.0.0.1:{port}/");
     } else {
-        println!("手机连上本机 Wi-Fi 后访问（任选其一）：");
-        for u in &urls {
-            println!("  {u}");
-        }
-        if let Some(qr) = terminal_qr(&urls[0]) {
-            println!("{qr}");
-        }
+        print_addresses(&urls, port);
+        // A laptop often starts before its hotspot: say so when the addresses change.
+        let watched = bind.to_string();
+        std::thread::spawn(move || {
+            let mut last = urls;
+            loop {
+                std::thread::sleep(Duration::from_secs(10));
+                let now = web::lan_urls(&watched, port);
+                if now != last {
+                    log::info!("LAN addresses changed: {now:?}");
+                    println!();
+                    println!("网络地址已变化。");
+                    print_addresses(&now, port);
+                    last = now;
+                }
+            }
+        });
     }
     if let Some(password) = &demo_password {
         println!("演示模式：示例县数据已载入。演示管理员 用户名 demo，密码 {password}");
@@ -580,28 +636,22 @@ fn serve(data: &Path, bind: &str, demo_password: Option<String>) -> Result<(), S
     Ok(())
 }
 
-/// The URLs phones can use: every non-loopback IPv4 address when bound to all interfaces.
-pub fn lan_urls(bind: &str, port: u16) -> Vec<String> {
-    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("0.0.0.0");
-    if host != "0.0.0.0" && host != "[::]" {
-        return vec![format!("http://{host}:{port}/")];
+/// The addresses phones can use, with a QR code of the first; or how to get one.
+fn print_addresses(urls: &[String], port: u16) {
+    if urls.is_empty() {
+        println!(
+            "本机还没有局域网地址，手机暂时无法访问：请开启 Wi-Fi 热点或连接现场的 Wi-Fi，地址出现后这里会显示。"
+        );
+        println!("（127.0.0.1 只能在本机使用：http://127.0.0.1:{port}/）");
+        return;
     }
-    let mut addrs: Vec<std::net::Ipv4Addr> = if_addrs::get_if_addrs()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| !i.is_loopback())
-        .filter_map(|i| match i.ip() {
-            std::net::IpAddr::V4(v4) if !v4.is_link_local() => Some(v4),
-            _ => None,
-        })
-        .collect();
-    // Private addresses first: the hotspot's address is what phones can reach.
-    addrs.sort_by_key(|a| (!a.is_private(), *a));
-    addrs.dedup();
-    addrs
-        .into_iter()
-        .map(|a| format!("http://{a}:{port}/"))
-        .collect()
+    println!("手机连上本机 Wi-Fi 后访问（任选其一）：");
+    for u in urls {
+        println!("  {u}");
+    }
+    if let Some(qr) = terminal_qr(&urls[0]) {
+        println!("{qr}");
+    }
 }
 
 fn terminal_qr(url: &str) -> Option<String> {

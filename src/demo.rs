@@ -354,6 +354,21 @@ pub fn load(store: &crate::store::Store, admin_password: &str) -> Result<(), Str
     Ok(())
 }
 
+/// A demo folder used again: the demo admin gets this run's printed password.
+pub fn reset_admin_password(
+    store: &crate::store::Store,
+    admin_password: &str,
+) -> Result<(), String> {
+    let admin = store
+        .admin_by_username("demo")
+        .map_err(|e| e.user_message())?
+        .ok_or("演示数据中没有演示管理员 demo，请换一个空文件夹。")?;
+    let hash = crate::domain::secret::hash_password(admin_password)?;
+    store
+        .set_admin_password(admin.id, &hash)
+        .map_err(|e| e.user_message())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1073,6 +1073,8 @@ fn activity_published_found_signed_up_and_checked_in() {
     v.open("/login", "#code-request");
     sign_in_by_code(&v, &t, volunteer_phone, "#profile");
     v.menu("/activities", "#activity-filter");
+    // Results come first; the filters open from 筛选.
+    v.tap("#filter-toggle");
     v.select("#activity-filter #f-province", "吉林省");
     v.select("#activity-filter #f-city", "四平市");
     // 服务类别 and 状态 are `required` in this GET filter (components::select_field), so

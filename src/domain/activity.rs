@@ -163,6 +163,9 @@ pub fn phase(a: &Activity, now: NaiveDateTime, signed_up: u32) -> Phase {
 /// The filter values of 我参加的活动, in display order; "全部" shows everything.
 pub const PHASE_FILTERS: &[&str] = &["全部", "报名中", "报名结束", "活动进行中", "活动结束"];
 
+/// The public list's default: what the manual's 活动报名 lists, published and not ended.
+pub const NOT_ENDED: &str = "未结束";
+
 /// Whether phase `p` belongs under one of [`PHASE_FILTERS`]. "" and "全部" match everything.
 /// NotYetOpen keeps its own label but is filed under 报名结束 (not open for sign-up and not
 /// started), so the four filters cover every published phase. Draft and Cancelled only show
@@ -174,6 +177,10 @@ pub fn phase_filter_matches(filter: &str, p: Phase) -> bool {
         "报名结束" => matches!(p, Phase::SignupClosed | Phase::NotYetOpen),
         "活动进行中" => p == Phase::InProgress,
         "活动结束" => p == Phase::Ended,
+        NOT_ENDED => matches!(
+            p,
+            Phase::SignupOpen | Phase::SignupClosed | Phase::NotYetOpen | Phase::InProgress
+        ),
         _ => false,
     }
 }

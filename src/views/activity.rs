@@ -46,7 +46,8 @@ pub struct ActivityFilter<'a> {
     pub query: &'a str,
 }
 
-/// 活动报名: published activities, filterable.
+/// 活动报名: published activities, results first. The phase is one tap (未结束 by default,
+/// 已结束, 全部); the other filters fold behind 筛选, with the active ones shown as chips.
 pub fn list(
     ctx: &PageCtx,
     f: &ActivityFilter,
@@ -54,17 +55,72 @@ pub fn list(
     page_no: usize,
     has_more: bool,
 ) -> Markup {
+    let name_of = |list: &[(String, String)], code: &str| {
+        list.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone())
+    };
+    let mut chips: Vec<String> = Vec::new();
+    if !f.q.is_empty() {
+        chips.push(format!("“{}”", f.q));
+    }
+    let region = [
+        name_of(f.regions.provinces, f.form.value("province")),
+        name_of(f.regions.cities, f.form.value("city")),
+        name_of(f.regions.counties, f.form.value("county")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("");
+    if !region.is_empty() {
+        chips.push(region);
+    }
+    if !f.category.is_empty() {
+        chips.push(f.category.to_string());
+    }
+    // The phase tabs keep the other filters.
+    let keep: String = ["q", "province", "city", "county", "category"]
+        .iter()
+        .filter(|k| !f.form.value(k).is_empty())
+        .map(|k| {
+            format!(
+                "&{}={}",
+                k,
+                super::components::encode_query(f.form.value(k))
+            )
+        })
+        .collect();
+    let tabs = [
+        ("未结束", "未结束"),
+        ("活动结束", "已结束"),
+        ("全部", "全部"),
+    ];
     page(
         ctx,
         "活动报名",
         html! {
             h1 { "科技志愿服务活动" }
-            form.card method="get" action="/activities" id="activity-filter" {
-                (Field { required: false, ..Field::text("q", "活动名称", f.q) }.render())
-                (region_get_fields(f.form, f.regions))
-                (filter_select("category", "服务类别", &dict::service_categories().names(), f.category))
-                (filter_select("phase", "状态", &["报名中", "报名结束", "活动进行中", "活动结束"], f.phase))
-                button.primary type="submit" { "筛选" }
+            nav.chips id="phase-tabs" aria-label="活动状态" {
+                @for (value, label) in tabs {
+                    @if f.phase == value {
+                        a.chip.active href={ "/activities?phase=" (value) (keep) } aria-current="true" { (label) }
+                    } @else {
+                        a.chip href={ "/activities?phase=" (value) (keep) } { (label) }
+                    }
+                }
+            }
+            details.filter-panel id="filter-panel" open[!chips.is_empty() && cards.is_empty()] {
+                summary id="filter-toggle" {
+                    "筛选"
+                    @for c in &chips { " " span.chip.small { (c) } }
+                }
+                form.card method="get" action="/activities" id="activity-filter" {
+                    (Field { required: false, ..Field::text("q", "活动名称", f.q) }.render())
+                    (region_get_fields(f.form, f.regions))
+                    (filter_select("category", "服务类别", &dict::service_categories().names(), f.category))
+                    (filter_select("phase", "状态", &["未结束", "报名中", "报名结束", "活动进行中", "活动结束"], f.phase))
+                    button.primary type="submit" { "筛选" }
+                    @if !chips.is_empty() { " " a.button href="/activities" id="clear-filters" { "清除筛选" } }
+                }
             }
             @if cards.is_empty() { p.muted id="no-activities" { "没有找到符合条件的活动。" } }
             div.cards id="activities" {
@@ -236,7 +292,7 @@ pub fn form(
                     (select_field("service_category", "服务类别", &dict::service_categories().names(), form.value("service_category"), form.error("service_category")))
                     div.field.has-error[form.error("description").is_some()] {
                         label for="f-description" { "活动内容" }
-                        textarea id="f-description" name="description" rows="5" { (form.value("description")) }
+                        textarea id="f-description" name="description" rows="5" required aria-invalid=[form.error("description").map(|_| "true")] { (form.value("description")) }
                         @if let Some(e) = form.error("description") { p.error { (e) } }
                     }
                 }

@@ -24,8 +24,8 @@ pub struct App {
     pub store: Arc<Store>,
     pub data: Option<DataDir>,
     pub limiter: ratelimit::RateLimiter,
-    /// The LAN addresses phones can use, for the join page.
-    pub lan_urls: Vec<String>,
+    /// How phones reach this laptop (the join page, printed QR codes).
+    reach: Reach,
     /// Background imports.
     pub jobs: jobs::Jobs,
     /// The showcase's figures, cached until the next change.
@@ -42,7 +42,77 @@ pub struct App {
     clock_skew: RwLock<chrono::Duration>,
 }
 
+/// How phones reach this laptop.
+enum Reach {
+    /// Given addresses (tests, or a server bound to one address).
+    Fixed(Vec<String>),
+    /// Looked up on every use: a laptop often starts before its hotspot, and addresses
+    /// change with each network.
+    Live { bind: String, port: u16 },
+}
+
+/// The URLs phones can use for a server bound to `bind` on `port`: every non-loopback IPv4
+/// address, private ones first, when bound to all interfaces; none when bound to loopback
+/// only (phones cannot reach 127.0.0.1).
+pub fn lan_urls(bind: &str, port: u16) -> Vec<String> {
+    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("0.0.0.0");
+    if is_loopback_bind(bind) {
+        return Vec::new();
+    }
+    if host != "0.0.0.0" && host != "[::]" {
+        return vec![format!("http://{host}:{port}/")];
+    }
+    let mut addrs: Vec<std::net::Ipv4Addr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| !i.is_loopback())
+        .filter_map(|i| match i.ip() {
+            std::net::IpAddr::V4(v4) if !v4.is_link_local() => Some(v4),
+            _ => None,
+        })
+        .collect();
+    // Private addresses first: the hotspot's address is what phones can reach.
+    addrs.sort_by_key(|a| (!a.is_private(), *a));
+    addrs.dedup();
+    addrs
+        .into_iter()
+        .map(|a| format!("http://{a}:{port}/"))
+        .collect()
+}
+
+/// Whether `bind` listens on this machine only.
+pub fn is_loopback_bind(bind: &str) -> bool {
+    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("");
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 impl App {
+    /// Look the LAN addresses up on every use (the running server), for `bind` / `port`.
+    pub fn with_live_addresses(mut self, bind: &str, port: u16) -> App {
+        self.reach = Reach::Live {
+            bind: bind.to_string(),
+            port,
+        };
+        self
+    }
+
+    /// The URLs phones can use now, best first.
+    pub fn lan_urls(&self) -> Vec<String> {
+        match &self.reach {
+            Reach::Fixed(urls) => urls.clone(),
+            Reach::Live { bind, port } => lan_urls(bind, *port),
+        }
+    }
+
+    /// Whether the server listens on loopback only, so no phone can reach it.
+    pub fn loopback_only(&self) -> bool {
+        matches!(&self.reach, Reach::Live { bind, .. } if is_loopback_bind(bind))
+    }
+
     /// Wrap an open store.
     pub fn new(store: Store, data: Option<DataDir>, lan_urls: Vec<String>) -> App {
         let settings = Settings::load(&store);
@@ -50,7 +120,7 @@ impl App {
             store: Arc::new(store),
             data,
             limiter: ratelimit::RateLimiter::default(),
-            lan_urls,
+            reach: Reach::Fixed(lan_urls),
             jobs: jobs::Jobs::default(),
             stats: crate::stats::StatsCache::default(),
             desk: jobs::DeskGrants::default(),

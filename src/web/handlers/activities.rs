@@ -153,6 +153,12 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         req,
         &["q", "category", "phase", "province", "city", "county"],
     );
+    // No choice yet: what 活动报名 lists, the activities not ended; 全部 and 活动结束 are one
+    // tap away.
+    let phase = match form.value("phase") {
+        "" => rules::NOT_ENDED,
+        chosen => chosen,
+    };
     let mut items = Vec::new();
     let mut all = app.store.activities()?;
     all.reverse(); // newest first
@@ -175,7 +181,7 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             continue;
         }
         let (p, c) = card(app, ctx, &a)?;
-        if phase_filter_matches(form.value("phase"), p) {
+        if phase_filter_matches(phase, p) {
             items.push(c);
         }
     }
@@ -186,7 +192,7 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let f = ActivityFilter {
         q: form.value("q"),
         category: form.value("category"),
-        phase: form.value("phase"),
+        phase,
         form: &form,
         regions: &options,
         query: req.raw_query_string(),
@@ -940,7 +946,7 @@ pub fn sign_sheet(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 }
 
 fn base_url(app: &App) -> String {
-    app.lan_urls
+    app.lan_urls()
         .first()
         .map(|u| u.trim_end_matches('/').to_string())
         .unwrap_or_default()
@@ -1023,7 +1029,7 @@ pub fn checkin_page(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Resp
         let next = format!("/activities/{id}/checkin?t={token}");
         return Ok(Response::redirect_303(format!(
             "/login?next={}",
-            super::login::encode_component(&next)
+            crate::views::components::encode_query(&next)
         )));
     }
     let a = load(app, id)?;

@@ -153,7 +153,7 @@ pub fn register(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     app.desk.forget(&token);
     let login = format!(
         "{}/login?next=/me",
-        app.lan_urls
+        app.lan_urls()
             .first()
             .map(|u| u.trim_end_matches('/'))
             .unwrap_or("")

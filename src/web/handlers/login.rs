@@ -88,18 +88,6 @@ pub fn safe_next(next: &str) -> Option<&str> {
     ok.then_some(next)
 }
 
-/// Percent-encode a value for a query string.
-pub fn encode_component(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 pub fn phone_form(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let mut form = FormState::default();
     form.set(
@@ -167,7 +155,7 @@ pub fn request_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let next_param = if next.is_empty() {
         String::new()
     } else {
-        format!("&next={}", encode_component(next))
+        format!("&next={}", crate::views::components::encode_query(next))
     };
     Ok(Response::redirect_303(format!(
         "/login/verify?phone={phone}{next_param}&wait={}",

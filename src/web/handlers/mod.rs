@@ -253,8 +253,8 @@ mod tests {
             ("/import".to_string(), Uploader::Manager),
             ("/admin/merge".to_string(), Uploader::PlatformAdmin),
             (format!("/activities/{id}/report"), Uploader::Manager),
-            (format!("/activities/{id}/edit"), Uploader::Manager),
-            (format!("/org/{id}/activities/new"), Uploader::Manager),
+            (format!("/activities/{id}/edit"), Uploader::Preparer),
+            (format!("/org/{id}/activities/new"), Uploader::Preparer),
         ] {
             assert_eq!(
                 large_body("POST", &path),

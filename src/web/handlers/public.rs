@@ -59,17 +59,24 @@ pub fn home(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 pub fn join(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let urls = app.lan_urls();
     let chosen = req
         .get_param("addr")
         .and_then(|a| a.parse::<usize>().ok())
-        .filter(|i| *i < app.lan_urls.len())
+        .filter(|i| *i < urls.len())
         .unwrap_or(0);
-    let svg = app.lan_urls.get(chosen).and_then(|u| qr_svg(u));
+    let svg = urls.get(chosen).and_then(|u| qr_svg(u));
+    let mut page = ctx.page();
+    // No address yet (the hotspot is not on): look again by itself every few seconds.
+    if urls.is_empty() {
+        page.refresh = Some(10);
+    }
     Ok(html(home::join(
-        &ctx.page(),
-        &app.lan_urls,
+        &page,
+        &urls,
         chosen,
         svg.as_deref(),
+        app.loopback_only(),
     )))
 }
 
@@ -139,7 +146,8 @@ pub fn stats_xlsx(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
 
 /// The join QR code alone, for printing or a second screen.
 pub fn join_qr(app: &App) -> Result<Response, AppError> {
-    let url = app.lan_urls.first().ok_or(AppError::NotFound)?;
+    let urls = app.lan_urls();
+    let url = urls.first().ok_or(AppError::NotFound)?;
     let svg = qr_svg(url).ok_or(AppError::NotFound)?;
     Ok(Response::from_data("image/svg+xml", svg))
 }

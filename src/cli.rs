@@ -3,7 +3,9 @@
 //! whoever runs it holds the data file anyway. Messages to the person at the terminal are
 //! Chinese.
 
-use crate::config::{DEFAULT_BIND, DEFAULT_DATA_DIR, DataDir, SETTING_KEYS, validate_setting};
+use crate::config::{
+    DEFAULT_BIND, DEFAULT_DATA_DIR, DataDir, SETTING_KEYS, SettingKey, validate_setting,
+};
 use crate::domain::account::{Admin, password_problem, username_problem};
 use crate::domain::ids::Gid;
 use crate::domain::secret;
@@ -786,7 +788,7 @@ fn settings(data: &Path, action: SettingsAction) -> Result<(), String> {
     match action {
         SettingsAction::List => {
             let stored = store.settings().map_err(|e| e.user_message())?;
-            for (key, meaning) in SETTING_KEYS {
+            for SettingKey { key, meaning, .. } in SETTING_KEYS {
                 let value = stored
                     .iter()
                     .find(|(k, _)| k == key)
@@ -806,7 +808,7 @@ fn settings(data: &Path, action: SettingsAction) -> Result<(), String> {
             Ok(())
         }
         SettingsAction::Unset { key } => {
-            if !SETTING_KEYS.iter().any(|(k, _)| *k == key) {
+            if !SETTING_KEYS.iter().any(|s| s.key == key) {
                 return validate_setting(&key, "");
             }
             store.unset_setting(&key).map_err(|e| e.user_message())?;

@@ -10,22 +10,56 @@ pub const DEFAULT_DATA_DIR: &str = "kezhi-data";
 /// Default listening address: every interface, so phones on the hotspot can reach it.
 pub const DEFAULT_BIND: &str = "0.0.0.0:8080";
 
-/// Setting keys and what each means; `kezhi settings` lists these.
-pub const SETTING_KEYS: &[(&str, &str)] = &[
-    ("site.name", "单位名称，显示在页面顶部，例如“某某县科协”"),
-    ("time.utc_offset", "本地时区，默认 +08:00"),
-    (
-        "platform.region",
-        "本平台所属区域代码（如县代码 220302）；设置后活动地点须在此范围内",
-    ),
-    (
-        "code.sender",
-        "验证码发送方式：outbox（默认，存入发件箱由工作人员告知）或 command",
-    ),
-    (
-        "code.command",
-        "code.sender=command 时运行的程序路径；程序收到两个参数：手机号、短信内容",
-    ),
+/// One setting: its key (for the terminal), and its name and one-line help for the web page.
+pub struct SettingKey {
+    /// The key `kezhi settings set` takes; shown only in the terminal.
+    pub key: &'static str,
+    /// What the settings page calls it.
+    pub label: &'static str,
+    /// One line under the label on the settings page.
+    pub help: &'static str,
+    /// What `kezhi settings list` prints, with the values the terminal accepts.
+    pub meaning: &'static str,
+}
+
+/// Every setting; `kezhi settings` lists these and the settings page shows them.
+pub const SETTING_KEYS: &[SettingKey] = &[
+    SettingKey {
+        key: "site.name",
+        label: "单位名称",
+        help: "显示在每页顶部和导出文件名里，例如“某某县科协”。",
+        meaning: "单位名称，显示在页面顶部，例如“某某县科协”",
+    },
+    SettingKey {
+        key: "time.utc_offset",
+        label: "时区",
+        help: "页面上的时间按这个时区显示，默认北京时间。",
+        meaning: "本地时区，默认 +08:00",
+    },
+    SettingKey {
+        key: "platform.region",
+        label: "本平台所属区域",
+        help: "设置后，发布活动时地点必须在这个区域之内。",
+        meaning: "本平台所属区域代码（如县代码 220302）；设置后活动地点须在此范围内",
+    },
+    SettingKey {
+        key: "code.sender",
+        label: "验证码发送方式",
+        help: "默认存入验证码发件箱，由工作人员告诉本人；也可交给短信程序发送。",
+        meaning: "验证码发送方式：outbox（默认，存入发件箱由工作人员告知）或 command",
+    },
+    SettingKey {
+        key: "code.command",
+        label: "短信发送程序",
+        help: "用短信程序发送验证码时运行的程序，它收到手机号和短信内容。",
+        meaning: "code.sender=command 时运行的程序路径；程序收到两个参数：手机号、短信内容",
+    },
+    SettingKey {
+        key: "backup.keep",
+        label: "自动备份保留份数",
+        help: "每天自动备份一次，超过这个份数时删去最早的备份。",
+        meaning: "自动备份保留的份数，1–365，默认 7",
+    },
 ];
 
 /// The folders inside a data folder.
@@ -179,7 +213,7 @@ pub fn validate_setting(key: &str, value: &str) -> Result<(), String> {
             "未知的设置项 {key}。可用的设置项：{}",
             SETTING_KEYS
                 .iter()
-                .map(|(k, _)| *k)
+                .map(|s| s.key)
                 .collect::<Vec<_>>()
                 .join("、")
         )),

@@ -1430,3 +1430,59 @@ fn join_and_statistics_on_the_laptop_screen() {
     );
     p.screenshot();
 }
+
+#[test]
+fn documents_settings_and_outbox_fit_a_small_phone() {
+    if skip_without_browser("documents_settings_and_outbox_fit_a_small_phone") {
+        return;
+    }
+    let name = "documents_settings_and_outbox_fit_a_small_phone";
+    let t = TestApp::start();
+    t.admin();
+    let p = launch(&t, name);
+
+    // 友情链接 is a contents page; each document opens on its own.
+    p.open("/links", "#contents");
+    p.assert_fits_the_screen();
+    assert!(
+        p.text("#external").contains("需联网"),
+        "{}",
+        p.text("#external")
+    );
+    p.screenshot_as(&format!("{name}-links"));
+    p.click_and_wait(r#"#contents a[href="/links/notice"]"#, "#doc-notice");
+    assert!(p.text("main h1").contains("进一步做好科技志愿服务"));
+    p.assert_fits_the_screen();
+    p.screenshot_as(&format!("{name}-notice"));
+    p.click_and_wait(r#".doc-pager a[rel="next"]"#, "#form-columns");
+    assert_eq!(p.path(), "/links/annex-1");
+    p.assert_fits_the_screen();
+    p.screenshot_as(&format!("{name}-annex-1"));
+
+    // A visitor at the desk asks for a code; the admin reads it off her phone.
+    let mut visitor = t.client();
+    visitor.post_form("/login/code", &[("phone", "13912345678")]);
+    let code = t.last_code("13912345678");
+    p.open("/admin/login", "#admin-login");
+    sign_in_platform_admin(&p);
+    p.open("/admin/settings", "#all-settings");
+    p.assert_fits_the_screen();
+    assert!(
+        p.text("#all-settings").contains("验证码发送方式"),
+        "{}",
+        p.text("#all-settings")
+    );
+    p.screenshot_as(&format!("{name}-settings"));
+    p.open("/admin/outbox", "#outbox-newest");
+    p.assert_fits_the_screen();
+    assert_eq!(p.text("#outbox-newest .code-big").trim(), code);
+    assert_eq!(p.text("#outbox-newest .code-tail").trim(), "尾号 5678");
+    let size = p.run(
+        "parseFloat(getComputedStyle(document.querySelector('#outbox-newest .code-big')).fontSize)",
+    );
+    assert!(
+        size.as_f64().unwrap_or_default() >= 36.0,
+        "the code is large: {size}"
+    );
+    p.screenshot();
+}

@@ -137,7 +137,11 @@ fn code_request_outbox_and_sign_in() {
 
     let outbox = admin.get("/admin/outbox");
     assert_eq!(outbox.status, 200);
-    assert!(outbox.body.contains(phone), "outbox shows the phone");
+    assert!(
+        outbox.body.contains("尾号 5678"),
+        "outbox shows the phone's tail"
+    );
+    assert!(!outbox.body.contains(phone), "never the whole phone");
     let code = t.last_code(phone);
     assert!(
         outbox.body.contains(&code),
@@ -334,7 +338,7 @@ fn pages_for_a_missing_role_are_403_without_data() {
     let mut admin = t.admin();
     let mut c = t.client();
     c.post_form("/login/code", &[("phone", "13312345678")]);
-    assert!(admin.get("/admin/outbox").body.contains("13312345678"));
+    assert!(admin.get("/admin/outbox").body.contains("尾号 5678"));
 
     let mut anon = t.client();
     for path in [
@@ -481,4 +485,90 @@ fn join_page_shows_the_lan_address_and_qr() {
     assert!(r.body.contains("<svg"));
     let svg = c.get("/join/qr.svg");
     assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
+}
+
+/// The part of `body` from the element with `id` to the end of that section (for asserting
+/// on what one block of a page shows).
+fn block<'a>(body: &'a str, id: &str) -> &'a str {
+    let start = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in the page"));
+    let rest = &body[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
+
+#[test]
+fn outbox_reads_the_newest_codes_aloud_by_phone_tail() {
+    let t = TestApp::start();
+    let mut admin = t.admin();
+    // A code from twenty minutes ago has expired: it belongs in the list, not up top.
+    t.app
+        .store
+        .push_outbox(&kezhi::domain::account::OutboxMessage {
+            at: chrono::Utc::now() - chrono::Duration::minutes(20),
+            phone: "13700001111".into(),
+            text: kezhi::domain::account::code_message("111111"),
+            delivery: "outbox".into(),
+        })
+        .unwrap();
+    let mut c = t.client();
+    assert_eq!(
+        c.post_form("/login/code", &[("phone", "13912345678")])
+            .status,
+        303
+    );
+    let code = t.last_code("13912345678");
+
+    let page = admin.get("/admin/outbox");
+    assert_eq!(page.status, 200);
+    let newest = block(&page.body, "outbox-newest");
+    assert!(newest.contains("code-big"), "{newest}");
+    assert!(
+        newest.contains(&code) && newest.contains("尾号 5678"),
+        "{newest}"
+    );
+    assert!(
+        !newest.contains("111111"),
+        "an expired code is not shown large"
+    );
+    let older = &page.body[page.body.find("id=\"outbox\"").expect("the older list")..];
+    assert!(older.contains("111111") && older.contains("尾号 1111"));
+    for phone in ["13912345678", "13700001111", "139****5678", "1391234"] {
+        assert!(!page.body.contains(phone), "the outbox shows {phone}");
+    }
+}
+
+#[test]
+fn settings_page_speaks_chinese_not_keys() {
+    let t = TestApp::start();
+    let mut admin = t.admin();
+    let page = admin.get("/admin/settings");
+    assert_eq!(page.status, 200);
+    let all = block(&page.body, "all-settings");
+    for label in [
+        "单位名称",
+        "时区",
+        "本平台所属区域",
+        "验证码发送方式",
+        "短信发送程序",
+        "自动备份保留份数",
+    ] {
+        assert!(all.contains(&format!("<dt>{label}</dt>")), "{label}: {all}");
+    }
+    assert!(all.contains("北京时间") && all.contains("7 份"), "{all}");
+    assert_eq!(
+        all.matches("class=\"help\"").count(),
+        6,
+        "one help line each"
+    );
+    for key in [
+        "site.name",
+        "time.utc_offset",
+        "platform.region",
+        "code.sender",
+        "code.command",
+        "backup.keep",
+    ] {
+        assert!(!page.body.contains(key), "raw key {key} on the page");
+    }
 }

@@ -401,11 +401,6 @@ fn friendly_links_front_door_and_join() {
         assert!(home.body.contains(entry), "{entry}");
     }
     let links = c.get("/links");
-    assert!(
-        links
-            .body
-            .contains("关于进一步做好科技志愿服务有关工作的通知")
-    );
     assert!(links.body.contains("需联网"));
     assert!(links.body.contains("/templates/volunteers.xlsx"));
     assert!(!links.body.contains("[image"));
@@ -480,4 +475,111 @@ fn staff_register_a_person_at_the_desk_and_print_a_card() {
     t.add_volunteer("13812349999", &valid_id("11010119800101009"));
     let mut vol = t.sign_in_by_code("13812349999");
     assert_eq!(vol.get("/admin/desk").status, 403);
+}
+
+/// The section addresses listed on the contents page, in order.
+fn section_links(body: &str) -> Vec<String> {
+    body.match_indices("href=\"/links/")
+        .map(|(i, _)| {
+            let rest = &body[i + "href=\"".len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn policy_documents_are_a_contents_page_and_short_sections() {
+    let t = TestApp::start();
+    let mut c = t.client();
+    let contents = c.get("/links");
+    assert_eq!(contents.status, 200);
+    let sections = section_links(&contents.body);
+    assert_eq!(
+        sections,
+        [
+            "/links/forward",
+            "/links/notice",
+            "/links/annex-1",
+            "/links/annex-2",
+            "/links/annex-3"
+        ]
+    );
+    assert!(
+        contents.body.len() < 12_000,
+        "the contents page is a list, not the documents: {} bytes",
+        contents.body.len()
+    );
+
+    let mut whole = String::new();
+    for path in &sections {
+        let r = c.get(path);
+        assert_eq!(r.status, 200, "{path}");
+        // The old single page was ~40 kB of HTML; a section is a few phone screens.
+        assert!(r.body.len() < 24_000, "{path} is {} bytes", r.body.len());
+        assert!(r.body.contains("href=\"/links\""), "{path} leads back");
+        for junk in ["如下图所示", "[image", "[bookmark", "   o"] {
+            assert!(!r.body.contains(junk), "{path} still holds {junk:?}");
+        }
+        whole.push_str(&r.body);
+    }
+    let notice = c.get("/links/notice");
+    assert!(
+        notice
+            .body
+            .contains("关于进一步做好科技志愿服务有关工作的通知")
+    );
+    assert!(notice.body.contains("科协普函基字〔2019〕49号"));
+    assert!(notice.body.contains("<h2>一、基本定义</h2>"));
+    // The notice's two forms are real tables, with their template downloads.
+    let annex1 = c.get("/links/annex-1");
+    assert!(
+        annex1
+            .body
+            .contains("<table class=\"list doc-form\" id=\"form-columns\">")
+    );
+    assert_eq!(
+        annex1.body.matches("<tr>").count(),
+        1 + 15,
+        "header + 15 columns"
+    );
+    assert!(annex1.body.contains("管理员手机号") && annex1.body.contains("/templates/teams.xlsx"));
+    let annex2 = c.get("/links/annex-2");
+    assert_eq!(annex2.body.matches("<tr>").count(), 1 + 17);
+    assert!(annex2.body.contains("/templates/volunteers.xlsx"));
+    // The manual points at Kezhi's own pages where it showed screenshots.
+    let manual = c.get("/links/annex-3");
+    for href in [
+        "/login?next=/register/volunteer",
+        "/login?next=/register/org",
+        "/activities",
+        "/org/activities",
+        "/join",
+    ] {
+        assert!(
+            manual.body.contains(&format!("href=\"{href}\"")),
+            "the manual links {href}"
+        );
+    }
+    assert!(whole.contains("用户使用手册"));
+    assert_eq!(c.get("/links/annex-9").status, 404);
+}
+
+#[test]
+fn external_sites_are_links_marked_as_needing_the_internet() {
+    let t = TestApp::start();
+    let links = t.client().get("/links");
+    let external = &links.body[links.body.find("id=\"external\"").unwrap()..];
+    let external = &external[..external.find("</section>").unwrap()];
+    for (name, url) in [
+        ("科技志愿服务信息平台", "http://www.stvs.org.cn/"),
+        ("中国科协官网", "https://www.cast.org.cn/"),
+        ("中国志愿服务联合会", "https://www.cvf.org.cn/"),
+        ("中国科协绿平台", "https://www.cast.org.cn/"),
+    ] {
+        let anchor = format!("<a href=\"{url}\" rel=\"external noopener noreferrer\">{name}</a>");
+        assert!(external.contains(&anchor), "{anchor} in {external}");
+    }
+    assert_eq!(external.matches("需联网").count(), 4);
+    // Opening normally: no new window, no script in the way.
+    assert!(!external.contains("target=") && !external.contains("onclick"));
 }

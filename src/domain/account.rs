@@ -232,6 +232,15 @@ pub fn code_message(code: &str) -> String {
     )
 }
 
+/// The code inside a message made by [`code_message`], for staff to read out.
+pub fn code_in_message(text: &str) -> Option<&str> {
+    let rest = text.split_once("验证码是")?.1.trim_start();
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
 /// Check a password against the site's minimum rules; the message names what is wrong.
 pub fn password_problem(password: &str, confirm: &str) -> Option<String> {
     if password.chars().count() < MIN_PASSWORD_LEN {
@@ -264,6 +273,13 @@ pub fn username_problem(username: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_read_back_from_its_message() {
+        assert_eq!(code_in_message(&code_message("048213")), Some("048213"));
+        assert_eq!(code_in_message("别的消息"), None);
+        assert_eq!(code_in_message("验证码是 ，"), None);
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

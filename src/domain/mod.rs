@@ -7,6 +7,7 @@ pub mod demand;
 pub mod dict;
 pub mod ids;
 pub mod people;
+pub mod policy;
 pub mod record;
 pub mod regions;
 pub mod registration;

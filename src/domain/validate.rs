@@ -320,6 +320,13 @@ pub fn mask_phone(p: &str) -> String {
     mask_middle(p, 3, 4)
 }
 
+/// A phone as staff say it aloud: "尾号 5678" (the last four digits only).
+pub fn phone_tail(p: &str) -> String {
+    let digits: Vec<char> = p.chars().filter(char::is_ascii_digit).collect();
+    let tail: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+    format!("尾号 {tail}")
+}
+
 /// Masks a name for public display: the first character kept ("李**").
 pub fn mask_name(name: &str) -> String {
     let mut chars = name.chars();
@@ -620,6 +627,8 @@ mod tests {
         assert_eq!(mask_phone("12345678"), "123*5678");
         assert_eq!(mask_id_number("12"), "**");
         assert_eq!(mask_id_number("张三李四王五赵六"), "张三李*王五赵六");
+        assert_eq!(phone_tail("13812345678"), "尾号 5678");
+        assert_eq!(phone_tail("12"), "尾号 12");
     }
 
     #[test]

@@ -2,7 +2,6 @@
 
 use super::components::{Field, FormState, csrf_field, form_feedback};
 use super::layout::{PageCtx, page};
-use crate::domain::account::OutboxMessage;
 use maud::{Markup, html};
 
 /// Figures on the dashboard.
@@ -34,10 +33,24 @@ pub fn dashboard(ctx: &PageCtx, d: &Dashboard) -> Markup {
     )
 }
 
-/// The outbox of code messages, newest first.
+/// One code message as staff see it: the phone only by its last four digits.
+pub struct OutboxCode {
+    pub time: String,
+    pub minutes_ago: i64,
+    /// Still within the code's lifetime.
+    pub fresh: bool,
+    /// "尾号 5678".
+    pub tail: String,
+    /// The code alone (or the whole text of a message that holds none).
+    pub code: String,
+    pub delivery: String,
+}
+
+/// The outbox: the newest valid codes large enough to read aloud, then the older ones.
 pub fn outbox(
     ctx: &PageCtx,
-    messages: &[(String, OutboxMessage)],
+    newest: &[OutboxCode],
+    older: &[OutboxCode],
     page_no: usize,
     has_more: bool,
 ) -> Markup {
@@ -46,19 +59,35 @@ pub fn outbox(
         "验证码发件箱",
         html! {
             h1 { "验证码发件箱" }
-            p { "离线时验证码不会发出短信。请核对来访者的手机号后，把验证码告诉本人。" }
-            @if messages.is_empty() {
+            p { "离线时验证码不会发出短信。请来访者说出手机号后四位，核对无误后把验证码告诉本人。" }
+            @if !newest.is_empty() {
+                section id="outbox-newest" aria-label="最新验证码" {
+                    @for c in newest {
+                        div.code-card {
+                            p.code-tail { (c.tail) }
+                            p.code-big { (c.code) }
+                            p.muted {
+                                (c.time) " · "
+                                @if c.minutes_ago == 0 { "刚刚" } @else { (c.minutes_ago) " 分钟前" }
+                            }
+                        }
+                    }
+                }
+            }
+            p { a.button href="/admin/outbox" id="outbox-refresh" { "刷新" } }
+            @if newest.is_empty() && older.is_empty() {
                 p.muted id="outbox-empty" { "还没有消息。" }
-            } @else {
-                table.list id="outbox" {
-                    thead { tr { th { "时间" } th { "手机号" } th { "内容" } th { "发送方式" } } }
+            } @else if !older.is_empty() {
+                h2 { @if newest.is_empty() { "验证码" } @else { "较早的验证码" } }
+                table.list.stack id="outbox" {
+                    thead { tr { th { "时间" } th { "手机号" } th { "验证码" } th { "发送方式" } } }
                     tbody {
-                        @for (time, m) in messages {
+                        @for c in older {
                             tr {
-                                td { (time) }
-                                td.phone { (m.phone) }
-                                td.text { (m.text) }
-                                td { (delivery_label(&m.delivery)) }
+                                td data-label="时间" { (c.time) }
+                                td.phone data-label="手机号" { (c.tail) }
+                                td.text data-label="验证码" { (c.code) }
+                                td data-label="发送方式" { (delivery_label(&c.delivery)) }
                             }
                         }
                     }
@@ -127,14 +156,13 @@ pub fn admins(ctx: &PageCtx, rows: &[AdminRow], form: &FormState) -> Markup {
     )
 }
 
-/// One setting as shown.
+/// One setting as shown: its Chinese name, a line of help, and the value in use.
 pub struct SettingRow {
-    pub key: &'static str,
-    pub meaning: &'static str,
+    pub label: &'static str,
+    pub help: &'static str,
     pub value: String,
 }
 
-/// The settings page (read-only: settings that run programs are changed from the terminal).
 /// The data file and its backups, for the settings page.
 pub struct DataInfo {
     pub path: String,
@@ -163,7 +191,7 @@ pub fn settings(
                     dt { "最近备份" } dd id="last-backup" { (data.last_backup) }
                     dt { "备份位置" } dd { code { (data.backups_dir) } }
                 }
-                p.muted { "科志运行时每天自动备份一次，保留最近的备份（设置项 backup.keep）。也可以在终端运行 kezhi backup -o 文件名。" }
+                p.muted { "科志运行时每天自动备份一次，保留最近几份（份数见下方“全部设置”）。也可以在终端运行 kezhi backup -o 文件名。" }
                 form method="post" action="/admin/backup" {
                     (csrf_field(&ctx.csrf))
                     button type="submit" id="backup-now" { "立即备份" }
@@ -178,13 +206,18 @@ pub fn settings(
                     button type="submit" { "保存" }
                 }
             }
-            section.card {
+            section.card id="all-settings" {
                 h2 { "全部设置" }
-                table.list id="settings" {
-                    thead { tr { th { "设置项" } th { "当前值" } th { "说明" } } }
-                    tbody { @for r in rows { tr { td { code { (r.key) } } td { (r.value) } td { (r.meaning) } } } }
+                dl.settings id="settings" {
+                    @for r in rows {
+                        div.setting {
+                            dt { (r.label) }
+                            dd.value { (r.value) }
+                            dd.help { (r.help) }
+                        }
+                    }
                 }
-                p.muted { "为安全起见，验证码发送方式等设置只能在本机终端修改，例如：" code { "kezhi settings set code.sender command" } }
+                p.muted { "为安全起见，除单位名称外的设置只能在运行科志的电脑上用终端命令 " code { "kezhi settings" } " 修改，改后重启科志生效。" }
             }
         },
     )

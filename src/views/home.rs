@@ -75,37 +75,6 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
     )
 }
 
-/// 友情链接: the notice and its annexes, the templates, and the manual's external links.
-pub fn links(ctx: &PageCtx, notice: &[String]) -> Markup {
-    page(
-        ctx,
-        "友情链接",
-        html! {
-            h1 { "政策文件与友情链接" }
-            section.card id="templates" {
-                h2 { "集体注册表格" }
-                ul {
-                    li { a href="/templates/teams.xlsx" { "附件1 科技志愿服务组织集体注册信息表" } }
-                    li { a href="/templates/volunteers.xlsx" { "附件2 科技志愿者集体注册信息表" } }
-                }
-            }
-            section.card id="external" {
-                h2 { "友情链接" small.hint { "（以下网站需要连接互联网）" } }
-                ul {
-                    li { "科技志愿服务信息平台：" code { "www.stvs.org.cn" } " 需联网" }
-                    li { "中国科协官网：" code { "www.cast.org.cn" } " 需联网" }
-                    li { "中国志愿服务联合会：" code { "www.cvf.org.cn" } " 需联网" }
-                    li { "中国科协绿平台：请联网后搜索“中国科协绿平台” 需联网" }
-                }
-            }
-            section.card id="notice" {
-                h2 { "政策文件：关于进一步做好科技志愿服务有关工作的通知（含附件）" }
-                @for p in notice { p { (p) } }
-            }
-        },
-    )
-}
-
 /// The join page: a large QR code of the chosen LAN address, and every address as text
 /// (each a link that shows its own QR code, for a laptop with several networks).
 pub fn join(

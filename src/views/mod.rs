@@ -15,6 +15,7 @@ pub mod home;
 pub mod import;
 pub mod layout;
 pub mod merge;
+pub mod policy;
 pub mod stats;
 pub mod team;
 pub mod volunteer;

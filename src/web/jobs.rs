@@ -254,8 +254,11 @@ impl DeskGrants {
 /// (30 minutes; a few at most, each up to the upload limit).
 #[derive(Default)]
 pub struct PendingMerges {
-    bundles: Mutex<HashMap<String, (String, Vec<u8>, Instant)>>,
+    bundles: Mutex<HashMap<String, PendingBundle>>,
 }
+
+/// A bundle kept for confirmation: its uploader, its bytes and when it was kept.
+type PendingBundle = (String, Vec<u8>, Instant);
 
 impl PendingMerges {
     const LIFETIME: Duration = Duration::from_secs(30 * 60);

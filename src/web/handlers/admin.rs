@@ -1,12 +1,14 @@
 //! Platform admin: sign-in, dashboard, code outbox, admin accounts, settings.
 
 use super::{html, rejected};
-use crate::config::{SETTING_KEYS, validate_setting};
+use crate::config::{SETTING_KEYS, SenderKind, validate_setting};
 use crate::domain::account::{
-    ADMIN_SESSION_LIFETIME, Admin, Subject, password_problem, username_problem,
+    ADMIN_SESSION_LIFETIME, Admin, CODE_LIFETIME, Subject, code_in_message, password_problem,
+    username_problem,
 };
 use crate::domain::ids::Gid;
 use crate::domain::secret;
+use crate::domain::{regions, validate};
 use crate::error::AppError;
 use crate::store::{AuditEntry, StoreError};
 use crate::views::admin::{self as view, AdminRow, Dashboard, SettingRow};
@@ -100,6 +102,9 @@ pub fn dashboard(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     Ok(html(view::dashboard(&ctx.page(), &d)))
 }
 
+/// How many still-valid codes are shown large at the top of the outbox.
+const OUTBOX_LARGE: usize = 3;
+
 pub fn outbox(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     ctx.require_admin()?;
     let page_no = req
@@ -113,18 +118,41 @@ pub fn outbox(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError>
     let has_more = msgs.len() > OUTBOX_PAGE;
     msgs.truncate(OUTBOX_PAGE);
     let offset = ctx.settings.utc_offset;
-    let rows: Vec<_> = msgs
+    let codes: Vec<_> = msgs
         .into_iter()
-        .map(|m| {
-            (
-                m.at.with_timezone(&offset)
-                    .format("%m-%d %H:%M:%S")
-                    .to_string(),
-                m,
-            )
+        .map(|m| view::OutboxCode {
+            time: m
+                .at
+                .with_timezone(&offset)
+                .format("%m-%d %H:%M:%S")
+                .to_string(),
+            minutes_ago: (ctx.now - m.at).num_minutes().max(0),
+            fresh: ctx.now - m.at < CODE_LIFETIME,
+            // Staff confirm who is asking by the last four digits; the full number stays
+            // off a screen that visitors at the desk can see.
+            tail: validate::phone_tail(&m.phone),
+            code: code_in_message(&m.text).unwrap_or(&m.text).to_string(),
+            delivery: m.delivery,
         })
         .collect();
-    Ok(html(view::outbox(&ctx.page(), &rows, page_no, has_more)))
+    // Only the first page leads with the codes people are waiting for.
+    let large = if page_no == 1 {
+        codes
+            .iter()
+            .take(OUTBOX_LARGE)
+            .take_while(|c| c.fresh)
+            .count()
+    } else {
+        0
+    };
+    let (newest, older) = codes.split_at(large);
+    Ok(html(view::outbox(
+        &ctx.page(),
+        newest,
+        older,
+        page_no,
+        has_more,
+    )))
 }
 
 fn admin_rows(app: &App, ctx: &Ctx) -> Result<Vec<AdminRow>, AppError> {
@@ -281,20 +309,38 @@ pub fn backup_now(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     Ok(redirect_with_flash("/admin/settings", "backup_done"))
 }
 
-fn setting_rows(app: &App) -> Result<Vec<SettingRow>, AppError> {
-    let stored = app.store.settings()?;
-    Ok(SETTING_KEYS
+/// Each setting with its Chinese name and the value the running server uses, in words.
+fn setting_rows(ctx: &Ctx) -> Vec<SettingRow> {
+    let s = &ctx.settings;
+    SETTING_KEYS
         .iter()
-        .map(|(key, meaning)| SettingRow {
-            key,
-            meaning,
-            value: stored
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| "（默认）".into()),
+        .map(|k| SettingRow {
+            label: k.label,
+            help: k.help,
+            value: match k.key {
+                "site.name" => s.site_name.clone(),
+                "time.utc_offset" if s.utc_offset == crate::config::default_offset() => {
+                    "北京时间（UTC+8）".into()
+                }
+                "time.utc_offset" => format!("UTC{}", s.utc_offset),
+                "platform.region" => s
+                    .region_scope
+                    .as_deref()
+                    .map(|c| format!("{}（{c}）", regions::full_name(c)))
+                    .unwrap_or_else(|| "不限".into()),
+                "code.sender" => match s.sender {
+                    SenderKind::Outbox => "验证码发件箱，由工作人员告知".into(),
+                    SenderKind::Command(_) => "短信发送程序".into(),
+                },
+                "code.command" => match &s.sender {
+                    SenderKind::Command(p) => p.display().to_string(),
+                    SenderKind::Outbox => "未使用".into(),
+                },
+                "backup.keep" => format!("{} 份", s.backups_kept),
+                _ => "—".into(),
+            },
         })
-        .collect())
+        .collect()
 }
 
 pub fn settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
@@ -303,7 +349,7 @@ pub fn settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     form.set("site_name", ctx.settings.site_name.clone());
     Ok(html(view::settings(
         &ctx.page(),
-        &setting_rows(app)?,
+        &setting_rows(ctx),
         &form,
         &data_info(app, ctx),
     )))
@@ -317,12 +363,7 @@ pub fn save_settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.set("site_name", name);
         form.fail("site_name", m);
         return Ok(rejected(
-            view::settings(
-                &ctx.page(),
-                &setting_rows(app)?,
-                &form,
-                &data_info(app, ctx),
-            ),
+            view::settings(&ctx.page(), &setting_rows(ctx), &form, &data_info(app, ctx)),
             422,
         ));
     }

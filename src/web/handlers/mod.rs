@@ -78,6 +78,7 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", [""]) => public::home(app, ctx),
         ("GET", ["join"]) => public::join(app, ctx, req),
         ("GET", ["links"]) => public::links(ctx),
+        ("GET", ["links", slug]) => public::policy_section(ctx, slug),
         ("GET", ["stats"]) => public::stats(app, ctx, false),
         ("GET", ["admin", "stats"]) => public::stats(app, ctx, true),
         ("GET", ["admin", "desk"]) => desk::start(ctx),

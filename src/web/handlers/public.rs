@@ -1,8 +1,8 @@
-//! Pages anyone may see: the front page, the join QR code, and the region lists for
-//! cascading selects.
+//! Pages anyone may see: the front page, the join QR code, 友情链接 and its documents, and
+//! the region lists for cascading selects.
 
 use super::html;
-use crate::domain::regions;
+use crate::domain::{policy, regions};
 use crate::error::AppError;
 use crate::store::FeaturedKind;
 use crate::views::home::{self, HomeData, Showcased};
@@ -80,28 +80,27 @@ pub fn join(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     )))
 }
 
-/// The notice as paragraphs, without the document's image and bookmark markers.
-fn notice_paragraphs() -> Vec<String> {
-    include_str!("../../../assets/policy/notice.txt")
-        .lines()
-        .map(|l| {
-            l.replace("[image: ]", "")
-                .replace("[bookmark: _GoBack]", "")
-        })
-        .map(|l| {
-            let mut s = l.trim().to_string();
-            while let Some(i) = s.find("[bookmark:") {
-                let end = s[i..].find(']').map(|e| i + e + 1).unwrap_or(s.len());
-                s.replace_range(i..end, "");
-            }
-            s.trim().to_string()
-        })
-        .filter(|l| !l.is_empty())
-        .collect()
+/// `/links`: the contents of the policy documents, the templates and the external sites.
+pub fn links(ctx: &Ctx) -> Result<Response, AppError> {
+    Ok(html(crate::views::policy::contents(
+        &ctx.page(),
+        policy::sections(),
+    )))
 }
 
-pub fn links(ctx: &Ctx) -> Result<Response, AppError> {
-    Ok(html(home::links(&ctx.page(), &notice_paragraphs())))
+/// `/links/<slug>`: one document section.
+pub fn policy_section(ctx: &Ctx, slug: &str) -> Result<Response, AppError> {
+    let all = policy::sections();
+    let i = all
+        .iter()
+        .position(|s| s.slug == slug)
+        .ok_or(AppError::NotFound)?;
+    Ok(html(crate::views::policy::section(
+        &ctx.page(),
+        &all[i],
+        i.checked_sub(1).map(|p| &all[p]),
+        all.get(i + 1),
+    )))
 }
 
 pub fn stats(app: &App, ctx: &Ctx, full: bool) -> Result<Response, AppError> {

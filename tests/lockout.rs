@@ -79,6 +79,7 @@ impl<'a> Device<'a> {
         Resp {
             status,
             headers,
+            bytes: body.clone().into_bytes(),
             body,
         }
     }

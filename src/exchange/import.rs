@@ -472,6 +472,61 @@ pub fn check_file(
     Ok(report)
 }
 
+/// One page of the preview: the file's rows, those with errors first (in file order), then
+/// the others, `per_page` at a time. The file is read again and only the page's rows are
+/// kept, so a 100,000-row preview costs one pass and one page of memory.
+pub fn preview_rows(
+    bytes: &[u8],
+    report: &CheckReport,
+    page: usize,
+    per_page: usize,
+) -> Result<Vec<super::template::ReportRow>, FileProblem> {
+    let mut by_row: HashMap<u32, (Vec<String>, Vec<usize>)> = HashMap::new();
+    for i in &report.issues {
+        let e = by_row.entry(i.row).or_default();
+        e.0.push(if i.column.is_empty() {
+            i.message.clone()
+        } else {
+            format!("{}：{}", i.column, i.message)
+        });
+        if let Some(c) = i.column_index {
+            e.1.push(c);
+        }
+    }
+    let mut bad: Vec<u32> = by_row.keys().copied().collect();
+    bad.sort_unstable();
+    let good = report
+        .rows
+        .iter()
+        .map(|r| r.row)
+        .filter(|n| !by_row.contains_key(n));
+    let wanted: Vec<u32> = bad
+        .iter()
+        .copied()
+        .chain(good)
+        .skip(page.saturating_mul(per_page))
+        .take(per_page)
+        .collect();
+    let wanted_set: std::collections::HashSet<u32> = wanted.iter().copied().collect();
+    let mut found: HashMap<u32, super::template::ReportRow> = HashMap::new();
+    read::for_each_row::<FileProblem>(bytes, |row| {
+        if wanted_set.contains(&row.number) {
+            let (errors, bad_columns) = by_row.remove(&row.number).unwrap_or_default();
+            found.insert(
+                row.number,
+                super::template::ReportRow {
+                    number: row.number,
+                    cells: row.cells.iter().map(Cell::display).collect(),
+                    errors,
+                    bad_columns,
+                },
+            );
+        }
+        Ok(())
+    })?;
+    Ok(wanted.iter().filter_map(|n| found.remove(n)).collect())
+}
+
 /// The error report: the file's rows with a 错误说明 column and the bad cells marked.
 pub fn error_report(
     form: Form,
@@ -509,7 +564,9 @@ pub fn error_report(
         Ok(())
     })?;
     super::template::error_report(
+        form,
         &format!("{}（错误说明）", form.title()),
+        report.header_row,
         &report.headers,
         &rows,
     )

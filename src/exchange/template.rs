@@ -13,7 +13,7 @@ use rust_xlsxwriter::{
     Formula, Workbook, Worksheet, XlsxError, utility::column_number_to_name,
 };
 
-use super::columns::{Column, Form, Kind};
+use super::columns::{Column, Form, Kind, header_key};
 use crate::domain::{dict, regions};
 
 /// One data row to write: values by column key (`Column::key`), already in the template's
@@ -39,8 +39,6 @@ const COMPANY: &str = "科志 Kezhi";
 const HEADER_ROW: u32 = 1;
 const EXAMPLE_ROW: u32 = 2;
 const FIRST_DATA_ROW: u32 = 3;
-/// 0-based first row of the error report's rows (it has no 范例 row).
-const REPORT_FIRST_ROW: u32 = 2;
 /// Dropdowns and hints cover data rows 4..=10003 (Excel numbering).
 const LAST_VALIDATED_ROW: u32 = FIRST_DATA_ROW + 10_000 - 1;
 /// Empty bordered rows a blank template offers, as the notice's tables do.
@@ -208,11 +206,16 @@ pub fn workbook(form: Form, rows: &[RowValues]) -> Result<Vec<u8>, String> {
     book.save_to_buffer().map_err(xlsx_err)
 }
 
-/// The error report: the uploaded sheet's rows written back as text, in the user's column
-/// order and headers, plus a "错误说明" column at the end; the cells named in `bad_columns`
-/// get a light red fill and each row's messages are joined with "；".
+/// The error report: the uploaded sheet's rows written back as text, each on the row number
+/// it had in the uploaded file (the number the preview page quotes), under the uploaded
+/// headers, plus a "错误说明" column at the end; the cells named in `bad_columns` get a
+/// light red fill and each row's messages are joined with "；". Columns recognised as the
+/// form's keep the template's text format and dropdowns, so a fixed row stays valid and the
+/// file uploads again as it is.
 pub fn error_report(
+    form: Form,
     title: &str,
+    header_row: u32,
     headers: &[String],
     rows: &[ReportRow],
 ) -> Result<Vec<u8>, String> {
@@ -226,19 +229,32 @@ pub fn error_report(
     let styles = Styles::new();
     let mut sheet = Worksheet::new();
     sheet.set_name("错误报告").map_err(xlsx_err)?;
-
-    // Title, headers, then the rows from row 3 on: the same shape as the template minus
-    // the 范例 row, so the fixed file uploads again as it is.
-    sheet.set_row_height(0, 30).map_err(xlsx_err)?;
-    if errors_col == 0 {
-        sheet
-            .write_string_with_format(0, 0, title, &styles.title)
-            .map_err(xlsx_err)?;
-    } else {
-        sheet
-            .merge_range(0, 0, 0, errors_col, title, &styles.title)
-            .map_err(xlsx_err)?;
+    let mut options = Worksheet::new();
+    options.set_name(OPTIONS_SHEET).map_err(xlsx_err)?;
+    options.set_hidden(true);
+    let mut option_lists = 0u16;
+    // The header where the upload had it (0-based), the title above it when there is room.
+    let header_at = header_row.saturating_sub(1);
+    if header_at > 0 {
+        sheet.set_row_height(0, 30).map_err(xlsx_err)?;
+        if errors_col == 0 {
+            sheet
+                .write_string_with_format(0, 0, title, &styles.title)
+                .map_err(xlsx_err)?;
+        } else {
+            sheet
+                .merge_range(0, 0, 0, errors_col, title, &styles.title)
+                .map_err(xlsx_err)?;
+        }
     }
+    let columns: Vec<Option<&'static Column>> = (0..width)
+        .map(|i| {
+            let key = headers.get(i).map(|h| header_key(h)).unwrap_or_default();
+            form.columns()
+                .iter()
+                .find(|c| !key.is_empty() && header_key(c.header) == key)
+        })
+        .collect();
     let mut widths = vec![6.0_f64; width];
     for (i, h) in headers.iter().enumerate() {
         widths[i] = widths[i].max(display_width(h) + 2.0);
@@ -254,25 +270,29 @@ pub fn error_report(
         let w = w.min(30.0);
         let c = col_num(i)?;
         sheet.set_column_width(c, w).map_err(xlsx_err)?;
+        if columns[i].is_some_and(|col| col.is_text_format()) {
+            sheet.set_column_format(c, &styles.text).map_err(xlsx_err)?;
+        }
         let header = headers.get(i).map(String::as_str).unwrap_or("");
         header_lines = header_lines.max(lines_needed(header, w));
         sheet
-            .write_string_with_format(HEADER_ROW, c, header, &styles.header)
+            .write_string_with_format(header_at, c, header, &styles.header)
             .map_err(xlsx_err)?;
     }
     sheet.set_column_width(errors_col, 50).map_err(xlsx_err)?;
     sheet
-        .write_string_with_format(HEADER_ROW, errors_col, "错误说明", &styles.header_error)
+        .write_string_with_format(header_at, errors_col, "错误说明", &styles.header_error)
         .map_err(xlsx_err)?;
     sheet
-        .set_row_height(HEADER_ROW, row_height(header_lines))
+        .set_row_height(header_at, row_height(header_lines))
         .map_err(xlsx_err)?;
-    sheet
-        .set_freeze_panes(REPORT_FIRST_ROW, 0)
-        .map_err(xlsx_err)?;
+    sheet.set_freeze_panes(header_at + 1, 0).map_err(xlsx_err)?;
 
-    for (r, report) in rows.iter().enumerate() {
-        let row = REPORT_FIRST_ROW + u32::try_from(r).map_err(|_| "行数过多".to_string())?;
+    let mut last_row = header_at;
+    for report in rows {
+        // Excel's own row numbers: the row goes back exactly where it was.
+        let row = report.number.saturating_sub(1).max(header_at + 1);
+        last_row = last_row.max(row);
         for i in 0..width {
             let c = col_num(i)?;
             let format = if report.bad_columns.contains(&i) {
@@ -298,10 +318,25 @@ pub fn error_report(
                 .map_err(xlsx_err)?;
         }
     }
+    // The template's dropdowns and hints on the data rows (and some room below for new ones).
+    let (first, last) = (header_at + 1, last_row.max(header_at + 1) + 200);
+    for (i, column) in columns.iter().enumerate() {
+        let Some(column) = column else { continue };
+        let Some(validation) = validation_for(column, &mut options, &mut option_lists)? else {
+            continue;
+        };
+        let c = col_num(i)?;
+        sheet
+            .add_data_validation(first, c, last, c, &validation)
+            .map_err(xlsx_err)?;
+    }
 
     let mut book = Workbook::new();
     book.set_properties(&DocProperties::new().set_title(title).set_company(COMPANY));
     book.push_worksheet(sheet);
+    if option_lists > 0 {
+        book.push_worksheet(options);
+    }
     book.save_to_buffer().map_err(xlsx_err)
 }
 
@@ -878,7 +913,9 @@ mod tests {
             });
         }
         let bytes = error_report(
+            Form::Volunteers,
             "附件2 科技志愿者集体注册信息表（错误报告）",
+            2,
             &headers,
             &rows,
         )
@@ -892,16 +929,19 @@ mod tests {
             assert_eq!(&text(&range, 1, i), h);
         }
         assert_eq!(text(&range, 1, 4), "错误说明");
-        assert_eq!(text(&range, 2, 2), "11010119900307123X");
-        assert_eq!(text(&range, 2, 4), "");
-        assert_eq!(text(&range, 3, 4), "真实姓名不能为空；身份证号校验位不正确");
-        assert_eq!(text(&range, 3, 3), "x");
+        // Each row sits on the row number it had in the upload (Excel row 4 → index 3); the
+        // skipped 范例 row stays empty.
+        assert_eq!(text(&range, 2, 1), "");
+        assert_eq!(text(&range, 3, 2), "11010119900307123X");
+        assert_eq!(text(&range, 3, 4), "");
+        assert_eq!(text(&range, 4, 4), "真实姓名不能为空；身份证号校验位不正确");
+        assert_eq!(text(&range, 4, 3), "x");
         // Every cell is text, even the 序号 the user typed as a number.
-        assert_eq!(range.get_value((3, 0)), Some(&Data::String("2".into())));
-        assert_eq!(text(&range, 1003, 1), "志愿者999");
-        assert_eq!(text(&range, 1003, 4), "");
-        assert_eq!(text(&range, 1002, 4), "手机号不能为空");
-        assert_eq!(range.height(), 1004);
+        assert_eq!(range.get_value((4, 0)), Some(&Data::String("2".into())));
+        assert_eq!(text(&range, 1004, 1), "志愿者999");
+        assert_eq!(text(&range, 1004, 4), "");
+        assert_eq!(text(&range, 1003, 4), "手机号不能为空");
+        assert_eq!(range.height(), 1005);
 
         let styles = zipped(&bytes, "xl/styles.xml");
         assert!(styles.contains("FFFFC7CE"), "light red fill");
@@ -911,10 +951,15 @@ mod tests {
             let at = sheet.find(&open).unwrap() + open.len();
             sheet[at..at + sheet[at..].find('"').unwrap()].to_string()
         };
-        assert_eq!(style_of("B4"), style_of("C4"), "both bad cells alike");
-        assert_ne!(style_of("B4"), style_of("B3"), "bad cell highlighted");
-        assert_ne!(style_of("D4"), style_of("C4"), "good cell plain");
-        assert_eq!(style_of("D4"), style_of("C3"));
+        assert_eq!(style_of("B5"), style_of("C5"), "both bad cells alike");
+        assert_ne!(style_of("B5"), style_of("B4"), "bad cell highlighted");
+        assert_ne!(style_of("D5"), style_of("C5"), "good cell plain");
+        assert_eq!(style_of("D5"), style_of("C4"));
+        // 身份证号 is the form's column: its dropdown hint and text format come along.
+        assert!(
+            sheet.contains("<dataValidation"),
+            "the template's hints are kept"
+        );
     }
 
     #[test]
@@ -928,7 +973,7 @@ mod tests {
 
     #[test]
     fn error_report_handles_empty_input() {
-        let bytes = error_report("空", &[], &[]).unwrap();
+        let bytes = error_report(Form::Volunteers, "空", 2, &[], &[]).unwrap();
         let range = read(&bytes, "错误报告");
         assert_eq!(text(&range, 1, 0), "错误说明");
     }

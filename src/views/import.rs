@@ -105,6 +105,15 @@ pub struct Preview<'a> {
     pub team: Option<&'a str>,
     /// A refusal from an earlier commit attempt.
     pub message: Option<&'a str>,
+    /// The uploaded headers, for the rows table.
+    pub headers: &'a [String],
+    /// One page of rows, errors first: (row number, cells, bad column indexes, messages).
+    pub rows: &'a [(u32, Vec<String>, Vec<usize>, String)],
+    /// 0-based page of `rows`, and whether more follow.
+    pub page: usize,
+    pub has_more: bool,
+    /// A team admin imports: matching people are invited, never updated.
+    pub team_admin: bool,
 }
 
 /// 检查结果: counts, errors, and the commit choices.
@@ -139,12 +148,43 @@ pub fn preview(ctx: &PageCtx, d: &Preview) -> Markup {
                     @if d.more_issues > 0 { p.muted { "还有 " (d.more_issues) " 处错误，请下载错误说明查看全部。" } }
                 }
             }
+            section.card id="preview-rows" {
+                h2 { "表格内容（有错误的行在前）" }
+                p.muted { "行号与 Excel 中的行号一致；标红的单元格需要修改。" }
+                div.table-wrap.wide { table.list.preview {
+                    thead { tr {
+                        th { "行" }
+                        @for h in d.headers { th { (h) } }
+                        th { "错误说明" }
+                    } }
+                    tbody { @for (number, cells, bad, errors) in d.rows {
+                        tr.has-error[!errors.is_empty()] {
+                            td { (number) }
+                            @for i in 0..d.headers.len() {
+                                @if bad.contains(&i) {
+                                    td.bad-cell { (cells.get(i).map(String::as_str).unwrap_or("")) }
+                                } @else {
+                                    td { (cells.get(i).map(String::as_str).unwrap_or("")) }
+                                }
+                            }
+                            td.error { (errors) }
+                        }
+                    } }
+                } }
+                nav.pager {
+                    @if d.page > 0 { a.button href={ "/import/" (d.job) "?page=" (d.page) } id="rows-prev" { "上一页" } }
+                    " 第 " (d.page + 1) " 页 "
+                    @if d.has_more { a.button href={ "/import/" (d.job) "?page=" (d.page + 2) } id="rows-next" { "下一页" } }
+                }
+            }
             @if d.valid > 0 {
                 section.card id="commit" {
                     h2 { "确认导入" }
                     form method="post" action={ "/import/" (d.job) "/commit" } {
                         (csrf_field(&ctx.csrf))
-                        @if d.matching > 0 {
+                        @if d.matching > 0 && d.team_admin {
+                            p.hint { "与已登记志愿者相同的 " (d.matching) " 行：不会改动他们的信息，而是向不在本组织的人发出邀请，本人同意后加入。" }
+                        } @else if d.matching > 0 {
                             fieldset {
                                 legend { "与已有记录相同的 " (d.matching) " 行" }
                                 label.check { input type="radio" name="existing" value="skip" checked; "跳过，保留已有记录" }

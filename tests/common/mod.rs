@@ -205,9 +205,16 @@ pub struct Resp {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body as sent (downloads are not text).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
+    /// The body's bytes (for xlsx and zip downloads).
+    pub fn body_bytes(&self) -> Vec<u8> {
+        self.bytes.clone()
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -398,6 +405,7 @@ pub fn read_response<R: BufRead>(r: &mut R) -> Resp {
         status,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
+        bytes: body,
     }
 }
 

@@ -172,13 +172,25 @@ fn my_job(app: &App, ctx: &Ctx, id: &str) -> Result<Arc<crate::web::jobs::Job>, 
     Ok(job)
 }
 
+/// Rows per page of the preview table.
+const PREVIEW_ROWS: usize = 50;
+
 fn preview(
     app: &App,
     ctx: &Ctx,
     job: &crate::web::jobs::Job,
     report: &CheckReport,
     message: Option<&str>,
+    page: usize,
 ) -> Result<Response, AppError> {
+    let total_rows = report.rows.len();
+    let rows: Vec<(u32, Vec<String>, Vec<usize>, String)> =
+        crate::exchange::import::preview_rows(&job.bytes, report, page, PREVIEW_ROWS)
+            .map_err(|e| AppError::Unprocessable(e.message()))?
+            .into_iter()
+            .map(|r| (r.number, r.cells, r.bad_columns, r.errors.join("；")))
+            .collect();
+    let has_more = (page + 1) * PREVIEW_ROWS < total_rows;
     let issues: Vec<IssueLine> = report
         .issues
         .iter()
@@ -207,13 +219,24 @@ fn preview(
         unexpected: &report.unexpected,
         team: team_name.as_deref(),
         message,
+        headers: &report.headers,
+        rows: &rows,
+        page,
+        has_more,
+        team_admin: job.team_admin,
     };
     let status = if message.is_some() { 422 } else { 200 };
     Ok(rejected(view::preview(&ctx.page(), &p), status))
 }
 
-pub fn show(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub fn show(app: &App, ctx: &Ctx, req: &rouille::Request, id: &str) -> Result<Response, AppError> {
     let job = my_job(app, ctx, id)?;
+    // `?page=` counts from 1 for people.
+    let rows_page = req
+        .get_param("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .saturating_sub(1);
     let mut page = ctx.page();
     match job.state() {
         JobState::Checking => {
@@ -239,8 +262,8 @@ pub fn show(app: &App, ctx: &Ctx, id: &str) -> Result<Response, AppError> {
             )))
         }
         JobState::Failed(m) => render_upload(app, ctx, Some(&m), 422),
-        JobState::Checked(report) => preview(app, ctx, &job, &report, None),
-        JobState::Refused(report, m) => preview(app, ctx, &job, &report, Some(&m)),
+        JobState::Checked(report) => preview(app, ctx, &job, &report, None, rows_page),
+        JobState::Refused(report, m) => preview(app, ctx, &job, &report, Some(&m), rows_page),
         JobState::Done(_, s) => {
             let mut notes = Vec::new();
             if s.joined_team > 0 {

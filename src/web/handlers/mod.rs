@@ -202,7 +202,7 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["org", t, "export"]) => export::team_export(app, ctx, id(t)?),
         ("GET", ["import"]) => import::upload_page(app, ctx),
         ("POST", ["import"]) => import::upload(app, ctx),
-        ("GET", ["import", j]) => import::show(app, ctx, j),
+        ("GET", ["import", j]) => import::show(app, ctx, req, j),
         ("POST", ["import", j, "commit"]) => import::commit(app, ctx, j),
         ("GET", ["import", j, "errors.xlsx"]) => import::errors_xlsx(app, ctx, j),
 

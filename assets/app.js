@@ -59,11 +59,19 @@
     document.querySelectorAll("[data-js-hide]").forEach(function (el) { el.hidden = true; });
     // A form shown again with errors: the page already opened at its summary (an anchor);
     // put the cursor in the first faulty field, scrolled into view under the summary.
+    // The browser scrolls to the anchor (and resets the focus) while loading: focus after it.
     if (document.getElementById("error-summary")) {
-      var first = document.querySelector('[aria-invalid="true"], .has-error input, .has-error select, .has-error textarea');
-      if (first && typeof first.focus === "function") {
-        first.focus({ preventScroll: true });
-        first.scrollIntoView({ block: "center" });
+      var focusFirst = function () {
+        var first = document.querySelector('[aria-invalid="true"], .has-error input, .has-error select, .has-error textarea');
+        if (first && typeof first.focus === "function") {
+          first.scrollIntoView({ block: "center" });
+          first.focus({ preventScroll: true });
+        }
+      };
+      if (document.readyState === "complete") {
+        setTimeout(focusFirst, 0);
+      } else {
+        window.addEventListener("load", function () { setTimeout(focusFirst, 0); });
       }
     }
     // The resend countdown on the code page: counts down and disappears at zero (without

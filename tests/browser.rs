@@ -912,6 +912,13 @@ fn team_registers() {
         p.text("main")
     );
     assert!(!p.has("#all-members"), "no member pages before the review");
+    // The admin is a member of their own team from the start (我的 → 我加入的组织).
+    p.menu("/me", "#profile");
+    assert!(
+        p.text("#my-teams").contains(team),
+        "the admin's own team is among their teams: {}",
+        p.text("#my-teams")
+    );
     assert!(
         p.text(".topbar").contains("组织管理员"),
         "signed in as the team's admin: {}",
@@ -1483,6 +1490,153 @@ fn documents_settings_and_outbox_fit_a_small_phone() {
     assert!(
         size.as_f64().unwrap_or_default() >= 36.0,
         "the code is large: {size}"
+    );
+    p.screenshot();
+}
+
+/// ▲ An error low on the page: the agreement left unticked at the bottom of the long
+/// registration form. The page comes back open at the summary, with the cursor in the
+/// faulty field.
+#[test]
+fn an_error_low_on_the_form_is_summarised_on_the_first_screen() {
+    let name = "an_error_low_on_the_form_is_summarised_on_the_first_screen";
+    if skip_without_browser(name) {
+        return;
+    }
+    let t = TestApp::start();
+    t.admin();
+    let p = launch(&t, name);
+    p.open("/login?next=/register/volunteer", "#code-request");
+    sign_in_by_code(&p, &t, "13904340021", "#volunteer-form");
+    fill_volunteer_form(
+        &p,
+        &Person {
+            name: "孙丽",
+            id_number: &valid_id("22030219750328020"),
+            gender: "女",
+            political_status: "群众",
+            ethnicity: "汉族",
+            employer: "四平市铁西区农业技术推广站",
+            title_level: "中级",
+            education: "本科",
+            occupation: "农技推广机构",
+            sanzhang: "否",
+            category: "农技服务",
+            field: "农技服务类",
+        },
+    );
+    // Untick the agreement again: the only error is at the very bottom.
+    p.tap("input[name=agree]");
+    p.click_and_wait("#submit", "#error-summary");
+    let summary = p.text("#error-summary");
+    assert!(summary.contains("有 1 处需要修改"), "{summary}");
+    // The script runs once the page has loaded: wait for the cursor to land.
+    let started = Instant::now();
+    let focused = loop {
+        let f = p.run("document.activeElement && document.activeElement.name");
+        if f == Value::String("agree".into()) || started.elapsed() > Duration::from_secs(5) {
+            break f;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        focused,
+        Value::String("agree".into()),
+        "the cursor lands in the faulty field, not on the summary: {}",
+        p.run("document.activeElement && document.activeElement.outerHTML.slice(0, 80)")
+    );
+    let visible = p.run(
+        "(() => { const r = document.querySelector('input[name=agree]').getBoundingClientRect();
+            return r.bottom > 0 && r.top < window.innerHeight; })()",
+    );
+    assert_eq!(visible, Value::Bool(true), "the faulty field is on screen");
+    p.screenshot();
+}
+
+/// ▲ The admin of an imported team follows the manual's 组织-注册 and is offered that team
+/// instead of a blank form; registering as its admin opens the team to check.
+#[test]
+fn an_imported_teams_admin_takes_it_up_from_team_registration() {
+    let name = "an_imported_teams_admin_takes_it_up_from_team_registration";
+    if skip_without_browser(name) {
+        return;
+    }
+    let t = TestApp::start();
+    t.admin();
+    let phone = "13904340031";
+    let team = "梨树县农技推广志愿服务队";
+    let row: kezhi::exchange::template::RowValues = [
+        ("org_name", team),
+        ("admin_phone", phone),
+        ("mca_registered", "否"),
+        ("supervisor_type", "地方科协"),
+        ("supervisor_name", "梨树县科协"),
+        ("founded_on", "2019/8/8"),
+        ("service_categories", "农技服务"),
+        ("province", "吉林省"),
+        ("city", "四平市"),
+        ("county", "梨树县"),
+    ]
+    .iter()
+    .map(|(k, v)| (*k, v.to_string()))
+    .collect();
+    let form = kezhi::exchange::columns::Form::Teams;
+    let bytes = kezhi::exchange::template::workbook(form, &[row]).unwrap();
+    let report = kezhi::collective::check(
+        &t.app.store,
+        form,
+        &bytes,
+        chrono::Utc::now().date_naive(),
+        &kezhi::exchange::import::Progress::default(),
+    )
+    .unwrap();
+    kezhi::collective::commit(
+        &t.app.store,
+        form,
+        &report,
+        None,
+        Default::default(),
+        ("test", "x"),
+        chrono::Utc::now(),
+    )
+    .unwrap();
+
+    let p = launch(&t, name);
+    p.open("/", "#register-org");
+    p.click_and_wait("#register-org", "#code-request");
+    sign_in_by_code(&p, &t, phone, "#take-up");
+    let offer = p.text("#take-up");
+    assert!(
+        offer.contains(team) && offer.contains("梨树县科协"),
+        "{offer}"
+    );
+    assert!(!p.has("#org-form"), "no blank form inviting a duplicate");
+    p.screenshot_as(&format!("{name}-offer"));
+    p.click_and_wait("#take-up-team", "#volunteer-form");
+    fill_volunteer_form(
+        &p,
+        &Person {
+            name: "周队长",
+            id_number: &valid_id("22030219750328040"),
+            gender: "女",
+            political_status: "群众",
+            ethnicity: "汉族",
+            employer: "梨树县农业技术推广中心",
+            title_level: "中级",
+            education: "本科",
+            occupation: "农技推广机构",
+            sanzhang: "否",
+            category: "农技服务",
+            field: "农技服务类",
+        },
+    );
+    p.click_and_wait("#submit", "#org-info");
+    assert!(p.text("#org-info").contains(team));
+    assert!(p.text("main .flash").contains("管理员"));
+    assert_eq!(
+        t.app.store.organizations().unwrap().len(),
+        1,
+        "no duplicate team"
     );
     p.screenshot();
 }

@@ -117,7 +117,7 @@ pub fn form_feedback(form: &FormState) -> Markup {
     let errors = form.errors_in_order();
     html! {
         @if form.message.is_some() || !errors.is_empty() {
-            div.error-summary id="error-summary" role="alert" tabindex="-1" {
+            div.error-summary id="error-summary" role="alert" {
                 @if let Some(m) = &form.message { p.form-error { (m) } }
                 @if !errors.is_empty() {
                     p.error-count { "有 " (errors.len()) " 处需要修改：" }

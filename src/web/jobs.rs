@@ -300,8 +300,11 @@ impl PendingMerges {
 /// registered or for a day.
 #[derive(Default)]
 pub struct OrgDrafts {
-    drafts: Mutex<HashMap<String, (std::collections::BTreeMap<String, String>, Instant)>>,
+    drafts: Mutex<HashMap<String, (FormValues, Instant)>>,
 }
+
+/// What was typed on a form, by field name.
+type FormValues = std::collections::BTreeMap<String, String>;
 
 impl OrgDrafts {
     const LIFETIME: Duration = Duration::from_secs(24 * 3600);
@@ -309,7 +312,7 @@ impl OrgDrafts {
     const MAX: usize = 2000;
 
     /// Remember the team form typed for `phone`.
-    pub fn save(&self, phone: &str, values: std::collections::BTreeMap<String, String>) {
+    pub fn save(&self, phone: &str, values: FormValues) {
         let mut d = self.drafts.lock().unwrap_or_else(|p| p.into_inner());
         d.retain(|_, (_, at)| at.elapsed() < Self::LIFETIME);
         if d.len() >= Self::MAX && !d.contains_key(phone) {
@@ -325,7 +328,7 @@ impl OrgDrafts {
     }
 
     /// The draft of `phone`, if one is kept.
-    pub fn get(&self, phone: &str) -> Option<std::collections::BTreeMap<String, String>> {
+    pub fn get(&self, phone: &str) -> Option<FormValues> {
         let d = self.drafts.lock().unwrap_or_else(|p| p.into_inner());
         d.get(phone)
             .filter(|(_, at)| at.elapsed() < Self::LIFETIME)

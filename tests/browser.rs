@@ -445,6 +445,16 @@ impl Phone {
     }
 
     /// Tap a link or button that loads a page, and wait for `next` on the new page.
+    /// The main menu fits one row on this screen (the 更多 menu holds the rest).
+    fn assert_menu_is_one_row(&self) {
+        let height = self
+            .run("document.querySelector('.mainnav ul.primary').getBoundingClientRect().height");
+        let h = height.as_f64().unwrap_or(f64::MAX);
+        if h > 60.0 {
+            self.fail(&format!("the menu takes {h} px: more than one row"));
+        }
+    }
+
     /// Go to `href` through the main menu like a person: a primary entry is tapped at once;
     /// one under 更多 after opening that menu.
     fn menu(&self, href: &str, next: &str) {
@@ -822,6 +832,7 @@ fn volunteer_registers_by_clicking_through() {
     p.click_and_wait("#submit", "#profile");
 
     assert_eq!(p.path(), "/me");
+    p.assert_menu_is_one_row();
     assert!(
         p.text("main .flash").contains("注册成功"),
         "flash: {}",
@@ -861,6 +872,7 @@ fn team_registers() {
     let team = "铁西区农业科技志愿服务队";
 
     p.open("/", "#register-org");
+    p.assert_menu_is_one_row();
     p.click_and_wait("#register-org", "#code-request");
     // 组织注册 asked for /login?next=/register/org: after the code the browser goes on there.
     sign_in_by_code(&p, &t, phone, "main");
@@ -912,6 +924,7 @@ fn team_registers() {
         p.text("main")
     );
     assert!(!p.has("#all-members"), "no member pages before the review");
+    p.assert_menu_is_one_row();
     // The admin is a member of their own team from the start (我的 → 我加入的组织).
     p.menu("/me", "#profile");
     assert!(
@@ -1174,6 +1187,7 @@ fn sign_in_platform_admin(p: &Phone) {
     p.fill("#admin-login #f-password", "s3cret-pass");
     p.click_and_wait("#admin-login button[type=submit]", "#count-volunteers");
     assert_eq!(p.path(), "/admin");
+    p.assert_menu_is_one_row();
     assert!(
         p.text(".topbar").contains("王管理"),
         "signed in as the platform admin: {}",

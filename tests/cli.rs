@@ -248,3 +248,33 @@ fn check_reads_only_and_works_beside_a_running_server() {
     let out = text(&o);
     assert!(o.status.success() && out.contains("检查通过"), "{out}");
 }
+
+#[test]
+fn demo_honours_data_but_never_uses_a_folder_with_real_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    // Real data: an admin created from the terminal.
+    let o = kezhi(
+        &[
+            "--data",
+            data,
+            "admin",
+            "create",
+            "--username",
+            "boss",
+            "--name",
+            "王",
+            "--password-stdin",
+        ],
+        Some("s3cret-pass\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kezhi(
+        &["--data", data, "serve", "--demo", "--bind", "127.0.0.1:0"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("真实数据") && out.contains("演示"), "{out}");
+    assert!(!out.contains("panicked"));
+}

@@ -386,3 +386,23 @@ fn with_security_headers(r: Response) -> Response {
         .with_unique_header("X-Frame-Options", "DENY")
         .with_unique_header("Referrer-Policy", "same-origin")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_binds_offer_phones_no_address() {
+        for bind in ["127.0.0.1:8080", "localhost:8080", "[::1]:8080"] {
+            assert!(is_loopback_bind(bind), "{bind}");
+            assert!(lan_urls(bind, 8080).is_empty(), "{bind}");
+        }
+        for bind in ["0.0.0.0:8080", "192.168.43.1:8080"] {
+            assert!(!is_loopback_bind(bind), "{bind}");
+        }
+        assert_eq!(
+            lan_urls("192.168.43.1:8080", 8080),
+            vec!["http://192.168.43.1:8080/".to_string()]
+        );
+    }
+}

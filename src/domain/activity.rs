@@ -512,29 +512,13 @@ fn outside_scope(path: &RegionPath, scope: &str) -> Option<(&'static str, String
     Some((field, msg))
 }
 
-/// Mobile, or a landline `0` + 2–3 digit area code + 7–8 digits, with or without a dash.
-/// Dashes from a Chinese keyboard (—, –) count as the hyphen.
+/// 联系电话: required; mobile or landline (`validate::phone_or_landline`).
 fn contact_phone(raw: &str) -> Result<String, String> {
-    let s: String = normalize(raw)
-        .chars()
-        .map(|c| {
-            if matches!(c, '\u{2010}'..='\u{2015}' | '\u{2212}') {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if s.is_empty() {
-        return Err("请填写联系电话".to_string());
+    match validate::phone_or_landline(raw) {
+        Ok(Some(p)) => Ok(p),
+        Ok(None) => Err("请填写联系电话".to_string()),
+        Err(()) => Err("联系电话应为11位手机号或带区号的固定电话，如 0371-12345678".to_string()),
     }
-    if let Ok(mobile) = validate::mobile(&s) {
-        return Ok(mobile);
-    }
-    if validate::is_landline(&s) {
-        return Ok(s);
-    }
-    Err("联系电话应为11位手机号或带区号的固定电话，如 0371-12345678".to_string())
 }
 
 fn required_datetime(raw: &str, empty_msg: &str) -> Result<NaiveDateTime, String> {

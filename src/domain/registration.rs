@@ -720,30 +720,11 @@ fn founded_on(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     Ok(date)
 }
 
-/// Mobile, or a landline `^0\d{2,3}-?\d{7,8}$`. Dashes from a Chinese keyboard (—, –)
-/// count as the hyphen; the landline is kept as typed because the area code's length
-/// cannot be told from the digits alone.
+/// 组织负责人电话: optional; mobile or landline (`validate::phone_or_landline`).
 fn leader_phone(raw: &str) -> Result<Option<String>, String> {
-    let s: String = normalize(raw)
-        .chars()
-        .map(|c| {
-            if matches!(c, '\u{2010}'..='\u{2015}' | '\u{2212}') {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    if let Ok(mobile) = validate::mobile(&s) {
-        return Ok(Some(mobile));
-    }
-    if validate::is_landline(&s) {
-        return Ok(Some(s));
-    }
-    Err("组织负责人电话应为11位手机号或带区号的固定电话，如 0371-12345678".to_string())
+    validate::phone_or_landline(raw).map_err(|()| {
+        "组织负责人电话应为11位手机号或带区号的固定电话，如 0371-12345678".to_string()
+    })
 }
 
 /// The team description, normalised; optional.

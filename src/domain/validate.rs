@@ -96,6 +96,33 @@ pub fn is_landline(s: &str) -> bool {
     }
 }
 
+/// A mobile number (canonical 11 digits) or a landline with its area code (kept as typed,
+/// with a Chinese keyboard's dashes — – ‐ − read as the hyphen), for every contact-phone
+/// field (team leader, activity contact, demand contact). `Ok(None)` when empty; `Err`
+/// carries no text, so each field words its own message.
+pub fn phone_or_landline(raw: &str) -> Result<Option<String>, ()> {
+    let s: String = normalize(raw)
+        .chars()
+        .map(|c| {
+            if matches!(c, '\u{2010}'..='\u{2015}' | '\u{2212}') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(m) = mobile(&s) {
+        return Ok(Some(m));
+    }
+    if is_landline(&s) {
+        return Ok(Some(s));
+    }
+    Err(())
+}
+
 /// Validates a mainland mobile number and returns its canonical 11-digit form.
 ///
 /// A leading `+86`, `0086` or `86` country prefix is removed first.
@@ -351,6 +378,25 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_phone_or_landline_rule_with_chinese_dashes() {
+        for (typed, kept) in [
+            ("13812345678", "13812345678"),
+            ("+86 138 1234 5678", "13812345678"),
+            ("0434-5212345", "0434-5212345"),
+            ("0434—5212345", "0434-5212345"),
+            ("0434–5212345", "0434-5212345"),
+            ("０４３４－５２１２３４５", "0434-5212345"),
+            ("04345212345", "04345212345"),
+        ] {
+            assert_eq!(phone_or_landline(typed), Ok(Some(kept.into())), "{typed}");
+        }
+        assert_eq!(phone_or_landline("  "), Ok(None));
+        for bad in ["123", "0434-12", "1381234567x", "434-5212345"] {
+            assert_eq!(phone_or_landline(bad), Err(()), "{bad}");
+        }
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

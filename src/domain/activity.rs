@@ -517,7 +517,7 @@ fn contact_phone(raw: &str) -> Result<String, String> {
     match validate::phone_or_landline(raw) {
         Ok(Some(p)) => Ok(p),
         Ok(None) => Err("请填写联系电话".to_string()),
-        Err(()) => Err("联系电话应为11位手机号或带区号的固定电话，如 0371-12345678".to_string()),
+        Err(_) => Err("联系电话应为11位手机号或带区号的固定电话，如 0371-12345678".to_string()),
     }
 }
 

@@ -96,7 +96,7 @@ fn phone(raw: &str) -> Result<String, String> {
     match validate::phone_or_landline(raw) {
         Ok(Some(p)) => Ok(p),
         Ok(None) => Err("请填写联系电话".into()),
-        Err(()) => Err("联系电话应为11位手机号或带区号的固定电话，如 0434-5212345".into()),
+        Err(_) => Err("联系电话应为11位手机号或带区号的固定电话，如 0434-5212345".into()),
     }
 }
 

@@ -100,7 +100,7 @@ pub fn is_landline(s: &str) -> bool {
 /// with a Chinese keyboard's dashes — – ‐ − read as the hyphen), for every contact-phone
 /// field (team leader, activity contact, demand contact). `Ok(None)` when empty; `Err`
 /// carries no text, so each field words its own message.
-pub fn phone_or_landline(raw: &str) -> Result<Option<String>, ()> {
+pub fn phone_or_landline(raw: &str) -> Result<Option<String>, NotAPhone> {
     let s: String = normalize(raw)
         .chars()
         .map(|c| {
@@ -120,8 +120,12 @@ pub fn phone_or_landline(raw: &str) -> Result<Option<String>, ()> {
     if is_landline(&s) {
         return Ok(Some(s));
     }
-    Err(())
+    Err(NotAPhone)
 }
+
+/// Neither a mobile number nor a landline with its area code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotAPhone;
 
 /// Validates a mainland mobile number and returns its canonical 11-digit form.
 ///
@@ -394,7 +398,7 @@ mod tests {
         }
         assert_eq!(phone_or_landline("  "), Ok(None));
         for bad in ["123", "0434-12", "1381234567x", "434-5212345"] {
-            assert_eq!(phone_or_landline(bad), Err(()), "{bad}");
+            assert_eq!(phone_or_landline(bad), Err(NotAPhone), "{bad}");
         }
     }
 

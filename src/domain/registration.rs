@@ -722,9 +722,8 @@ fn founded_on(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
 
 /// 组织负责人电话: optional; mobile or landline (`validate::phone_or_landline`).
 fn leader_phone(raw: &str) -> Result<Option<String>, String> {
-    validate::phone_or_landline(raw).map_err(|_| {
-        "组织负责人电话应为11位手机号或带区号的固定电话，如 0371-12345678".to_string()
-    })
+    validate::phone_or_landline(raw)
+        .map_err(|_| "组织负责人电话应为11位手机号或带区号的固定电话，如 0371-12345678".to_string())
 }
 
 /// The team description, normalised; optional.

@@ -9,3 +9,4 @@ pub mod import;
 pub mod read;
 pub mod roster;
 pub mod template;
+pub mod zipguard;

@@ -228,8 +228,12 @@ fn sniff(bytes: &[u8]) -> Result<Sniffed<'_>, ReadError> {
 /// Refuses zip bombs by the central directory's declared sizes (the `zip` crate then stops
 /// inflating any entry at its declared size), and zips that are not xlsx.
 fn check_zip(bytes: &[u8]) -> Result<(), ReadError> {
-    // Counted from the end record before the whole directory is parsed into memory.
-    if eocd_entry_count(bytes).is_some_and(|n| n > MAX_ZIP_ENTRIES) {
+    // Counted from the end records (ZIP64 too) before the whole directory is parsed.
+    if super::zipguard::declared_entries(&mut Cursor::new(bytes))
+        .ok()
+        .flatten()
+        .is_some_and(|n| n > MAX_ZIP_ENTRIES)
+    {
         return Err(ReadError::ZipBomb);
     }
     let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
@@ -265,21 +269,6 @@ fn check_zip(bytes: &[u8]) -> Result<(), ReadError> {
     } else {
         Err(ReadError::NotASpreadsheet)
     }
-}
-
-/// The entry count of a zip's end-of-central-directory record, if one is found and it is
-/// not a ZIP64 placeholder.
-fn eocd_entry_count(bytes: &[u8]) -> Option<u64> {
-    const EOCD_LEN: usize = 22;
-    if bytes.len() < EOCD_LEN {
-        return None;
-    }
-    let earliest = bytes.len().saturating_sub(EOCD_LEN + usize::from(u16::MAX));
-    let at = (earliest..=bytes.len() - EOCD_LEN)
-        .rev()
-        .find(|&i| bytes[i..].starts_with(b"PK\x05\x06"))?;
-    let count = u16::from_le_bytes([bytes[at + 10], bytes[at + 11]]);
-    (count != u16::MAX).then_some(u64::from(count))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1768,6 +1757,33 @@ mod tests {
     // ---- zips
 
     #[test]
+    fn a_zip64_end_record_declaring_too_many_entries_is_a_bomb() {
+        // An xlsx-looking zip whose end record defers to a ZIP64 one claiming more entries
+        // than allowed: refused before the directory is parsed, as bundles always were.
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        zip.start_file("xl/workbook.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, b"<workbook/>").unwrap();
+        let mut bytes = zip.finish().unwrap().into_inner();
+        let mut eocd = bytes.split_off(bytes.len() - 22);
+        let zip64_at = bytes.len() as u64;
+        bytes.extend_from_slice(b"PK\x06\x06");
+        bytes.extend_from_slice(&44u64.to_le_bytes());
+        bytes.extend_from_slice(&[45, 0, 45, 0]);
+        bytes.extend_from_slice(&[0; 8]);
+        bytes.extend_from_slice(&(MAX_ZIP_ENTRIES + 1).to_le_bytes());
+        bytes.extend_from_slice(&(MAX_ZIP_ENTRIES + 1).to_le_bytes());
+        bytes.extend_from_slice(&[0; 16]);
+        bytes.extend_from_slice(b"PK\x06\x07");
+        bytes.extend_from_slice(&[0; 4]);
+        bytes.extend_from_slice(&zip64_at.to_le_bytes());
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        eocd[8..12].copy_from_slice(&[0xff, 0xff, 0xff, 0xff]);
+        bytes.extend_from_slice(&eocd);
+        assert!(matches!(detect(&bytes), Err(ReadError::ZipBomb)));
+    }
+
+    #[test]
     fn zip_without_workbook_is_not_a_spreadsheet() {
         use std::io::Write;
         let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -1839,7 +1855,7 @@ mod tests {
         let deflated = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated);
         zip.start_file("xl/workbook.xml", deflated).unwrap();
-        zip.write_all(b"<workbook/>").unwrap();
+        std::io::Write::write_all(&mut zip, b"<workbook/>").unwrap();
         zip.start_file("xl/media/zeros.bin", deflated).unwrap();
         zip.write_all(&vec![0u8; 2 * 1024 * 1024]).unwrap();
         let bytes = zip.finish().unwrap().into_inner();

@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{Client, Resp, TestApp, valid_id};
+use common::{Client, TestApp, post, valid_id, with};
 use kezhi::domain::activity::SignupState;
 use kezhi::domain::ids::Gid;
 use kezhi::domain::people::Organization;
@@ -40,17 +40,6 @@ fn activity_form(title: &str, capacity: &str) -> Vec<(String, String)> {
     .iter()
     .map(|(k, v)| (k.to_string(), v.clone()))
     .collect()
-}
-
-fn with(mut f: Vec<(String, String)>, key: &str, value: &str) -> Vec<(String, String)> {
-    f.retain(|(k, _)| k != key);
-    f.push((key.into(), value.into()));
-    f
-}
-
-fn post(c: &mut Client, path: &str, f: &[(String, String)]) -> Resp {
-    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    c.post_form(path, &pairs)
 }
 
 struct Setup {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Client, Resp, TestApp, valid_id};
+use common::{Client, TestApp, post, valid_id, with, without};
 use kezhi::domain::people::{OrgStatus, Organization, Source};
 
 /// A complete, valid volunteer form (吉林省 四平市 铁西区, a woman born 1975-03-28).
@@ -37,22 +37,6 @@ fn volunteer_form(name: &str, id_number: &str) -> Vec<(String, String)> {
     .collect();
     f.retain(|(k, _)| !k.is_empty());
     f
-}
-
-fn with(mut f: Vec<(String, String)>, key: &str, value: &str) -> Vec<(String, String)> {
-    f.retain(|(k, _)| k != key);
-    f.push((key.into(), value.into()));
-    f
-}
-
-fn without(mut f: Vec<(String, String)>, key: &str) -> Vec<(String, String)> {
-    f.retain(|(k, _)| k != key);
-    f
-}
-
-fn post(c: &mut Client, path: &str, f: &[(String, String)]) -> Resp {
-    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    c.post_form(path, &pairs)
 }
 
 fn woman_1975() -> String {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Client, Resp, TestApp, valid_id};
+use common::{Client, Resp, TestApp, pairs, post, valid_id};
 use kezhi::collective;
 use kezhi::domain::ids::Gid;
 use kezhi::domain::people::{MembershipState, OrgStatus};
@@ -14,17 +14,6 @@ use kezhi::exchange::columns::Form;
 use kezhi::exchange::import::Progress;
 use kezhi::exchange::template::{self, RowValues};
 use std::time::{Duration, Instant};
-
-fn post(c: &mut Client, path: &str, f: &[(String, String)]) -> Resp {
-    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    c.post_form(path, &pairs)
-}
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 fn team_form(name: &str) -> Vec<(String, String)> {
     pairs(&[

@@ -427,3 +427,32 @@ pub fn valid_id(first17: &str) -> String {
     let c = kezhi::domain::validate::checksum_char(first17).unwrap();
     format!("{first17}{c}")
 }
+
+/// A form as the tests write it: (field, value) pairs, repeated fields allowed.
+pub type FormFields = Vec<(String, String)>;
+
+/// A form from string pairs.
+pub fn pairs(list: &[(&str, &str)]) -> FormFields {
+    list.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The form with `key` set to `value` (replacing what it had).
+pub fn with(mut f: FormFields, key: &str, value: &str) -> FormFields {
+    f.retain(|(k, _)| k != key);
+    f.push((key.to_string(), value.to_string()));
+    f
+}
+
+/// The form without `key`.
+pub fn without(mut f: FormFields, key: &str) -> FormFields {
+    f.retain(|(k, _)| k != key);
+    f
+}
+
+/// POST a form (with the browser's CSRF token).
+pub fn post(c: &mut Client, path: &str, f: &[(String, String)]) -> Resp {
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    c.post_form(path, &pairs)
+}

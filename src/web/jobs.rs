@@ -300,8 +300,11 @@ impl PendingMerges {
 /// registered or for a day.
 #[derive(Default)]
 pub struct OrgDrafts {
-    drafts: Mutex<HashMap<String, (std::collections::BTreeMap<String, String>, Instant)>>,
+    drafts: Mutex<HashMap<String, (OrgDraftFields, Instant)>>,
 }
+
+/// The team form's fields as typed, by field name.
+type OrgDraftFields = std::collections::BTreeMap<String, String>;
 
 impl OrgDrafts {
     const LIFETIME: Duration = Duration::from_secs(24 * 3600);

@@ -429,4 +429,6 @@ fn every_route_answers_each_kind_of_visitor_as_written_down() {
         println!("{}", observed.join("\n"));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let check = w.t.app.store.check().unwrap();
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
 }

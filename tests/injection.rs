@@ -343,6 +343,8 @@ fn hostile_text_is_escaped_on_pages_and_kept_as_text_in_every_spreadsheet() {
     let errors = kezhi::exchange::import::error_report(Form::Volunteers, export, &report).unwrap();
     let found = guarded_texts("error report", &errors);
     assert!(found.contains(&payload("name")), "{found:?}");
+    let check = store.check().unwrap();
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
 }
 
 /// The raw bytes of a GET (or a POST with `form`) answered 200.

@@ -251,7 +251,7 @@ fn post_handlers_answer_arbitrary_forms_without_500_and_store_nothing_when_refus
     let volunteer = std::cell::RefCell::new(t.sign_in_by_code("13900000015"));
     let visitor = std::cell::RefCell::new(t.client());
     const DEMAND: &[(&str, &str)] = &[
-        ("requester_kind", "村委会"),
+        ("requester_kind", "村（居）委会"),
         ("requester_name", "某某村村委会"),
         ("contact_name", "王主任"),
         ("contact_phone", "13904341234"),

@@ -59,7 +59,11 @@ pub enum Command {
         action: SettingsAction,
     },
     /// 检查数据文件：逐条读取记录并核对索引
-    Check,
+    Check {
+        /// 先把数据文件复制到 backups/，再由主表重建全部索引（服务须已停止）
+        #[arg(long)]
+        repair: bool,
+    },
     /// 导出：官方表格（附件1/附件2）或完整数据包
     Export {
         #[command(subcommand)]
@@ -230,7 +234,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Admin { action } => admin(&data, action).map_err(CliError::from),
         Command::Settings { action } => settings(&data, action).map_err(CliError::from),
-        Command::Check => check(&data).map_err(CliError::from),
+        Command::Check { repair: false } => check(&data).map_err(CliError::from),
+        Command::Check { repair: true } => repair(&data).map_err(CliError::from),
         Command::Import { what } => import(&data, what),
         Command::Export { what } => export(&data, what),
         Command::Backup { output } => backup(&data, &output),
@@ -817,6 +822,36 @@ fn settings(data: &Path, action: SettingsAction) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `check --repair`: open the store for writing (which fails while a server holds the
+/// file), copy the file to `backups/before-repair-<time>.redb`, rebuild every index in one
+/// transaction, then check again.
+fn repair(data: &Path) -> Result<(), String> {
+    let db_path = data.join(crate::store::DB_FILE);
+    if !db_path.exists() {
+        return Err(format!(
+            "{} 中没有数据文件（{}）。请用 --data 指定数据文件夹。",
+            data.display(),
+            crate::store::DB_FILE
+        ));
+    }
+    let store = crate::store::Store::open(&db_path).map_err(|e| e.user_message())?;
+    let backups = data.join("backups");
+    std::fs::create_dir_all(&backups)
+        .map_err(|e| format!("无法创建备份文件夹 {}：{e}", backups.display()))?;
+    let copy = backups.join(format!(
+        "before-repair-{}.redb",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    ));
+    store.backup_to(&copy).map_err(|e| e.user_message())?;
+    println!("修复前的数据已复制到：{}", copy.display());
+    let report = store.repair().map_err(|e| e.user_message())?;
+    for (table, n) in &report.rebuilt {
+        println!("已重建索引 {table}：{n} 条");
+    }
+    drop(store);
+    check(data)
 }
 
 fn check(data: &Path) -> Result<(), String> {

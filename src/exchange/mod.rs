@@ -3,6 +3,7 @@
 //! for merging laptops. Column definitions live once in `columns.rs`.
 
 pub mod bundle;
+pub mod cell;
 pub mod columns;
 pub mod export;
 pub mod import;

@@ -1,5 +1,6 @@
 //! An activity's roster as an xlsx file, for the team admin to keep or print.
 
+use super::cell::write_text;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook};
 
 /// One row of the roster file.
@@ -37,9 +38,7 @@ pub fn roster_xlsx(title: &str, rows: &[RosterRow]) -> Result<Vec<u8>, String> {
         .set_bold()
         .set_align(FormatAlign::Center)
         .set_background_color(0xDDE7F3);
-    sheet
-        .write_string_with_format(0, 0, format!("{title} 报名名单"), &bold)
-        .map_err(err)?;
+    write_text(sheet, 0, 0, &format!("{title} 报名名单"), Some(&bold)).map_err(err)?;
     for (c, h) in HEADERS.iter().enumerate() {
         sheet
             .write_string_with_format(1, c as u16, *h, &head)
@@ -48,15 +47,20 @@ pub fn roster_xlsx(title: &str, rows: &[RosterRow]) -> Result<Vec<u8>, String> {
     for (i, r) in rows.iter().enumerate() {
         let row = (i + 2) as u32;
         sheet.write_number(row, 0, (i + 1) as f64).map_err(err)?;
-        sheet.write_string(row, 1, &r.name).map_err(err)?;
-        sheet
-            .write_string_with_format(row, 2, &r.phone, &text)
-            .map_err(err)?;
-        sheet.write_string(row, 3, &r.signed_up_at).map_err(err)?;
-        sheet.write_string(row, 4, &r.state).map_err(err)?;
-        sheet.write_string(row, 5, &r.check_in).map_err(err)?;
-        sheet.write_string(row, 6, &r.check_out).map_err(err)?;
-        sheet.write_string(row, 7, &r.hours).map_err(err)?;
+        write_text(sheet, row, 1, &r.name, None).map_err(err)?;
+        write_text(sheet, row, 2, &r.phone, Some(&text)).map_err(err)?;
+        for (c, v) in [
+            &r.signed_up_at,
+            &r.state,
+            &r.check_in,
+            &r.check_out,
+            &r.hours,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            write_text(sheet, row, c as u16 + 3, v, None).map_err(err)?;
+        }
     }
     for (c, w) in [6.0, 12.0, 15.0, 18.0, 10.0, 18.0, 18.0, 16.0]
         .iter()
@@ -80,9 +84,7 @@ pub fn table_xlsx(
     sheet.set_name(sheet_name).map_err(err)?;
     let bold = Format::new().set_bold();
     let head = Format::new().set_bold().set_background_color(0xDDE7F3);
-    sheet
-        .write_string_with_format(0, 0, title, &bold)
-        .map_err(err)?;
+    write_text(sheet, 0, 0, title, Some(&bold)).map_err(err)?;
     for (c, h) in headers.iter().enumerate() {
         sheet
             .write_string_with_format(1, c as u16, *h, &head)
@@ -91,9 +93,7 @@ pub fn table_xlsx(
     }
     for (r, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
-            sheet
-                .write_string((r + 2) as u32, c as u16, v)
-                .map_err(err)?;
+            write_text(sheet, (r + 2) as u32, c as u16, v, None).map_err(err)?;
         }
     }
     book.save_to_buffer().map_err(err)

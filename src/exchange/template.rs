@@ -146,10 +146,13 @@ pub fn workbook(form: Form, rows: &[RowValues]) -> Result<Vec<u8>, String> {
                 continue;
             }
             match values.and_then(|v| v.get(column.key)).map(String::as_str) {
-                Some(value) if !value.is_empty() => sheet
-                    .write_string_with_format(row, c, value, format)
-                    .map_err(xlsx_err)?,
-                _ => sheet.write_blank(row, c, format).map_err(xlsx_err)?,
+                Some(value) if !value.is_empty() => {
+                    super::cell::write_text(&mut sheet, row, c, value, Some(format))
+                        .map_err(xlsx_err)?
+                }
+                _ => {
+                    sheet.write_blank(row, c, format).map_err(xlsx_err)?;
+                }
             };
         }
     }
@@ -275,8 +278,8 @@ pub fn error_report(
         }
         let header = headers.get(i).map(String::as_str).unwrap_or("");
         header_lines = header_lines.max(lines_needed(header, w));
-        sheet
-            .write_string_with_format(header_at, c, header, &styles.header)
+        // The uploaded file's own headers: text from outside like any cell.
+        super::cell::write_text(&mut sheet, header_at, c, header, Some(&styles.header))
             .map_err(xlsx_err)?;
     }
     sheet.set_column_width(errors_col, 50).map_err(xlsx_err)?;
@@ -301,10 +304,13 @@ pub fn error_report(
                 &styles.cell_text
             };
             match report.cells.get(i) {
-                Some(value) if !value.is_empty() => sheet
-                    .write_string_with_format(row, c, value, format)
-                    .map_err(xlsx_err)?,
-                _ => sheet.write_blank(row, c, format).map_err(xlsx_err)?,
+                Some(value) if !value.is_empty() => {
+                    super::cell::write_text(&mut sheet, row, c, value, Some(format))
+                        .map_err(xlsx_err)?
+                }
+                _ => {
+                    sheet.write_blank(row, c, format).map_err(xlsx_err)?;
+                }
             };
         }
         let message = report.errors.join("；");
@@ -313,9 +319,14 @@ pub fn error_report(
                 .write_blank(row, errors_col, &styles.error_message)
                 .map_err(xlsx_err)?;
         } else {
-            sheet
-                .write_string_with_format(row, errors_col, &message, &styles.error_message)
-                .map_err(xlsx_err)?;
+            super::cell::write_text(
+                &mut sheet,
+                row,
+                errors_col,
+                &message,
+                Some(&styles.error_message),
+            )
+            .map_err(xlsx_err)?;
         }
     }
     // The template's dropdowns and hints on the data rows (and some room below for new ones).

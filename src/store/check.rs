@@ -1,11 +1,25 @@
-//! `kezhi check`: read every record back and check that indexes and records agree.
+//! `kezhi check`: read every record back and check that indexes and records agree, and
+//! `kezhi check --repair`: rebuild the derived (index) tables from the primary tables.
+//!
+//! Each index table has one rebuild function in [`REBUILDS`], so a new index adds one
+//! function and one line there (and its both-ways check in `check_links`).
 
+use super::changes::{Change, ChangeKind};
 use super::codec::decode;
 use super::tables::*;
 use super::{Store, StoreError};
 use crate::domain::account::Admin;
-use crate::domain::people::{Organization, Volunteer, org_name_key};
-use redb::{ReadableDatabase, ReadableTableMetadata};
+use crate::domain::activity::{Activity, Signup, SignupState};
+use crate::domain::demand::Demand;
+use crate::domain::people::{
+    MAX_TEAMS_PER_VOLUNTEER, Membership, MembershipState, Organization, Volunteer, org_name_key,
+};
+use crate::domain::record::{Certificate, Report};
+use redb::{
+    ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    WriteTransaction,
+};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// What `check` found.
 #[derive(Debug, Default)]
@@ -111,7 +125,371 @@ fn check_tx(tx: &redb::ReadTransaction) -> Result<CheckReport, StoreError> {
             }
             r.changes = tx.open_table(CHANGES)?.len()?;
             r.audit = tx.open_table(AUDIT)?.len()?;
+            check_links(tx, &mut r)?;
             Ok(r)
         }
+    }
+}
+
+/// The keys of a `(u128, u128) → _` table, as pairs.
+fn pairs<V: redb::Value + 'static>(
+    tx: &ReadTransaction,
+    def: TableDefinition<(u128, u128), V>,
+) -> Result<BTreeSet<(u128, u128)>, StoreError> {
+    let mut out = BTreeSet::new();
+    for row in tx.open_table(def)?.range::<(u128, u128)>(..)? {
+        out.insert(row?.0.value());
+    }
+    Ok(out)
+}
+
+/// Decode every record of a primary table; an undecodable one is reported, not returned.
+fn records<T: serde::de::DeserializeOwned>(
+    tx: &ReadTransaction,
+    def: TableDefinition<u128, &[u8]>,
+    what: &str,
+    r: &mut CheckReport,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    for row in tx.open_table(def)?.range::<u128>(..)? {
+        let (_, v) = row?;
+        match decode::<T>(v.value()) {
+            Ok(x) => out.push(x),
+            Err(e) => r.problems.push(format!("{what}记录无法读取：{e}")),
+        }
+    }
+    Ok(out)
+}
+
+/// Compare an index with what the primary table says it should hold, both ways.
+fn both_ways(
+    r: &mut CheckReport,
+    index: &str,
+    stored: &BTreeSet<(u128, u128)>,
+    derived: &BTreeSet<(u128, u128)>,
+) {
+    let missing = derived.difference(stored).count();
+    let stray = stored.difference(derived).count();
+    if missing > 0 {
+        r.problems.push(format!(
+            "索引 {index} 缺少 {missing} 条（可用 --repair 重建）"
+        ));
+    }
+    if stray > 0 {
+        r.problems.push(format!(
+            "索引 {index} 有 {stray} 条多余的记录（可用 --repair 重建）"
+        ));
+    }
+}
+
+/// Memberships, activities, signups, capacity, the five-team limit, the changes log and
+/// photos: everything beyond the unique indexes.
+fn check_links(tx: &ReadTransaction, r: &mut CheckReport) -> Result<(), StoreError> {
+    // Memberships: org_members is primary, volunteer_orgs its mirror.
+    let members = pairs(tx, ORG_MEMBERS)?;
+    let mirrored: BTreeSet<(u128, u128)> = members.iter().map(|(o, v)| (*v, *o)).collect();
+    both_ways(r, "volunteer_orgs", &pairs(tx, VOLUNTEER_ORGS)?, &mirrored);
+    let mut approved: HashMap<u128, usize> = HashMap::new();
+    for row in tx.open_table(ORG_MEMBERS)?.range::<(u128, u128)>(..)? {
+        let (k, v) = row?;
+        match decode::<Membership>(v.value()) {
+            Ok(m) if m.state == MembershipState::Approved => {
+                *approved.entry(k.value().1).or_default() += 1
+            }
+            Ok(_) => {}
+            Err(e) => r.problems.push(format!("成员记录无法读取：{e}")),
+        }
+    }
+    let over = approved
+        .values()
+        .filter(|n| **n > MAX_TEAMS_PER_VOLUNTEER)
+        .count();
+    if over > 0 {
+        r.problems.push(format!(
+            "{over} 位志愿者加入的组织超过 {MAX_TEAMS_PER_VOLUNTEER} 个"
+        ));
+    }
+
+    // Activities and their teams.
+    let activities: Vec<Activity> = records(tx, ACTIVITIES, "活动", r)?;
+    let by_team: BTreeSet<(u128, u128)> = activities
+        .iter()
+        .map(|a| (a.organization.0, a.id.0))
+        .collect();
+    both_ways(r, "org_activities", &pairs(tx, ORG_ACTIVITIES)?, &by_team);
+
+    // Signups: activity_signups is primary, volunteer_signups its mirror.
+    let signups = pairs(tx, ACTIVITY_SIGNUPS)?;
+    let mirrored: BTreeSet<(u128, u128)> = signups.iter().map(|(a, v)| (*v, *a)).collect();
+    both_ways(
+        r,
+        "volunteer_signups",
+        &pairs(tx, VOLUNTEER_SIGNUPS)?,
+        &mirrored,
+    );
+    let mut seated: HashMap<u128, u32> = HashMap::new();
+    for row in tx.open_table(ACTIVITY_SIGNUPS)?.range::<(u128, u128)>(..)? {
+        let (k, v) = row?;
+        match decode::<Signup>(v.value()) {
+            Ok(s) if matches!(s.state, SignupState::SignedUp) => {
+                *seated.entry(k.value().0).or_default() += 1
+            }
+            Ok(_) => {}
+            Err(e) => r.problems.push(format!("报名记录无法读取：{e}")),
+        }
+    }
+    for a in &activities {
+        let n = seated.get(&a.id.0).copied().unwrap_or(0);
+        if a.capacity > 0 && n > a.capacity {
+            r.problems.push(format!(
+                "活动 {} 已报名 {n} 人，超过名额 {}",
+                a.id, a.capacity
+            ));
+        }
+    }
+
+    // The changes log names every volunteer, team, activity and demand.
+    let mut logged: HashSet<(u8, u128)> = HashSet::new();
+    for row in tx.open_table(CHANGES)?.range::<u64>(..)? {
+        let (_, v) = row?;
+        if let Ok(c) = decode::<Change>(v.value()) {
+            logged.insert((c.kind as u8, c.id.0));
+        }
+    }
+    let mut unlogged = 0usize;
+    for (kind, def) in [
+        (ChangeKind::Volunteer, VOLUNTEERS),
+        (ChangeKind::Organization, ORGANIZATIONS),
+        (ChangeKind::Activity, ACTIVITIES),
+        (ChangeKind::Demand, DEMANDS),
+    ] {
+        for row in tx.open_table(def)?.range::<u128>(..)? {
+            if !logged.contains(&(kind as u8, row?.0.value())) {
+                unlogged += 1;
+            }
+        }
+    }
+    if unlogged > 0 {
+        r.problems.push(format!(
+            "变更记录缺少 {unlogged} 条记录（增量导出会漏掉它们）"
+        ));
+    }
+
+    // Photos named by reports and covers exist.
+    let photos = tx.open_table(PHOTOS)?;
+    let mut missing = 0usize;
+    for a in &activities {
+        if let Some(p) = a.cover_photo
+            && photos.get(p.0)?.is_none()
+        {
+            missing += 1;
+        }
+    }
+    let reports: Vec<Report> = records(tx, REPORTS, "活动报告", r)?;
+    for rep in &reports {
+        for p in &rep.photos {
+            if photos.get(p.0)?.is_none() {
+                missing += 1;
+            }
+        }
+    }
+    if missing > 0 {
+        r.problems.push(format!("缺少 {missing} 张被引用的照片"));
+    }
+    let _: Vec<Demand> = records(tx, DEMANDS, "需求", r)?;
+    Ok(())
+}
+
+/// What `repair` rebuilt: each index table with its number of entries.
+#[derive(Debug, Default)]
+pub struct RepairReport {
+    pub rebuilt: Vec<(&'static str, u64)>,
+}
+
+/// One index rebuild: empty the table and fill it from its primary table.
+type Rebuild = fn(&WriteTransaction) -> Result<u64, StoreError>;
+
+/// Every derived table and how to rebuild it, in one list so another index is one line.
+pub const REBUILDS: &[(&str, Rebuild)] = &[
+    ("username_admin", rebuild_username_admin),
+    ("phone_volunteer", rebuild_phone_volunteer),
+    ("idnumber_volunteer", rebuild_idnumber_volunteer),
+    ("name_org", rebuild_name_org),
+    ("adminphone_orgs", rebuild_adminphone_orgs),
+    ("volunteer_orgs", rebuild_volunteer_orgs),
+    ("org_activities", rebuild_org_activities),
+    ("volunteer_signups", rebuild_volunteer_signups),
+    ("volunteer_certificates", rebuild_volunteer_certificates),
+    ("number_demand", rebuild_number_demand),
+];
+
+impl Store {
+    /// Rebuild every table in [`REBUILDS`] from the primary tables, in one write
+    /// transaction: all of them or none. The caller keeps a copy of the file first.
+    pub fn repair(&self) -> Result<RepairReport, StoreError> {
+        self.write(|tx| {
+            let mut report = RepairReport::default();
+            for (name, rebuild) in REBUILDS {
+                let n = rebuild(tx)?;
+                log::info!("repair: rebuilt {name} with {n} entries");
+                report.rebuilt.push((name, n));
+            }
+            Ok(report)
+        })
+    }
+}
+
+/// Empty a table by deleting and re-creating it.
+fn emptied<'tx, K: redb::Key + 'static, V: redb::Value + 'static>(
+    tx: &'tx WriteTransaction,
+    def: TableDefinition<K, V>,
+) -> Result<redb::Table<'tx, K, V>, StoreError> {
+    tx.delete_table(def)?;
+    Ok(tx.open_table(def)?)
+}
+
+/// Decode every record of a primary table inside a write transaction.
+fn all<T: serde::de::DeserializeOwned>(
+    tx: &WriteTransaction,
+    def: TableDefinition<u128, &[u8]>,
+) -> Result<Vec<T>, StoreError> {
+    let t = tx.open_table(def)?;
+    let mut out = Vec::new();
+    for row in t.range::<u128>(..)? {
+        if let Ok(x) = decode::<T>(row?.1.value()) {
+            out.push(x);
+        }
+    }
+    Ok(out)
+}
+
+fn rebuild_username_admin(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let admins: Vec<Admin> = all(tx, ADMINS)?;
+    let mut t = emptied(tx, USERNAME_ADMIN)?;
+    for a in &admins {
+        t.insert(a.username.as_str(), a.id.0)?;
+    }
+    Ok(t.len()?)
+}
+
+fn rebuild_phone_volunteer(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let vols: Vec<Volunteer> = all(tx, VOLUNTEERS)?;
+    let mut t = emptied(tx, PHONE_VOLUNTEER)?;
+    for v in &vols {
+        t.insert(v.phone.as_str(), v.id.0)?;
+    }
+    Ok(t.len()?)
+}
+
+fn rebuild_idnumber_volunteer(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let vols: Vec<Volunteer> = all(tx, VOLUNTEERS)?;
+    let mut t = emptied(tx, IDNUMBER_VOLUNTEER)?;
+    for v in &vols {
+        t.insert(v.id_number.as_str(), v.id.0)?;
+    }
+    Ok(t.len()?)
+}
+
+fn rebuild_name_org(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let orgs: Vec<Organization> = all(tx, ORGANIZATIONS)?;
+    let mut t = emptied(tx, NAME_ORG)?;
+    for o in &orgs {
+        t.insert(org_name_key(&o.name).as_str(), o.id.0)?;
+    }
+    Ok(t.len()?)
+}
+
+fn rebuild_adminphone_orgs(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let orgs: Vec<Organization> = all(tx, ORGANIZATIONS)?;
+    let mut t = emptied(tx, ADMINPHONE_ORGS)?;
+    for o in &orgs {
+        t.insert((o.admin_phone.as_str(), o.id.0), ())?;
+    }
+    Ok(t.len()?)
+}
+
+fn rebuild_volunteer_orgs(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let mut keys = Vec::new();
+    for row in tx.open_table(ORG_MEMBERS)?.range::<(u128, u128)>(..)? {
+        keys.push(row?.0.value());
+    }
+    let mut t = emptied(tx, VOLUNTEER_ORGS)?;
+    for (org, vol) in keys {
+        t.insert((vol, org), ())?;
+    }
+    Ok(t.len()?)
+}
+
+fn rebuild_org_activities(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let acts: Vec<Activity> = all(tx, ACTIVITIES)?;
+    let mut t = emptied(tx, ORG_ACTIVITIES)?;
+    for a in &acts {
+        t.insert((a.organization.0, a.id.0), ())?;
+    }
+    Ok(t.len()?)
+}
+
+fn rebuild_volunteer_signups(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let mut keys = Vec::new();
+    for row in tx.open_table(ACTIVITY_SIGNUPS)?.range::<(u128, u128)>(..)? {
+        keys.push(row?.0.value());
+    }
+    let mut t = emptied(tx, VOLUNTEER_SIGNUPS)?;
+    for (act, vol) in keys {
+        t.insert((vol, act), ())?;
+    }
+    Ok(t.len()?)
+}
+
+fn rebuild_volunteer_certificates(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let mut certs = Vec::new();
+    for row in tx.open_table(CERTIFICATES)?.range::<&str>(..)? {
+        if let Ok(c) = decode::<Certificate>(row?.1.value()) {
+            certs.push(c);
+        }
+    }
+    let mut t = emptied(tx, VOLUNTEER_CERTIFICATES)?;
+    for c in &certs {
+        t.insert((c.volunteer.0, c.number.as_str()), ())?;
+    }
+    Ok(t.len()?)
+}
+
+fn rebuild_number_demand(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let demands: Vec<Demand> = all(tx, DEMANDS)?;
+    let mut t = emptied(tx, NUMBER_DEMAND)?;
+    for d in &demands {
+        t.insert(d.number.as_str(), d.id.0)?;
+    }
+    Ok(t.len()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repair_rebuilds_a_damaged_index_and_check_then_passes() {
+        let store = Store::in_memory().unwrap();
+        let org = crate::domain::ids::Gid::new();
+        let vol = crate::domain::ids::Gid::new();
+        // Damage: a membership mirror row without its primary row, and a stray index.
+        store
+            .write(|tx| {
+                tx.open_table(VOLUNTEER_ORGS)?.insert((vol.0, org.0), ())?;
+                tx.open_table(PHONE_VOLUNTEER)?
+                    .insert("13800000000", vol.0)?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let before = store.check().unwrap();
+        assert!(
+            before.problems.iter().any(|p| p.contains("volunteer_orgs")),
+            "{:?}",
+            before.problems
+        );
+        store.repair().unwrap();
+        let after = store.check().unwrap();
+        assert!(after.problems.is_empty(), "{:?}", after.problems);
     }
 }

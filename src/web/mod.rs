@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod auth;
 mod handlers;
+pub use handlers::ROUTES;
 pub mod jobs;
 pub mod ratelimit;
 pub mod transport;

@@ -1,5 +1,14 @@
 //! The route table and one small module per area. Each handler is
 //! load → validate → write → redirect (or re-render the form with 422).
+//!
+//! Adding a route takes three edits, and tests catch each one forgotten:
+//! 1. an arm in the `match` of [`route`];
+//! 2. its (method, pattern) in [`ROUTES`], in the same place — `route_list_matches_the_match`
+//!    reads this file's arms and fails on any arm missing from the list (or the reverse),
+//!    and `every_listed_route_is_served` sends each pattern (with sample ids) through
+//!    `route` and fails if it falls through to the 404 arm;
+//! 3. a row in `tests/authz.rs` with the status each kind of visitor gets; that test
+//!    walks [`ROUTES`] and fails on a route without a row.
 
 mod account;
 mod activities;
@@ -62,6 +71,143 @@ pub fn large_body(method: &str, path: &str) -> Option<(Uploader, usize)> {
         _ => None,
     }
 }
+
+/// Every route of [`route`], as (method, pattern); a `{name}` segment stands for one path
+/// segment (an id, a slug or a number). Keep it in step with the `match` below, one entry
+/// per arm in the same order: the unit tests fail on an arm missing here or an entry that
+/// no arm serves, and `tests/authz.rs` fails on an entry without an expected status for
+/// each kind of visitor.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/join"),
+    ("GET", "/links"),
+    ("GET", "/links/{slug}"),
+    ("GET", "/stats"),
+    ("GET", "/admin/stats"),
+    ("GET", "/admin/desk"),
+    ("POST", "/admin/desk"),
+    ("POST", "/admin/desk/verify"),
+    ("POST", "/admin/desk/register"),
+    ("GET", "/stats.xlsx"),
+    ("GET", "/join/qr.svg"),
+    ("GET", "/api/regions"),
+    ("GET", "/agreement"),
+    ("GET", "/setup"),
+    ("POST", "/setup"),
+    ("POST", "/logout"),
+    ("GET", "/login"),
+    ("POST", "/login/code"),
+    ("GET", "/login/verify"),
+    ("POST", "/login/verify"),
+    ("GET", "/login/password"),
+    ("POST", "/login/password"),
+    ("GET", "/register/volunteer"),
+    ("POST", "/register/volunteer"),
+    ("GET", "/register/org"),
+    ("POST", "/register/org"),
+    ("POST", "/register/org/admin"),
+    ("GET", "/me"),
+    ("GET", "/me/edit"),
+    ("POST", "/me/edit"),
+    ("GET", "/me/confirm"),
+    ("POST", "/me/confirm"),
+    ("GET", "/me/phone"),
+    ("POST", "/me/phone"),
+    ("POST", "/me/phone/verify"),
+    ("GET", "/me/password"),
+    ("POST", "/me/password"),
+    ("POST", "/me/showcase-consent"),
+    ("POST", "/admin/featured"),
+    ("POST", "/me/teams/{team}/leave"),
+    ("POST", "/me/teams/{team}/accept"),
+    ("POST", "/me/teams/{team}/decline"),
+    ("GET", "/teams"),
+    ("GET", "/teams/{team}"),
+    ("POST", "/teams/{team}/apply"),
+    ("GET", "/org"),
+    ("GET", "/org/activities"),
+    ("GET", "/org/activities/new"),
+    ("GET", "/org/{team}"),
+    ("GET", "/org/{team}/edit"),
+    ("POST", "/org/{team}/edit"),
+    ("GET", "/org/{team}/members"),
+    ("POST", "/org/{team}/members/add"),
+    ("POST", "/org/{team}/members/invite"),
+    ("GET", "/org/{team}/members/new"),
+    ("POST", "/org/{team}/members/new"),
+    ("POST", "/org/{team}/members/{volunteer}/approve"),
+    ("POST", "/org/{team}/members/{volunteer}/reject"),
+    ("GET", "/activities"),
+    ("GET", "/activities/{activity}"),
+    ("POST", "/activities/{activity}/signup"),
+    ("POST", "/activities/{activity}/cancel-signup"),
+    ("GET", "/activities/{activity}/edit"),
+    ("POST", "/activities/{activity}/edit"),
+    ("POST", "/activities/{activity}/cancel"),
+    ("GET", "/activities/{activity}/roster"),
+    ("GET", "/activities/{activity}/roster.xlsx"),
+    ("GET", "/activities/{activity}/sign-sheet"),
+    ("GET", "/activities/{activity}/checkin-qr"),
+    ("GET", "/activities/{activity}/checkin"),
+    ("POST", "/activities/{activity}/checkin"),
+    ("POST", "/activities/{activity}/checkout"),
+    ("POST", "/activities/{activity}/attendance"),
+    ("POST", "/activities/{activity}/hours"),
+    ("GET", "/activities/{activity}/report"),
+    ("POST", "/activities/{activity}/report"),
+    ("GET", "/photos/{photo}"),
+    ("GET", "/org/{team}/activities"),
+    ("GET", "/org/{team}/activities/new"),
+    ("POST", "/org/{team}/activities/new"),
+    ("GET", "/me/activities"),
+    ("GET", "/me/record"),
+    ("POST", "/me/certificate"),
+    ("GET", "/certificates/{number}"),
+    ("GET", "/verify/{number}"),
+    ("GET", "/templates/teams.xlsx"),
+    ("GET", "/templates/volunteers.xlsx"),
+    ("GET", "/demands/new"),
+    ("POST", "/demands/new"),
+    ("GET", "/demands/status"),
+    ("GET", "/demands/submitted"),
+    ("GET", "/demands"),
+    ("GET", "/demands/{demand}"),
+    ("POST", "/demands/{demand}/take"),
+    ("POST", "/demands/{demand}/done"),
+    ("GET", "/export"),
+    ("POST", "/admin/export"),
+    ("POST", "/admin/export/bundle"),
+    ("GET", "/admin/merge"),
+    ("POST", "/admin/merge"),
+    ("POST", "/admin/merge/confirm"),
+    ("GET", "/admin/merge/conflicts/{conflict}"),
+    ("POST", "/admin/merge/conflicts/{conflict}"),
+    ("POST", "/org/{team}/export"),
+    ("GET", "/import"),
+    ("POST", "/import"),
+    ("GET", "/import/{job}"),
+    ("POST", "/import/{job}/commit"),
+    ("GET", "/import/{job}/errors.xlsx"),
+    ("GET", "/admin/login"),
+    ("POST", "/admin/login"),
+    ("GET", "/admin"),
+    ("GET", "/admin/outbox"),
+    ("GET", "/admin/audit"),
+    ("GET", "/admin/audit.xlsx"),
+    ("GET", "/admin/admins"),
+    ("POST", "/admin/admins"),
+    ("POST", "/admin/password"),
+    ("GET", "/admin/settings"),
+    ("POST", "/admin/settings"),
+    ("POST", "/admin/backup"),
+    ("GET", "/admin/volunteers"),
+    ("GET", "/admin/volunteers/{volunteer}"),
+    ("POST", "/admin/volunteers/{volunteer}/unmask"),
+    ("POST", "/admin/volunteers/{volunteer}/id-number"),
+    ("GET", "/admin/teams"),
+    ("GET", "/admin/teams/{team}"),
+    ("POST", "/admin/teams/{team}/status"),
+];
 
 /// Dispatch on method and path.
 pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
@@ -229,8 +375,22 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["admin", "teams", t, "status"]) => {
             admin_people::set_team_status(app, ctx, id(t)?)
         }
-        _ => Err(AppError::NotFound),
+        _ => no_route(),
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set when a request fell through to the 404 arm, so the tests can tell "no such
+    /// route" from a handler's own 404 for a record that does not exist.
+    static FELL_THROUGH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The fallback arm: no route has this method and path.
+fn no_route() -> Result<Response, AppError> {
+    #[cfg(test)]
+    FELL_THROUGH.with(|f| f.set(true));
+    Err(AppError::NotFound)
 }
 
 /// A page as a 200 response.
@@ -246,6 +406,119 @@ fn rejected(markup: maud::Markup, status: u16) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A route as `METHOD /a/{}/b`: literal segments (quoted, as in the source) kept,
+    /// bindings and `{name}` placeholders written as `{}`.
+    fn shape(method: &str, segments: &[&str]) -> String {
+        let segs: Vec<&str> = segments
+            .iter()
+            .map(|s| {
+                s.strip_prefix('"')
+                    .map_or("{}", |s| s.trim_end_matches('"'))
+            })
+            .collect();
+        format!("{method} /{}", segs.join("/"))
+    }
+
+    /// The arms of `route`'s match, read from this file's source: a test cannot enumerate
+    /// a `match`, and the source is what a newcomer edits.
+    fn match_arms() -> Vec<String> {
+        let src = include_str!("mod.rs");
+        let body = &src[src
+            .find("match (req.method(), segments.as_slice())")
+            .unwrap()..];
+        let body = &body[..body.find("_ => no_route()").unwrap()];
+        let mut arms = Vec::new();
+        for line in body.lines() {
+            let line = line.trim();
+            let Some(rest) = line.strip_prefix("(\"") else {
+                continue;
+            };
+            let (method, rest) = rest.split_once('"').unwrap();
+            let list = rest.split_once('[').unwrap().1.split_once(']').unwrap().0;
+            let segments: Vec<&str> = list.split(',').map(str::trim).collect();
+            arms.push(shape(method, &segments));
+        }
+        arms
+    }
+
+    #[test]
+    fn route_list_matches_the_match() {
+        let listed: Vec<String> = ROUTES
+            .iter()
+            .map(|(m, p)| {
+                let segments: Vec<String> = p
+                    .trim_start_matches('/')
+                    .split('/')
+                    .map(|s| {
+                        if s.starts_with('{') {
+                            s.to_string()
+                        } else {
+                            format!("\"{s}\"")
+                        }
+                    })
+                    .collect();
+                let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+                shape(m, &segments)
+            })
+            .collect();
+        let arms = match_arms();
+        assert!(
+            arms.len() > 100,
+            "the source reader found only {} arms",
+            arms.len()
+        );
+        for arm in &arms {
+            assert!(
+                listed.contains(arm),
+                "the match serves {arm}, which ROUTES lacks"
+            );
+        }
+        for entry in &listed {
+            assert!(
+                arms.contains(entry),
+                "ROUTES lists {entry}, which no arm serves"
+            );
+        }
+        assert_eq!(arms.len(), listed.len(), "ROUTES lists a route twice");
+    }
+
+    /// A path for a pattern, with a well-formed sample in each `{name}` segment.
+    fn sample_path(pattern: &str) -> String {
+        let id = "0190f3a2-7b1c-7d2e-8f00-123456789abc";
+        pattern
+            .split('/')
+            .map(|s| match s {
+                "{slug}" => "zhinan",
+                "{number}" => "KZ0000000000",
+                "{job}" => "0190f3a27b1c",
+                s if s.starts_with('{') => id,
+                s => s,
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    #[test]
+    fn every_listed_route_is_served() {
+        let app = App::new(crate::store::Store::in_memory().unwrap(), None, Vec::new());
+        for (method, pattern) in ROUTES {
+            let path = sample_path(pattern);
+            let req = Request::fake_http(*method, path.clone(), Vec::new(), Vec::new());
+            let ctx = Ctx::load(&app, &req).unwrap();
+            FELL_THROUGH.with(|f| f.set(false));
+            let _ = route(&app, &ctx, &req);
+            assert!(
+                !FELL_THROUGH.with(|f| f.get()),
+                "{method} {path} (from {pattern}) reaches no handler"
+            );
+        }
+        // And the fallback is what the flag reports.
+        let req = Request::fake_http("GET", "/no/such/page", Vec::new(), Vec::new());
+        let ctx = Ctx::load(&app, &req).unwrap();
+        let _ = route(&app, &ctx, &req);
+        assert!(FELL_THROUGH.with(|f| f.get()));
+    }
 
     #[test]
     fn only_upload_routes_take_large_bodies() {

@@ -865,7 +865,18 @@ fn check(data: &Path) -> Result<(), String> {
     }
     // Read-only: checking must work on a read-only folder and beside a running server,
     // and must never change what it checks.
-    let r = crate::store::check_file(&db_path).map_err(|e| e.user_message())?;
+    let r = match crate::store::check_file(&db_path) {
+        Ok(r) => r,
+        // A file left by a crash (power loss, a killed server) needs redb's recovery before
+        // it can be read, which only a writable open does; nothing else is changed.
+        Err(StoreError::Db(why)) => {
+            log::info!("read-only check failed ({why}); opening with recovery");
+            println!("数据文件上次没有正常关闭，先进行恢复再检查。");
+            let store = Store::open(&db_path).map_err(|e| e.user_message())?;
+            store.check().map_err(|e| e.user_message())?
+        }
+        Err(e) => return Err(e.user_message()),
+    };
     println!("数据文件：{}", db_path.display());
     println!("数据格式版本：v{}", r.schema_version);
     println!(

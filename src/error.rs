@@ -16,6 +16,8 @@ pub enum AppError {
     Unprocessable(String),
     /// A rate limit was hit; the message says when to try again.
     TooManyRequests(String),
+    /// The data file cannot be written now (a full disk); the message says what to do.
+    Unavailable(String),
     /// Something broke on our side; the text is for the log only.
     Internal(String),
 }
@@ -29,6 +31,7 @@ impl AppError {
             AppError::BadRequest(_) => 400,
             AppError::Unprocessable(_) => 422,
             AppError::TooManyRequests(_) => 429,
+            AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
         }
     }
@@ -41,6 +44,7 @@ impl AppError {
             AppError::BadRequest(_) => "请求有误",
             AppError::Unprocessable(_) => "填写的内容有误",
             AppError::TooManyRequests(_) => "操作太频繁",
+            AppError::Unavailable(_) => "暂时无法保存",
             AppError::Internal(_) => "服务器出错了",
         }
     }
@@ -52,7 +56,8 @@ impl AppError {
             AppError::Forbidden(m)
             | AppError::BadRequest(m)
             | AppError::Unprocessable(m)
-            | AppError::TooManyRequests(m) => m.clone(),
+            | AppError::TooManyRequests(m)
+            | AppError::Unavailable(m) => m.clone(),
             AppError::Internal(_) => {
                 "处理您的请求时出现了问题，请稍后再试。如果一直出现，请联系现场工作人员。".into()
             }
@@ -80,6 +85,10 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Taken(_) | StoreError::Rejected(_) => {
                 AppError::Unprocessable(e.user_message())
+            }
+            StoreError::Unavailable(_) => {
+                log::error!("{e}");
+                AppError::Unavailable(e.user_message())
             }
             other => AppError::Internal(other.to_string()),
         }

@@ -145,7 +145,7 @@ impl Store {
     /// Write a consistent copy of the whole database to `target` (which must not exist).
     /// The server keeps serving meanwhile: the copy reads one snapshot.
     pub fn backup_to(&self, target: &Path) -> Result<u64, StoreError> {
-        write_copy(self.db.begin_read()?, target)
+        write_copy(self.database_for_backup()?.begin_read()?, target)
     }
 }
 
@@ -262,13 +262,15 @@ mod tests {
         s.backup_to(&target).unwrap();
         assert_eq!(inspect(&target).unwrap(), SCHEMA_VERSION);
         // Every table of the live file exists in the copy.
-        let live: Vec<String> =
-            s.db.begin_read()
-                .unwrap()
-                .list_tables()
-                .unwrap()
-                .map(|t| t.name().to_string())
-                .collect();
+        let live: Vec<String> = s
+            .database_for_backup()
+            .unwrap()
+            .begin_read()
+            .unwrap()
+            .list_tables()
+            .unwrap()
+            .map(|t| t.name().to_string())
+            .collect();
         let copy_db = redb::ReadOnlyDatabase::open(&target).unwrap();
         let copied: Vec<String> = copy_db
             .begin_read()

@@ -34,6 +34,8 @@ pub use people::{OrgSummary, PeopleCounts};
 use crate::domain::ids::Gid;
 use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 
 /// The file name of the database inside the data folder.
 pub const DB_FILE: &str = "kezhi.redb";
@@ -41,8 +43,12 @@ pub const DB_FILE: &str = "kezhi.redb";
 /// What went wrong in the store.
 #[derive(Debug)]
 pub enum StoreError {
-    /// redb failed (I/O, corruption detected by redb, …).
+    /// redb failed (corruption detected by redb, …).
     Db(String),
+    /// Reading or writing the file failed (a full disk, a failing medium). redb refuses
+    /// every later operation after one, so the store reopens the file on the next request:
+    /// once space is freed it carries on.
+    Unavailable(String),
     /// Another process holds the database file open.
     Locked,
     /// A record could not be decoded.
@@ -63,6 +69,7 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Db(e) => write!(f, "database error: {e}"),
+            StoreError::Unavailable(e) => write!(f, "data file I/O failed: {e}"),
             StoreError::Locked => write!(f, "database file is open in another process"),
             StoreError::Codec(e) => write!(f, "{e}"),
             StoreError::Corrupt(e) => write!(f, "database content is not Kezhi's: {e}"),
@@ -97,6 +104,9 @@ impl StoreError {
                 "数据文件已损坏或不是 Kezhi 的数据文件。请从备份恢复。".into()
             }
             StoreError::Db(_) => "读写数据文件时出错，请检查磁盘空间和文件权限。".into(),
+            StoreError::Unavailable(_) => {
+                "写入数据文件失败：磁盘空间可能已满或磁盘出错。请腾出磁盘空间后稍后再试，已保存的数据不受影响。".into()
+            }
         }
     }
 }
@@ -105,6 +115,8 @@ impl From<redb::Error> for StoreError {
     fn from(e: redb::Error) -> Self {
         match e {
             redb::Error::DatabaseAlreadyOpen => StoreError::Locked,
+            redb::Error::Io(io) => StoreError::Unavailable(io.to_string()),
+            redb::Error::PreviousIo => StoreError::Unavailable("an earlier I/O error".into()),
             other => StoreError::Db(other.to_string()),
         }
     }
@@ -133,7 +145,10 @@ impl From<codec::CodecError> for StoreError {
 
 /// The open database.
 pub struct Store {
-    db: Database,
+    /// `None` after an I/O error until the file is opened again (see `database`).
+    db: RwLock<Option<Arc<Database>>>,
+    /// Set by an I/O error: the next operation reopens the file first.
+    needs_reopen: AtomicBool,
     path: Option<PathBuf>,
     installation_id: Gid,
 }
@@ -141,12 +156,81 @@ pub struct Store {
 impl Store {
     /// Open (or create) the database file, run migrations, and refuse a newer schema.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::finish_open(Self::open_file(path)?, Some(path.to_path_buf()))
+    }
+
+    fn open_file(path: &Path) -> Result<Database, StoreError> {
         // SingleWriter: this process writes, and `kezhi backup` may read the file from
         // another process at the same time.
-        let db = Database::builder()
+        Ok(Database::builder()
             .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
-            .create(path)?;
-        Self::finish_open(db, Some(path.to_path_buf()))
+            .create(path)?)
+    }
+
+    /// The open database; after an I/O error, the file opened again (redb refuses every
+    /// operation after one, and a full disk is the usual cause on a laptop).
+    fn database(&self) -> Result<Arc<Database>, StoreError> {
+        if !self.needs_reopen.load(Ordering::Acquire)
+            && let Some(db) = self.db.read().unwrap_or_else(|p| p.into_inner()).as_ref()
+        {
+            return Ok(db.clone());
+        }
+        let Some(path) = &self.path else {
+            // In memory there is nothing to reopen.
+            return self
+                .db
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+                .ok_or_else(|| StoreError::Unavailable("closed".into()));
+        };
+        let mut slot = self.db.write().unwrap_or_else(|p| p.into_inner());
+        if !self.needs_reopen.load(Ordering::Acquire)
+            && let Some(db) = slot.as_ref()
+        {
+            return Ok(db.clone());
+        }
+        // The file lock is held until the old handle is gone: wait for readers in flight.
+        if let Some(mut old) = slot.take() {
+            let started = std::time::Instant::now();
+            loop {
+                match Arc::try_unwrap(old) {
+                    Ok(db) => {
+                        drop(db);
+                        break;
+                    }
+                    Err(still) if started.elapsed() < std::time::Duration::from_secs(5) => {
+                        old = still;
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    Err(still) => {
+                        *slot = Some(still);
+                        return Err(StoreError::Unavailable("still in use".into()));
+                    }
+                }
+            }
+        }
+        let db = Arc::new(Self::open_file(path)?);
+        log::warn!("data file reopened after an I/O error");
+        *slot = Some(db.clone());
+        self.needs_reopen.store(false, Ordering::Release);
+        Ok(db)
+    }
+
+    /// The open database, for a snapshot copy.
+    pub(crate) fn database_for_backup(&self) -> Result<Arc<Database>, StoreError> {
+        self.database()
+    }
+
+    /// Note an error: an I/O failure makes the next operation reopen the file.
+    fn noted(&self, e: StoreError) -> StoreError {
+        if let StoreError::Unavailable(why) = &e {
+            log::error!("data file I/O failed: {why}");
+            if self.path.is_some() {
+                self.needs_reopen.store(true, Ordering::Release);
+            }
+        }
+        e
     }
 
     /// A store in memory, for tests.
@@ -159,7 +243,8 @@ impl Store {
         migrate::run(&db)?;
         let installation_id = settings::ensure_installation_id(&db)?;
         Ok(Store {
-            db,
+            db: RwLock::new(Some(Arc::new(db))),
+            needs_reopen: AtomicBool::new(false),
             path,
             installation_id,
         })
@@ -180,10 +265,13 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let db = self.database()?;
+        let tx = db
+            .begin_write()
+            .map_err(|e| self.noted(StoreError::from(e)))?;
         match f(&tx) {
             Ok(v) => {
-                tx.commit().map_err(StoreError::from)?;
+                tx.commit().map_err(|e| self.noted(StoreError::from(e)))?;
                 Ok(v)
             }
             Err(e) => {
@@ -200,7 +288,10 @@ impl Store {
         &self,
         f: impl FnOnce(&ReadTransaction) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = self.db.begin_read().map_err(StoreError::from)?;
+        let tx = self
+            .database()?
+            .begin_read()
+            .map_err(|e| self.noted(StoreError::from(e)))?;
         f(&tx)
     }
 }

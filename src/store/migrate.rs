@@ -7,7 +7,7 @@ use super::tables::*;
 use redb::{ReadableTable, WriteTransaction};
 
 /// The schema this build writes. Equals the number of migrations.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 type Migration = fn(&WriteTransaction) -> Result<(), StoreError>;
 
@@ -18,6 +18,7 @@ const MIGRATIONS: &[Migration] = &[
     migrate_to_v3,
     migrate_to_v4,
     migrate_to_v5,
+    migrate_to_v6,
 ];
 
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
@@ -114,6 +115,22 @@ fn migrate_to_v5(tx: &WriteTransaction) -> Result<(), StoreError> {
         )?;
     }
     Ok(())
+}
+
+/// v6: list indexes (`store::indexes`), built here for the records already stored, in
+/// the one transaction of the migration.
+fn migrate_to_v6(tx: &WriteTransaction) -> Result<(), StoreError> {
+    tx.open_table(NAMESUFFIX_VOLUNTEERS)?;
+    tx.open_table(PHONETAIL_VOLUNTEERS)?;
+    tx.open_table(REGION_VOLUNTEERS)?;
+    tx.open_table(SANZHANG_VOLUNTEERS)?;
+    tx.open_table(CATEGORY_VOLUNTEERS)?;
+    tx.open_table(TEAM_VOLUNTEERS)?;
+    tx.open_table(STATUS_ORGS)?;
+    tx.open_table(ORG_NAMES)?;
+    tx.open_table(STATE_ACTIVITIES)?;
+    tx.open_table(ACTIVITY_SEATS)?;
+    super::indexes::rebuild_tx(tx)
 }
 
 /// The schema version recorded in a file opened for reading, if any.
@@ -231,10 +248,11 @@ mod tests {
             migrate_to_v3,
             migrate_to_v4,
             migrate_to_v5,
+            migrate_to_v6,
             add_probe,
         ];
-        assert_eq!(run_list(&db, list).unwrap(), vec![6]);
-        assert_eq!(version_of(&db), 6);
+        assert_eq!(run_list(&db, list).unwrap(), vec![7]);
+        assert_eq!(version_of(&db), 7);
         let tx = db.begin_read().unwrap();
         let s = tx.open_table(SETTINGS).unwrap();
         assert_eq!(s.get("probe").unwrap().unwrap().value(), "v2");

@@ -727,3 +727,219 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{self, Sizes};
+    use chrono::Utc;
+
+    fn small(v: usize) -> (Store, synth::County) {
+        let store = Store::in_memory().unwrap();
+        let county = synth::county(
+            7,
+            Sizes {
+                volunteers: v,
+                teams: 10,
+                activities: 30,
+                signups: 300,
+            },
+            Utc::now(),
+        );
+        store.bulk_load(&county).unwrap();
+        (store, county)
+    }
+
+    fn problems(store: &Store) -> Vec<String> {
+        store.check().unwrap().problems
+    }
+
+    fn ids(p: &ListPage<Volunteer>) -> Vec<Gid> {
+        p.rows.iter().map(|v| v.id).collect()
+    }
+
+    #[test]
+    fn indexes_follow_create_edit_and_leave() {
+        let (store, county) = small(300);
+        assert_eq!(problems(&store), Vec::<String>::new());
+        let all = store
+            .volunteer_page(&VolunteerQuery::default(), 1, 50)
+            .unwrap();
+        assert_eq!(all.total, 300);
+        assert_eq!(all.rows[0].id, county.volunteers[299].id, "newest first");
+
+        // Edit: new name, region and 三长 replace the old keys.
+        let mut v = county.volunteers[42].clone();
+        v.real_name = "欧阳娜娜".into();
+        v.region.county = Some("220302".into());
+        v.region.city = "220300".into();
+        v.sanzhang = "农技站站长".into();
+        store.update_volunteer(&v).unwrap();
+        let by = |text: &str| VolunteerQuery {
+            text: text.into(),
+            ..Default::default()
+        };
+        assert!(ids(&store.volunteer_page(&by("阳娜"), 1, 50).unwrap()).contains(&v.id));
+        assert!(ids(&store.volunteer_page(&by("欧阳"), 1, 50).unwrap()).contains(&v.id));
+        let old = &county.volunteers[42].real_name;
+        let still = store.volunteer_page(&by(old), 1, 500).unwrap();
+        assert!(
+            still
+                .rows
+                .iter()
+                .all(|r| r.real_name.contains(old.as_str()))
+        );
+        let tail = &v.phone[v.phone.len() - 4..];
+        assert!(ids(&store.volunteer_page(&by(tail), 1, 500).unwrap()).contains(&v.id));
+        assert!(ids(&store.volunteer_page(&by(&v.phone[..7]), 1, 500).unwrap()).contains(&v.id));
+        let sz = VolunteerQuery {
+            sanzhang: "农技站站长".into(),
+            county: "220302".into(),
+            ..Default::default()
+        };
+        assert!(ids(&store.volunteer_page(&sz, 1, 500).unwrap()).contains(&v.id));
+        assert_eq!(problems(&store), Vec::<String>::new());
+
+        // Leave: the team filter and the member count follow.
+        let m = county
+            .memberships
+            .iter()
+            .find(|m| m.volunteer == county.volunteers[250].id)
+            .unwrap();
+        let before = store.member_count(m.organization).unwrap();
+        let team = VolunteerQuery {
+            team: Some(m.organization),
+            ..Default::default()
+        };
+        assert!(ids(&store.volunteer_page(&team, 1, 500).unwrap()).contains(&m.volunteer));
+        store
+            .leave_team(m.volunteer, m.organization, Utc::now())
+            .unwrap();
+        assert_eq!(store.member_count(m.organization).unwrap(), before - 1);
+        assert!(!ids(&store.volunteer_page(&team, 1, 500).unwrap()).contains(&m.volunteer));
+
+        // A new volunteer and a team decision.
+        let mut n = county.volunteers[0].clone();
+        n.id = Gid::new();
+        n.phone = "13999990000".into();
+        n.id_number = "220302199001010000".into();
+        n.real_name = "新来的".into();
+        store.insert_volunteer(&n).unwrap();
+        assert_eq!(
+            store.volunteer_page(&by("来的"), 1, 5).unwrap().rows[0].id,
+            n.id
+        );
+        let t = &county.teams[3];
+        store
+            .decide_team(
+                t.id,
+                crate::domain::people::TeamDecision::Suspend,
+                "",
+                "admin",
+                Utc::now(),
+            )
+            .unwrap();
+        let (active, _) = store
+            .organization_page(OrgStatus::Active, |_| true, 1, 100)
+            .unwrap();
+        assert!(active.iter().all(|o| o.id != t.id));
+        assert_eq!(problems(&store), Vec::<String>::new());
+    }
+
+    #[test]
+    fn seat_counters_follow_signups_and_cancellations() {
+        let (store, county) = small(50);
+        let now = Utc::now();
+        let mut a = county.activities[0].clone();
+        a.id = Gid::new();
+        a.state = ActivityState::Published;
+        a.capacity = 1;
+        let local = now.naive_utc();
+        a.signup_opens = local - chrono::Duration::days(1);
+        a.signup_closes = local + chrono::Duration::days(1);
+        a.starts_at = local + chrono::Duration::days(2);
+        a.ends_at = local + chrono::Duration::days(3);
+        store.save_activity(&a, now).unwrap();
+        let (x, y) = (county.volunteers[1].id, county.volunteers[2].id);
+        store.sign_up(a.id, x, now, local, false).unwrap();
+        store.sign_up(a.id, y, now, local, true).unwrap();
+        assert_eq!(store.signup_counts(a.id).unwrap(), (1, 1));
+        let c = store.cancel_signup(a.id, x, now, local).unwrap();
+        assert_eq!(c.promoted, Some(y));
+        assert_eq!(store.signup_counts(a.id).unwrap(), (1, 0));
+        assert_eq!(problems(&store), Vec::<String>::new());
+    }
+
+    #[test]
+    fn check_catches_a_removed_or_stray_entry() {
+        let (store, county) = small(60);
+        let v = &county.volunteers[5];
+        store
+            .write(|tx| {
+                tx.open_table(REGION_VOLUNTEERS)?
+                    .remove((v.region.city.as_str(), v.id.0))?;
+                tx.open_table(TEAM_VOLUNTEERS)?
+                    .insert((county.teams[0].id.0, u128::MAX), ())?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let p = problems(&store);
+        assert!(
+            p.iter()
+                .any(|m| m.contains("region_volunteers") && m.contains("缺少 1 条")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.contains("team_volunteers") && m.contains("1 条指向")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_page_of_many_volunteers_decodes_only_its_rows() {
+        let (store, county) = small(3_000);
+        let cases = [
+            VolunteerQuery::default(),
+            VolunteerQuery {
+                text: "王".into(),
+                ..Default::default()
+            },
+            VolunteerQuery {
+                text: county.volunteers[10].real_name.clone(),
+                ..Default::default()
+            },
+            VolunteerQuery {
+                text: "0".into(),
+                ..Default::default()
+            },
+            VolunteerQuery {
+                province: "220000".into(),
+                ..Default::default()
+            },
+            VolunteerQuery {
+                sanzhang: "否".into(),
+                province: "220000".into(),
+                ..Default::default()
+            },
+            VolunteerQuery {
+                team: Some(county.teams[1].id),
+                ..Default::default()
+            },
+        ];
+        for q in &cases {
+            for page in [1, 30] {
+                let before = crate::store::codec::decode_count();
+                let found = store.volunteer_page(q, page, 50).unwrap();
+                let decoded = crate::store::codec::decode_count() - before;
+                assert!(decoded <= 50, "{q:?} page {page}: {decoded} decodes");
+                assert_eq!(decoded as usize, found.rows.len(), "{q:?}");
+            }
+        }
+        // Activities: decoding stops once the page and one more are found.
+        let before = crate::store::codec::decode_count();
+        let (page, more) = store.published_activity_page(|_, _| true, 1, 5).unwrap();
+        assert_eq!((page.len(), more), (5, true));
+        assert!(crate::store::codec::decode_count() - before < 30);
+    }
+}

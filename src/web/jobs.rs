@@ -300,8 +300,11 @@ impl PendingMerges {
 /// registered or for a day.
 #[derive(Default)]
 pub struct OrgDrafts {
-    drafts: Mutex<HashMap<String, (std::collections::BTreeMap<String, String>, Instant)>>,
+    drafts: Mutex<HashMap<String, Draft>>,
 }
+
+/// What was typed on the team form, and when.
+type Draft = (std::collections::BTreeMap<String, String>, Instant);
 
 impl OrgDrafts {
     const LIFETIME: Duration = Duration::from_secs(24 * 3600);

@@ -17,6 +17,7 @@ pub mod merging;
 pub mod sender;
 pub mod stats;
 pub mod store;
+pub mod synth;
 pub mod views;
 pub mod web;
 

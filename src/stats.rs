@@ -1,5 +1,5 @@
-//! The statistics showcase: live figures computed from the store, cached until the next
-//! change (the changes log's position), so a page stays fast with 100,000 volunteers.
+//! The statistics showcase: figures computed from the store by a background thread after
+//! each change (the changes log's position), so no visitor pays for the computation.
 
 use crate::domain::activity::SignupState;
 use crate::domain::regions;
@@ -7,7 +7,8 @@ use crate::domain::validate::age_on;
 use crate::store::{Store, StoreError};
 use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 /// A labelled count, in display order.
 pub type Series = Vec<(String, u64)>;
@@ -186,28 +187,156 @@ pub fn compute(store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
     Ok(s)
 }
 
-/// Figures cached until the store changes.
+/// How long a visitor waits for the background thread to bring figures up to date after
+/// a change. Small stores are recomputed well within it, so their pages show the change at
+/// once; at county scale the page shows the last figures instead of waiting.
+const FRESH_WAIT: Duration = Duration::from_millis(20);
+
+/// How often the background thread looks for changes nobody asked about yet.
+const POLL: Duration = Duration::from_secs(1);
+
+/// The last computed figures: `(changes-log position, day, figures)`.
+type Figures = Option<(u64, NaiveDate, Stats)>;
+
+#[derive(Default)]
+struct Inner {
+    figures: Figures,
+    /// The day a visitor asked for, when the figures were stale.
+    wanted: Option<NaiveDate>,
+}
+
+#[derive(Default)]
+struct Shared {
+    inner: Mutex<Inner>,
+    /// Signalled when a visitor wants fresh figures and when new figures are ready.
+    cond: Condvar,
+}
+
+/// The showcase figures, recomputed by a background thread after each change; pages read
+/// the last computed figures and never compute them (a cold computation over 100,000
+/// volunteers takes most of a second). Team and volunteer totals are read live (table
+/// lengths), so they are exact even while the series are being recomputed.
 #[derive(Default)]
 pub struct StatsCache {
-    cached: Mutex<Option<(u64, NaiveDate, Stats)>>,
+    shared: Arc<Shared>,
+    /// Whether the background thread runs; without it (a cache made by `default`),
+    /// `get` computes in place.
+    background: bool,
 }
 
 impl StatsCache {
-    /// The figures, computed again only when the changes log moved or the day changed.
+    /// Start the background thread for `store`, computing the figures for `today` at
+    /// once. The thread ends when the cache or the store is dropped.
+    pub fn start(store: Weak<Store>, today: NaiveDate) -> StatsCache {
+        let shared = Arc::new(Shared::default());
+        shared.lock().wanted = Some(today);
+        let weak = Arc::downgrade(&shared);
+        let spawned = std::thread::Builder::new()
+            .name("stats".into())
+            .spawn(move || recompute_loop(weak, store));
+        if let Err(e) = &spawned {
+            log::error!("could not start the statistics thread: {e}");
+        }
+        StatsCache {
+            shared,
+            background: spawned.is_ok(),
+        }
+    }
+
+    /// The last computed figures, with live totals. After a change the background thread
+    /// is woken and given `FRESH_WAIT` to finish; past that the previous figures are shown.
     pub fn get(&self, store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
         let position = store.last_change()?;
-        {
-            let guard = self.cached.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((p, d, s)) = guard.as_ref()
-                && *p == position
-                && *d == today
-            {
-                return Ok(s.clone());
+        let counts = store.people_counts()?;
+        let live = |mut s: Stats| {
+            s.volunteers = counts.volunteers;
+            s.teams = counts.organizations;
+            s
+        };
+        if !self.background {
+            return compute(store, today);
+        }
+        let fresh = |f: &Figures| {
+            f.as_ref()
+                .is_some_and(|(p, d, _)| *p >= position && *d == today)
+        };
+        let deadline = Instant::now() + FRESH_WAIT;
+        let mut g = self.shared.lock();
+        if !fresh(&g.figures) {
+            g.wanted = Some(today);
+            self.shared.cond.notify_all();
+            while !fresh(&g.figures) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                g = self
+                    .shared
+                    .cond
+                    .wait_timeout(g, left)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
             }
         }
-        let fresh = compute(store, today)?;
-        *self.cached.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((position, today, fresh.clone()));
-        Ok(fresh)
+        Ok(live(
+            g.figures
+                .as_ref()
+                .map(|(_, _, s)| s.clone())
+                .unwrap_or_default(),
+        ))
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The background thread: wait for a request or a change, compute, publish, repeat.
+fn recompute_loop(shared: Weak<Shared>, store: Weak<Store>) {
+    let mut day: Option<NaiveDate> = None;
+    loop {
+        let Some(sh) = shared.upgrade() else { return };
+        let (asked, done_at) = {
+            let mut g = sh.lock();
+            if g.wanted.is_none() {
+                g = sh
+                    .cond
+                    .wait_timeout(g, POLL)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+            }
+            (g.wanted.take(), g.figures.as_ref().map(|(p, _, _)| *p))
+        };
+        let Some(st) = store.upgrade() else { return };
+        let position = match st.last_change() {
+            Ok(p) => p,
+            Err(e) => {
+                log::warn!("statistics: reading the changes log failed: {e}");
+                continue;
+            }
+        };
+        let today = match asked.or(day) {
+            Some(d) => d,
+            None => continue,
+        };
+        if asked.is_none() && done_at == Some(position) {
+            continue;
+        }
+        day = Some(today);
+        let started = Instant::now();
+        match compute(&st, today) {
+            Ok(s) => {
+                sh.lock().figures = Some((position, today, s));
+                sh.cond.notify_all();
+                log::debug!("statistics recomputed in {:?}", started.elapsed());
+            }
+            Err(e) => log::warn!("statistics: computing failed: {e}"),
+        }
+        drop(st);
+        drop(sh);
+        // Under a stream of writes, stay below half a core: rest as long as the work took.
+        std::thread::sleep(started.elapsed().min(POLL));
     }
 }

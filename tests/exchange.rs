@@ -384,6 +384,12 @@ fn the_same_phone_under_two_ids_is_one_conflict_resolvable_both_ways() {
         .unwrap();
         assert_eq!(again["volunteers"].conflicts, 0);
         assert!(b.app.store.open_conflicts().unwrap().is_empty());
+        // The list indexes followed the merge and the resolution.
+        assert_eq!(
+            b.app.store.check().unwrap().problems,
+            Vec::<String>::new(),
+            "{how:?}"
+        );
     }
 }
 

@@ -135,6 +135,8 @@ fn volunteers_round_trip_through_the_template() {
     .unwrap();
     assert_eq!((s.added, s.skipped), (0, 5));
     assert_eq!(t.app.store.people_counts().unwrap().volunteers, 5);
+    // The list indexes followed the import.
+    assert_eq!(t.app.store.check().unwrap().problems, Vec::<String>::new());
     // The person claims the record by phone.
     let mut c = t.sign_in_by_code("13800000003");
     assert_eq!(c.get("/me").header("location"), Some("/me/confirm"));

@@ -58,6 +58,7 @@ pub(super) fn put_activity_tx(tx: &WriteTransaction, a: &Activity) -> Result<(),
         .insert(a.id.0, encode(a).as_slice())?;
     tx.open_table(ORG_ACTIVITIES)?
         .insert((a.organization.0, a.id.0), ())?;
+    super::indexes::put_activity_keys_tx(tx, a)?;
     changes::record_tx(tx, ChangeKind::Activity, a.id)?;
     Ok(())
 }
@@ -85,6 +86,8 @@ pub(super) fn signup_tx(
 }
 
 pub(super) fn put_signup_tx(tx: &WriteTransaction, s: &Signup) -> Result<(), StoreError> {
+    let previous = signup_tx(tx, s.activity, s.volunteer)?;
+    super::indexes::put_signup_keys_tx(tx, s, previous.as_ref())?;
     tx.open_table(ACTIVITY_SIGNUPS)?
         .insert((s.activity.0, s.volunteer.0), encode(s).as_slice())?;
     tx.open_table(VOLUNTEER_SIGNUPS)?
@@ -189,20 +192,12 @@ impl Store {
         Ok(out)
     }
 
-    /// Seats held (signed up or attended) and people waiting, per activity.
+    /// Seats held (signed up or attended) and people waiting, per activity: the
+    /// `activity_seats` counters, kept with every signup write.
     pub fn signup_counts(&self, activity: Gid) -> Result<(u32, u32), StoreError> {
         self.read(|tx| {
-            let t = tx.open_table(ACTIVITY_SIGNUPS)?;
-            let (mut seats, mut waiting) = (0, 0);
-            for row in t.range((activity.0, 0u128)..=(activity.0, u128::MAX))? {
-                let s: Signup = decode(row?.1.value())?;
-                if s.state.holds_seat() {
-                    seats += 1;
-                } else if s.state == SignupState::Waitlisted {
-                    waiting += 1;
-                }
-            }
-            Ok((seats, waiting))
+            let t = tx.open_table(ACTIVITY_SEATS)?;
+            Ok(t.get(activity.0)?.map(|g| g.value()).unwrap_or((0, 0)))
         })
     }
 

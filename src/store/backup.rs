@@ -71,6 +71,16 @@ fn copy_all(src: &ReadTransaction, dst: &WriteTransaction) -> Result<u64, StoreE
     n += copy_table(src, dst, FEATURED)?;
     n += copy_table(src, dst, SHOWCASE_CONSENT)?;
     n += copy_table(src, dst, TEAM_REVIEWS)?;
+    n += copy_table(src, dst, NAMESUFFIX_VOLUNTEERS)?;
+    n += copy_table(src, dst, PHONETAIL_VOLUNTEERS)?;
+    n += copy_table(src, dst, REGION_VOLUNTEERS)?;
+    n += copy_table(src, dst, SANZHANG_VOLUNTEERS)?;
+    n += copy_table(src, dst, CATEGORY_VOLUNTEERS)?;
+    n += copy_table(src, dst, TEAM_VOLUNTEERS)?;
+    n += copy_table(src, dst, STATUS_ORGS)?;
+    n += copy_table(src, dst, ORG_NAMES)?;
+    n += copy_table(src, dst, STATE_ACTIVITIES)?;
+    n += copy_table(src, dst, ACTIVITY_SEATS)?;
     Ok(n)
 }
 

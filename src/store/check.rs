@@ -123,6 +123,7 @@ fn check_tx(tx: &redb::ReadTransaction) -> Result<CheckReport, StoreError> {
                 }
                 r.organizations += 1;
             }
+            super::indexes::check_tx(tx, &mut r.problems)?;
             r.changes = tx.open_table(CHANGES)?.len()?;
             r.audit = tx.open_table(AUDIT)?.len()?;
             check_links(tx, &mut r)?;

@@ -34,8 +34,19 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     out
 }
 
+thread_local! {
+    static DECODES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many records this thread has decoded: tests count the records a page reads
+/// (store reads run on the calling thread). Per thread, so parallel tests do not mix.
+pub fn decode_count() -> u64 {
+    DECODES.with(|c| c.get())
+}
+
 /// Decode a record written by `encode`.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    DECODES.with(|c| c.set(c.get() + 1));
     match bytes.split_first() {
         None => Err(CodecError::Empty),
         Some((&FORMAT_VERSION, body)) => {

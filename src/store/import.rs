@@ -210,3 +210,41 @@ fn lookup(
         None
     })
 }
+
+/// Records written at once by [`Store::bulk_load`], each kind in this many per transaction
+/// (large enough that commits are rare, small enough to bound the dirty pages held).
+const BULK_CHUNK: usize = 25_000;
+
+impl Store {
+    /// Write ready-made records (a synthetic county for the benchmark and scale tests, in
+    /// creation order) through the same `put_*_tx` upkeep as every other write, in large
+    /// transactions. Returns the records written.
+    pub fn bulk_load(&self, c: &crate::synth::County) -> Result<usize, StoreError> {
+        use super::activities::{put_activity_tx, put_signup_tx};
+        use super::memberships::put_membership_tx;
+        for chunk in c.volunteers.chunks(BULK_CHUNK) {
+            self.write(|tx| chunk.iter().try_for_each(|v| put_volunteer_tx(tx, v, None)))?;
+        }
+        for chunk in c.teams.chunks(BULK_CHUNK) {
+            self.write(|tx| {
+                chunk
+                    .iter()
+                    .try_for_each(|o| put_organization_tx(tx, o, None))
+            })?;
+        }
+        for chunk in c.memberships.chunks(BULK_CHUNK) {
+            self.write(|tx| chunk.iter().try_for_each(|m| put_membership_tx(tx, m)))?;
+        }
+        for chunk in c.activities.chunks(BULK_CHUNK) {
+            self.write(|tx| chunk.iter().try_for_each(|a| put_activity_tx(tx, a)))?;
+        }
+        for chunk in c.signups.chunks(BULK_CHUNK) {
+            self.write(|tx| chunk.iter().try_for_each(|s| put_signup_tx(tx, s)))?;
+        }
+        Ok(c.volunteers.len()
+            + c.teams.len()
+            + c.memberships.len()
+            + c.activities.len()
+            + c.signups.len())
+    }
+}

@@ -45,6 +45,7 @@ pub(super) fn put_membership_tx(tx: &WriteTransaction, m: &Membership) -> Result
         .insert((m.organization.0, m.volunteer.0), encode(m).as_slice())?;
     tx.open_table(VOLUNTEER_ORGS)?
         .insert((m.volunteer.0, m.organization.0), ())?;
+    super::indexes::put_membership_keys_tx(tx, m)?;
     changes::record_tx(tx, ChangeKind::Membership, m.id)?;
     Ok(())
 }

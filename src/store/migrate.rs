@@ -7,7 +7,7 @@ use super::tables::*;
 use redb::{ReadableTable, WriteTransaction};
 
 /// The schema this build writes. Equals the number of migrations.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 type Migration = fn(&WriteTransaction) -> Result<(), StoreError>;
 
@@ -18,6 +18,7 @@ const MIGRATIONS: &[Migration] = &[
     migrate_to_v3,
     migrate_to_v4,
     migrate_to_v5,
+    migrate_to_v6,
 ];
 
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
@@ -114,6 +115,22 @@ fn migrate_to_v5(tx: &WriteTransaction) -> Result<(), StoreError> {
         )?;
     }
     Ok(())
+}
+
+/// v6: list indexes (`store::indexes`), built here for the records already stored, in
+/// the one transaction of the migration.
+fn migrate_to_v6(tx: &WriteTransaction) -> Result<(), StoreError> {
+    tx.open_table(NAMESUFFIX_VOLUNTEERS)?;
+    tx.open_table(PHONETAIL_VOLUNTEERS)?;
+    tx.open_table(REGION_VOLUNTEERS)?;
+    tx.open_table(SANZHANG_VOLUNTEERS)?;
+    tx.open_table(CATEGORY_VOLUNTEERS)?;
+    tx.open_table(TEAM_VOLUNTEERS)?;
+    tx.open_table(STATUS_ORGS)?;
+    tx.open_table(ORG_NAMES)?;
+    tx.open_table(STATE_ACTIVITIES)?;
+    tx.open_table(ACTIVITY_SEATS)?;
+    super::indexes::rebuild_tx(tx)
 }
 
 /// The schema version recorded in a file opened for reading, if any.
@@ -231,13 +248,93 @@ mod tests {
             migrate_to_v3,
             migrate_to_v4,
             migrate_to_v5,
+            migrate_to_v6,
             add_probe,
         ];
-        assert_eq!(run_list(&db, list).unwrap(), vec![6]);
-        assert_eq!(version_of(&db), 6);
+        assert_eq!(run_list(&db, list).unwrap(), vec![7]);
+        assert_eq!(version_of(&db), 7);
         let tx = db.begin_read().unwrap();
         let s = tx.open_table(SETTINGS).unwrap();
         assert_eq!(s.get("probe").unwrap().unwrap().value(), "v2");
+    }
+
+    /// A store written by v5 (records without list indexes) gains them at open.
+    #[test]
+    fn v6_builds_list_indexes_for_a_v5_store() {
+        use crate::store::codec::encode;
+        let db = mem_db();
+        assert_eq!(
+            run_list(&db, &MIGRATIONS[..5]).unwrap(),
+            vec![1, 2, 3, 4, 5]
+        );
+        let county = crate::synth::county(
+            3,
+            crate::synth::Sizes {
+                volunteers: 120,
+                teams: 4,
+                activities: 10,
+                signups: 60,
+            },
+            chrono::Utc::now(),
+        );
+        // Written the way v5 wrote them: records and v5 indexes only.
+        let tx = db.begin_write().unwrap();
+        {
+            let mut vols = tx.open_table(VOLUNTEERS).unwrap();
+            let mut phones = tx.open_table(PHONE_VOLUNTEER).unwrap();
+            let mut idns = tx.open_table(IDNUMBER_VOLUNTEER).unwrap();
+            for v in &county.volunteers {
+                vols.insert(v.id.0, encode(v).as_slice()).unwrap();
+                phones.insert(v.phone.as_str(), v.id.0).unwrap();
+                idns.insert(v.id_number.as_str(), v.id.0).unwrap();
+            }
+            let mut orgs = tx.open_table(ORGANIZATIONS).unwrap();
+            let mut names = tx.open_table(NAME_ORG).unwrap();
+            for o in &county.teams {
+                orgs.insert(o.id.0, encode(o).as_slice()).unwrap();
+                let key = crate::domain::people::org_name_key(&o.name);
+                names.insert(key.as_str(), o.id.0).unwrap();
+            }
+            let mut members = tx.open_table(ORG_MEMBERS).unwrap();
+            for m in &county.memberships {
+                members
+                    .insert((m.organization.0, m.volunteer.0), encode(m).as_slice())
+                    .unwrap();
+            }
+            let mut acts = tx.open_table(ACTIVITIES).unwrap();
+            for a in &county.activities {
+                acts.insert(a.id.0, encode(a).as_slice()).unwrap();
+            }
+            let mut signups = tx.open_table(ACTIVITY_SIGNUPS).unwrap();
+            for s in &county.signups {
+                signups
+                    .insert((s.activity.0, s.volunteer.0), encode(s).as_slice())
+                    .unwrap();
+            }
+        }
+        tx.commit().unwrap();
+        assert!(
+            db.begin_read()
+                .unwrap()
+                .open_table(TEAM_VOLUNTEERS)
+                .is_err()
+        );
+
+        let store = crate::store::Store::finish_open(db, None).unwrap();
+        let report = store.check().unwrap();
+        assert_eq!(report.problems, Vec::<String>::new());
+        assert_eq!(report.schema_version, 6);
+        let page = store.volunteer_page(&Default::default(), 1, 50).unwrap();
+        assert_eq!(page.total, 120);
+        let m = &county.memberships[7];
+        assert!(store.member_count(m.organization).unwrap() >= 1);
+        let a = county.activities.last().unwrap();
+        let held = county
+            .signups
+            .iter()
+            .filter(|s| s.activity == a.id && s.state.holds_seat())
+            .count() as u32;
+        assert_eq!(store.signup_counts(a.id).unwrap().0, held);
     }
 
     #[test]

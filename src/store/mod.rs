@@ -12,6 +12,7 @@ mod check;
 pub mod codec;
 mod demands;
 mod import;
+pub mod indexes;
 mod memberships;
 pub mod merge;
 pub mod migrate;
@@ -28,6 +29,7 @@ pub use demands::{Featured, FeaturedKind};
 pub use import::{
     ExistingRows, ImportSummary, TeamRow as ImportTeamRow, VolunteerRow as ImportVolunteerRow,
 };
+pub use indexes::{ListPage, VolunteerQuery};
 pub use memberships::{MemberRow, TeamRow};
 pub use people::{OrgSummary, PeopleCounts};
 

@@ -83,6 +83,7 @@ pub(super) fn put_volunteer_tx(
         tx.open_table(VOLUNTEERS)?
             .insert(v.id.0, encode(v).as_slice())?;
     }
+    super::indexes::put_volunteer_keys_tx(tx, v, previous)?;
     changes::record_tx(tx, ChangeKind::Volunteer, v.id)?;
     if let Some(old) = previous
         && old.phone != v.phone
@@ -164,6 +165,7 @@ pub(super) fn put_organization_tx(
         tx.open_table(ORGANIZATIONS)?
             .insert(o.id.0, encode(o).as_slice())?;
     }
+    super::indexes::put_org_keys_tx(tx, o, previous)?;
     changes::record_tx(tx, ChangeKind::Organization, o.id)?;
     Ok(())
 }

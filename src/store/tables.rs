@@ -133,3 +133,59 @@ pub const FEATURED: TableDefinition<(u8, u128), &[u8]> = TableDefinition::new("f
 
 /// `volunteer id → when (unix seconds)`: volunteers who agreed to be shown as 典型人物.
 pub const SHOWCASE_CONSENT: TableDefinition<u128, i64> = TableDefinition::new("showcase_consent");
+
+// ---------------------------------------------------------------------------------------
+// List indexes (schema v6). Lists page through these instead of decoding every record;
+// each is written in the same transaction as its record and rebuilt for old data by
+// `migrate_to_v6`. Ids are time-ordered (UUIDv7), so a reverse range over `(key, id)`
+// is the list newest first. `kezhi check` verifies them both ways.
+
+/// `(name suffix, volunteer id) → ()`: every suffix of a volunteer's normalised name
+/// (`indexes::name_suffixes`), so a contained substring is a prefix of some suffix and one
+/// range finds it. Kept by `people::put_volunteer_tx`.
+pub const NAMESUFFIX_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
+    TableDefinition::new("namesuffix_volunteers");
+
+/// `(last four phone digits, volunteer id) → ()`: the 尾号 search. Kept by
+/// `people::put_volunteer_tx`.
+pub const PHONETAIL_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
+    TableDefinition::new("phonetail_volunteers");
+
+/// `(region code, volunteer id) → ()`: one entry per level (province, city, county) of
+/// the volunteer's region. Kept by `people::put_volunteer_tx`.
+pub const REGION_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
+    TableDefinition::new("region_volunteers");
+
+/// `(基层“三长” label, volunteer id) → ()`. Kept by `people::put_volunteer_tx`.
+pub const SANZHANG_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
+    TableDefinition::new("sanzhang_volunteers");
+
+/// `(service category, volunteer id) → ()`. Kept by `people::put_volunteer_tx`.
+pub const CATEGORY_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
+    TableDefinition::new("category_volunteers");
+
+/// `(organization id, volunteer id) → ()`: approved members only (the rows of
+/// `org_members` in state Approved), for member counts and the team filter without
+/// decoding. Kept by `memberships::put_membership_tx`.
+pub const TEAM_VOLUNTEERS: TableDefinition<(u128, u128), ()> =
+    TableDefinition::new("team_volunteers");
+
+/// `(status index, organization id) → ()`: teams by status (`indexes::status_key`), so
+/// the public list reads active teams newest first. Kept by `people::put_organization_tx`.
+pub const STATUS_ORGS: TableDefinition<(u8, u128), ()> = TableDefinition::new("status_orgs");
+
+/// `organization id → name`: team names for filter menus without decoding every team.
+/// Kept by `people::put_organization_tx`.
+pub const ORG_NAMES: TableDefinition<u128, &str> = TableDefinition::new("org_names");
+
+/// `(state index, activity id) → ()`: activities by state (draft / published /
+/// cancelled), so the public list reads published ones newest first. Kept by
+/// `activities::put_activity_tx`.
+pub const STATE_ACTIVITIES: TableDefinition<(u8, u128), ()> =
+    TableDefinition::new("state_activities");
+
+/// `activity id → (seats held, waiting)`: counters of `activity_signups` by state, so a
+/// card and the capacity check need not decode every signup. Kept by
+/// `activities::put_signup_tx`.
+pub const ACTIVITY_SEATS: TableDefinition<u128, (u32, u32)> =
+    TableDefinition::new("activity_seats");

@@ -29,7 +29,7 @@ pub struct App {
     reach: Reach,
     /// Background imports.
     pub jobs: jobs::Jobs,
-    /// The showcase's figures, cached until the next change.
+    /// The showcase's figures, recomputed in the background after each change.
     pub stats: crate::stats::StatsCache,
     /// Phones proven at the registration desk.
     pub desk: jobs::DeskGrants,
@@ -117,13 +117,17 @@ impl App {
     /// Wrap an open store.
     pub fn new(store: Store, data: Option<DataDir>, lan_urls: Vec<String>) -> App {
         let settings = Settings::load(&store);
+        let store = Arc::new(store);
+        let today = chrono::Utc::now()
+            .with_timezone(&settings.utc_offset)
+            .date_naive();
         App {
-            store: Arc::new(store),
+            stats: crate::stats::StatsCache::start(Arc::downgrade(&store), today),
+            store,
             data,
             limiter: ratelimit::RateLimiter::default(),
             reach: Reach::Fixed(lan_urls),
             jobs: jobs::Jobs::default(),
-            stats: crate::stats::StatsCache::default(),
             desk: jobs::DeskGrants::default(),
             pending_merges: jobs::PendingMerges::default(),
             org_drafts: jobs::OrgDrafts::default(),

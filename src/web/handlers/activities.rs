@@ -4,8 +4,8 @@
 //! certificates.
 
 use super::forms::{
-    RegionLists, apply_errors, form_state, is_region_step, matches_text, page_number, paginate,
-    query_form, region_matches, region_text,
+    RegionLists, apply_errors, form_state, is_region_step, matches_text, page_number, query_form,
+    region_matches, region_text,
 };
 use super::{html, rejected};
 use crate::domain::activity::{
@@ -159,34 +159,25 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         "" => rules::NOT_ENDED,
         chosen => chosen,
     };
-    let mut items = Vec::new();
-    let mut all = app.store.activities()?;
-    all.reverse(); // newest first
-    // Teams under review, refused or suspended publish nothing the public can open.
-    let hidden: std::collections::HashSet<Gid> = app
-        .store
-        .organizations()?
-        .into_iter()
-        .filter(|o| !o.status.is_public())
-        .map(|o| o.id)
-        .collect();
-    for a in all
-        .into_iter()
-        .filter(|a| a.state == ActivityState::Published && !hidden.contains(&a.organization))
-    {
-        if !matches_text(&a.title, form.value("q"))
-            || !(form.value("category").is_empty() || a.service_category == form.value("category"))
-            || !region_matches(&a.region, &form)
-        {
-            continue;
-        }
-        let (p, c) = card(app, ctx, &a)?;
-        if phase_filter_matches(phase, p) {
-            items.push(c);
-        }
-    }
     let page = page_number(req);
-    let (cards, has_more) = paginate(items, page, PER_PAGE);
+    let now = local_now(ctx);
+    // Published activities of public teams, newest first, through `state_activities`;
+    // the phase comes from the seat counters, and cards are built for the page only.
+    let (acts, has_more) = app.store.published_activity_page(
+        |a, seats| {
+            matches_text(&a.title, form.value("q"))
+                && (form.value("category").is_empty()
+                    || a.service_category == form.value("category"))
+                && region_matches(&a.region, &form)
+                && phase_filter_matches(phase, crate::domain::activity::phase(a, now, seats))
+        },
+        page,
+        PER_PAGE,
+    )?;
+    let cards = acts
+        .iter()
+        .map(|a| card(app, ctx, a).map(|(_, c)| c))
+        .collect::<Result<Vec<_>, _>>()?;
     let lists = RegionLists::for_form(&form);
     let options = lists.options();
     let f = ActivityFilter {

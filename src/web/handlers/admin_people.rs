@@ -7,10 +7,10 @@ use super::forms::{
 };
 use super::{html, rejected};
 use crate::domain::ids::Gid;
-use crate::domain::people::{MembershipState, OrgStatus, Organization, TeamDecision, Volunteer};
+use crate::domain::people::{OrgStatus, Organization, TeamDecision, Volunteer};
 use crate::domain::validate;
 use crate::error::AppError;
-use crate::store::{AuditEntry, StoreError};
+use crate::store::{AuditEntry, StoreError, VolunteerQuery};
 use crate::views::admin_people::{self as view, TeamLine, VolunteerFilter, VolunteerLine};
 use crate::views::components::FormState;
 use crate::web::App;
@@ -39,39 +39,22 @@ pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
             "q", "province", "city", "county", "category", "sanzhang", "team",
         ],
     );
-    let team: Option<Gid> = form.value("team").parse().ok();
-    let in_team: Option<Vec<Gid>> = match team {
-        Some(t) => Some(
-            app.store
-                .members_of(t)?
-                .into_iter()
-                .filter(|m| m.membership.state == MembershipState::Approved)
-                .map(|m| m.volunteer.id)
-                .collect(),
-        ),
-        None => None,
-    };
     let q = form.value("q");
-    let mut list: Vec<Volunteer> = app
-        .store
-        .volunteers()?
-        .into_iter()
-        .filter(|v| matches_text(&v.real_name, q) || matches_text(&v.phone, q))
-        .filter(|v| region_matches(&v.region, &form))
-        .filter(|v| {
-            form.value("category").is_empty()
-                || v.service_categories
-                    .iter()
-                    .any(|c| c == form.value("category"))
-        })
-        .filter(|v| form.value("sanzhang").is_empty() || v.sanzhang == form.value("sanzhang"))
-        .filter(|v| in_team.as_ref().is_none_or(|ids| ids.contains(&v.id)))
-        .collect();
-    list.reverse();
-    let total = list.len();
+    let query = VolunteerQuery {
+        text: q.to_string(),
+        province: form.value("province").to_string(),
+        city: form.value("city").to_string(),
+        county: form.value("county").to_string(),
+        category: form.value("category").to_string(),
+        sanzhang: form.value("sanzhang").to_string(),
+        team: form.value("team").parse().ok(),
+    };
     let page = page_number(req);
-    let (list, has_more) = paginate(list, page, PER_PAGE);
-    let rows: Vec<VolunteerLine> = list
+    // Newest first, through the list indexes: only the page's records are decoded.
+    let found = app.store.volunteer_page(&query, page, PER_PAGE)?;
+    let (total, has_more) = (found.total, found.has_more);
+    let rows: Vec<VolunteerLine> = found
+        .rows
         .iter()
         .map(|v| VolunteerLine {
             id: v.id.to_string(),
@@ -85,9 +68,9 @@ pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
         .collect();
     let teams: Vec<(String, String)> = app
         .store
-        .organizations()?
+        .organization_names()?
         .into_iter()
-        .map(|o| (o.id.to_string(), o.name))
+        .map(|(id, name)| (id.to_string(), name))
         .collect();
     let lists = RegionLists::for_form(&form);
     let options = lists.options();
@@ -245,12 +228,7 @@ fn status_from_label(label: &str) -> Option<OrgStatus> {
 }
 
 fn member_count(app: &App, o: &Organization) -> Result<usize, AppError> {
-    Ok(app
-        .store
-        .members_of(o.id)?
-        .iter()
-        .filter(|m| m.membership.state == MembershipState::Approved)
-        .count())
+    Ok(app.store.member_count(o.id)?)
 }
 
 pub fn teams(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {

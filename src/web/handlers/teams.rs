@@ -3,8 +3,8 @@
 
 use super::forms::{
     ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step,
-    matches_text, org_form as org_values, org_input, page_number, paginate, query_form,
-    region_matches, region_text, today, volunteer_input,
+    matches_text, org_form as org_values, org_input, page_number, query_form, region_matches,
+    region_text, today, volunteer_input,
 };
 use super::{html, rejected};
 use crate::domain::ids::Gid;
@@ -24,12 +24,7 @@ use rouille::{Request, Response};
 const TEAMS_PER_PAGE: usize = 20;
 
 fn card(app: &App, o: &Organization) -> Result<TeamCard, AppError> {
-    let members = app
-        .store
-        .members_of(o.id)?
-        .iter()
-        .filter(|m| m.membership.state == MembershipState::Approved)
-        .count();
+    let members = app.store.member_count(o.id)?;
     Ok(TeamCard {
         id: o.id.to_string(),
         name: o.name.clone(),
@@ -42,23 +37,21 @@ fn card(app: &App, o: &Organization) -> Result<TeamCard, AppError> {
 
 pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let form = query_form(req, &["q", "category", "province", "city", "county"]);
-    let mut teams: Vec<Organization> = app
-        .store
-        .organizations()?
-        .into_iter()
-        .filter(|o| o.status == OrgStatus::Active)
-        .filter(|o| matches_text(&o.name, form.value("q")))
-        .filter(|o| {
-            form.value("category").is_empty()
-                || o.service_categories
-                    .iter()
-                    .any(|c| c == form.value("category"))
-        })
-        .filter(|o| region_matches(&o.region, &form))
-        .collect();
-    teams.reverse(); // newest first
     let page = page_number(req);
-    let (teams, has_more) = paginate(teams, page, TEAMS_PER_PAGE);
+    // Active teams newest first through `status_orgs`; decoding stops after the page.
+    let (teams, has_more) = app.store.organization_page(
+        OrgStatus::Active,
+        |o| {
+            matches_text(&o.name, form.value("q"))
+                && (form.value("category").is_empty()
+                    || o.service_categories
+                        .iter()
+                        .any(|c| c == form.value("category")))
+                && region_matches(&o.region, &form)
+        },
+        page,
+        TEAMS_PER_PAGE,
+    )?;
     let cards = teams
         .iter()
         .map(|o| card(app, o))

@@ -1,0 +1,946 @@
+//! List indexes (schema v6): the keys each record contributes, their upkeep inside the
+//! record's write, their rebuild for old data, their check, and the paged reads that use
+//! them. A list page reads index keys (no decoding) to find and count its rows, then
+//! decodes only the rows it shows.
+//!
+//! Name search uses a *suffix* index (`namesuffix_volunteers`): every suffix of a
+//! normalised name is a key, so a contained substring ("三丰" in "张三丰") is a prefix of
+//! one suffix and a single range scan finds every match, newest first after a sort of the
+//! matching ids. Chosen over a bigram index because Chinese names are 2–4 characters (a
+//! bigram index would still need unigrams for one-character queries such as a surname,
+//! and an intersection plus a decode to confirm longer ones), and over an in-memory
+//! column of names because that column would have to be built at start-up (work
+//! proportional to the data before the first page) and kept in step outside redb's
+//! transactions. The in-memory column was not measured. With 100,000 volunteers the
+//! benchmark (README, Performance) served a full-name search at 919 req/s and a
+//! one-character surname at 639 req/s against 893 req/s for the unfiltered first page:
+//! the search itself is not what limits the page.
+
+use super::codec::decode;
+use super::tables::*;
+use super::{Store, StoreError};
+use crate::domain::activity::{Activity, ActivityState, Signup};
+use crate::domain::ids::Gid;
+use crate::domain::people::{Membership, MembershipState, OrgStatus, Organization, Volunteer};
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle, WriteTransaction};
+use std::collections::BTreeSet;
+
+/// Longest name suffix kept: names longer than this (rare transliterated names) are still
+/// found by any substring starting within their first characters.
+const MAX_SUFFIXES: usize = 12;
+
+/// The normalised search form of a text: NFKC, no spaces, lower case — what
+/// `matches_text` compares.
+pub fn search_form(s: &str) -> String {
+    crate::domain::validate::normalize(s).to_lowercase()
+}
+
+/// Every suffix of a name's search form (at most `MAX_SUFFIXES`).
+pub fn name_suffixes(name: &str) -> Vec<String> {
+    let n = search_form(name);
+    let starts: Vec<usize> = n.char_indices().map(|(i, _)| i).collect();
+    let mut out: Vec<String> = starts
+        .into_iter()
+        .take(MAX_SUFFIXES)
+        .map(|i| n[i..].to_string())
+        .collect();
+    out.dedup();
+    out
+}
+
+fn phone_tail(phone: &str) -> Option<&str> {
+    (phone.len() >= 4 && phone.is_ascii()).then(|| &phone[phone.len() - 4..])
+}
+
+/// The string-keyed index entries of one volunteer, by table.
+struct VolunteerKeys {
+    names: Vec<String>,
+    tail: Option<String>,
+    regions: Vec<String>,
+    sanzhang: String,
+    categories: Vec<String>,
+}
+
+impl VolunteerKeys {
+    fn of(v: &Volunteer) -> VolunteerKeys {
+        let mut regions = vec![v.region.province.clone(), v.region.city.clone()];
+        regions.extend(v.region.county.clone());
+        regions.sort();
+        regions.dedup();
+        let mut categories = v.service_categories.clone();
+        categories.sort();
+        categories.dedup();
+        VolunteerKeys {
+            names: name_suffixes(&v.real_name),
+            tail: phone_tail(&v.phone).map(str::to_string),
+            regions,
+            sanzhang: v.sanzhang.clone(),
+            categories,
+        }
+    }
+
+    /// `(position in VOLUNTEER_STR_INDEXES, key)` for every entry.
+    fn entries(&self) -> Vec<(usize, &str)> {
+        let mut out = Vec::new();
+        out.extend(self.names.iter().map(|k| (0, k.as_str())));
+        out.extend(self.tail.iter().map(|k| (1, k.as_str())));
+        out.extend(self.regions.iter().map(|k| (2, k.as_str())));
+        out.push((3, self.sanzhang.as_str()));
+        out.extend(self.categories.iter().map(|k| (4, k.as_str())));
+        out
+    }
+}
+
+type StrIndex = TableDefinition<'static, (&'static str, u128), ()>;
+
+/// The volunteer indexes keyed by text, in one list for upkeep, rebuild and check (in
+/// the order of `VolunteerKeys::entries`).
+const VOLUNTEER_STR_INDEXES: [StrIndex; 5] = [
+    NAMESUFFIX_VOLUNTEERS,
+    PHONETAIL_VOLUNTEERS,
+    REGION_VOLUNTEERS,
+    SANZHANG_VOLUNTEERS,
+    CATEGORY_VOLUNTEERS,
+];
+
+/// Keep the volunteer list indexes in step with `v` (replacing `previous`).
+pub(super) fn put_volunteer_keys_tx(
+    tx: &WriteTransaction,
+    v: &Volunteer,
+    previous: Option<&Volunteer>,
+) -> Result<(), StoreError> {
+    let new = VolunteerKeys::of(v);
+    let new_entries = new.entries();
+    if let Some(old) = previous {
+        let old = VolunteerKeys::of(old);
+        for (i, key) in old.entries() {
+            if !new_entries.contains(&(i, key)) {
+                tx.open_table(VOLUNTEER_STR_INDEXES[i])?
+                    .remove((key, v.id.0))?;
+            }
+        }
+    }
+    for (i, def) in VOLUNTEER_STR_INDEXES.into_iter().enumerate() {
+        let mut t = tx.open_table(def)?;
+        for (d, key) in &new_entries {
+            if *d == i {
+                t.insert((*key, v.id.0), ())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The position of a status in `status_orgs` keys: the record's own variant order.
+pub fn status_key(s: OrgStatus) -> u8 {
+    match s {
+        OrgStatus::Active => 0,
+        OrgStatus::WaitingForAdmin => 1,
+        OrgStatus::Suspended => 2,
+        OrgStatus::PendingReview => 3,
+        OrgStatus::Refused => 4,
+    }
+}
+
+/// Keep `status_orgs` and `org_names` in step with `o` (replacing `previous`).
+pub(super) fn put_org_keys_tx(
+    tx: &WriteTransaction,
+    o: &Organization,
+    previous: Option<&Organization>,
+) -> Result<(), StoreError> {
+    let mut by_status = tx.open_table(STATUS_ORGS)?;
+    if let Some(old) = previous {
+        by_status.remove((status_key(old.status), o.id.0))?;
+    }
+    by_status.insert((status_key(o.status), o.id.0), ())?;
+    tx.open_table(ORG_NAMES)?.insert(o.id.0, o.name.as_str())?;
+    Ok(())
+}
+
+fn state_key(s: ActivityState) -> u8 {
+    match s {
+        ActivityState::Draft => 0,
+        ActivityState::Published => 1,
+        ActivityState::Cancelled => 2,
+    }
+}
+
+const ACTIVITY_STATES: [ActivityState; 3] = [
+    ActivityState::Draft,
+    ActivityState::Published,
+    ActivityState::Cancelled,
+];
+
+/// Keep `state_activities` in step with `a`. The previous state is not known to every
+/// caller, so the other states' entries are removed (three point deletes).
+pub(super) fn put_activity_keys_tx(tx: &WriteTransaction, a: &Activity) -> Result<(), StoreError> {
+    let mut t = tx.open_table(STATE_ACTIVITIES)?;
+    for s in ACTIVITY_STATES {
+        if s != a.state {
+            t.remove((state_key(s), a.id.0))?;
+        }
+    }
+    t.insert((state_key(a.state), a.id.0), ())?;
+    Ok(())
+}
+
+fn seat_delta(s: &Signup) -> (i64, i64) {
+    (
+        s.state.holds_seat() as i64,
+        (s.state == crate::domain::activity::SignupState::Waitlisted) as i64,
+    )
+}
+
+/// Move the `activity_seats` counters from `previous` to `s`.
+pub(super) fn put_signup_keys_tx(
+    tx: &WriteTransaction,
+    s: &Signup,
+    previous: Option<&Signup>,
+) -> Result<(), StoreError> {
+    let (mut seats, mut waiting) = seat_delta(s);
+    if let Some(old) = previous {
+        let (a, b) = seat_delta(old);
+        seats -= a;
+        waiting -= b;
+    }
+    if seats == 0 && waiting == 0 {
+        return Ok(());
+    }
+    let mut t = tx.open_table(ACTIVITY_SEATS)?;
+    let (s0, w0) = t.get(s.activity.0)?.map(|g| g.value()).unwrap_or((0, 0));
+    let next = (
+        (s0 as i64 + seats).max(0) as u32,
+        (w0 as i64 + waiting).max(0) as u32,
+    );
+    t.insert(s.activity.0, next)?;
+    Ok(())
+}
+
+/// Keep `team_volunteers` in step with a membership: present exactly while approved.
+pub(super) fn put_membership_keys_tx(
+    tx: &WriteTransaction,
+    m: &Membership,
+) -> Result<(), StoreError> {
+    let mut t = tx.open_table(TEAM_VOLUNTEERS)?;
+    let key = (m.organization.0, m.volunteer.0);
+    if m.state == MembershipState::Approved {
+        t.insert(key, ())?;
+    } else {
+        t.remove(key)?;
+    }
+    Ok(())
+}
+
+/// Build every list index from the records (migration v6).
+pub(super) fn rebuild_tx(tx: &WriteTransaction) -> Result<(), StoreError> {
+    {
+        let vols = tx.open_table(VOLUNTEERS)?;
+        let mut tables = VOLUNTEER_STR_INDEXES
+            .iter()
+            .map(|d| tx.open_table(*d))
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in vols.range::<u128>(..)? {
+            let v: Volunteer = decode(row?.1.value())?;
+            let keys = VolunteerKeys::of(&v);
+            for (i, key) in keys.entries() {
+                tables[i].insert((key, v.id.0), ())?;
+            }
+        }
+    }
+    let orgs: Vec<Organization> = {
+        let t = tx.open_table(ORGANIZATIONS)?;
+        let mut v = Vec::new();
+        for row in t.range::<u128>(..)? {
+            v.push(decode(row?.1.value())?);
+        }
+        v
+    };
+    for o in &orgs {
+        put_org_keys_tx(tx, o, None)?;
+    }
+    let members: Vec<Membership> = {
+        let t = tx.open_table(ORG_MEMBERS)?;
+        let mut v = Vec::new();
+        for row in t.range::<(u128, u128)>(..)? {
+            v.push(decode(row?.1.value())?);
+        }
+        v
+    };
+    for m in &members {
+        put_membership_keys_tx(tx, m)?;
+    }
+    let activities: Vec<Activity> = {
+        let t = tx.open_table(ACTIVITIES)?;
+        let mut v = Vec::new();
+        for row in t.range::<u128>(..)? {
+            v.push(decode(row?.1.value())?);
+        }
+        v
+    };
+    for a in &activities {
+        put_activity_keys_tx(tx, a)?;
+    }
+    let signups: Vec<Signup> = {
+        let t = tx.open_table(ACTIVITY_SIGNUPS)?;
+        let mut v = Vec::new();
+        for row in t.range::<(u128, u128)>(..)? {
+            v.push(decode(row?.1.value())?);
+        }
+        v
+    };
+    for s in &signups {
+        put_signup_keys_tx(tx, s, None)?;
+    }
+    Ok(())
+}
+
+/// Compare one index with what the records say it must hold; a problem per direction.
+fn compare<K: Ord + std::fmt::Debug>(
+    what: &str,
+    expected: &BTreeSet<K>,
+    actual: &BTreeSet<K>,
+    problems: &mut Vec<String>,
+) {
+    let missing = expected.difference(actual).count();
+    if missing > 0 {
+        problems.push(format!(
+            "索引 {what} 缺少 {missing} 条（例如 {:?}）",
+            expected.difference(actual).next()
+        ));
+    }
+    let stray = actual.difference(expected).count();
+    if stray > 0 {
+        problems.push(format!(
+            "索引 {what} 有 {stray} 条指向不存在或不符的记录（例如 {:?}）",
+            actual.difference(expected).next()
+        ));
+    }
+}
+
+fn str_keys(
+    tx: &redb::ReadTransaction,
+    def: StrIndex,
+) -> Result<BTreeSet<(String, u128)>, StoreError> {
+    let t = tx.open_table(def)?;
+    let mut out = BTreeSet::new();
+    for row in t.range::<(&str, u128)>(..)? {
+        let (k, _) = row?;
+        let (s, id) = k.value();
+        out.insert((s.to_string(), id));
+    }
+    Ok(out)
+}
+
+fn pair_keys<V: redb::Value + 'static>(
+    tx: &redb::ReadTransaction,
+    def: TableDefinition<(u8, u128), V>,
+) -> Result<BTreeSet<(u8, u128)>, StoreError> {
+    let t = match tx.open_table(def) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(BTreeSet::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = BTreeSet::new();
+    for row in t.range::<(u8, u128)>(..)? {
+        out.insert(row?.0.value());
+    }
+    Ok(out)
+}
+
+/// Check every list index against the records, both ways: each entry points to a record
+/// that has that key, and each record has all its entries. Skipped (with a note) on a
+/// file older than v6, which has no such indexes yet.
+pub(super) fn check_tx(
+    tx: &redb::ReadTransaction,
+    problems: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    if matches!(
+        tx.open_table(TEAM_VOLUNTEERS),
+        Err(redb::TableError::TableDoesNotExist(_))
+    ) {
+        return Ok(());
+    }
+    let mut expected: Vec<BTreeSet<(String, u128)>> = vec![BTreeSet::new(); 5];
+    for row in tx.open_table(VOLUNTEERS)?.range::<u128>(..)? {
+        let Ok(v) = decode::<Volunteer>(row?.1.value()) else {
+            continue; // reported by the record check
+        };
+        for (i, key) in VolunteerKeys::of(&v).entries() {
+            expected[i].insert((key.to_string(), v.id.0));
+        }
+    }
+    for (def, exp) in VOLUNTEER_STR_INDEXES.iter().zip(&expected) {
+        compare(def.name(), exp, &str_keys(tx, *def)?, problems);
+    }
+
+    let mut by_status = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for row in tx.open_table(ORGANIZATIONS)?.range::<u128>(..)? {
+        if let Ok(o) = decode::<Organization>(row?.1.value()) {
+            by_status.insert((status_key(o.status), o.id.0));
+            names.insert((o.id.0, o.name));
+        }
+    }
+    compare(
+        STATUS_ORGS.name(),
+        &by_status,
+        &pair_keys(tx, STATUS_ORGS)?,
+        problems,
+    );
+    let mut actual_names = BTreeSet::new();
+    for row in tx.open_table(ORG_NAMES)?.range::<u128>(..)? {
+        let (k, v) = row?;
+        actual_names.insert((k.value(), v.value().to_string()));
+    }
+    compare(ORG_NAMES.name(), &names, &actual_names, problems);
+
+    let mut approved = BTreeSet::new();
+    for row in tx.open_table(ORG_MEMBERS)?.range::<(u128, u128)>(..)? {
+        if let Ok(m) = decode::<Membership>(row?.1.value())
+            && m.state == MembershipState::Approved
+        {
+            approved.insert((m.organization.0, m.volunteer.0));
+        }
+    }
+    let mut actual = BTreeSet::new();
+    for row in tx.open_table(TEAM_VOLUNTEERS)?.range::<(u128, u128)>(..)? {
+        actual.insert(row?.0.value());
+    }
+    compare(TEAM_VOLUNTEERS.name(), &approved, &actual, problems);
+
+    let mut states = BTreeSet::new();
+    for row in tx.open_table(ACTIVITIES)?.range::<u128>(..)? {
+        if let Ok(a) = decode::<Activity>(row?.1.value()) {
+            states.insert((state_key(a.state), a.id.0));
+        }
+    }
+    compare(
+        STATE_ACTIVITIES.name(),
+        &states,
+        &pair_keys(tx, STATE_ACTIVITIES)?,
+        problems,
+    );
+
+    let mut seats: std::collections::BTreeMap<u128, (u32, u32)> = Default::default();
+    for row in tx.open_table(ACTIVITY_SIGNUPS)?.range::<(u128, u128)>(..)? {
+        if let Ok(s) = decode::<Signup>(row?.1.value()) {
+            let (a, b) = seat_delta(&s);
+            let e = seats.entry(s.activity.0).or_default();
+            e.0 += a as u32;
+            e.1 += b as u32;
+        }
+    }
+    let expected: BTreeSet<(u128, (u32, u32))> =
+        seats.into_iter().filter(|(_, c)| *c != (0, 0)).collect();
+    let mut actual = BTreeSet::new();
+    for row in tx.open_table(ACTIVITY_SEATS)?.range::<u128>(..)? {
+        let (k, v) = row?;
+        if v.value() != (0, 0) {
+            actual.insert((k.value(), v.value()));
+        }
+    }
+    compare(ACTIVITY_SEATS.name(), &expected, &actual, problems);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Paged reads
+
+/// What the admin's volunteer list filters by; empty strings mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct VolunteerQuery {
+    /// A name (prefix or contained substring) or phone digits (beginning or 尾号).
+    pub text: String,
+    pub province: String,
+    pub city: String,
+    pub county: String,
+    pub category: String,
+    pub sanzhang: String,
+    pub team: Option<Gid>,
+}
+
+/// One page of a list, with how many rows match in all.
+#[derive(Debug, Clone)]
+pub struct ListPage<T> {
+    pub rows: Vec<T>,
+    pub total: usize,
+    pub has_more: bool,
+}
+
+/// Where the ids come from, newest first.
+enum Driver<'q> {
+    Text(BTreeSet<u128>),
+    Team(u128),
+    Str(StrIndex, &'q str),
+    All,
+}
+
+/// The ids of volunteers whose name contains `text`, or whose phone begins with it or
+/// ends with it (尾号) when it is digits.
+fn text_matches(tx: &redb::ReadTransaction, text: &str) -> Result<BTreeSet<u128>, StoreError> {
+    let q = search_form(text);
+    let mut ids = BTreeSet::new();
+    if q.is_empty() {
+        return Ok(ids);
+    }
+    let names = tx.open_table(NAMESUFFIX_VOLUNTEERS)?;
+    for row in names.range((q.as_str(), 0u128)..)? {
+        let (k, _) = row?;
+        let (suffix, id) = k.value();
+        if !suffix.starts_with(q.as_str()) {
+            break;
+        }
+        ids.insert(id);
+    }
+    if q.bytes().all(|b| b.is_ascii_digit()) {
+        let phones = tx.open_table(PHONE_VOLUNTEER)?;
+        for row in phones.range(q.as_str()..)? {
+            let (k, v) = row?;
+            if !k.value().starts_with(q.as_str()) {
+                break;
+            }
+            ids.insert(v.value());
+        }
+        if q.len() <= 4 {
+            let tails = tx.open_table(PHONETAIL_VOLUNTEERS)?;
+            for row in tails.range((q.as_str(), 0u128)..)? {
+                let (k, _) = row?;
+                let (tail, id) = k.value();
+                if !tail.starts_with(q.as_str()) {
+                    break;
+                }
+                ids.insert(id);
+            }
+        }
+    }
+    Ok(ids)
+}
+
+impl Store {
+    /// One page of volunteers matching `q`, newest first, with the number matching. Reads
+    /// index keys to find and count the matches and decodes only the page's records.
+    pub fn volunteer_page(
+        &self,
+        q: &VolunteerQuery,
+        page: usize,
+        per_page: usize,
+    ) -> Result<ListPage<Volunteer>, StoreError> {
+        self.read(|tx| {
+            let text = (!q.text.trim().is_empty())
+                .then(|| text_matches(tx, &q.text))
+                .transpose()?;
+            let mut filters: Vec<(StrIndex, &str)> = Vec::new();
+            for (def, v) in [
+                (SANZHANG_VOLUNTEERS, q.sanzhang.as_str()),
+                (REGION_VOLUNTEERS, q.county.as_str()),
+                (REGION_VOLUNTEERS, q.city.as_str()),
+                (REGION_VOLUNTEERS, q.province.as_str()),
+                (CATEGORY_VOLUNTEERS, q.category.as_str()),
+            ] {
+                if !v.is_empty() {
+                    filters.push((def, v));
+                }
+            }
+            // The most selective source drives; the others are point checks on keys.
+            let mut team_check = q.team.map(|t| t.0);
+            let driver = if let Some(set) = text {
+                Driver::Text(set)
+            } else if let Some(t) = team_check.take() {
+                Driver::Team(t)
+            } else if !filters.is_empty() {
+                let (def, v) = filters.remove(0);
+                Driver::Str(def, v)
+            } else {
+                Driver::All
+            };
+            let checks = filters
+                .iter()
+                .map(|(def, v)| Ok((tx.open_table(*def)?, *v)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let team_table = tx.open_table(TEAM_VOLUNTEERS)?;
+            let accept = |id: u128| -> Result<bool, StoreError> {
+                if let Some(t) = team_check
+                    && team_table.get((t, id))?.is_none()
+                {
+                    return Ok(false);
+                }
+                for (t, v) in &checks {
+                    if t.get((*v, id))?.is_none() {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            };
+            let start = page.saturating_sub(1) * per_page;
+            let mut window = Vec::with_capacity(per_page);
+            let mut total = 0usize;
+            let mut take = |id: u128| -> Result<(), StoreError> {
+                if accept(id)? {
+                    if total >= start && window.len() < per_page {
+                        window.push(id);
+                    }
+                    total += 1;
+                }
+                Ok(())
+            };
+            let vols = tx.open_table(VOLUNTEERS)?;
+            match driver {
+                Driver::Text(set) => {
+                    for id in set.into_iter().rev() {
+                        take(id)?;
+                    }
+                }
+                Driver::Team(t) => {
+                    for row in team_table.range((t, 0u128)..=(t, u128::MAX))?.rev() {
+                        take(row?.0.value().1)?;
+                    }
+                }
+                Driver::Str(def, v) => {
+                    let t = tx.open_table(def)?;
+                    for row in t.range((v, 0u128)..=(v, u128::MAX))?.rev() {
+                        take(row?.0.value().1)?;
+                    }
+                }
+                Driver::All => {
+                    // No filter: the count is the table's length and the page is a
+                    // window of its keys.
+                    total = vols.len()? as usize;
+                    for row in vols.range::<u128>(..)?.rev().skip(start).take(per_page) {
+                        window.push(row?.0.value());
+                    }
+                }
+            }
+            let mut rows = Vec::with_capacity(window.len());
+            for id in window {
+                if let Some(g) = vols.get(id)? {
+                    rows.push(decode(g.value())?);
+                }
+            }
+            Ok(ListPage {
+                has_more: total > start + rows.len(),
+                rows,
+                total,
+            })
+        })
+    }
+
+    /// One page of teams with `status`, newest first, that `accept` keeps. Decodes teams
+    /// until the page and one more are found.
+    pub fn organization_page(
+        &self,
+        status: OrgStatus,
+        mut accept: impl FnMut(&Organization) -> bool,
+        page: usize,
+        per_page: usize,
+    ) -> Result<(Vec<Organization>, bool), StoreError> {
+        self.read(|tx| {
+            let keys = tx.open_table(STATUS_ORGS)?;
+            let orgs = tx.open_table(ORGANIZATIONS)?;
+            let s = status_key(status);
+            let start = page.saturating_sub(1) * per_page;
+            let (mut seen, mut out, mut more) = (0usize, Vec::new(), false);
+            for row in keys.range((s, 0u128)..=(s, u128::MAX))?.rev() {
+                let id = row?.0.value().1;
+                let Some(g) = orgs.get(id)? else { continue };
+                let o: Organization = decode(g.value())?;
+                if !accept(&o) {
+                    continue;
+                }
+                if seen >= start {
+                    if out.len() == per_page {
+                        more = true;
+                        break;
+                    }
+                    out.push(o);
+                }
+                seen += 1;
+            }
+            Ok((out, more))
+        })
+    }
+
+    /// How many approved members a team has (index keys only).
+    pub fn member_count(&self, org: Gid) -> Result<usize, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(TEAM_VOLUNTEERS)?;
+            let mut n = 0;
+            for row in t.range((org.0, 0u128)..=(org.0, u128::MAX))? {
+                row?;
+                n += 1;
+            }
+            Ok(n)
+        })
+    }
+
+    /// Every team's id and name, newest first, without decoding the teams.
+    pub fn organization_names(&self) -> Result<Vec<(Gid, String)>, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(ORG_NAMES)?;
+            let mut out = Vec::with_capacity(t.len()? as usize);
+            for row in t.range::<u128>(..)?.rev() {
+                let (k, v) = row?;
+                out.push((Gid(k.value()), v.value().to_string()));
+            }
+            Ok(out)
+        })
+    }
+
+    /// One page of published activities of public teams, newest first, that `accept`
+    /// keeps (given the activity and its seats held). Decodes activities until the page
+    /// and one more are found.
+    pub fn published_activity_page(
+        &self,
+        mut accept: impl FnMut(&Activity, u32) -> bool,
+        page: usize,
+        per_page: usize,
+    ) -> Result<(Vec<Activity>, bool), StoreError> {
+        self.read(|tx| {
+            let keys = tx.open_table(STATE_ACTIVITIES)?;
+            let acts = tx.open_table(ACTIVITIES)?;
+            let public = tx.open_table(STATUS_ORGS)?;
+            let seats = tx.open_table(ACTIVITY_SEATS)?;
+            let s = state_key(ActivityState::Published);
+            let active = status_key(OrgStatus::Active);
+            let start = page.saturating_sub(1) * per_page;
+            let (mut seen, mut out, mut more) = (0usize, Vec::new(), false);
+            for row in keys.range((s, 0u128)..=(s, u128::MAX))?.rev() {
+                let id = row?.0.value().1;
+                let Some(g) = acts.get(id)? else { continue };
+                let a: Activity = decode(g.value())?;
+                // Teams under review, refused or suspended publish nothing public.
+                if public.get((active, a.organization.0))?.is_none() {
+                    continue;
+                }
+                let held = seats.get(id)?.map(|g| g.value().0).unwrap_or(0);
+                if !accept(&a, held) {
+                    continue;
+                }
+                if seen >= start {
+                    if out.len() == per_page {
+                        more = true;
+                        break;
+                    }
+                    out.push(a);
+                }
+                seen += 1;
+            }
+            Ok((out, more))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{self, Sizes};
+    use chrono::Utc;
+
+    fn small(v: usize) -> (Store, synth::County) {
+        let store = Store::in_memory().unwrap();
+        let county = synth::county(
+            7,
+            Sizes {
+                volunteers: v,
+                teams: 10,
+                activities: 30,
+                signups: 300,
+            },
+            Utc::now(),
+        );
+        store.bulk_load(&county).unwrap();
+        (store, county)
+    }
+
+    fn problems(store: &Store) -> Vec<String> {
+        store.check().unwrap().problems
+    }
+
+    fn ids(p: &ListPage<Volunteer>) -> Vec<Gid> {
+        p.rows.iter().map(|v| v.id).collect()
+    }
+
+    #[test]
+    fn indexes_follow_create_edit_and_leave() {
+        let (store, county) = small(300);
+        assert_eq!(problems(&store), Vec::<String>::new());
+        let all = store
+            .volunteer_page(&VolunteerQuery::default(), 1, 50)
+            .unwrap();
+        assert_eq!(all.total, 300);
+        assert_eq!(all.rows[0].id, county.volunteers[299].id, "newest first");
+
+        // Edit: new name, region and 三长 replace the old keys.
+        let mut v = county.volunteers[42].clone();
+        v.real_name = "欧阳娜娜".into();
+        v.region.county = Some("220302".into());
+        v.region.city = "220300".into();
+        v.sanzhang = "农技站站长".into();
+        store.update_volunteer(&v).unwrap();
+        let by = |text: &str| VolunteerQuery {
+            text: text.into(),
+            ..Default::default()
+        };
+        assert!(ids(&store.volunteer_page(&by("阳娜"), 1, 50).unwrap()).contains(&v.id));
+        assert!(ids(&store.volunteer_page(&by("欧阳"), 1, 50).unwrap()).contains(&v.id));
+        let old = &county.volunteers[42].real_name;
+        let still = store.volunteer_page(&by(old), 1, 500).unwrap();
+        assert!(
+            still
+                .rows
+                .iter()
+                .all(|r| r.real_name.contains(old.as_str()))
+        );
+        let tail = &v.phone[v.phone.len() - 4..];
+        assert!(ids(&store.volunteer_page(&by(tail), 1, 500).unwrap()).contains(&v.id));
+        assert!(ids(&store.volunteer_page(&by(&v.phone[..7]), 1, 500).unwrap()).contains(&v.id));
+        let sz = VolunteerQuery {
+            sanzhang: "农技站站长".into(),
+            county: "220302".into(),
+            ..Default::default()
+        };
+        assert!(ids(&store.volunteer_page(&sz, 1, 500).unwrap()).contains(&v.id));
+        assert_eq!(problems(&store), Vec::<String>::new());
+
+        // Leave: the team filter and the member count follow.
+        let m = county
+            .memberships
+            .iter()
+            .find(|m| m.volunteer == county.volunteers[250].id)
+            .unwrap();
+        let before = store.member_count(m.organization).unwrap();
+        let team = VolunteerQuery {
+            team: Some(m.organization),
+            ..Default::default()
+        };
+        assert!(ids(&store.volunteer_page(&team, 1, 500).unwrap()).contains(&m.volunteer));
+        store
+            .leave_team(m.volunteer, m.organization, Utc::now())
+            .unwrap();
+        assert_eq!(store.member_count(m.organization).unwrap(), before - 1);
+        assert!(!ids(&store.volunteer_page(&team, 1, 500).unwrap()).contains(&m.volunteer));
+
+        // A new volunteer and a team decision.
+        let mut n = county.volunteers[0].clone();
+        n.id = Gid::new();
+        n.phone = "13999990000".into();
+        n.id_number = "220302199001010000".into();
+        n.real_name = "新来的".into();
+        store.insert_volunteer(&n).unwrap();
+        assert_eq!(
+            store.volunteer_page(&by("来的"), 1, 5).unwrap().rows[0].id,
+            n.id
+        );
+        let t = &county.teams[3];
+        store
+            .decide_team(
+                t.id,
+                crate::domain::people::TeamDecision::Suspend,
+                "",
+                "admin",
+                Utc::now(),
+            )
+            .unwrap();
+        let (active, _) = store
+            .organization_page(OrgStatus::Active, |_| true, 1, 100)
+            .unwrap();
+        assert!(active.iter().all(|o| o.id != t.id));
+        assert_eq!(problems(&store), Vec::<String>::new());
+    }
+
+    #[test]
+    fn seat_counters_follow_signups_and_cancellations() {
+        let (store, county) = small(50);
+        let now = Utc::now();
+        let mut a = county.activities[0].clone();
+        a.id = Gid::new();
+        a.state = ActivityState::Published;
+        a.capacity = 1;
+        let local = now.naive_utc();
+        a.signup_opens = local - chrono::Duration::days(1);
+        a.signup_closes = local + chrono::Duration::days(1);
+        a.starts_at = local + chrono::Duration::days(2);
+        a.ends_at = local + chrono::Duration::days(3);
+        store.save_activity(&a, now).unwrap();
+        let (x, y) = (county.volunteers[1].id, county.volunteers[2].id);
+        store.sign_up(a.id, x, now, local, false).unwrap();
+        store.sign_up(a.id, y, now, local, true).unwrap();
+        assert_eq!(store.signup_counts(a.id).unwrap(), (1, 1));
+        let c = store.cancel_signup(a.id, x, now, local).unwrap();
+        assert_eq!(c.promoted, Some(y));
+        assert_eq!(store.signup_counts(a.id).unwrap(), (1, 0));
+        assert_eq!(problems(&store), Vec::<String>::new());
+    }
+
+    #[test]
+    fn check_catches_a_removed_or_stray_entry() {
+        let (store, county) = small(60);
+        let v = &county.volunteers[5];
+        store
+            .write(|tx| {
+                tx.open_table(REGION_VOLUNTEERS)?
+                    .remove((v.region.city.as_str(), v.id.0))?;
+                tx.open_table(TEAM_VOLUNTEERS)?
+                    .insert((county.teams[0].id.0, u128::MAX), ())?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let p = problems(&store);
+        assert!(
+            p.iter()
+                .any(|m| m.contains("region_volunteers") && m.contains("缺少 1 条")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.contains("team_volunteers") && m.contains("1 条指向")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_page_of_many_volunteers_decodes_only_its_rows() {
+        let (store, county) = small(3_000);
+        let cases = [
+            VolunteerQuery::default(),
+            VolunteerQuery {
+                text: "王".into(),
+                ..Default::default()
+            },
+            VolunteerQuery {
+                text: county.volunteers[10].real_name.clone(),
+                ..Default::default()
+            },
+            VolunteerQuery {
+                text: "0".into(),
+                ..Default::default()
+            },
+            VolunteerQuery {
+                province: "220000".into(),
+                ..Default::default()
+            },
+            VolunteerQuery {
+                sanzhang: "否".into(),
+                province: "220000".into(),
+                ..Default::default()
+            },
+            VolunteerQuery {
+                team: Some(county.teams[1].id),
+                ..Default::default()
+            },
+        ];
+        for q in &cases {
+            for page in [1, 30] {
+                let before = crate::store::codec::decode_count();
+                let found = store.volunteer_page(q, page, 50).unwrap();
+                let decoded = crate::store::codec::decode_count() - before;
+                assert!(decoded <= 50, "{q:?} page {page}: {decoded} decodes");
+                assert_eq!(decoded as usize, found.rows.len(), "{q:?}");
+            }
+        }
+        // Activities: decoding stops once the page and one more are found.
+        let before = crate::store::codec::decode_count();
+        let (page, more) = store.published_activity_page(|_, _| true, 1, 5).unwrap();
+        assert_eq!((page.len(), more), (5, true));
+        assert!(crate::store::codec::decode_count() - before < 30);
+    }
+}

@@ -322,6 +322,7 @@ pub const REBUILDS: &[(&str, Rebuild)] = &[
     ("volunteer_signups", rebuild_volunteer_signups),
     ("volunteer_certificates", rebuild_volunteer_certificates),
     ("number_demand", rebuild_number_demand),
+    ("list indexes (schema v6)", rebuild_list_indexes),
 ];
 
 impl Store {
@@ -338,6 +339,43 @@ impl Store {
             Ok(report)
         })
     }
+}
+
+/// The list indexes of schema v6 (names, phone tails, regions, 三长, categories, team
+/// members, team status and names, activity state, seat counters), emptied and built again
+/// the way migration v6 builds them.
+fn rebuild_list_indexes(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    for def in [
+        NAMESUFFIX_VOLUNTEERS,
+        PHONETAIL_VOLUNTEERS,
+        REGION_VOLUNTEERS,
+        SANZHANG_VOLUNTEERS,
+        CATEGORY_VOLUNTEERS,
+    ] {
+        emptied(tx, def)?;
+    }
+    emptied(tx, TEAM_VOLUNTEERS)?;
+    emptied(tx, STATUS_ORGS)?;
+    emptied(tx, ORG_NAMES)?;
+    emptied(tx, STATE_ACTIVITIES)?;
+    emptied(tx, ACTIVITY_SEATS)?;
+    super::indexes::rebuild_tx(tx)?;
+    let mut n = 0;
+    for def in [
+        NAMESUFFIX_VOLUNTEERS,
+        PHONETAIL_VOLUNTEERS,
+        REGION_VOLUNTEERS,
+        SANZHANG_VOLUNTEERS,
+        CATEGORY_VOLUNTEERS,
+    ] {
+        n += tx.open_table(def)?.len()?;
+    }
+    n += tx.open_table(TEAM_VOLUNTEERS)?.len()?;
+    n += tx.open_table(STATUS_ORGS)?.len()?;
+    n += tx.open_table(ORG_NAMES)?.len()?;
+    n += tx.open_table(STATE_ACTIVITIES)?.len()?;
+    n += tx.open_table(ACTIVITY_SEATS)?.len()?;
+    Ok(n)
 }
 
 /// Empty a table by deleting and re-creating it.

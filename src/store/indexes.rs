@@ -895,6 +895,9 @@ mod tests {
                 .any(|m| m.contains("team_volunteers") && m.contains("1 条指向")),
             "{p:?}"
         );
+        // `kezhi check --repair` builds the list indexes again from the records.
+        store.repair().unwrap();
+        assert!(problems(&store).is_empty(), "{:?}", problems(&store));
     }
 
     #[test]

@@ -311,6 +311,34 @@ mod tests {
                     .insert((s.activity.0, s.volunteer.0), encode(s).as_slice())
                     .unwrap();
             }
+            // The reverse indexes v5 kept too.
+            let mut vol_orgs = tx.open_table(VOLUNTEER_ORGS).unwrap();
+            for m in &county.memberships {
+                vol_orgs
+                    .insert((m.volunteer.0, m.organization.0), ())
+                    .unwrap();
+            }
+            let mut org_acts = tx.open_table(ORG_ACTIVITIES).unwrap();
+            for a in &county.activities {
+                org_acts.insert((a.organization.0, a.id.0), ()).unwrap();
+            }
+            let mut vol_signups = tx.open_table(VOLUNTEER_SIGNUPS).unwrap();
+            for s in &county.signups {
+                vol_signups
+                    .insert((s.volunteer.0, s.activity.0), ())
+                    .unwrap();
+            }
+        }
+        // And the changes log v5 appended with every record.
+        use crate::store::ChangeKind;
+        for v in &county.volunteers {
+            super::super::changes::record_tx(&tx, ChangeKind::Volunteer, v.id).unwrap();
+        }
+        for o in &county.teams {
+            super::super::changes::record_tx(&tx, ChangeKind::Organization, o.id).unwrap();
+        }
+        for a in &county.activities {
+            super::super::changes::record_tx(&tx, ChangeKind::Activity, a.id).unwrap();
         }
         tx.commit().unwrap();
         assert!(

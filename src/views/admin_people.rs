@@ -26,6 +26,8 @@ pub struct VolunteerFilter<'a> {
     pub category: &'a str,
     pub sanzhang: &'a str,
     pub team: &'a str,
+    /// With many teams, the team filter is a typed name (its value here) instead of a menu.
+    pub team_name: Option<&'a str>,
     pub teams: &'a [(String, String)],
     pub form: &'a FormState,
     pub regions: &'a RegionOptions<'a>,
@@ -51,11 +53,15 @@ pub fn volunteers(
                 (region_get_fields(f.form, f.regions))
                 (filter_select("category", "服务类别", &dict::service_categories().names(), f.category))
                 (filter_select("sanzhang", "基层“三长”", &dict::sanzhang().names(), f.sanzhang))
-                div.field {
-                    label for="f-team" { "所属组织" }
-                    select id="f-team" name="team" {
-                        option value="" { "全部" }
-                        @for (id, name) in f.teams { option value=(id) selected[f.team == id] { (name) } }
+                @if let Some(name) = f.team_name {
+                    (Field { required: false, ..Field::text("team_name", "所属组织（输入组织全称）", name) }.render())
+                } @else {
+                    div.field {
+                        label for="f-team" { "所属组织" }
+                        select id="f-team" name="team" {
+                            option value="" { "全部" }
+                            @for (id, name) in f.teams { option value=(id) selected[f.team == id] { (name) } }
+                        }
                     }
                 }
                 button.primary type="submit" { "查询" }

@@ -31,14 +31,31 @@ fn audit(app: &App, ctx: &Ctx, action: &str, detail: String) -> Result<(), AppEr
     Ok(())
 }
 
+/// Teams listed in the volunteer filter's menu; more and it becomes a typed name.
+const TEAM_MENU_MAX: u64 = 50;
+
 pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     ctx.require_admin()?;
     let form = query_form(
         req,
         &[
-            "q", "province", "city", "county", "category", "sanzhang", "team",
+            "q",
+            "province",
+            "city",
+            "county",
+            "category",
+            "sanzhang",
+            "team",
+            "team_name",
         ],
     );
+    // A county has thousands of teams: past a screenful the filter is a typed name, not a
+    // menu of every team on every page view.
+    let many_teams = app.store.people_counts()?.organizations > TEAM_MENU_MAX;
+    let team_by_name = match form.value("team_name") {
+        "" => None,
+        name => Some(app.store.organization_id_by_name(name)),
+    };
     let q = form.value("q");
     let query = VolunteerQuery {
         text: q.to_string(),
@@ -47,7 +64,11 @@ pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
         county: form.value("county").to_string(),
         category: form.value("category").to_string(),
         sanzhang: form.value("sanzhang").to_string(),
-        team: form.value("team").parse().ok(),
+        team: match team_by_name {
+            // A name that matches no team finds nobody rather than everybody.
+            Some(found) => Some(found.unwrap_or(Gid(0))),
+            None => form.value("team").parse().ok(),
+        },
     };
     let page = page_number(req);
     // Newest first, through the list indexes: only the page's records are decoded.
@@ -66,12 +87,15 @@ pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
             confirmed: v.confirmed,
         })
         .collect();
-    let teams: Vec<(String, String)> = app
-        .store
-        .organization_names()?
-        .into_iter()
-        .map(|(id, name)| (id.to_string(), name))
-        .collect();
+    let teams: Vec<(String, String)> = if many_teams {
+        Vec::new()
+    } else {
+        app.store
+            .organization_names()?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect()
+    };
     let lists = RegionLists::for_form(&form);
     let options = lists.options();
     let filter = VolunteerFilter {
@@ -79,6 +103,7 @@ pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
         category: form.value("category"),
         sanzhang: form.value("sanzhang"),
         team: form.value("team"),
+        team_name: many_teams.then(|| form.value("team_name")),
         teams: &teams,
         form: &form,
         regions: &options,

@@ -5,12 +5,12 @@
 
 mod common;
 
-use common::Client;
+use common::{Client, kezhi, text};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
@@ -63,35 +63,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn kezhi(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kezhi"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            child.kill().unwrap();
-            panic!("kezhi {args:?} did not finish");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// The first platform admin, set up from the laptop.
@@ -158,13 +129,16 @@ impl Drop for Tmpfs {
 fn a_data_file_held_by_another_kezhi_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let first = Server::start(dir.path());
-    let o = kezhi(&[
-        "--data",
-        dir.path().to_str().unwrap(),
-        "serve",
-        "--bind",
-        &format!("127.0.0.1:{}", free_port()),
-    ]);
+    let o = kezhi(
+        &[
+            "--data",
+            dir.path().to_str().unwrap(),
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{}", free_port()),
+        ],
+        None,
+    );
     assert!(!o.status.success());
     let out = text(&o);
     assert!(out.contains("另一个"), "{out}");
@@ -185,18 +159,21 @@ fn a_read_only_data_folder_is_a_clear_error_and_check_still_reads_it() {
     let data = fs.path.join("data");
     let data_arg = data.to_str().unwrap();
     assert!(
-        kezhi(&["--data", data_arg, "settings", "list"])
+        kezhi(&["--data", data_arg, "settings", "list"], None)
             .status
             .success()
     );
     fs.remount("ro");
-    let o = kezhi(&[
-        "--data",
-        data_arg,
-        "serve",
-        "--bind",
-        &format!("127.0.0.1:{}", free_port()),
-    ]);
+    let o = kezhi(
+        &[
+            "--data",
+            data_arg,
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{}", free_port()),
+        ],
+        None,
+    );
     assert!(!o.status.success());
     let out = text(&o);
     assert!(!out.contains("panicked"), "{out}");
@@ -204,7 +181,7 @@ fn a_read_only_data_folder_is_a_clear_error_and_check_still_reads_it() {
         out.contains("只读") || out.contains("权限") || out.contains("写入"),
         "says it cannot write there: {out}"
     );
-    let check = kezhi(&["--data", data_arg, "check"]);
+    let check = kezhi(&["--data", data_arg, "check"], None);
     assert!(check.status.success(), "{}", text(&check));
     fs.remount("rw");
 }
@@ -262,6 +239,6 @@ fn a_full_disk_refuses_writes_cleanly_and_the_server_carries_on_after_space_is_f
     assert_eq!(status, 303, "writes work again once there is space");
     assert!(admin.get("/admin/settings").body.contains("磁盘空出之后"));
     drop(server);
-    let check = kezhi(&["--data", data.to_str().unwrap(), "check"]);
+    let check = kezhi(&["--data", data.to_str().unwrap(), "check"], None);
     assert!(check.status.success(), "{}", text(&check));
 }

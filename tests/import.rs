@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestApp, valid_id};
+use common::{TestApp, valid_id, wait_for_job};
 use kezhi::collective::{self, CommitChoice};
 use kezhi::exchange::columns::Form;
 use kezhi::exchange::import::{CheckReport, FileProblem, Issue, Progress};
@@ -405,17 +405,6 @@ fn bad_files_are_refused_whole() {
     let unknown = [0x81u8, 0x20, 0xFF, 0xFE, 0x80, 0x0A, 0xA0, 0x81, 0x7F].repeat(50);
     assert!(check(&t, Form::Volunteers, &unknown).is_err());
     assert_eq!(t.app.store.people_counts().unwrap().volunteers, 0);
-}
-
-fn wait_for_job(c: &mut common::Client, path: &str) -> common::Resp {
-    let started = Instant::now();
-    loop {
-        let r = c.get(path);
-        if !r.body.contains("import-progress") || started.elapsed() > Duration::from_secs(60) {
-            return r;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

@@ -6,35 +6,13 @@
 
 mod common;
 
-use common::{Client, Resp, TestApp, pairs, post, valid_id};
+use common::{Client, TestApp, local, pairs, post, team_form, valid_id, wait_for_job};
 use kezhi::collective;
 use kezhi::domain::ids::Gid;
 use kezhi::domain::people::{MembershipState, OrgStatus};
 use kezhi::exchange::columns::Form;
 use kezhi::exchange::import::Progress;
 use kezhi::exchange::template::{self, RowValues};
-use std::time::{Duration, Instant};
-
-fn team_form(name: &str) -> Vec<(String, String)> {
-    pairs(&[
-        ("org_name", name),
-        ("mca_registered", "否"),
-        ("supervisor_type", "地方科协"),
-        ("supervisor_name", "铁西区科协"),
-        ("founded_on", "2019-08-08"),
-        ("service_categories", "农技服务"),
-        ("province", "220000"),
-        ("city", "220300"),
-        ("county", "220302"),
-        ("description", "服务乡村的农技志愿者队伍"),
-    ])
-}
-
-fn local(offset_minutes: i64) -> String {
-    let t = chrono::Utc::now().with_timezone(&kezhi::config::default_offset())
-        + chrono::Duration::minutes(offset_minutes);
-    t.format("%Y-%m-%dT%H:%M").to_string()
-}
 
 fn activity_form(title: &str) -> Vec<(String, String)> {
     let mut f = pairs(&[
@@ -285,17 +263,6 @@ fn volunteer_row(name: &str, phone: &str, id_number: &str) -> RowValues {
         ("sanzhang", "否".into()),
     ];
     pairs.into_iter().collect()
-}
-
-fn wait_for_job(c: &mut Client, path: &str) -> Resp {
-    let started = Instant::now();
-    loop {
-        let r = c.get(path);
-        if !r.body.contains("import-progress") || started.elapsed() > Duration::from_secs(60) {
-            return r;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

@@ -6,27 +6,12 @@
 
 mod common;
 
-use common::{TestApp, pairs, post, valid_id};
+use common::{TestApp, local, pairs, post, team_form, valid_id};
 use kezhi::domain::ids::Gid;
 use kezhi::domain::people::{MembershipState, OrgStatus};
 use kezhi::exchange::columns::Form;
 use kezhi::exchange::template::{self, RowValues};
 use std::time::{Duration, Instant};
-
-fn team_form(name: &str) -> Vec<(String, String)> {
-    pairs(&[
-        ("org_name", name),
-        ("mca_registered", "否"),
-        ("supervisor_type", "地方科协"),
-        ("supervisor_name", "铁西区科协"),
-        ("founded_on", "2019-08-08"),
-        ("service_categories", "农技服务"),
-        ("province", "220000"),
-        ("city", "220300"),
-        ("county", "220302"),
-        ("description", "服务乡村的农技志愿者队伍"),
-    ])
-}
 
 fn volunteer_form(name: &str, id_number: &str) -> Vec<(String, String)> {
     let gender = match id_number.chars().nth(16).and_then(|c| c.to_digit(10)) {
@@ -243,12 +228,6 @@ fn an_imported_teams_admin_takes_it_up_through_team_registration() {
         1,
         "no duplicate"
     );
-}
-
-fn local(offset_minutes: i64) -> String {
-    let t = chrono::Utc::now().with_timezone(&kezhi::config::default_offset())
-        + chrono::Duration::minutes(offset_minutes);
-    t.format("%Y-%m-%dT%H:%M").to_string()
 }
 
 #[test]

@@ -456,3 +456,77 @@ pub fn post(c: &mut Client, path: &str, f: &[(String, String)]) -> Resp {
     let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     c.post_form(path, &pairs)
 }
+
+/// The team registration form (附件1 fields) for `name`.
+pub fn team_form(name: &str) -> Vec<(String, String)> {
+    pairs(&[
+        ("org_name", name),
+        ("mca_registered", "否"),
+        ("supervisor_type", "地方科协"),
+        ("supervisor_name", "铁西区科协"),
+        ("founded_on", "2019-08-08"),
+        ("service_categories", "农技服务"),
+        ("province", "220000"),
+        ("city", "220300"),
+        ("county", "220302"),
+        ("description", "服务乡村的农技志愿者队伍"),
+    ])
+}
+
+/// A `datetime-local` value `offset_minutes` from now on the server's wall clock.
+pub fn local(offset_minutes: i64) -> String {
+    let t = chrono::Utc::now().with_timezone(&kezhi::config::default_offset())
+        + chrono::Duration::minutes(offset_minutes);
+    t.format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// Poll an import job's page until it is no longer checking or committing.
+pub fn wait_for_job(c: &mut Client, path: &str) -> Resp {
+    let started = std::time::Instant::now();
+    loop {
+        let r = c.get(path);
+        if !r.body.contains("import-progress")
+            || started.elapsed() > std::time::Duration::from_secs(60)
+        {
+            return r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Run the `kezhi` binary with `args` (and `stdin`), stopped by its own handle after 30 s.
+pub fn kezhi(args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kezhi"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("kezhi {args:?} did not finish");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// What a command printed, stdout then stderr.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}

@@ -82,47 +82,7 @@ impl TestApp {
 
     /// Put a registered volunteer into the store directly.
     pub fn add_volunteer(&self, phone: &str, id_number: &str) -> Volunteer {
-        let now = chrono::Utc::now();
-        // Gender and birth date as the ID number says, so exports re-import cleanly.
-        let checked = kezhi::domain::validate::id_number(id_number, now.date_naive()).ok();
-        let v = Volunteer {
-            id: Gid::new(),
-            origin: self.app.store.installation_id(),
-            real_name: "张三".into(),
-            phone: phone.into(),
-            gender: checked.as_ref().map(|c| c.gender).unwrap_or(Gender::Female),
-            id_number: id_number.into(),
-            birth_date: checked
-                .as_ref()
-                .map(|c| c.birth_date)
-                .unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(1975, 3, 28).unwrap()),
-            political_status: "群众".into(),
-            ethnicity: "汉族".into(),
-            employer: "某某农技站".into(),
-            title_level: "副高".into(),
-            education: "本科".into(),
-            occupation: "企业".into(),
-            region: RegionPath {
-                province: "220000".into(),
-                city: "220300".into(),
-                county: Some("220302".into()),
-            },
-            service_categories: vec!["科技培训".into()],
-            service_fields: vec!["科技培训类".into()],
-            sanzhang: "否".into(),
-            password_hash: None,
-            consent: Some(Consent {
-                accepted_at: now,
-                how: "self".into(),
-                guardian_name: None,
-                guardian_phone: None,
-            }),
-            source: Source::SelfRegistered,
-            legacy: false,
-            confirmed: true,
-            created_at: now,
-            updated_at: now,
-        };
+        let v = volunteer_record(self.app.store.installation_id(), phone, id_number);
         self.app.store.insert_volunteer(&v).unwrap();
         v
     }
@@ -143,32 +103,7 @@ impl TestApp {
         {
             self.add_volunteer(admin_phone, admin_id_number);
         }
-        let now = chrono::Utc::now();
-        let org = kezhi::domain::people::Organization {
-            id: Gid::new(),
-            origin: self.app.store.installation_id(),
-            name: name.into(),
-            admin_phone: admin_phone.into(),
-            mca_registered: false,
-            supervisor_type: "地方科协".into(),
-            supervisor_name: "铁西区科协".into(),
-            founded_on: chrono::NaiveDate::from_ymd_opt(2019, 8, 8).unwrap(),
-            service_categories: vec!["农技服务".into()],
-            region: RegionPath {
-                province: "220000".into(),
-                city: "220300".into(),
-                county: Some("220302".into()),
-            },
-            leader_name: None,
-            leader_title: None,
-            leader_org: None,
-            leader_phone: None,
-            description: String::new(),
-            status: kezhi::domain::people::OrgStatus::Active,
-            source: Source::SelfRegistered,
-            created_at: now,
-            updated_at: now,
-        };
+        let org = team_record(self.app.store.installation_id(), admin_phone, name);
         self.app.store.register_organization(&org, None).unwrap();
         org
     }
@@ -196,6 +131,85 @@ impl TestApp {
         let r = c.post_form("/login/verify", &[("phone", phone), ("code", &code)]);
         assert_eq!(r.status, 303, "{}", r.body);
         c
+    }
+}
+
+/// A registered, confirmed volunteer (张三, 吉林省 四平市 铁西区) as the store keeps one.
+pub fn volunteer_record(origin: Gid, phone: &str, id_number: &str) -> Volunteer {
+    let now = chrono::Utc::now();
+    // Gender and birth date as the ID number says, so exports re-import cleanly.
+    let checked = kezhi::domain::validate::id_number(id_number, now.date_naive()).ok();
+    Volunteer {
+        id: Gid::new(),
+        origin,
+        real_name: "张三".into(),
+        phone: phone.into(),
+        gender: checked.as_ref().map(|c| c.gender).unwrap_or(Gender::Female),
+        id_number: id_number.into(),
+        birth_date: checked
+            .as_ref()
+            .map(|c| c.birth_date)
+            .unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(1975, 3, 28).unwrap()),
+        political_status: "群众".into(),
+        ethnicity: "汉族".into(),
+        employer: "某某农技站".into(),
+        title_level: "副高".into(),
+        education: "本科".into(),
+        occupation: "企业".into(),
+        region: RegionPath {
+            province: "220000".into(),
+            city: "220300".into(),
+            county: Some("220302".into()),
+        },
+        service_categories: vec!["科技培训".into()],
+        service_fields: vec!["科技培训类".into()],
+        sanzhang: "否".into(),
+        password_hash: None,
+        consent: Some(Consent {
+            accepted_at: now,
+            how: "self".into(),
+            guardian_name: None,
+            guardian_phone: None,
+        }),
+        source: Source::SelfRegistered,
+        legacy: false,
+        confirmed: true,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// An active team (农技服务, 铁西区) whose admin has `admin_phone`, as the store keeps one.
+pub fn team_record(
+    origin: Gid,
+    admin_phone: &str,
+    name: &str,
+) -> kezhi::domain::people::Organization {
+    let now = chrono::Utc::now();
+    kezhi::domain::people::Organization {
+        id: Gid::new(),
+        origin,
+        name: name.into(),
+        admin_phone: admin_phone.into(),
+        mca_registered: false,
+        supervisor_type: "地方科协".into(),
+        supervisor_name: "铁西区科协".into(),
+        founded_on: chrono::NaiveDate::from_ymd_opt(2019, 8, 8).unwrap(),
+        service_categories: vec!["农技服务".into()],
+        region: RegionPath {
+            province: "220000".into(),
+            city: "220300".into(),
+            county: Some("220302".into()),
+        },
+        leader_name: None,
+        leader_title: None,
+        leader_org: None,
+        leader_phone: None,
+        description: String::new(),
+        status: kezhi::domain::people::OrgStatus::Active,
+        source: Source::SelfRegistered,
+        created_at: now,
+        updated_at: now,
     }
 }
 

@@ -130,22 +130,21 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.write(|tx| {
-            let mut m = membership_tx(tx, org, vol)?.ok_or(StoreError::NotFound)?;
-            if m.state != MembershipState::Applied {
-                return Err(StoreError::Rejected("这条申请已经处理过了。".into()));
-            }
-            if approve && approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
-                return Err(StoreError::Rejected(format!(
-                    "这位志愿者已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，达到上限，不能再通过申请。"
-                )));
-            }
-            m.state = if approve {
-                MembershipState::Approved
-            } else {
-                MembershipState::Rejected
-            };
-            m.updated_at = now;
-            put_membership_tx(tx, &m)
+            let limit = format!(
+                "这位志愿者已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，达到上限，不能再通过申请。"
+            );
+            settle_tx(
+                tx,
+                (org, vol),
+                (MembershipState::Applied, "这条申请已经处理过了。"),
+                &limit,
+                if approve {
+                    MembershipState::Approved
+                } else {
+                    MembershipState::Rejected
+                },
+                now,
+            )
         })
     }
 
@@ -188,23 +187,18 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.write(|tx| {
-            let mut m = membership_tx(tx, org, vol)?.ok_or(StoreError::NotFound)?;
-            if m.state != MembershipState::Invited {
-                return Err(StoreError::Rejected("这条邀请已经处理过了。".into()));
-            }
-            if accept {
-                check_team_acts(tx, org)?;
-                if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
-                    return Err(StoreError::Rejected(limit_message()));
-                }
-            }
-            m.state = if accept {
-                MembershipState::Approved
-            } else {
-                MembershipState::Declined
-            };
-            m.updated_at = now;
-            put_membership_tx(tx, &m)
+            settle_tx(
+                tx,
+                (org, vol),
+                (MembershipState::Invited, "这条邀请已经处理过了。"),
+                &limit_message(),
+                if accept {
+                    MembershipState::Approved
+                } else {
+                    MembershipState::Declined
+                },
+                now,
+            )
         })
     }
 
@@ -426,4 +420,30 @@ pub(super) fn admin_membership_tx(
         },
     )?;
     Ok(true)
+}
+
+/// Move a pending membership (an application or an invitation) to its answer: refused when
+/// it is no longer in `pending.0` (with `pending.1`); an approval also when the team may not
+/// take members, or with `limit` when it would pass the five-team limit.
+fn settle_tx(
+    tx: &WriteTransaction,
+    (org, vol): (Gid, Gid),
+    pending: (MembershipState, &str),
+    limit: &str,
+    answer: MembershipState,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut m = membership_tx(tx, org, vol)?.ok_or(StoreError::NotFound)?;
+    if m.state != pending.0 {
+        return Err(StoreError::Rejected(pending.1.into()));
+    }
+    if answer == MembershipState::Approved {
+        check_team_acts(tx, org)?;
+        if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
+            return Err(StoreError::Rejected(limit.into()));
+        }
+    }
+    m.state = answer;
+    m.updated_at = now;
+    put_membership_tx(tx, &m)
 }

@@ -215,131 +215,177 @@ fn evict_for(map: &mut HashMap<String, Arc<Job>>, owner: &str) {
     }
 }
 
-/// Phones proven at the desk, waiting for their form (30 minutes).
-#[derive(Default)]
-pub struct DeskGrants {
-    grants: Mutex<HashMap<String, (String, Instant)>>,
+/// A small in-memory map whose entries expire after `lifetime` and of which at most `max`
+/// are kept (the oldest goes first): what the desk, merge confirmations and team drafts
+/// hold between requests.
+pub struct Expiring<V> {
+    entries: Mutex<HashMap<String, (V, Instant)>>,
+    lifetime: Duration,
+    max: usize,
 }
 
-impl DeskGrants {
-    const LIFETIME: Duration = Duration::from_secs(30 * 60);
-
-    /// Remember that `phone` was proven; returns the token the form carries.
-    pub fn grant(&self, phone: &str) -> String {
-        let token = crate::domain::secret::token();
-        let mut g = self.grants.lock().unwrap_or_else(|p| p.into_inner());
-        g.retain(|_, (_, at)| at.elapsed() < Self::LIFETIME);
-        g.insert(token.clone(), (phone.to_string(), Instant::now()));
-        token
+impl<V: Clone> Expiring<V> {
+    pub fn new(lifetime: Duration, max: usize) -> Expiring<V> {
+        Expiring {
+            entries: Mutex::new(HashMap::new()),
+            lifetime,
+            max,
+        }
     }
 
-    /// The phone a live token stands for.
-    pub fn phone(&self, token: &str) -> Option<String> {
-        let g = self.grants.lock().unwrap_or_else(|p| p.into_inner());
-        g.get(token)
-            .filter(|(_, at)| at.elapsed() < Self::LIFETIME)
-            .map(|(p, _)| p.clone())
-    }
-
-    /// Use a token up.
-    pub fn forget(&self, token: &str) {
-        self.grants
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(token);
-    }
-}
-
-/// Bundles waiting for the platform admin to confirm the admin-phone changes they bring
-/// (30 minutes; a few at most, each up to the upload limit).
-#[derive(Default)]
-pub struct PendingMerges {
-    bundles: Mutex<HashMap<String, PendingBundle>>,
-}
-
-/// A bundle kept for confirmation: its uploader, its bytes and when it was kept.
-type PendingBundle = (String, Vec<u8>, Instant);
-
-impl PendingMerges {
-    const LIFETIME: Duration = Duration::from_secs(30 * 60);
-    const MAX: usize = 4;
-
-    /// Keep `bytes` for `owner`; returns the token the confirmation form carries.
-    pub fn keep(&self, owner: &str, bytes: Vec<u8>) -> String {
-        let token = crate::domain::secret::token();
-        let mut m = self.bundles.lock().unwrap_or_else(|p| p.into_inner());
-        m.retain(|_, (_, _, at)| at.elapsed() < Self::LIFETIME);
-        while m.len() >= Self::MAX {
+    /// Keep `value` under `key` (replacing what was there), dropping expired entries and,
+    /// past `max`, the oldest.
+    pub fn insert(&self, key: &str, value: V) {
+        let mut m = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        m.retain(|_, (_, at)| at.elapsed() < self.lifetime);
+        while m.len() >= self.max && !m.contains_key(key) {
             let Some(oldest) = m
                 .iter()
-                .min_by_key(|(_, (_, _, at))| *at)
+                .min_by_key(|(_, (_, at))| *at)
                 .map(|(k, _)| k.clone())
             else {
                 break;
             };
             m.remove(&oldest);
         }
-        m.insert(token.clone(), (owner.to_string(), bytes, Instant::now()));
+        m.insert(key.to_string(), (value, Instant::now()));
+    }
+
+    /// The live value under `key`.
+    pub fn get(&self, key: &str) -> Option<V> {
+        let m = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        m.get(key)
+            .filter(|(_, at)| at.elapsed() < self.lifetime)
+            .map(|(v, _)| v.clone())
+    }
+
+    /// Remove and return the live value under `key` if `accept` agrees.
+    pub fn take_if(&self, key: &str, accept: impl FnOnce(&V) -> bool) -> Option<V> {
+        let mut m = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        match m.get(key) {
+            Some((v, at)) if at.elapsed() < self.lifetime && accept(v) => {
+                m.remove(key).map(|(v, _)| v)
+            }
+            _ => None,
+        }
+    }
+
+    /// Forget `key`.
+    pub fn remove(&self, key: &str) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+    }
+}
+
+/// Phones proven at the desk, waiting for their form (30 minutes), by the token the form
+/// carries.
+pub struct DeskGrants(Expiring<String>);
+
+impl Default for DeskGrants {
+    fn default() -> Self {
+        // A desk registers a few hundred people a day at most.
+        DeskGrants(Expiring::new(Duration::from_secs(30 * 60), 2000))
+    }
+}
+
+impl DeskGrants {
+    /// Remember that `phone` was proven; returns the token the form carries.
+    pub fn grant(&self, phone: &str) -> String {
+        let token = crate::domain::secret::token();
+        self.0.insert(&token, phone.to_string());
+        token
+    }
+
+    /// The phone a live token stands for.
+    pub fn phone(&self, token: &str) -> Option<String> {
+        self.0.get(token)
+    }
+
+    /// Use a token up.
+    pub fn forget(&self, token: &str) {
+        self.0.remove(token);
+    }
+}
+
+/// Bundles waiting for the platform admin to confirm the admin-phone changes they bring
+/// (30 minutes; a few at most, each up to the upload limit): (uploader, bytes) by token.
+pub struct PendingMerges(Expiring<(String, Vec<u8>)>);
+
+impl Default for PendingMerges {
+    fn default() -> Self {
+        PendingMerges(Expiring::new(Duration::from_secs(30 * 60), 4))
+    }
+}
+
+impl PendingMerges {
+    /// Keep `bytes` for `owner`; returns the token the confirmation form carries.
+    pub fn keep(&self, owner: &str, bytes: Vec<u8>) -> String {
+        let token = crate::domain::secret::token();
+        self.0.insert(&token, (owner.to_string(), bytes));
         token
     }
 
     /// Take the bundle kept under `token` for `owner`, if it is still there.
     pub fn take(&self, owner: &str, token: &str) -> Option<Vec<u8>> {
-        let mut m = self.bundles.lock().unwrap_or_else(|p| p.into_inner());
-        match m.get(token) {
-            Some((who, _, at)) if who == owner && at.elapsed() < Self::LIFETIME => {
-                m.remove(token).map(|(_, bytes, _)| bytes)
-            }
-            _ => None,
-        }
+        self.0
+            .take_if(token, |(who, _)| who == owner)
+            .map(|(_, bytes)| bytes)
     }
-}
-
-/// Team registrations in progress, by the signed-in phone: what was typed on the team form,
-/// so a phone that locks or a tab that closes comes back to it. Kept until the team is
-/// registered or for a day.
-#[derive(Default)]
-pub struct OrgDrafts {
-    drafts: Mutex<HashMap<String, (FormValues, Instant)>>,
 }
 
 /// What was typed on a form, by field name.
 type FormValues = std::collections::BTreeMap<String, String>;
 
-impl OrgDrafts {
-    const LIFETIME: Duration = Duration::from_secs(24 * 3600);
-    /// Drafts are small; the cap only stops a flood of verified phones from growing memory.
-    const MAX: usize = 2000;
+/// Team registrations in progress, by the signed-in phone: what was typed on the team form,
+/// so a phone that locks or a tab that closes comes back to it. Kept until the team is
+/// registered or for a day; drafts are small, and the cap only stops a flood of verified
+/// phones from growing memory.
+pub struct OrgDrafts(Expiring<FormValues>);
 
+impl Default for OrgDrafts {
+    fn default() -> Self {
+        OrgDrafts(Expiring::new(Duration::from_secs(24 * 3600), 2000))
+    }
+}
+
+impl OrgDrafts {
     /// Remember the team form typed for `phone`.
     pub fn save(&self, phone: &str, values: FormValues) {
-        let mut d = self.drafts.lock().unwrap_or_else(|p| p.into_inner());
-        d.retain(|_, (_, at)| at.elapsed() < Self::LIFETIME);
-        if d.len() >= Self::MAX && !d.contains_key(phone) {
-            let oldest = d
-                .iter()
-                .min_by_key(|(_, (_, at))| *at)
-                .map(|(k, _)| k.clone());
-            if let Some(k) = oldest {
-                d.remove(&k);
-            }
-        }
-        d.insert(phone.to_string(), (values, Instant::now()));
+        self.0.insert(phone, values);
     }
 
     /// The draft of `phone`, if one is kept.
     pub fn get(&self, phone: &str) -> Option<FormValues> {
-        let d = self.drafts.lock().unwrap_or_else(|p| p.into_inner());
-        d.get(phone)
-            .filter(|(_, at)| at.elapsed() < Self::LIFETIME)
-            .map(|(v, _)| v.clone())
+        self.0.get(phone)
     }
 
     /// The team is registered: the draft is done.
     pub fn forget(&self, phone: &str) {
-        self.drafts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(phone);
+        self.0.remove(phone);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiring_keeps_at_most_max_and_forgets_the_oldest() {
+        let e: Expiring<u32> = Expiring::new(Duration::from_secs(60), 2);
+        e.insert("a", 1);
+        std::thread::sleep(Duration::from_millis(2));
+        e.insert("b", 2);
+        e.insert("b", 3); // replacing does not evict
+        assert_eq!((e.get("a"), e.get("b")), (Some(1), Some(3)));
+        e.insert("c", 4);
+        assert_eq!((e.get("a"), e.get("c")), (None, Some(4)));
+        assert_eq!(e.take_if("b", |v| *v == 0), None);
+        assert_eq!(e.take_if("b", |v| *v == 3), Some(3));
+        assert_eq!(e.get("b"), None);
+        let gone: Expiring<u32> = Expiring::new(Duration::ZERO, 2);
+        gone.insert("x", 1);
+        assert_eq!(gone.get("x"), None);
     }
 }

@@ -154,11 +154,6 @@ pub fn apply(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     }
 }
 
-/// The team, if the signed-in volunteer is its admin and its status allows `power`.
-fn my_team(app: &App, ctx: &Ctx, id: Gid, power: TeamPower) -> Result<Organization, AppError> {
-    require_team(app, ctx, id, power)
-}
-
 pub fn admin_home(ctx: &Ctx) -> Result<Response, AppError> {
     let Viewer::Volunteer { teams, .. } = &ctx.viewer else {
         return Err(AppError::forbidden());
@@ -171,7 +166,7 @@ pub fn admin_home(ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 pub fn admin_show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id, TeamPower::Prepare)?;
+    let o = require_team(app, ctx, id, TeamPower::Prepare)?;
     let mut facts = vec![("管理员手机号", o.admin_phone.clone())];
     facts.extend(team_facts(&o));
     for (k, v) in [
@@ -239,12 +234,12 @@ fn render_edit(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> Re
 }
 
 pub fn edit_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id, TeamPower::Prepare)?;
+    let o = require_team(app, ctx, id, TeamPower::Prepare)?;
     Ok(render_edit(ctx, &o, &org_values(&o), 200))
 }
 
 pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id, TeamPower::Prepare)?;
+    let o = require_team(app, ctx, id, TeamPower::Prepare)?;
     let mut form = form_state(ctx, ORG_FIELDS, "");
     if is_region_step(ctx) {
         return Ok(render_edit(ctx, &o, &form, 200));
@@ -323,7 +318,7 @@ fn render_members(
 }
 
 pub fn members(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id, TeamPower::Act)?;
+    let o = require_team(app, ctx, id, TeamPower::Act)?;
     render_members(app, ctx, req, &o, &FormState::default(), 200)
 }
 
@@ -334,7 +329,7 @@ pub fn decide(
     volunteer: Gid,
     approve: bool,
 ) -> Result<Response, AppError> {
-    my_team(app, ctx, id, TeamPower::Act)?;
+    require_team(app, ctx, id, TeamPower::Act)?;
     app.store
         .decide_application(id, volunteer, approve, ctx.now)?;
     Ok(redirect_with_flash(
@@ -344,7 +339,7 @@ pub fn decide(
 }
 
 pub fn add_member(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id, TeamPower::Act)?;
+    let o = require_team(app, ctx, id, TeamPower::Act)?;
     let mut form = FormState::default();
     form.set("phone", ctx.field("phone"));
     let phone = match validate::mobile(ctx.field("phone")) {
@@ -382,7 +377,7 @@ pub fn add_member(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Respon
 /// Invite a volunteer found by matching (a demand's page): by id, since the team admin
 /// sees only a masked phone. Goes back to `back` when it is a local path.
 pub fn invite(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    my_team(app, ctx, id, TeamPower::Act)?;
+    require_team(app, ctx, id, TeamPower::Act)?;
     let volunteer: Gid = ctx
         .field("volunteer")
         .parse()
@@ -428,12 +423,12 @@ fn render_enter(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> R
 }
 
 pub fn enter_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id, TeamPower::Act)?;
+    let o = require_team(app, ctx, id, TeamPower::Act)?;
     Ok(render_enter(ctx, &o, &FormState::default(), 200))
 }
 
 pub fn enter(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let o = my_team(app, ctx, id, TeamPower::Act)?;
+    let o = require_team(app, ctx, id, TeamPower::Act)?;
     let mut form = form_state(ctx, VOLUNTEER_FIELDS, "");
     if is_region_step(ctx) {
         return Ok(render_enter(ctx, &o, &form, 200));

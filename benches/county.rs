@@ -10,11 +10,11 @@
 //! Run: `cargo bench --bench county` (release). `KEZHI_BENCH_SCALE=0.05` makes a small
 //! county for a quick check; `KEZHI_BENCH_SECONDS` sets each load's length (default 2).
 
+use kezhi::app::synth::{self, Sizes};
 use kezhi::domain::account::{Admin, Session, Subject};
 use kezhi::domain::activity::{Activity, ActivityState};
 use kezhi::domain::ids::Gid;
 use kezhi::store::{DB_FILE, Store};
-use kezhi::synth::{self, Sizes};
 use kezhi::web::{self, App, transport};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

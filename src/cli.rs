@@ -230,7 +230,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             serve(&dir, &bind, Some(password)).map_err(CliError::from)
         }
         Command::ExampleData { dir } => {
-            crate::demo::write_example_files(&dir).map_err(CliError::from)
+            crate::app::demo::write_example_files(&dir).map_err(CliError::from)
         }
         Command::Admin { action } => admin(&data, action).map_err(CliError::from),
         Command::Settings { action } => settings(&data, action).map_err(CliError::from),
@@ -248,9 +248,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn export(data: &Path, what: ExportWhat) -> Result<(), CliError> {
+    use crate::app::export::{ExportRequest, Scope};
     use crate::exchange::columns::Form;
     use crate::exchange::export::IdNumbers;
-    use crate::exporting::{ExportRequest, Scope};
     let (_dir, store) = open(data)?;
     let settings = crate::config::Settings::load(&store);
     let now = chrono::Utc::now();
@@ -259,7 +259,7 @@ fn export(data: &Path, what: ExportWhat) -> Result<(), CliError> {
         ExportWhat::Volunteers { since_last, output } => (Form::Volunteers, since_last, output),
         ExportWhat::Teams { since_last, output } => (Form::Teams, since_last, output),
         ExportWhat::Bundle { since_last, output } => {
-            let n = crate::merging::export_bundle(
+            let n = crate::app::merge::export_bundle(
                 &store,
                 &settings.site_name,
                 since_last,
@@ -272,7 +272,7 @@ fn export(data: &Path, what: ExportWhat) -> Result<(), CliError> {
             return Ok(());
         }
     };
-    let done = crate::exporting::export(
+    let done = crate::app::export::export(
         &store,
         &ExportRequest {
             form,
@@ -303,7 +303,7 @@ fn merge(data: &Path, file: &Path, confirm_admin_changes: bool) -> Result<(), Cl
     let bytes =
         std::fs::read(file).map_err(|e| usage(format!("无法读取文件 {}：{e}", file.display())))?;
     let (_dir, store) = open(data)?;
-    let (manifest, summary) = crate::merging::merge_bundle(
+    let (manifest, summary) = crate::app::merge::merge_bundle(
         &store,
         bytes,
         ("cli", "cli"),
@@ -311,7 +311,7 @@ fn merge(data: &Path, file: &Path, confirm_admin_changes: bool) -> Result<(), Cl
         confirm_admin_changes,
     )
     .map_err(|r| match r {
-        crate::merging::MergeRefusal::AdminPhonesChange(_) => CliError::from(format!(
+        crate::app::merge::MergeRefusal::AdminPhonesChange(_) => CliError::from(format!(
             "{}\n没有合并任何数据。核实后用 --confirm-admin-changes 再运行一次。",
             r.message()
         )),
@@ -325,7 +325,7 @@ fn merge(data: &Path, file: &Path, confirm_admin_changes: bool) -> Result<(), Cl
     for (entity, c) in &summary {
         println!(
             "  {}：新增 {}，更新 {}，未变 {}，冲突 {}，跳过 {}",
-            crate::merging::entity_label(entity),
+            crate::app::merge::entity_label(entity),
             c.added,
             c.updated,
             c.unchanged,
@@ -406,7 +406,7 @@ fn restore(data: &Path, file: &Path) -> Result<(), CliError> {
 }
 
 fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
-    use crate::collective::{self, CommitChoice};
+    use crate::app::import::{self, CommitChoice};
     use crate::exchange::columns::Form;
     use crate::exchange::import::Progress;
     use std::sync::atomic::Ordering;
@@ -444,7 +444,7 @@ fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
         .date_naive();
     let worker = {
         let (store, progress, bytes) = (store.clone(), progress.clone(), bytes);
-        std::thread::spawn(move || collective::check(&store, form, &bytes, today, &progress))
+        std::thread::spawn(move || import::check(&store, form, &bytes, today, &progress))
     };
     let tty = std::io::stderr().is_terminal();
     while !worker.is_finished() {
@@ -479,7 +479,7 @@ fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
         update_existing,
         team_admin: false,
     };
-    let summary = collective::commit(
+    let summary = import::commit(
         &store,
         form,
         &report,
@@ -557,12 +557,12 @@ fn serve(data: &Path, bind: &str, demo_password: Option<String>) -> Result<(), S
             .map_err(|e| e.user_message())?
             .is_none()
         {
-            crate::demo::load(&store, password)?;
+            crate::app::demo::load(&store, password)?;
             store
                 .set_setting(DEMO_MARK, &chrono::Utc::now().to_rfc3339())
                 .map_err(|e| e.user_message())?;
         } else {
-            crate::demo::reset_admin_password(&store, password)?;
+            crate::app::demo::reset_admin_password(&store, password)?;
         }
     }
     let has_admin = store.has_admin().map_err(|e| e.user_message())?;

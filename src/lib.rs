@@ -4,20 +4,14 @@
 //! The crate is a library so that integration tests can start the real server; `main.rs`
 //! only parses the command line and calls into it.
 
+pub mod app;
 pub mod cli;
-pub mod collective;
 pub mod config;
-pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod exchange;
-pub mod exporting;
 pub mod logging;
-pub mod merging;
-pub mod sender;
-pub mod stats;
 pub mod store;
-pub mod synth;
 pub mod views;
 pub mod web;
 

@@ -1596,7 +1596,7 @@ fn an_imported_teams_admin_takes_it_up_from_team_registration() {
     .collect();
     let form = kezhi::exchange::columns::Form::Teams;
     let bytes = kezhi::exchange::template::workbook(form, &[row]).unwrap();
-    let report = kezhi::collective::check(
+    let report = kezhi::app::import::check(
         &t.app.store,
         form,
         &bytes,
@@ -1604,7 +1604,7 @@ fn an_imported_teams_admin_takes_it_up_from_team_registration() {
         &kezhi::exchange::import::Progress::default(),
     )
     .unwrap();
-    kezhi::collective::commit(
+    kezhi::app::import::commit(
         &t.app.store,
         form,
         &report,

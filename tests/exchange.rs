@@ -4,13 +4,13 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::{TestApp, valid_id};
-use kezhi::collective::{self, CommitChoice};
+use kezhi::app::export::{self, ExportRequest, Scope};
+use kezhi::app::import::{self, CommitChoice};
 use kezhi::domain::activity::{Activity, ActivityState};
 use kezhi::domain::ids::Gid;
 use kezhi::exchange::columns::Form;
 use kezhi::exchange::export::IdNumbers;
 use kezhi::exchange::import::Progress;
-use kezhi::exporting::{self, ExportRequest, Scope};
 use kezhi::store::Store;
 use kezhi::store::merge::Resolution;
 
@@ -98,7 +98,7 @@ fn everything(s: &Store) -> String {
 fn bundle_of(t: &TestApp, since_last: bool) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("b.zip");
-    kezhi::merging::export_bundle(
+    kezhi::app::merge::export_bundle(
         &t.app.store,
         "测试县科协",
         since_last,
@@ -122,13 +122,12 @@ fn official_forms_export_and_import_back_the_same() {
         actor: ("test", "x"),
         now: Utc::now(),
     };
-    let vols =
-        exporting::export(&source.app.store, &req(Form::Volunteers, IdNumbers::Full)).unwrap();
-    let teams = exporting::export(&source.app.store, &req(Form::Teams, IdNumbers::Full)).unwrap();
+    let vols = export::export(&source.app.store, &req(Form::Volunteers, IdNumbers::Full)).unwrap();
+    let teams = export::export(&source.app.store, &req(Form::Teams, IdNumbers::Full)).unwrap();
     assert!(vols.file_name.contains("测试县科协-科技志愿者-"));
     let target = TestApp::start();
     for (form, bytes) in [(Form::Volunteers, &vols.bytes), (Form::Teams, &teams.bytes)] {
-        let r = collective::check(
+        let r = import::check(
             &target.app.store,
             form,
             bytes,
@@ -137,7 +136,7 @@ fn official_forms_export_and_import_back_the_same() {
         )
         .unwrap();
         assert_eq!(r.invalid(), 0, "{:?}", r.issues);
-        collective::commit(
+        import::commit(
             &target.app.store,
             form,
             &r,
@@ -212,20 +211,14 @@ fn since_last_export_holds_exactly_what_changed() {
         actor: ("test", "x"),
         now: Utc::now(),
     };
+    assert_eq!(export::pending(&t.app.store, Form::Volunteers).unwrap(), 4);
     assert_eq!(
-        exporting::pending(&t.app.store, Form::Volunteers).unwrap(),
-        4
-    );
-    assert_eq!(
-        exporting::export(&t.app.store, &req(Scope::All))
+        export::export(&t.app.store, &req(Scope::All))
             .unwrap()
             .count,
         4
     );
-    assert_eq!(
-        exporting::pending(&t.app.store, Form::Volunteers).unwrap(),
-        0
-    );
+    assert_eq!(export::pending(&t.app.store, Form::Volunteers).unwrap(), 0);
     let mut v = t
         .app
         .store
@@ -235,14 +228,11 @@ fn since_last_export_holds_exactly_what_changed() {
     v.employer = "新单位".into();
     t.app.store.update_volunteer(&v).unwrap();
     t.add_volunteer("13910000099", &valid_id("11010119900909009"));
-    assert_eq!(
-        exporting::pending(&t.app.store, Form::Volunteers).unwrap(),
-        2
-    );
-    let since = exporting::export(&t.app.store, &req(Scope::SinceLast)).unwrap();
+    assert_eq!(export::pending(&t.app.store, Form::Volunteers).unwrap(), 2);
+    let since = export::export(&t.app.store, &req(Scope::SinceLast)).unwrap();
     assert_eq!(since.count, 2);
     assert_eq!(
-        exporting::export(&t.app.store, &req(Scope::SinceLast))
+        export::export(&t.app.store, &req(Scope::SinceLast))
             .unwrap()
             .count,
         0
@@ -263,7 +253,7 @@ fn a_bundle_merged_into_a_fresh_store_is_identical_and_merging_twice_changes_not
     let source = populated("1392");
     let bytes = bundle_of(&source, false);
     let target = TestApp::start();
-    let (_, first) = kezhi::merging::merge_bundle(
+    let (_, first) = kezhi::app::merge::merge_bundle(
         &target.app.store,
         bytes.clone(),
         ("t", "x"),
@@ -276,7 +266,7 @@ fn a_bundle_merged_into_a_fresh_store_is_identical_and_merging_twice_changes_not
     assert_eq!(everything(&source.app.store), everything(&target.app.store));
     let before = everything(&target.app.store);
     let (_, second) =
-        kezhi::merging::merge_bundle(&target.app.store, bytes, ("t", "x"), Utc::now(), false)
+        kezhi::app::merge::merge_bundle(&target.app.store, bytes, ("t", "x"), Utc::now(), false)
             .unwrap();
     assert!(
         second
@@ -295,7 +285,7 @@ fn a_bundle_merged_into_a_fresh_store_is_identical_and_merging_twice_changes_not
     v.employer = "改过的单位".into();
     v.updated_at = Utc::now();
     source.app.store.update_volunteer(&v).unwrap();
-    let (_, third) = kezhi::merging::merge_bundle(
+    let (_, third) = kezhi::app::merge::merge_bundle(
         &target.app.store,
         bundle_of(&source, true),
         ("t", "x"),
@@ -323,7 +313,7 @@ fn the_same_phone_under_two_ids_is_one_conflict_resolvable_both_ways() {
         let mut mine = b.add_volunteer("13930000011", &valid_id("11010119700101001"));
         mine.employer = "本机单位".into();
         b.app.store.update_volunteer(&mine).unwrap();
-        let (_, s) = kezhi::merging::merge_bundle(
+        let (_, s) = kezhi::app::merge::merge_bundle(
             &b.app.store,
             bundle_of(&a, false),
             ("t", "x"),
@@ -340,7 +330,7 @@ fn the_same_phone_under_two_ids_is_one_conflict_resolvable_both_ways() {
             "their signup waits with the conflict"
         );
         // Merging again does not add a second conflict.
-        kezhi::merging::merge_bundle(
+        kezhi::app::merge::merge_bundle(
             &b.app.store,
             bundle_of(&a, false),
             ("t", "x"),
@@ -374,7 +364,7 @@ fn the_same_phone_under_two_ids_is_one_conflict_resolvable_both_ways() {
         let signups = b.app.store.my_activities(mine.id).unwrap();
         assert_eq!(signups.len(), 1, "{how:?}");
         // And a later merge maps the incoming id to the local record.
-        let (_, again) = kezhi::merging::merge_bundle(
+        let (_, again) = kezhi::app::merge::merge_bundle(
             &b.app.store,
             bundle_of(&a, false),
             ("t", "x"),
@@ -400,8 +390,14 @@ fn tampered_truncated_and_foreign_bundles_are_refused_whole() {
     let target = TestApp::start();
     let truncated = bytes[..bytes.len() / 2].to_vec();
     assert!(
-        kezhi::merging::merge_bundle(&target.app.store, truncated, ("t", "x"), Utc::now(), false)
-            .is_err()
+        kezhi::app::merge::merge_bundle(
+            &target.app.store,
+            truncated,
+            ("t", "x"),
+            Utc::now(),
+            false
+        )
+        .is_err()
     );
     // Rewrite one part with a changed line, keeping the original manifest.
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
@@ -423,7 +419,7 @@ fn tampered_truncated_and_foreign_bundles_are_refused_whole() {
     }
     let tampered = out.finish().unwrap().into_inner();
     let err =
-        kezhi::merging::merge_bundle(&target.app.store, tampered, ("t", "x"), Utc::now(), false)
+        kezhi::app::merge::merge_bundle(&target.app.store, tampered, ("t", "x"), Utc::now(), false)
             .unwrap_err();
     assert!(
         err.message().contains("volunteers.jsonl"),
@@ -438,8 +434,14 @@ fn tampered_truncated_and_foreign_bundles_are_refused_whole() {
         w.finish().unwrap().into_inner()
     };
     assert!(
-        kezhi::merging::merge_bundle(&target.app.store, not_bundle, ("t", "x"), Utc::now(), false)
-            .is_err()
+        kezhi::app::merge::merge_bundle(
+            &target.app.store,
+            not_bundle,
+            ("t", "x"),
+            Utc::now(),
+            false
+        )
+        .is_err()
     );
     assert_eq!(
         target.app.store.people_counts().unwrap().volunteers,
@@ -591,7 +593,7 @@ fn a_merge_killed_halfway_leaves_nothing_half_done_and_a_rerun_completes() {
         })
         .collect();
     let bytes = template::workbook(Form::Volunteers, &rows).unwrap();
-    let r = collective::check(
+    let r = import::check(
         &source.app.store,
         Form::Volunteers,
         &bytes,
@@ -599,7 +601,7 @@ fn a_merge_killed_halfway_leaves_nothing_half_done_and_a_rerun_completes() {
         &Progress::default(),
     )
     .unwrap();
-    collective::commit(
+    import::commit(
         &source.app.store,
         Form::Volunteers,
         &r,
@@ -611,7 +613,7 @@ fn a_merge_killed_halfway_leaves_nothing_half_done_and_a_rerun_completes() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("b.zip");
-    kezhi::merging::export_bundle(
+    kezhi::app::merge::export_bundle(
         &source.app.store,
         "x",
         false,

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{TestApp, valid_id, wait_for_job};
-use kezhi::collective::{self, CommitChoice};
+use kezhi::app::import::{self, CommitChoice};
 use kezhi::exchange::columns::Form;
 use kezhi::exchange::import::{CheckReport, FileProblem, Issue, Progress};
 use kezhi::exchange::template::{self, RowValues};
@@ -71,7 +71,7 @@ fn set(mut r: RowValues, key: &'static str, v: &str) -> RowValues {
 }
 
 fn check(t: &TestApp, form: Form, bytes: &[u8]) -> Result<CheckReport, FileProblem> {
-    collective::check(&t.app.store, form, bytes, today(), &Progress::default())
+    import::check(&t.app.store, form, bytes, today(), &Progress::default())
 }
 
 /// The issues of one row, by column header.
@@ -97,7 +97,7 @@ fn volunteers_round_trip_through_the_template() {
         report.issues
     );
     assert_eq!(report.rows[0].row, 4, "data starts below the 范例 row");
-    let s = collective::commit(
+    let s = import::commit(
         &t.app.store,
         Form::Volunteers,
         &report,
@@ -123,7 +123,7 @@ fn volunteers_round_trip_through_the_template() {
     // The same file again: every row matches, nothing is duplicated.
     let again = check(&t, Form::Volunteers, &bytes).unwrap();
     assert_eq!(again.matching(), 5);
-    let s = collective::commit(
+    let s = import::commit(
         &t.app.store,
         Form::Volunteers,
         &again,
@@ -148,7 +148,7 @@ fn teams_round_trip_and_wait_for_their_admin() {
     let bytes = template::workbook(Form::Teams, &[team(1), team(2)]).unwrap();
     let report = check(&t, Form::Teams, &bytes).unwrap();
     assert_eq!(report.valid(), 2, "{:?}", report.issues);
-    let s = collective::commit(
+    let s = import::commit(
         &t.app.store,
         Form::Teams,
         &report,
@@ -255,7 +255,7 @@ fn every_defect_is_reported_at_its_row_and_column() {
     }
     assert_eq!(r.valid(), 4);
     // All-or-nothing refuses; valid-only stores exactly the good rows.
-    let refused = collective::commit(
+    let refused = import::commit(
         &t.app.store,
         Form::Volunteers,
         &r,
@@ -265,7 +265,7 @@ fn every_defect_is_reported_at_its_row_and_column() {
         chrono::Utc::now(),
     );
     assert!(
-        matches!(refused, Err(collective::CommitRefusal::HasErrors(9))),
+        matches!(refused, Err(import::CommitRefusal::HasErrors(9))),
         "{refused:?}"
     );
     assert_eq!(
@@ -273,7 +273,7 @@ fn every_defect_is_reported_at_its_row_and_column() {
         0,
         "nothing partial"
     );
-    let s = collective::commit(
+    let s = import::commit(
         &t.app.store,
         Form::Volunteers,
         &r,
@@ -622,7 +622,7 @@ fn a_hundred_thousand_rows() {
     let started = Instant::now();
     let r = check(&t, Form::Volunteers, &bytes).unwrap();
     assert_eq!(r.rows_read(), 100_000);
-    let s = collective::commit(
+    let s = import::commit(
         &t.app.store,
         Form::Volunteers,
         &r,

@@ -332,7 +332,7 @@ fn hostile_text_is_escaped_on_pages_and_kept_as_text_in_every_spreadsheet() {
     })
     .unwrap();
     assert_eq!(names, vec![payload("name")]);
-    let report = kezhi::collective::check(
+    let report = kezhi::app::import::check(
         store,
         Form::Volunteers,
         export,

@@ -210,7 +210,7 @@ fn the_bundle_reader_never_panics_on_any_bytes() {
     t.add_team("13900000011", &valid_id("22030219800101002"), "甲队");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("b.zip");
-    kezhi::merging::export_bundle(
+    kezhi::app::merge::export_bundle(
         &t.app.store,
         "x",
         false,

@@ -272,10 +272,10 @@ fn statistics_match_counts_from_the_raw_data() {
         .count() as u64;
     let raw_principals = vols.iter().filter(|v| v.sanzhang == "中小学校长").count() as u64;
     let raw_male = vols.iter().filter(|v| v.gender.label() == "男").count() as u64;
-    let s = kezhi::stats::compute(&t.app.store, chrono::Utc::now().date_naive()).unwrap();
+    let s = kezhi::app::stats::compute(&t.app.store, chrono::Utc::now().date_naive()).unwrap();
     assert_eq!(s.volunteers, vols.len() as u64);
     assert_eq!(s.teams, 1);
-    let get = |series: &kezhi::stats::Series, k: &str| {
+    let get = |series: &kezhi::app::stats::Series, k: &str| {
         series
             .iter()
             .find(|(l, _)| l == k)

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{Client, TestApp, local, pairs, post, team_form, valid_id, wait_for_job};
-use kezhi::collective;
+use kezhi::app::import;
 use kezhi::domain::ids::Gid;
 use kezhi::domain::people::{MembershipState, OrgStatus};
 use kezhi::exchange::columns::Form;
@@ -559,7 +559,7 @@ fn a_duplicate_is_reported_even_when_the_other_row_is_wrong_for_another_reason()
     };
     let second = volunteer_row("李四", "13912300071", &valid_id("22030219800101024"));
     let bytes = template::workbook(Form::Volunteers, &[first, second]).unwrap();
-    let report = collective::check(
+    let report = import::check(
         &t.app.store,
         Form::Volunteers,
         &bytes,
@@ -584,7 +584,7 @@ fn a_duplicate_is_reported_even_when_the_other_row_is_wrong_for_another_reason()
 fn bundle_of(t: &TestApp) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("b.zip");
-    kezhi::merging::export_bundle(
+    kezhi::app::merge::export_bundle(
         &t.app.store,
         "测试县科协",
         false,
@@ -604,7 +604,7 @@ fn a_bundle_that_moves_a_team_to_another_admin_phone_needs_confirmation() {
     let c = TestApp::start();
     let first = bundle_of(&a);
     for laptop in [&b, &c] {
-        kezhi::merging::merge_bundle(
+        kezhi::app::merge::merge_bundle(
             &laptop.app.store,
             first.clone(),
             ("t", "x"),
@@ -689,8 +689,14 @@ fn a_bundle_that_moves_a_team_to_another_admin_phone_needs_confirmation() {
             .contains("更换管理员手机号")
     );
     // Unconfirmed (the command line without --confirm-admin-changes) it is refused whole.
-    match kezhi::merging::merge_bundle(&c.app.store, bytes, ("t", "x"), chrono::Utc::now(), false) {
-        Err(kezhi::merging::MergeRefusal::AdminPhonesChange(changes)) => {
+    match kezhi::app::merge::merge_bundle(
+        &c.app.store,
+        bytes,
+        ("t", "x"),
+        chrono::Utc::now(),
+        false,
+    ) {
+        Err(kezhi::app::merge::MergeRefusal::AdminPhonesChange(changes)) => {
             assert_eq!(changes.len(), 1);
             assert_eq!(changes[0].to, "13912300089");
         }

@@ -152,7 +152,7 @@ fn an_imported_teams_admin_takes_it_up_through_team_registration() {
     .map(|(k, v)| (*k, v.to_string()))
     .collect();
     let bytes = template::workbook(Form::Teams, &[row]).unwrap();
-    let report = kezhi::collective::check(
+    let report = kezhi::app::import::check(
         &t.app.store,
         Form::Teams,
         &bytes,
@@ -160,7 +160,7 @@ fn an_imported_teams_admin_takes_it_up_through_team_registration() {
         &kezhi::exchange::import::Progress::default(),
     )
     .unwrap();
-    kezhi::collective::commit(
+    kezhi::app::import::commit(
         &t.app.store,
         Form::Teams,
         &report,

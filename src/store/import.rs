@@ -219,7 +219,7 @@ impl Store {
     /// Write ready-made records (a synthetic county for the benchmark and scale tests, in
     /// creation order) through the same `put_*_tx` upkeep as every other write, in large
     /// transactions. Returns the records written.
-    pub fn bulk_load(&self, c: &crate::synth::County) -> Result<usize, StoreError> {
+    pub fn bulk_load(&self, c: &crate::app::synth::County) -> Result<usize, StoreError> {
         use super::activities::{put_activity_tx, put_signup_tx};
         use super::memberships::put_membership_tx;
         for chunk in c.volunteers.chunks(BULK_CHUNK) {

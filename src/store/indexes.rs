@@ -732,7 +732,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::{self, Sizes};
+    use crate::app::synth::{self, Sizes};
     use chrono::Utc;
 
     fn small(v: usize) -> (Store, synth::County) {

@@ -267,9 +267,9 @@ mod tests {
             run_list(&db, &MIGRATIONS[..5]).unwrap(),
             vec![1, 2, 3, 4, 5]
         );
-        let county = crate::synth::county(
+        let county = crate::app::synth::county(
             3,
-            crate::synth::Sizes {
+            crate::app::synth::Sizes {
                 volunteers: 120,
                 teams: 4,
                 activities: 10,

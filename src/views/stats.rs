@@ -3,7 +3,7 @@
 //! markup inside a chart.
 
 use super::layout::{PageCtx, page};
-use crate::stats::{Series, Stats};
+use crate::app::stats::{Series, Stats};
 use maud::{Markup, html};
 
 /// A horizontal bar chart of a series (at most `max_rows` bars).

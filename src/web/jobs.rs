@@ -1,7 +1,7 @@
 //! Background import jobs: a 100,000-row file is checked and committed off the request
 //! thread, and the page polls the job's progress. Jobs live in memory for two hours.
 
-use crate::collective::{self, CommitChoice};
+use crate::app::import::{self, CommitChoice};
 use crate::domain::ids::Gid;
 use crate::exchange::columns::Form;
 use crate::exchange::import::{CheckReport, Progress};
@@ -117,7 +117,7 @@ impl Jobs {
                 Ok(n) => worker.progress.total.store(n, Ordering::Relaxed),
                 Err(e) => return worker.set(JobState::Failed(e.message())),
             }
-            let result = collective::check_as(
+            let result = import::check_as(
                 &store,
                 worker.form,
                 &worker.bytes,
@@ -163,7 +163,7 @@ impl Jobs {
             report
         };
         std::thread::spawn(move || {
-            let result = collective::commit(
+            let result = import::commit(
                 &store,
                 job.form,
                 &report,

@@ -30,7 +30,7 @@ pub struct App {
     /// Background imports.
     pub jobs: jobs::Jobs,
     /// The showcase's figures, recomputed in the background after each change.
-    pub stats: crate::stats::StatsCache,
+    pub stats: crate::app::stats::StatsCache,
     /// Phones proven at the registration desk.
     pub desk: jobs::DeskGrants,
     /// Bundles waiting for the admin to confirm the team admin changes they bring.
@@ -122,7 +122,7 @@ impl App {
             .with_timezone(&settings.utc_offset)
             .date_naive();
         App {
-            stats: crate::stats::StatsCache::start(Arc::downgrade(&store), today),
+            stats: crate::app::stats::StatsCache::start(Arc::downgrade(&store), today),
             store,
             data,
             limiter: ratelimit::RateLimiter::default(),

@@ -6,12 +6,12 @@ use super::forms::{
     volunteer_form, volunteer_input,
 };
 use super::{html, rejected};
+use crate::app::codes;
 use crate::domain::account::{CodeCheck, code_message, password_problem};
 use crate::domain::ids::Gid;
 use crate::domain::people::{Consent, MembershipState, Volunteer};
 use crate::domain::{registration, secret, validate};
 use crate::error::AppError;
-use crate::sender;
 use crate::store::{CodeIssue, StoreError};
 use crate::views::account as account_view;
 use crate::views::components::FormState;
@@ -253,7 +253,7 @@ pub fn phone_request(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.message = Some(r.message());
         return Ok(fail(&form, 429));
     }
-    sender::send_code(
+    codes::send_code(
         &app.store,
         &ctx.settings.sender,
         &phone,

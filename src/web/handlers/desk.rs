@@ -65,7 +65,7 @@ pub fn send_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.message = Some(r.message());
         return Ok(rejected(desk::phone_step(&ctx.page(), &form, None), 429));
     }
-    crate::sender::send_code(
+    crate::app::codes::send_code(
         &app.store,
         &ctx.settings.sender,
         &phone,

@@ -4,13 +4,13 @@
 use super::forms::today;
 use super::html;
 use super::import::xlsx;
+use crate::app::export::{self, ExportRequest, Scope};
 use crate::domain::ids::Gid;
 use crate::domain::people::TeamPower;
 use crate::domain::regions;
 use crate::error::AppError;
 use crate::exchange::columns::Form;
 use crate::exchange::export::IdNumbers;
-use crate::exporting::{self, ExportRequest, Scope};
 use crate::views::export::{self as view, ExportPage};
 use crate::web::App;
 use crate::web::auth::{Ctx, Viewer, require_team, teams_allowing};
@@ -46,8 +46,8 @@ pub fn page(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         .map(|r| (r.code.to_string(), r.name.to_string()))
         .collect();
     let d = ExportPage {
-        pending_teams: exporting::pending(&app.store, Form::Teams)?,
-        pending_volunteers: exporting::pending(&app.store, Form::Volunteers)?,
+        pending_teams: export::pending(&app.store, Form::Teams)?,
+        pending_volunteers: export::pending(&app.store, Form::Volunteers)?,
         teams: &teams,
         provinces: &provinces,
         platform,
@@ -62,7 +62,7 @@ fn run(
     scope: Scope,
     ids: IdNumbers,
 ) -> Result<Response, AppError> {
-    let done = exporting::export(
+    let done = export::export(
         &app.store,
         &ExportRequest {
             form,

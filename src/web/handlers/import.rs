@@ -4,7 +4,7 @@
 
 use super::forms::today;
 use super::{html, rejected};
-use crate::collective::CommitChoice;
+use crate::app::import::CommitChoice;
 use crate::domain::ids::Gid;
 use crate::domain::people::TeamPower;
 use crate::error::AppError;

@@ -2,12 +2,12 @@
 //! for those who set one. Also logout for everyone.
 
 use super::{html, rejected};
+use crate::app::codes;
 use crate::domain::account::{
     CodeCheck, CodeRefusal, Requester, Subject, USER_SESSION_LIFETIME, code_message,
 };
 use crate::domain::{secret, validate};
 use crate::error::AppError;
-use crate::sender;
 use crate::store::CodeIssue;
 use crate::views::auth;
 use crate::views::components::FormState;
@@ -144,7 +144,7 @@ pub fn request_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.message = Some(refusal.message());
         return Ok(again(&form, 429));
     }
-    sender::send_code(
+    codes::send_code(
         &app.store,
         &ctx.settings.sender,
         &phone,

@@ -48,7 +48,7 @@ pub fn export_bundle(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let dir = std::env::temp_dir().join(format!("kezhi-bundle-{}", crate::domain::secret::token()));
     std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(e.to_string()))?;
     let path = dir.join("bundle.zip");
-    let result = crate::merging::export_bundle(
+    let result = crate::app::merge::export_bundle(
         &app.store,
         &ctx.settings.site_name,
         ctx.field("since_last") == "yes",
@@ -123,7 +123,7 @@ fn merge_and_show(
 ) -> Result<Response, AppError> {
     let conflicts = || conflict_lines(app);
     let kept = if confirmed { None } else { Some(bytes.clone()) };
-    match crate::merging::merge_bundle(
+    match crate::app::merge::merge_bundle(
         &app.store,
         bytes,
         (&ctx.actor(), &ctx.remote.ip().to_string()),
@@ -134,7 +134,7 @@ fn merge_and_show(
             let lines: Vec<CountLine> = summary
                 .iter()
                 .map(|(e, c)| CountLine {
-                    entity: crate::merging::entity_label(e),
+                    entity: crate::app::merge::entity_label(e),
                     added: c.added,
                     updated: c.updated,
                     unchanged: c.unchanged,
@@ -154,7 +154,7 @@ fn merge_and_show(
                 &conflicts()?,
             )))
         }
-        Err(crate::merging::MergeRefusal::AdminPhonesChange(changes)) => {
+        Err(crate::app::merge::MergeRefusal::AdminPhonesChange(changes)) => {
             let token = app
                 .pending_merges
                 .keep(&ctx.owner_key(), kept.unwrap_or_default());

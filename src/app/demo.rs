@@ -298,7 +298,7 @@ pub fn demo_activities(teams: &[Gid], origin: Gid) -> Vec<Activity> {
 /// Load the example county into an empty store: both forms through the import pipeline,
 /// the teams' admins confirmed (so their teams are active), a demo admin and activities.
 pub fn load(store: &crate::store::Store, admin_password: &str) -> Result<(), String> {
-    use crate::collective::{self, CommitChoice};
+    use crate::app::import::{self, CommitChoice};
     use crate::exchange::import::Progress;
     let (teams, volunteers) = example_rows();
     let today = Utc::now()
@@ -307,9 +307,9 @@ pub fn load(store: &crate::store::Store, admin_password: &str) -> Result<(), Str
     let now = Utc::now();
     for (form, rows) in [(Form::Volunteers, &volunteers), (Form::Teams, &teams)] {
         let bytes = template::workbook(form, rows)?;
-        let report = collective::check(store, form, &bytes, today, &Progress::default())
+        let report = import::check(store, form, &bytes, today, &Progress::default())
             .map_err(|p| p.message())?;
-        collective::commit(
+        import::commit(
             store,
             form,
             &report,

@@ -5,7 +5,7 @@ use super::forms::{
     RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, region_text, today,
     volunteer_form, volunteer_input,
 };
-use super::{html, rejected};
+use super::respond::{html, rejected};
 use crate::app::codes;
 use crate::domain::account::{CodeCheck, code_message, password_problem};
 use crate::domain::ids::Gid;

@@ -1,6 +1,6 @@
 //! Platform admin: sign-in, dashboard, code outbox, admin accounts, settings.
 
-use super::{html, rejected};
+use super::respond::{html, rejected};
 use crate::config::{SETTING_KEYS, SenderKind, validate_setting};
 use crate::domain::account::{
     ADMIN_SESSION_LIFETIME, Admin, CODE_LIFETIME, Subject, code_in_message, password_problem,
@@ -509,5 +509,5 @@ pub fn audit_xlsx(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
             .with_timezone(&ctx.settings.utc_offset)
             .format("%Y%m%d")
     );
-    Ok(super::import::xlsx(bytes, &name))
+    Ok(super::respond::xlsx(bytes, &name))
 }

@@ -5,7 +5,7 @@ use super::forms::{
     RegionLists, matches_text, page_number, paginate, query_form, region_matches, region_text,
     today,
 };
-use super::{html, rejected};
+use super::respond::{html, rejected};
 use crate::domain::ids::Gid;
 use crate::domain::people::{OrgStatus, Organization, TeamDecision, Volunteer};
 use crate::domain::validate;

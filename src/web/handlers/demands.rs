@@ -5,7 +5,7 @@
 use super::forms::{
     RegionLists, apply_errors, form_state, is_region_step, query_form, region_matches, region_text,
 };
-use super::{html, rejected};
+use super::respond::{html, rejected};
 use crate::domain::demand::{
     self, Demand, DemandInput, DemandState, fit_order, nearness, volunteer_fit,
 };

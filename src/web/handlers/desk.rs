@@ -3,7 +3,7 @@
 //! printable sign-in card.
 
 use super::forms::{RegionLists, VOLUNTEER_FIELDS, form_state, is_region_step, today};
-use super::{html, rejected};
+use super::respond::{html, rejected};
 use crate::domain::account::{CodeCheck, code_message};
 use crate::domain::people::{NewVolunteer, Source, Volunteer};
 use crate::domain::{secret, validate};
@@ -158,7 +158,7 @@ pub fn register(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             .map(|u| u.trim_end_matches('/'))
             .unwrap_or("")
     );
-    let qr = super::public::qr_svg(&login);
+    let qr = super::respond::qr_svg(&login);
     Ok(html(desk::card(
         &ctx.settings.site_name,
         &v.real_name,

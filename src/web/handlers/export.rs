@@ -2,8 +2,8 @@
 //! numbers) and team admins (their team's volunteers, ID numbers masked).
 
 use super::forms::today;
-use super::html;
-use super::import::xlsx;
+use super::respond::html;
+use super::respond::xlsx;
 use crate::app::export::{self, ExportRequest, Scope};
 use crate::domain::ids::Gid;
 use crate::domain::people::TeamPower;

@@ -3,7 +3,8 @@
 //! the error report download.
 
 use super::forms::today;
-use super::{html, rejected};
+use super::respond::xlsx;
+use super::respond::{html, rejected};
 use crate::app::import::CommitChoice;
 use crate::domain::ids::Gid;
 use crate::domain::people::TeamPower;
@@ -61,18 +62,6 @@ fn importer(app: &App, ctx: &Ctx) -> Result<Option<Importer>, AppError> {
 pub fn template_file(form: Form) -> Result<Response, AppError> {
     let bytes = template::workbook(form, &[]).map_err(AppError::Internal)?;
     Ok(xlsx(bytes, &form.file_name()))
-}
-
-/// An xlsx download with a Chinese file name.
-pub fn xlsx(bytes: Vec<u8>, file_name: &str) -> Response {
-    Response::from_data(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        bytes,
-    )
-    .with_unique_header(
-        "Content-Disposition",
-        super::activities::content_disposition(file_name),
-    )
 }
 
 fn render_upload(

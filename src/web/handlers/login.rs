@@ -1,7 +1,7 @@
 //! Volunteer / team-admin sign-in: phone → one-time code → session; or phone + password
 //! for those who set one. Also logout for everyone.
 
-use super::{html, rejected};
+use super::respond::{html, rejected};
 use crate::app::codes;
 use crate::domain::account::{
     CodeCheck, CodeRefusal, Requester, Subject, USER_SESSION_LIFETIME, code_message,

@@ -1,7 +1,7 @@
 //! Bundles on the web: export a bundle, upload another laptop's bundle to merge, and
 //! resolve conflicts.
 
-use super::{html, rejected};
+use super::respond::{html, rejected};
 use crate::domain::ids::Gid;
 use crate::error::AppError;
 use crate::store::merge::{MergeConflict, Resolution};
@@ -66,10 +66,12 @@ pub fn export_bundle(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             .with_timezone(&ctx.settings.utc_offset)
             .format("%Y%m%d-%H%M")
     );
-    let disposition =
-        super::activities::content_disposition(&name).replace("download.xlsx", "bundle.zip");
-    Ok(Response::from_data("application/zip", bytes)
-        .with_unique_header("Content-Disposition", disposition))
+    Ok(super::respond::download(
+        "application/zip",
+        bytes,
+        &name,
+        "bundle.zip",
+    ))
 }
 
 pub fn upload(app: &App, ctx: &Ctx) -> Result<Response, AppError> {

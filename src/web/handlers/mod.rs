@@ -23,6 +23,7 @@ mod login;
 mod merge;
 mod public;
 mod register;
+mod respond;
 mod setup;
 mod teams;
 
@@ -30,6 +31,7 @@ use super::App;
 use super::auth::{Ctx, Viewer};
 use crate::domain::ids::Gid;
 use crate::error::AppError;
+
 use rouille::{Request, Response};
 
 /// Paths a volunteer whose record was entered by others may use before confirming it.
@@ -391,16 +393,6 @@ fn no_route() -> Result<Response, AppError> {
     #[cfg(test)]
     FELL_THROUGH.with(|f| f.set(true));
     Err(AppError::NotFound)
-}
-
-/// A page as a 200 response.
-fn html(markup: maud::Markup) -> Response {
-    Response::html(markup.into_string())
-}
-
-/// A page with another status (a form shown again with what went wrong is 422).
-fn rejected(markup: maud::Markup, status: u16) -> Response {
-    Response::html(markup.into_string()).with_status_code(status)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Pages anyone may see: the front page, the join QR code, 友情链接 and its documents, and
 //! the region lists for cascading selects.
 
-use super::html;
+use super::respond::html;
+use super::respond::qr_svg;
 use crate::domain::{policy, regions};
 use crate::error::AppError;
 use crate::store::FeaturedKind;
@@ -133,7 +134,7 @@ pub fn stats_xlsx(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         &rows,
     )
     .map_err(AppError::Internal)?;
-    Ok(super::import::xlsx(
+    Ok(super::respond::xlsx(
         bytes,
         &format!(
             "{}-科技志愿服务数据-{}.xlsx",
@@ -149,17 +150,6 @@ pub fn join_qr(app: &App) -> Result<Response, AppError> {
     let url = urls.first().ok_or(AppError::NotFound)?;
     let svg = qr_svg(url).ok_or(AppError::NotFound)?;
     Ok(Response::from_data("image/svg+xml", svg))
-}
-
-/// An SVG QR code of `text`.
-pub fn qr_svg(text: &str) -> Option<String> {
-    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
-    Some(
-        code.render::<qrcode::render::svg::Color>()
-            .min_dimensions(280, 280)
-            .quiet_zone(true)
-            .build(),
-    )
 }
 
 /// `GET /api/regions?parent=CODE`: the children of a region (provinces without `parent`),

@@ -6,7 +6,7 @@ use super::forms::{
     ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, org_input,
     today, volunteer_input,
 };
-use super::{html, rejected};
+use super::respond::{html, rejected};
 use crate::domain::account::Subject;
 use crate::domain::people::{Consent, NewVolunteer, OrgStatus, Organization, Source, Volunteer};
 use crate::domain::registration::{self, VolunteerFields};

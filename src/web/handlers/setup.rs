@@ -1,6 +1,6 @@
 //! First run: create the first platform admin, only from the laptop itself.
 
-use super::{html, rejected};
+use super::respond::{html, rejected};
 use crate::domain::account::{
     ADMIN_SESSION_LIFETIME, Admin, Subject, password_problem, username_problem,
 };

@@ -6,7 +6,7 @@ use super::forms::{
     matches_text, org_form as org_values, org_input, page_number, query_form, region_matches,
     region_text, today, volunteer_input,
 };
-use super::{html, rejected};
+use super::respond::{html, rejected};
 use crate::domain::ids::Gid;
 use crate::domain::people::{
     MembershipState, NewVolunteer, OrgStatus, Organization, Source, TeamPower, Volunteer,

@@ -1,0 +1,233 @@
+//! The volunteer's side after the fact: 我参加的活动, the service record, certificates and their public verification.
+
+use super::{card, local_now, roster::base_url};
+use crate::domain::activity::{
+    self as rules, ActivityState, Phase, SignupState, phase_filter_matches,
+};
+use crate::domain::ids::Gid;
+use crate::domain::record::{Certificate, CertificateLine};
+use crate::domain::validate;
+use crate::error::AppError;
+use crate::views::activity::{self as view, MyLine};
+use crate::web::App;
+use crate::web::auth::{Ctx, Viewer};
+use crate::web::handlers::forms::{matches_text, query_form, region_text};
+use crate::web::handlers::respond::{html, rejected};
+use rouille::{Request, Response};
+
+pub fn mine(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let v = ctx.volunteer().ok_or_else(AppError::forbidden)?;
+    let form = query_form(req, &["q", "phase", "tab"]);
+    let mut lines = Vec::new();
+    let mut rows = app.store.my_activities(v.id)?;
+    rows.sort_by_key(|r| std::cmp::Reverse(r.activity.starts_at));
+    for r in rows {
+        if r.signup.state == SignupState::Cancelled || r.activity.state == ActivityState::Draft {
+            continue;
+        }
+        let (p, c) = card(app, ctx, &r.activity)?;
+        let pending = matches!(
+            r.signup.state,
+            SignupState::SignedUp | SignupState::Waitlisted
+        ) && !matches!(p, Phase::Ended | Phase::Cancelled);
+        let keep = matches_text(&r.activity.title, form.value("q"))
+            && phase_filter_matches(form.value("phase"), p)
+            && match form.value("tab") {
+                "pending" => pending,
+                "ended" => p == Phase::Ended,
+                _ => true,
+            };
+        if keep {
+            lines.push(MyLine {
+                state: if p == Phase::Cancelled {
+                    "活动已取消"
+                } else {
+                    r.signup.state.label()
+                },
+                hours: r
+                    .signup
+                    .half_hours
+                    .map(rules::format_half_hours)
+                    .unwrap_or_default(),
+                card: c,
+            });
+        }
+    }
+    Ok(html(view::mine(
+        &ctx.page(),
+        form.value("phase"),
+        form.value("tab"),
+        form.value("q"),
+        &lines,
+    )))
+}
+
+/// The attended activities with hours: the service record.
+pub(super) fn record_lines(app: &App, volunteer: Gid) -> Result<Vec<CertificateLine>, AppError> {
+    let mut lines = Vec::new();
+    for r in app.store.my_activities(volunteer)? {
+        let (SignupState::Attended, Some(h)) = (r.signup.state, r.signup.half_hours) else {
+            continue;
+        };
+        let a = r.activity;
+        lines.push(CertificateLine {
+            activity: a.id,
+            title: a.title.clone(),
+            date: a.starts_at.date(),
+            place: format!("{} {}", region_text(&a.region), a.address),
+            content: a.service_category.clone(),
+            organization: app
+                .store
+                .organization(a.organization)?
+                .map(|o| o.name)
+                .unwrap_or_default(),
+            half_hours: h,
+        });
+    }
+    lines.sort_by_key(|l| l.date);
+    Ok(lines)
+}
+
+pub fn service_record(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let v = ctx.volunteer().ok_or_else(AppError::forbidden)?;
+    let lines = record_lines(app, v.id)?;
+    let total: u32 = lines.iter().map(|l| l.half_hours).sum();
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|l| {
+            (
+                l.date.to_string(),
+                l.title.clone(),
+                l.place.clone(),
+                l.organization.clone(),
+                rules::format_half_hours(l.half_hours),
+            )
+        })
+        .collect();
+    let certs: Vec<(String, String)> = app
+        .store
+        .certificates_of(v.id)?
+        .into_iter()
+        .map(|c| {
+            (
+                c.number,
+                format!(
+                    "{} · {} 小时",
+                    c.issued_on,
+                    rules::format_half_hours(c.total_half_hours)
+                ),
+            )
+        })
+        .collect();
+    Ok(html(view::service_record(
+        &ctx.page(),
+        &rows,
+        &rules::format_half_hours(total),
+        &certs,
+    )))
+}
+
+pub fn issue_certificate(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+    let v = ctx.volunteer().ok_or_else(AppError::forbidden)?;
+    let lines = record_lines(app, v.id)?;
+    if lines.is_empty() {
+        return Err(AppError::Unprocessable(
+            "还没有已记录的服务时长，暂时不能开具证明。".into(),
+        ));
+    }
+    let today = local_now(ctx).date();
+    let total = lines.iter().map(|l| l.half_hours).sum();
+    let number = crate::domain::record::new_certificate_number(today);
+    let c = Certificate {
+        id: Gid::new(),
+        number: number.clone(),
+        volunteer: v.id,
+        volunteer_name: v.real_name.clone(),
+        masked_id_number: validate::mask_id_number(&v.id_number),
+        lines,
+        total_half_hours: total,
+        issuer: ctx.settings.site_name.clone(),
+        issued_on: today,
+        created_at: ctx.now,
+    };
+    app.store.insert_certificate(&c)?;
+    Ok(Response::redirect_303(format!("/certificates/{number}")))
+}
+
+pub fn certificate(app: &App, ctx: &Ctx, number: &str) -> Result<Response, AppError> {
+    let c = app.store.certificate(number)?.ok_or(AppError::NotFound)?;
+    let allowed = match &ctx.viewer {
+        Viewer::Admin(_) => true,
+        Viewer::Volunteer { volunteer, .. } => volunteer.id == c.volunteer,
+        _ => false,
+    };
+    if !allowed {
+        return Err(AppError::forbidden());
+    }
+    let lines: Vec<(String, String, String, String)> = c
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.date.to_string(),
+                format!("{}（{}）", l.title, l.content),
+                l.organization.clone(),
+                rules::format_half_hours(l.half_hours),
+            )
+        })
+        .collect();
+    let verify_url = format!("{}/verify/{}", base_url(app), c.number);
+    let qr = crate::web::handlers::respond::qr_svg(&verify_url);
+    let total = rules::format_half_hours(c.total_half_hours);
+    let issued = c.issued_on.format("%Y年%m月%d日").to_string();
+    Ok(html(view::certificate(&view::CertificateView {
+        number: &c.number,
+        name: &c.volunteer_name,
+        masked_id: &c.masked_id_number,
+        lines: &lines,
+        total: &total,
+        issuer: &c.issuer,
+        issued_on: &issued,
+        verify_url: &verify_url,
+        qr: qr.as_deref(),
+    })))
+}
+
+pub fn verify(app: &App, ctx: &Ctx, number: &str) -> Result<Response, AppError> {
+    use crate::domain::record::{is_unguessable_certificate_number, normalize_certificate_number};
+    let typed = normalize_certificate_number(number);
+    // Old sequential numbers were stored without dashes and before the O/I/L folding.
+    let legacy: String = number
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(40)
+        .collect();
+    let c = match app.store.certificate(&typed)? {
+        Some(c) => Some(c),
+        None if !legacy.is_empty() => app.store.certificate(&legacy)?,
+        None => None,
+    };
+    let number = c.as_ref().map(|c| c.number.clone()).unwrap_or(typed);
+    // A guessable (sequential) number proves a certificate exists, not whose it is.
+    let name = c.as_ref().map(|c| {
+        if is_unguessable_certificate_number(&c.number) {
+            c.volunteer_name.clone()
+        } else {
+            validate::mask_name(&c.volunteer_name)
+        }
+    });
+    let total = c
+        .as_ref()
+        .map(|c| rules::format_half_hours(c.total_half_hours))
+        .unwrap_or_default();
+    let date = c
+        .as_ref()
+        .map(|c| c.issued_on.to_string())
+        .unwrap_or_default();
+    let found = c
+        .as_ref()
+        .zip(name.as_deref())
+        .map(|(c, name)| (name, total.as_str(), c.issuer.as_str(), date.as_str()));
+    let status = if found.is_some() { 200 } else { 404 };
+    Ok(rejected(view::verify(&ctx.page(), &number, found), status))
+}

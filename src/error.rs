@@ -83,7 +83,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Taken(_) | StoreError::Rejected(_) => {
+            StoreError::Taken(_) | StoreError::Refused(_) => {
                 AppError::Unprocessable(e.user_message())
             }
             StoreError::Unavailable(_) => {

@@ -6,7 +6,7 @@ use crate::domain::ids::Gid;
 use crate::domain::people::{MembershipState, Organization, Volunteer};
 use crate::exchange::columns::Form;
 use crate::exchange::export::{self, IdNumbers};
-use crate::store::{AuditEntry, ChangeKind, Store, StoreError};
+use crate::store::{ChangeKind, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Which records an export holds.
@@ -149,11 +149,11 @@ pub fn export(store: &Store, req: &ExportRequest) -> Result<Exported, StoreError
         Scope::Region(c) => format!("区域 {}", crate::domain::regions::full_name(c)),
         Scope::Team(t) => format!("组织 {t}"),
     };
-    store.audit(&AuditEntry {
-        at: now,
-        actor: actor.0.into(),
-        address: actor.1.into(),
-        action: format!(
+    super::audit::record(
+        store,
+        actor,
+        now,
+        &format!(
             "export.{}",
             if form == Form::Teams {
                 "teams"
@@ -161,7 +161,7 @@ pub fn export(store: &Store, req: &ExportRequest) -> Result<Exported, StoreError
                 "volunteers"
             }
         ),
-        detail: format!(
+        format!(
             "导出{}（{scope_text}）{}",
             form.attachment(),
             if ids == IdNumbers::Full {
@@ -170,8 +170,8 @@ pub fn export(store: &Store, req: &ExportRequest) -> Result<Exported, StoreError
                 "，身份证号已隐去"
             }
         ),
-        records: count as u64,
-    })?;
+        count as u64,
+    )?;
     Ok(Exported {
         bytes,
         file_name: export::file_name(site, form, today),

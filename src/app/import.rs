@@ -4,10 +4,11 @@
 
 use crate::domain::ids::Gid;
 use crate::domain::people::{Consent, NewVolunteer, Organization, Source, Volunteer};
+use crate::domain::refusal::Refusal;
 use crate::exchange::columns::Form;
 use crate::exchange::import::{CheckReport, Checked, Existing, FileProblem, Progress, check_file};
 use crate::store::{
-    AuditEntry, ExistingRows, ImportSummary, ImportTeamRow, ImportVolunteerRow, Store, StoreError,
+    ExistingRows, ImportSummary, ImportTeamRow, ImportVolunteerRow, Store, StoreError,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -152,8 +153,8 @@ pub fn commit(
             store.import_volunteers(rows, team, existing, make, now)
         }
         Form::Teams if choice.team_admin => {
-            return Err(CommitRefusal::Store(StoreError::Rejected(
-                "只有平台管理员可以导入组织。".into(),
+            return Err(CommitRefusal::Store(StoreError::Refused(
+                Refusal::TeamImportNeedsPlatformAdmin,
             )));
         }
         Form::Teams => {
@@ -186,22 +187,13 @@ pub fn commit(
             String::new()
         }
     );
-    store
-        .audit(&AuditEntry {
-            at: now,
-            actor: actor.0.to_string(),
-            address: actor.1.to_string(),
-            action: format!(
-                "import.{}",
-                if form == Form::Teams {
-                    "teams"
-                } else {
-                    "volunteers"
-                }
-            ),
-            detail,
-            records: (summary.added + summary.updated) as u64,
-        })
+    let action = if form == Form::Teams {
+        "import.teams"
+    } else {
+        "import.volunteers"
+    };
+    let records = (summary.added + summary.updated) as u64;
+    super::audit::record(store, actor, now, action, detail, records)
         .map_err(CommitRefusal::Store)?;
     log::info!(
         "import committed: {} added, {} updated",

@@ -10,7 +10,7 @@ use crate::exchange::bundle::{Bundle, BundleError, BundleWriter, Manifest};
 use crate::exchange::columns::Form;
 use crate::exchange::export::{self, IdNumbers};
 use crate::store::merge::{AdminPhoneChange, MergeInput, MergeSummary};
-use crate::store::{AuditEntry, ChangeKind, Store, StoreError};
+use crate::store::{ChangeKind, Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -209,23 +209,22 @@ pub fn export_bundle(
     store
         .set_setting(WATERMARK, &up_to.to_string())
         .map_err(err)?;
-    store
-        .audit(&AuditEntry {
-            at: now,
-            actor: actor.0.into(),
-            address: actor.1.into(),
-            action: "export.bundle".into(),
-            detail: format!(
-                "导出数据包（{}），含完整身份证号",
-                if since_last {
-                    "上次之后的变更"
-                } else {
-                    "全部"
-                }
-            ),
-            records: total,
-        })
-        .map_err(err)?;
+    super::audit::record(
+        store,
+        actor,
+        now,
+        "export.bundle",
+        format!(
+            "导出数据包（{}），含完整身份证号",
+            if since_last {
+                "上次之后的变更"
+            } else {
+                "全部"
+            }
+        ),
+        total,
+    )
+    .map_err(err)?;
     Ok(total)
 }
 
@@ -285,30 +284,29 @@ pub fn merge_bundle(
     let summary = store.merge(input, now).map_err(MergeRefusal::Store)?;
     let changed: usize = summary.values().map(|c| c.added + c.updated).sum();
     let conflicts: usize = summary.get("volunteers").map(|c| c.conflicts).unwrap_or(0);
-    store
-        .audit(&AuditEntry {
-            at: now,
-            actor: actor.0.into(),
-            address: actor.1.into(),
-            action: "merge".into(),
-            detail: format!(
-                "合并来自“{}”的数据包：新增或更新 {changed} 条，冲突 {conflicts} 条{}",
-                manifest.installation_name,
-                if admin_changes.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "；经确认更换管理员手机号的组织：{}",
-                        admin_changes
-                            .iter()
-                            .map(|c| format!("{}（{} → {}）", c.team, c.from, c.to))
-                            .collect::<Vec<_>>()
-                            .join("、")
-                    )
-                }
-            ),
-            records: changed as u64,
-        })
-        .map_err(MergeRefusal::Store)?;
+    super::audit::record(
+        store,
+        actor,
+        now,
+        "merge",
+        format!(
+            "合并来自“{}”的数据包：新增或更新 {changed} 条，冲突 {conflicts} 条{}",
+            manifest.installation_name,
+            if admin_changes.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "；经确认更换管理员手机号的组织：{}",
+                    admin_changes
+                        .iter()
+                        .map(|c| format!("{}（{} → {}）", c.team, c.from, c.to))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                )
+            }
+        ),
+        changed as u64,
+    )
+    .map_err(MergeRefusal::Store)?;
     Ok((manifest, summary))
 }

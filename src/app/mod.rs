@@ -5,6 +5,8 @@
 //!
 //! The layers, top to bottom: `web` / `cli` → `app` → `domain` + `store` + `exchange`.
 
+pub mod attendance;
+pub mod audit;
 pub mod codes;
 pub mod demo;
 pub mod export;

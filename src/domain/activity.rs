@@ -30,7 +30,7 @@ const CAPACITY_MAX: u32 = 10_000;
 /// Longest single activity; longer undertakings are meant to be split into activities.
 const MAX_ACTIVITY_DAYS: i64 = 30;
 /// Check-in opens this long before the start, so people arriving early can check in.
-const CHECKIN_EARLY_MINUTES: i64 = 60;
+pub(crate) const CHECKIN_EARLY_MINUTES: i64 = 60;
 /// Check-out stays open this long after the end, for people who forget at the door.
 const CHECKOUT_LATE_HOURS: i64 = 3;
 /// Half-hour units in 24 hours, the most one calendar day can hold.

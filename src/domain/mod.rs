@@ -3,12 +3,14 @@
 
 pub mod account;
 pub mod activity;
+pub mod attendance;
 pub mod demand;
 pub mod dict;
 pub mod ids;
 pub mod people;
 pub mod policy;
 pub mod record;
+pub mod refusal;
 pub mod regions;
 pub mod registration;
 pub mod secret;

@@ -13,6 +13,7 @@ use crate::domain::activity::{
 use crate::domain::ids::Gid;
 use crate::domain::people::Volunteer;
 use crate::domain::record::{Certificate, Photo, Report};
+use crate::domain::refusal::Refusal;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
 
@@ -218,14 +219,10 @@ impl Store {
             let existing = signup_tx(tx, activity, volunteer)?;
             match existing.as_ref().map(|s| s.state) {
                 Some(SignupState::SignedUp | SignupState::Attended) => {
-                    return Err(StoreError::Rejected(
-                        "您已经报名了这个活动，不需要重复报名。".into(),
-                    ));
+                    return Err(StoreError::Refused(Refusal::AlreadySignedUp));
                 }
                 Some(SignupState::Waitlisted) => {
-                    return Err(StoreError::Rejected(
-                        "您已在候补名单中，有空位时会自动转为已报名。".into(),
-                    ));
+                    return Err(StoreError::Refused(Refusal::AlreadyWaitlisted));
                 }
                 _ => {}
             }
@@ -236,28 +233,24 @@ impl Store {
                 Phase::SignupOpen => {}
                 Phase::SignupClosed if full => {}
                 Phase::Cancelled => {
-                    return Err(StoreError::Rejected("这个活动已取消，不能报名。".into()));
+                    return Err(StoreError::Refused(Refusal::ActivityCancelled));
                 }
                 Phase::Draft => return Err(StoreError::NotFound),
                 Phase::NotYetOpen => {
-                    return Err(StoreError::Rejected(
-                        "报名还没有开始，请在报名开始后再来。".into(),
-                    ));
+                    return Err(StoreError::Refused(Refusal::SignupNotOpenYet));
                 }
-                _ => return Err(StoreError::Rejected("报名已经截止，不能再报名了。".into())),
+                _ => return Err(StoreError::Refused(Refusal::SignupClosed)),
             }
             // Full but still inside the window: waitlist if asked.
             let in_window = now_local >= a.signup_opens
                 && now_local < a.signup_closes
                 && now_local < a.starts_at;
             if !in_window {
-                return Err(StoreError::Rejected("报名已经截止，不能再报名了。".into()));
+                return Err(StoreError::Refused(Refusal::SignupClosed));
             }
             let state = if full {
                 if !waitlist {
-                    return Err(StoreError::Rejected(
-                        "名额已满。您可以加入候补名单，有人取消时按先后顺序递补。".into(),
-                    ));
+                    return Err(StoreError::Refused(Refusal::ActivityFull));
                 }
                 SignupState::Waitlisted
             } else {
@@ -300,12 +293,10 @@ impl Store {
             let a = activity_tx(tx, activity)?;
             let mut s = signup_tx(tx, activity, volunteer)?.ok_or(StoreError::NotFound)?;
             if !matches!(s.state, SignupState::SignedUp | SignupState::Waitlisted) {
-                return Err(StoreError::Rejected("您没有报名这个活动。".into()));
+                return Err(StoreError::Refused(Refusal::NotSignedUp));
             }
             if now_local >= a.starts_at {
-                return Err(StoreError::Rejected(
-                    "活动已经开始，不能取消报名。如不能参加，请联系活动联系人。".into(),
-                ));
+                return Err(StoreError::Refused(Refusal::ActivityStarted));
             }
             let held_seat = s.state == SignupState::SignedUp;
             s.state = SignupState::Cancelled;
@@ -411,9 +402,7 @@ impl Store {
             for (vol, half_hours) in entries {
                 let mut s = signup_tx(tx, activity, *vol)?.ok_or(StoreError::NotFound)?;
                 if s.state != SignupState::Attended {
-                    return Err(StoreError::Rejected(
-                        "只能为已参加的志愿者记录服务时长。".into(),
-                    ));
+                    return Err(StoreError::Refused(Refusal::HoursWithoutAttendance));
                 }
                 if s.half_hours == Some(*half_hours) {
                     continue;

@@ -97,7 +97,7 @@ impl Store {
                     match invite_member_tx(tx, t, id, now) {
                         Ok(MembershipState::Approved) => s.joined_team += 1,
                         Ok(_) => s.invited += 1,
-                        Err(StoreError::Rejected(_)) => s.already_members += 1,
+                        Err(StoreError::Refused(_)) => s.already_members += 1,
                         Err(e) => return Err(e),
                     }
                     continue;
@@ -105,7 +105,7 @@ impl Store {
                 match add_member_tx(tx, t, id, now) {
                     Ok(true) => s.joined_team += 1,
                     Ok(false) => s.already_members += 1,
-                    Err(StoreError::Rejected(_)) => s.team_full += 1,
+                    Err(StoreError::Refused(_)) => s.team_full += 1,
                     Err(e) => return Err(e),
                 }
             }

@@ -10,6 +10,7 @@ use crate::domain::ids::Gid;
 use crate::domain::people::{
     MAX_TEAMS_PER_VOLUNTEER, Membership, MembershipState, Organization, TeamPower, Volunteer,
 };
+use crate::domain::refusal::{Refusal, Subject};
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
 
@@ -68,18 +69,10 @@ fn approved_count_tx(tx: &WriteTransaction, vol: Gid) -> Result<usize, StoreErro
     Ok(n)
 }
 
-fn limit_message() -> String {
-    format!(
-        "每位志愿者最多加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，您已加入 {MAX_TEAMS_PER_VOLUNTEER} 个。请先退出一个组织，再申请加入新的组织。"
-    )
-}
-
 fn check_team_acts(tx: &WriteTransaction, org: Gid) -> Result<Organization, StoreError> {
     let o = organization_tx(tx, org)?.ok_or(StoreError::NotFound)?;
     if !o.status.allows(TeamPower::Act) {
-        return Err(StoreError::Rejected(
-            "该组织目前不能接收新成员（正在审核或已被暂停）。".into(),
-        ));
+        return Err(StoreError::Refused(Refusal::TeamNotAcceptingMembers));
     }
     Ok(o)
 }
@@ -94,17 +87,15 @@ impl Store {
             let existing = membership_tx(tx, org, vol)?;
             match existing.as_ref().map(|m| m.state) {
                 Some(MembershipState::Applied) => {
-                    return Err(StoreError::Rejected(
-                        "您已申请加入该组织，请等待组织管理员审核。".into(),
-                    ));
+                    return Err(StoreError::Refused(Refusal::AlreadyApplied));
                 }
                 Some(MembershipState::Approved) => {
-                    return Err(StoreError::Rejected("您已经是该组织的成员。".into()));
+                    return Err(StoreError::Refused(Refusal::AlreadyMember(Subject::You)));
                 }
                 _ => {}
             }
             if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
-                return Err(StoreError::Rejected(limit_message()));
+                return Err(StoreError::Refused(Refusal::TeamLimit(Subject::You)));
             }
             put_membership_tx(
                 tx,
@@ -130,14 +121,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.write(|tx| {
-            let limit = format!(
-                "这位志愿者已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，达到上限，不能再通过申请。"
-            );
             settle_tx(
                 tx,
                 (org, vol),
-                (MembershipState::Applied, "这条申请已经处理过了。"),
-                &limit,
+                (
+                    MembershipState::Applied,
+                    Refusal::ApplicationAlreadyAnswered,
+                ),
+                Refusal::TeamLimit(Subject::TheVolunteer),
                 if approve {
                     MembershipState::Approved
                 } else {
@@ -156,7 +147,9 @@ impl Store {
             if add_member_tx(tx, org, vol, now)? {
                 Ok(())
             } else {
-                Err(StoreError::Rejected("这位志愿者已经是本组织成员。".into()))
+                Err(StoreError::Refused(Refusal::AlreadyMember(
+                    Subject::TheVolunteer,
+                )))
             }
         })
     }
@@ -190,8 +183,8 @@ impl Store {
             settle_tx(
                 tx,
                 (org, vol),
-                (MembershipState::Invited, "这条邀请已经处理过了。"),
-                &limit_message(),
+                (MembershipState::Invited, Refusal::InvitationAlreadyAnswered),
+                Refusal::TeamLimit(Subject::You),
                 if accept {
                     MembershipState::Approved
                 } else {
@@ -236,7 +229,7 @@ impl Store {
                 m.state,
                 MembershipState::Approved | MembershipState::Applied
             ) {
-                return Err(StoreError::Rejected("您不在这个组织中。".into()));
+                return Err(StoreError::Refused(Refusal::NotInTeam));
             }
             m.state = MembershipState::Left;
             m.updated_at = now;
@@ -305,7 +298,7 @@ impl Store {
 }
 
 /// Make `vol` an approved member of `org`, added by the team. `Ok(false)` when already a
-/// member; `Rejected` at the five-team limit.
+/// member; `Refused` at the five-team limit.
 pub(super) fn add_member_tx(
     tx: &WriteTransaction,
     org: Gid,
@@ -320,8 +313,8 @@ pub(super) fn add_member_tx(
         return Ok(false);
     }
     if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
-        return Err(StoreError::Rejected(format!(
-            "这位志愿者已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，达到上限。"
+        return Err(StoreError::Refused(Refusal::TeamLimit(
+            Subject::TheVolunteer,
         )));
     }
     put_membership_tx(
@@ -350,16 +343,16 @@ pub(super) fn invite_member_tx(
     let existing = membership_tx(tx, org, vol)?;
     let state = match existing.as_ref().map(|m| m.state) {
         Some(MembershipState::Approved) => {
-            return Err(StoreError::Rejected("这位志愿者已经是本组织成员。".into()));
+            return Err(StoreError::Refused(Refusal::AlreadyMember(
+                Subject::TheVolunteer,
+            )));
         }
         Some(MembershipState::Invited) => {
-            return Err(StoreError::Rejected(
-                "已经邀请过这位志愿者，正在等待本人同意。".into(),
-            ));
+            return Err(StoreError::Refused(Refusal::AlreadyInvited));
         }
         _ if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER => {
-            return Err(StoreError::Rejected(format!(
-                "这位志愿者已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织，达到上限。"
+            return Err(StoreError::Refused(Refusal::TeamLimit(
+                Subject::TheVolunteer,
             )));
         }
         Some(MembershipState::Applied) => MembershipState::Approved,
@@ -381,7 +374,7 @@ pub(super) fn invite_member_tx(
 }
 
 /// The team's admin is a member of their own team from the moment both exist. The team
-/// counts as one of the admin's five; `Rejected` at the limit when `enforce_limit` (a new
+/// counts as one of the admin's five; `Refused` at the limit when `enforce_limit` (a new
 /// registration), otherwise the membership is skipped (an import or a late admin, where the
 /// team must not be lost). `Ok(true)` when a membership was written.
 pub(super) fn admin_membership_tx(
@@ -400,9 +393,7 @@ pub(super) fn admin_membership_tx(
     }
     if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
         return if enforce_limit {
-            Err(StoreError::Rejected(format!(
-                "您已加入 {MAX_TEAMS_PER_VOLUNTEER} 个组织（自己管理的组织也算在内），达到上限。请先在“志愿者信息”中退出一个组织，再注册新的组织。"
-            )))
+            Err(StoreError::Refused(Refusal::TeamLimit(Subject::You)))
         } else {
             Ok(false)
         };
@@ -428,19 +419,19 @@ pub(super) fn admin_membership_tx(
 fn settle_tx(
     tx: &WriteTransaction,
     (org, vol): (Gid, Gid),
-    pending: (MembershipState, &str),
-    limit: &str,
+    pending: (MembershipState, Refusal),
+    limit: Refusal,
     answer: MembershipState,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let mut m = membership_tx(tx, org, vol)?.ok_or(StoreError::NotFound)?;
     if m.state != pending.0 {
-        return Err(StoreError::Rejected(pending.1.into()));
+        return Err(StoreError::Refused(pending.1));
     }
     if answer == MembershipState::Approved {
         check_team_acts(tx, org)?;
         if approved_count_tx(tx, vol)? >= MAX_TEAMS_PER_VOLUNTEER {
-            return Err(StoreError::Rejected(limit.into()));
+            return Err(StoreError::Refused(limit));
         }
     }
     m.state = answer;

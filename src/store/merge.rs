@@ -14,6 +14,7 @@ use crate::domain::activity::{Activity, Signup};
 use crate::domain::ids::Gid;
 use crate::domain::people::{Membership, Organization, Volunteer, org_name_key};
 use crate::domain::record::{Certificate, Photo, Report};
+use crate::domain::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
@@ -448,7 +449,7 @@ impl Store {
                 None => return Err(StoreError::NotFound),
             };
             if conflict.resolution.is_some() {
-                return Err(StoreError::Rejected("这个冲突已经处理过了。".into()));
+                return Err(StoreError::Refused(Refusal::ConflictAlreadyResolved));
             }
             let local = volunteer_tx(tx, conflict.local)?.ok_or(StoreError::NotFound)?;
             let theirs = &conflict.incoming;

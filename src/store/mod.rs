@@ -63,8 +63,8 @@ pub enum StoreError {
     Taken(&'static str),
     /// The record asked for does not exist.
     NotFound,
-    /// A rule checked inside the transaction refused the write; the text is for the user.
-    Rejected(String),
+    /// A rule checked inside the transaction refused the write.
+    Refused(crate::domain::refusal::Refusal),
 }
 
 impl std::fmt::Display for StoreError {
@@ -81,7 +81,7 @@ impl std::fmt::Display for StoreError {
             ),
             StoreError::Taken(field) => write!(f, "unique value taken: {field}"),
             StoreError::NotFound => write!(f, "record not found"),
-            StoreError::Rejected(m) => write!(f, "rejected: {m}"),
+            StoreError::Refused(why) => write!(f, "refused: {why:?}"),
         }
     }
 }
@@ -101,7 +101,7 @@ impl StoreError {
             ),
             StoreError::Taken(field) => format!("{field}已被使用"),
             StoreError::NotFound => "找不到该记录".into(),
-            StoreError::Rejected(m) => m.clone(),
+            StoreError::Refused(why) => why.to_string(),
             StoreError::Codec(_) | StoreError::Corrupt(_) => {
                 "数据文件已损坏或不是 Kezhi 的数据文件。请从备份恢复。".into()
             }

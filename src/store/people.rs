@@ -9,6 +9,7 @@ use crate::domain::ids::Gid;
 use crate::domain::people::{
     OrgStatus, Organization, TeamDecision, TeamReview, Volunteer, org_name_key,
 };
+use crate::domain::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 
@@ -283,7 +284,7 @@ impl Store {
     }
 
     /// A platform admin's decision on a team: the new status and the review (with its
-    /// reason) in one transaction. `Rejected` when the decision does not apply to the
+    /// reason) in one transaction. `Refused` when the decision does not apply to the
     /// team's current status.
     pub fn decide_team(
         &self,
@@ -300,7 +301,7 @@ impl Store {
             let status = previous
                 .status
                 .after(decision, admin_ready)
-                .map_err(|m| StoreError::Rejected(m.into()))?;
+                .map_err(|why| StoreError::Refused(Refusal::ReviewNotApplicable(why)))?;
             let mut o = previous.clone();
             o.status = status;
             o.updated_at = now;

@@ -197,6 +197,39 @@ impl Ctx {
             Viewer::Anonymous => "anonymous".into(),
         }
     }
+
+    /// Log what this viewer did, from their address, now.
+    pub fn audit(
+        &self,
+        app: &App,
+        action: &str,
+        detail: impl Into<String>,
+        records: u64,
+    ) -> Result<(), AppError> {
+        self.audit_as(app, &self.actor(), action, detail, records)
+    }
+
+    /// Log an action under an actor the session does not carry yet (a login, the first
+    /// admin's setup).
+    pub fn audit_as(
+        &self,
+        app: &App,
+        actor: &str,
+        action: &str,
+        detail: impl Into<String>,
+        records: u64,
+    ) -> Result<(), AppError> {
+        let address = self.remote.ip().to_string();
+        crate::app::audit::record(
+            &app.store,
+            (actor, &address),
+            self.now,
+            action,
+            detail,
+            records,
+        )?;
+        Ok(())
+    }
 }
 
 /// The team `id`, if the signed-in volunteer administers it and its status allows `power`.

@@ -349,7 +349,7 @@ pub fn answer_invitation(
                 "invitation_declined"
             },
         )),
-        Err(StoreError::Rejected(m)) => Err(AppError::Unprocessable(m)),
+        Err(StoreError::Refused(m)) => Err(AppError::Unprocessable(m.to_string())),
         Err(e) => Err(e.into()),
     }
 }

@@ -10,7 +10,7 @@ use crate::domain::ids::Gid;
 use crate::domain::secret;
 use crate::domain::{regions, validate};
 use crate::error::AppError;
-use crate::store::{AuditEntry, StoreError};
+use crate::store::StoreError;
 use crate::views::admin::{self as view, AdminRow, Dashboard, SettingRow};
 use crate::views::auth;
 use crate::views::components::FormState;
@@ -20,18 +20,6 @@ use crate::web::ratelimit::sign_in_wait_message;
 use rouille::{Request, Response};
 
 const OUTBOX_PAGE: usize = 50;
-
-fn audit(app: &App, ctx: &Ctx, actor: String, action: &str, detail: &str) -> Result<(), AppError> {
-    app.store.audit(&AuditEntry {
-        at: ctx.now,
-        actor,
-        address: ctx.remote.ip().to_string(),
-        action: action.into(),
-        detail: detail.into(),
-        records: 1,
-    })?;
-    Ok(())
-}
 
 pub fn login_form(ctx: &Ctx) -> Result<Response, AppError> {
     if ctx.require_admin().is_ok() {
@@ -70,12 +58,12 @@ pub fn login(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         return Ok(rejected(auth::admin_login(&ctx.page(), &form), 422));
     };
     app.limiter.sign_in_succeeded(username, address);
-    audit(
+    ctx.audit_as(
         app,
-        ctx,
-        format!("admin:{}", admin.username),
+        &format!("admin:{}", admin.username),
         "admin.login",
         "平台管理员登录",
+        1,
     )?;
     sign_in(
         app,
@@ -208,12 +196,12 @@ pub fn create_admin(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         };
         match app.store.insert_admin(&admin) {
             Ok(()) => {
-                audit(
+                ctx.audit_as(
                     app,
-                    ctx,
-                    format!("admin:{}", me.username),
+                    &format!("admin:{}", me.username),
                     "admin.create",
-                    &format!("添加平台管理员 {}", admin.username),
+                    format!("添加平台管理员 {}", admin.username),
+                    1,
                 )?;
                 return Ok(redirect_with_flash("/admin/admins", "admin_created"));
             }
@@ -244,12 +232,12 @@ pub fn change_password(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     }
     let hash = secret::hash_password(ctx.field("new_password")).map_err(AppError::Internal)?;
     app.store.set_admin_password(me.id, &hash)?;
-    audit(
+    ctx.audit_as(
         app,
-        ctx,
-        format!("admin:{}", me.username),
+        &format!("admin:{}", me.username),
         "admin.password",
         "修改自己的密码",
+        1,
     )?;
     Ok(redirect_with_flash("/admin/admins", "password_set"))
 }
@@ -299,12 +287,12 @@ pub fn backup_now(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             .format("%Y%m%d-%H%M%S")
     ));
     let rows = app.store.backup_to(&target)?;
-    audit(
+    ctx.audit_as(
         app,
-        ctx,
-        format!("admin:{}", me.username),
+        &format!("admin:{}", me.username),
         "backup",
-        &format!("备份到 {}（{rows} 条）", target.display()),
+        format!("备份到 {}（{rows} 条）", target.display()),
+        1,
     )?;
     Ok(redirect_with_flash("/admin/settings", "backup_done"))
 }
@@ -369,12 +357,12 @@ pub fn save_settings(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     }
     app.store.set_setting("site.name", name)?;
     app.reload_settings();
-    audit(
+    ctx.audit_as(
         app,
-        ctx,
-        format!("admin:{}", me.username),
+        &format!("admin:{}", me.username),
         "settings.update",
         "修改单位名称",
+        1,
     )?;
     Ok(redirect_with_flash("/admin/settings", "settings_saved"))
 }
@@ -495,12 +483,12 @@ pub fn audit_xlsx(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
         &rows,
     )
     .map_err(AppError::Internal)?;
-    audit(
+    ctx.audit_as(
         app,
-        ctx,
-        format!("admin:{}", me.username),
+        &format!("admin:{}", me.username),
         "audit.export",
-        &format!("下载审计日志 {} 条", rows.len()),
+        format!("下载审计日志 {} 条", rows.len()),
+        1,
     )?;
     let name = format!(
         "{}-审计日志-{}.xlsx",

@@ -10,7 +10,7 @@ use crate::domain::ids::Gid;
 use crate::domain::people::{OrgStatus, Organization, TeamDecision, Volunteer};
 use crate::domain::validate;
 use crate::error::AppError;
-use crate::store::{AuditEntry, StoreError, VolunteerQuery};
+use crate::store::{StoreError, VolunteerQuery};
 use crate::views::admin_people::{self as view, TeamLine, VolunteerFilter, VolunteerLine};
 use crate::views::components::FormState;
 use crate::web::App;
@@ -18,18 +18,6 @@ use crate::web::auth::{Ctx, redirect_with_flash};
 use rouille::{Request, Response};
 
 const PER_PAGE: usize = 50;
-
-fn audit(app: &App, ctx: &Ctx, action: &str, detail: String) -> Result<(), AppError> {
-    app.store.audit(&AuditEntry {
-        at: ctx.now,
-        actor: ctx.actor(),
-        address: ctx.remote.ip().to_string(),
-        action: action.into(),
-        detail,
-        records: 1,
-    })?;
-    Ok(())
-}
 
 /// Teams listed in the volunteer filter's menu; more and it becomes a typed name.
 const TEAM_MENU_MAX: u64 = 50;
@@ -199,11 +187,11 @@ pub fn volunteer(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 pub fn unmask(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     ctx.require_admin()?;
     let v = load_volunteer(app, id)?;
-    audit(
+    ctx.audit(
         app,
-        ctx,
         "volunteer.unmask",
         format!("查看志愿者 {} 的完整身份证号", v.id),
+        1,
     )?;
     render_volunteer(app, ctx, &v, true, &FormState::default(), 200)
 }
@@ -236,11 +224,11 @@ pub fn fix_id_number(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError
         }
         Err(e) => return Err(e.into()),
     }
-    audit(
+    ctx.audit(
         app,
-        ctx,
         "volunteer.fix_id_number",
         format!("更正志愿者 {} 的身份证号", v.id),
+        1,
     )?;
     Ok(redirect_with_flash(
         &format!("/admin/volunteers/{id}"),
@@ -400,12 +388,11 @@ pub fn set_team_status(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppErr
         .decide_team(id, decision, &reason, &admin.username, ctx.now)
     {
         Ok(o) => o,
-        Err(StoreError::Rejected(m)) => return Err(AppError::Unprocessable(m)),
+        Err(StoreError::Refused(m)) => return Err(AppError::Unprocessable(m.to_string())),
         Err(e) => return Err(e.into()),
     };
-    audit(
+    ctx.audit(
         app,
-        ctx,
         "team.status",
         format!(
             "组织 {} 状态改为 {}{}",
@@ -417,6 +404,7 @@ pub fn set_team_status(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppErr
                 format!("，原因：{reason}")
             }
         ),
+        1,
     )?;
     Ok(redirect_with_flash(
         &format!("/admin/teams/{id}"),
@@ -467,6 +455,6 @@ pub fn feature(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         text,
         at: ctx.now,
     })?;
-    audit(app, ctx, "showcase.feature", format!("展示 {id}"))?;
+    ctx.audit(app, "showcase.feature", format!("展示 {id}"), 1)?;
     Ok(redirect_with_flash(&back, "saved"))
 }

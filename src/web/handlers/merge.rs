@@ -293,7 +293,7 @@ pub fn conflict(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 }
 
 pub fn resolve(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
-    let me = ctx.require_admin()?;
+    ctx.require_admin()?;
     let how = match ctx.field("how") {
         "mine" => Resolution::KeepMine,
         "theirs" => Resolution::KeepTheirs,
@@ -303,13 +303,11 @@ pub fn resolve(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         _ => return Err(AppError::BadRequest("请选择处理方式。".into())),
     };
     app.store.resolve_conflict(id, &how, ctx.now)?;
-    app.store.audit(&crate::store::AuditEntry {
-        at: ctx.now,
-        actor: format!("admin:{}", me.username),
-        address: ctx.remote.ip().to_string(),
-        action: "merge.resolve".into(),
-        detail: format!("处理合并冲突 {id}（{}）", ctx.field("how")),
-        records: 1,
-    })?;
+    ctx.audit(
+        app,
+        "merge.resolve",
+        format!("处理合并冲突 {id}（{}）", ctx.field("how")),
+        1,
+    )?;
     Ok(Response::redirect_303("/admin/merge"))
 }

@@ -29,6 +29,7 @@ mod teams;
 
 use super::App;
 use super::auth::{Ctx, Viewer};
+use crate::domain::attendance::Scan;
 use crate::domain::ids::Gid;
 use crate::error::AppError;
 
@@ -307,9 +308,11 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["activities", a, "sign-sheet"]) => activities::sign_sheet(app, ctx, id(a)?),
         ("GET", ["activities", a, "checkin-qr"]) => activities::checkin_qr(app, ctx, id(a)?),
         ("GET", ["activities", a, "checkin"]) => activities::checkin_page(app, ctx, req, id(a)?),
-        ("POST", ["activities", a, "checkin"]) => activities::check_in_out(app, ctx, id(a)?, true),
+        ("POST", ["activities", a, "checkin"]) => {
+            activities::check_in_out(app, ctx, id(a)?, Scan::CheckIn)
+        }
         ("POST", ["activities", a, "checkout"]) => {
-            activities::check_in_out(app, ctx, id(a)?, false)
+            activities::check_in_out(app, ctx, id(a)?, Scan::CheckOut)
         }
         ("POST", ["activities", a, "attendance"]) => activities::attendance(app, ctx, id(a)?),
         ("POST", ["activities", a, "hours"]) => activities::hours(app, ctx, id(a)?),

@@ -463,8 +463,8 @@ fn finish_org(
             form.fail("org_name", "这个组织名称已被注册，请换一个名称。");
             Ok(render_org(ctx, form, phone, 422))
         }
-        Err(StoreError::Rejected(m)) => {
-            form.message = Some(m);
+        Err(StoreError::Refused(m)) => {
+            form.message = Some(m.to_string());
             Ok(render_org(ctx, form, phone, 422))
         }
         Err(e) => Err(e.into()),

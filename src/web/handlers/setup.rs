@@ -7,7 +7,7 @@ use crate::domain::account::{
 use crate::domain::ids::Gid;
 use crate::domain::secret;
 use crate::error::AppError;
-use crate::store::{AuditEntry, StoreError};
+use crate::store::StoreError;
 use crate::views::auth;
 use crate::views::components::FormState;
 use crate::web::App;
@@ -75,14 +75,13 @@ pub fn create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     }
     app.store.set_setting("site.name", site_name)?;
     app.reload_settings();
-    app.store.audit(&AuditEntry {
-        at: ctx.now,
-        actor: format!("admin:{}", admin.username),
-        address: ctx.remote.ip().to_string(),
-        action: "admin.setup".into(),
-        detail: "首次设置，创建平台管理员".into(),
-        records: 1,
-    })?;
+    ctx.audit_as(
+        app,
+        &format!("admin:{}", admin.username),
+        "admin.setup",
+        "首次设置，创建平台管理员",
+        1,
+    )?;
     log::info!("first platform admin created");
     sign_in(
         app,

@@ -149,7 +149,7 @@ pub fn apply(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let o = load_team(app, id)?;
     match app.store.apply_to_team(v.id, o.id, ctx.now) {
         Ok(()) => Ok(redirect_with_flash(&format!("/teams/{id}"), "applied")),
-        Err(StoreError::Rejected(m)) => render_team(app, ctx, &o, Some(m)),
+        Err(StoreError::Refused(m)) => render_team(app, ctx, &o, Some(m.to_string())),
         Err(e) => Err(e.into()),
     }
 }
@@ -366,8 +366,8 @@ pub fn add_member(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Respon
                 "invited"
             },
         )),
-        Err(StoreError::Rejected(m)) => {
-            form.message = Some(m);
+        Err(StoreError::Refused(m)) => {
+            form.message = Some(m.to_string());
             render_members(app, ctx, req, &o, &form, 422)
         }
         Err(e) => Err(e.into()),
@@ -395,7 +395,7 @@ pub fn invite(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
                 "invited"
             },
         )),
-        Err(StoreError::Rejected(m)) => Err(AppError::Unprocessable(m)),
+        Err(StoreError::Refused(m)) => Err(AppError::Unprocessable(m.to_string())),
         Err(e) => Err(e.into()),
     }
 }
@@ -466,8 +466,8 @@ pub fn enter(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
             form.fail("id_number", "这个身份证号已注册志愿者，不能重复录入。");
             Ok(render_enter(ctx, &o, &form, 422))
         }
-        Err(StoreError::Rejected(m)) => {
-            form.message = Some(m);
+        Err(StoreError::Refused(m)) => {
+            form.message = Some(m.to_string());
             Ok(render_enter(ctx, &o, &form, 422))
         }
         Err(e) => Err(e.into()),

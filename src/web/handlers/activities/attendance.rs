@@ -1,7 +1,9 @@
 //! Being there: check-in and check-out by QR code, attendance marked by the team, and hours.
 
-use super::{audit, load, local, local_now, managed, roster::render_roster};
+use super::{load, local, local_now, managed, roster::render_roster};
+use crate::app::attendance::{self, HoursOutcome, TypedHours};
 use crate::domain::activity::{self as rules, Activity, SignupState};
+use crate::domain::attendance::Scan;
 use crate::domain::ids::Gid;
 use crate::domain::people::TeamPower;
 use crate::error::AppError;
@@ -79,67 +81,37 @@ pub fn checkin_page(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Resp
     render_checkin(app, ctx, &a, &token, None)
 }
 
-pub fn check_in_out(
-    app: &App,
-    ctx: &Ctx,
-    id: Gid,
-    checking_in: bool,
-) -> Result<Response, AppError> {
+pub fn check_in_out(app: &App, ctx: &Ctx, id: Gid, way: Scan) -> Result<Response, AppError> {
     let v = ctx.volunteer().ok_or_else(AppError::forbidden)?;
     let token = ctx.field("t").to_string();
     check_token(app, id, &token)?;
     let a = load(app, id)?;
-    let now = local_now(ctx);
-    let at = ctx.now;
-    let result = app.store.update_signup(id, v.id, |a, mut s| {
-        if !(s.state.holds_seat() || s.state == SignupState::Absent) {
-            return Err(StoreError::Rejected(
-                "您没有报名这个活动，不能签到。".into(),
-            ));
-        }
-        if checking_in {
-            if !rules::checkin_open(a, now) {
-                return Err(StoreError::Rejected(
-                    "现在不在签到时间内（活动开始前1小时至活动结束）。".into(),
-                ));
-            }
-            if s.check_in.is_some() {
-                return Err(StoreError::Rejected("您已经签到过了。".into()));
-            }
-            s.check_in = Some(at);
-            s.state = SignupState::Attended;
-        } else {
-            if !rules::checkout_open(a, now) {
-                return Err(StoreError::Rejected(
-                    "现在不在签退时间内（活动开始后至结束后3小时）。".into(),
-                ));
-            }
-            if s.check_in.is_none() {
-                return Err(StoreError::Rejected("请先签到。".into()));
-            }
-            if s.check_out.is_some() {
-                return Err(StoreError::Rejected("您已经签退过了。".into()));
-            }
-            s.check_out = Some(at);
-        }
-        s.updated_at = at;
-        Ok(s)
-    });
-    match result {
+    match attendance::scan(&app.store, id, v.id, way, local_now(ctx), ctx.now) {
         Ok(_) => Ok(redirect_with_flash(
             &format!("/activities/{id}/checkin?t={token}"),
-            if checking_in {
-                "checked_in"
-            } else {
-                "checked_out"
+            match way {
+                Scan::CheckIn => "checked_in",
+                Scan::CheckOut => "checked_out",
             },
         )),
-        Err(StoreError::Rejected(m)) => render_checkin(app, ctx, &a, &token, Some(&m)),
-        Err(StoreError::NotFound) => {
-            render_checkin(app, ctx, &a, &token, Some("您没有报名这个活动，不能签到。"))
+        Err(StoreError::Refused(why)) => {
+            render_checkin(app, ctx, &a, &token, Some(&why.to_string()))
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn roster_message(
+    app: &App,
+    ctx: &Ctx,
+    a: &Activity,
+    message: String,
+) -> Result<Response, AppError> {
+    let f = FormState {
+        message: Some(message),
+        ..Default::default()
+    };
+    render_roster(app, ctx, a, &f, 422)
 }
 
 pub fn attendance(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
@@ -149,81 +121,43 @@ pub fn attendance(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         .parse()
         .map_err(|_| AppError::BadRequest("缺少志愿者。".into()))?;
     let attended = ctx.field("attended") == "yes";
-    if local_now(ctx) < a.starts_at - chrono::Duration::minutes(60) {
-        let f = FormState {
-            message: Some("活动还没有开始，不能登记到场情况。".into()),
-            ..Default::default()
-        };
-        return render_roster(app, ctx, &a, &f, 422);
-    }
-    let at = ctx.now;
-    let result = app.store.update_signup(id, vol, |_, mut s| {
-        if !(s.state.holds_seat() || s.state == SignupState::Absent) {
-            return Err(StoreError::Rejected(
-                "只能为已报名的志愿者登记到场情况。".into(),
-            ));
-        }
-        s.state = if attended {
-            SignupState::Attended
-        } else {
-            SignupState::Absent
-        };
-        if !attended {
-            s.half_hours = None;
-        }
-        s.updated_at = at;
-        Ok(s)
-    });
-    match result {
+    match attendance::mark(&app.store, id, vol, attended, local_now(ctx), ctx.now) {
         Ok(_) => Ok(Response::redirect_303(format!("/activities/{id}/roster"))),
-        Err(StoreError::Rejected(m)) => {
-            let f = FormState {
-                message: Some(m),
-                ..Default::default()
-            };
-            render_roster(app, ctx, &a, &f, 422)
-        }
+        Err(StoreError::Refused(why)) => roster_message(app, ctx, &a, why.to_string()),
         Err(e) => Err(e.into()),
     }
 }
 
 pub fn hours(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let a = managed(app, ctx, id, TeamPower::Act)?;
-    let days = rules::days_spanned(a.starts_at, a.ends_at);
-    let mut form = FormState::default();
-    let mut entries = Vec::new();
-    for r in app
-        .store
-        .roster(id)?
-        .into_iter()
-        .filter(|r| r.signup.state == SignupState::Attended)
-    {
-        let name = format!("hours_{}", r.volunteer.id);
-        let raw = ctx.field(&name).to_string();
-        if raw.is_empty() {
-            continue;
-        }
-        form.set(&name, raw.clone());
-        match rules::parse_hours(&raw, days) {
-            Ok(h) => entries.push((r.volunteer.id, h)),
-            Err(m) => form.fail(&name, m),
+    let typed: Vec<TypedHours> = ctx
+        .form
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .filter_map(|(k, v)| {
+            let volunteer = k.strip_prefix("hours_")?.parse().ok()?;
+            Some(TypedHours {
+                volunteer,
+                text: v.clone(),
+            })
+        })
+        .collect();
+    let actor = ctx.actor();
+    let address = ctx.remote.ip().to_string();
+    match attendance::record_hours(&app.store, &a, &typed, (&actor, &address), ctx.now)? {
+        HoursOutcome::Saved(_) => Ok(redirect_with_flash(
+            &format!("/activities/{id}/roster"),
+            "hours_saved",
+        )),
+        HoursOutcome::Invalid(problems) => {
+            let mut form = FormState::default();
+            for t in &typed {
+                form.set(&format!("hours_{}", t.volunteer), t.text.clone());
+            }
+            for (vol, why) in problems {
+                form.fail(&format!("hours_{vol}"), why);
+            }
+            render_roster(app, ctx, &a, &form, 422)
         }
     }
-    if !form.is_ok() {
-        return render_roster(app, ctx, &a, &form, 422);
-    }
-    let n = app
-        .store
-        .record_hours(id, &entries, &ctx.actor(), ctx.now)?;
-    audit(
-        app,
-        ctx,
-        "activity.hours",
-        format!("记录活动 {} 的服务时长", a.id),
-        n as u64,
-    )?;
-    Ok(redirect_with_flash(
-        &format!("/activities/{id}/roster"),
-        "hours_saved",
-    ))
 }

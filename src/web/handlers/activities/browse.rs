@@ -189,7 +189,7 @@ pub fn sign_up(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
             &format!("/activities/{id}"),
             "waitlisted",
         )),
-        Err(StoreError::Rejected(m)) => render_show(app, ctx, &a, Some(&m)),
+        Err(StoreError::Refused(m)) => render_show(app, ctx, &a, Some(&m.to_string())),
         Err(e) => Err(e.into()),
     }
 }
@@ -209,7 +209,7 @@ pub fn cancel_signup(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError
                 "signup_cancelled",
             ))
         }
-        Err(StoreError::Rejected(m)) => render_show(app, ctx, &a, Some(&m)),
+        Err(StoreError::Refused(m)) => render_show(app, ctx, &a, Some(&m.to_string())),
         Err(e) => Err(e.into()),
     }
 }

@@ -10,7 +10,6 @@ use crate::domain::people::TeamPower;
 use crate::domain::record::{Photo, sniff_image};
 use crate::error::AppError;
 
-use crate::store::AuditEntry;
 use crate::views::activity::ActivityCard;
 use crate::web::App;
 use crate::web::auth::{Ctx, Viewer, require_team};
@@ -134,18 +133,6 @@ fn team_is_public(app: &App, org: Gid) -> Result<bool, AppError> {
         .store
         .organization(org)?
         .is_some_and(|o| o.status.is_public()))
-}
-
-fn audit(app: &App, ctx: &Ctx, action: &str, detail: String, records: u64) -> Result<(), AppError> {
-    app.store.audit(&AuditEntry {
-        at: ctx.now,
-        actor: ctx.actor(),
-        address: ctx.remote.ip().to_string(),
-        action: action.into(),
-        detail,
-        records,
-    })?;
-    Ok(())
 }
 
 /// The team's id if the viewer administers it.

@@ -1,8 +1,7 @@
 //! Publishing: a team's activity list (我发布的活动), the new/edit form with its region step and cover photo, and cancelling an activity.
 
 use super::{
-    ACTIVITY_FIELDS, audit, browse::render_show, local_now, managed, may_publish, my_org,
-    photo_from, when,
+    ACTIVITY_FIELDS, browse::render_show, local_now, managed, may_publish, my_org, photo_from, when,
 };
 use crate::domain::activity::{
     self as rules, Activity, ActivityInput, ActivityState, Phase, SignupState, phase,
@@ -449,7 +448,7 @@ pub fn cancel(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     a.state = ActivityState::Cancelled;
     a.updated_at = ctx.now;
     app.store.save_activity(&a, ctx.now)?;
-    audit(app, ctx, "activity.cancel", format!("取消活动 {}", a.id), 1)?;
+    ctx.audit(app, "activity.cancel", format!("取消活动 {}", a.id), 1)?;
     Ok(redirect_with_flash(
         &format!("/activities/{id}"),
         "activity_cancelled",

@@ -1,6 +1,6 @@
 //! The roster a team admin works from: the page, the xlsx download, the printable sign-in sheet and the check-in QR code.
 
-use super::{audit, local, local_now, managed, when};
+use super::{local, local_now, managed, when};
 use crate::domain::activity::{self as rules, Activity, SignupState};
 use crate::domain::ids::Gid;
 use crate::domain::people::TeamPower;
@@ -20,7 +20,7 @@ pub(super) fn roster_lines(
     a: &Activity,
 ) -> Result<Vec<RosterLine>, AppError> {
     let now = local_now(ctx);
-    let can_mark = now >= a.starts_at - chrono::Duration::minutes(60);
+    let can_mark = crate::domain::attendance::marking_open(a, now);
     Ok(app
         .store
         .roster(a.id)?
@@ -98,9 +98,8 @@ pub fn roster_xlsx(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> 
         })
         .collect();
     let bytes = roster_file::roster_xlsx(&a.title, &rows).map_err(AppError::Internal)?;
-    audit(
+    ctx.audit(
         app,
-        ctx,
         "activity.roster_export",
         format!("下载活动 {} 的报名名单", a.id),
         rows.len() as u64,
@@ -144,7 +143,7 @@ pub fn checkin_qr(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let svg = crate::web::handlers::respond::qr_svg(&url);
     let window = format!(
         "{} 至 {}",
-        (a.starts_at - chrono::Duration::minutes(60)).format("%m-%d %H:%M"),
+        crate::domain::attendance::opens_at(&a).format("%m-%d %H:%M"),
         a.ends_at.format("%m-%d %H:%M")
     );
     Ok(html(view::checkin_qr(

@@ -8,6 +8,7 @@
 pub mod attendance;
 pub mod audit;
 pub mod codes;
+pub mod demand;
 pub mod demo;
 pub mod export;
 pub mod import;

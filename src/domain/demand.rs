@@ -2,6 +2,7 @@
 //! how volunteers and teams are matched to it.
 
 use super::ids::Gid;
+use super::refusal::Refusal;
 use super::regions::RegionPath;
 use super::registration::{FieldErrors, check_region};
 use super::{dict, validate};
@@ -60,6 +61,40 @@ pub struct Demand {
     pub activity: Option<Gid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Demand {
+    /// An activity answers this demand: it is linked, and an open demand becomes taken by
+    /// the activity's team (a demand already taken keeps the team that took it).
+    pub fn answered_by(&mut self, activity: Gid, team: Gid, now: DateTime<Utc>) {
+        self.activity = Some(activity);
+        if self.state == DemandState::Open {
+            self.state = DemandState::Taken;
+            self.taken_by = Some(team);
+        }
+        self.updated_at = now;
+    }
+
+    /// A team takes an open demand.
+    pub fn take(&mut self, team: Gid, now: DateTime<Utc>) -> Result<(), Refusal> {
+        if self.state != DemandState::Open {
+            return Err(Refusal::DemandAlreadyTaken);
+        }
+        self.state = DemandState::Taken;
+        self.taken_by = Some(team);
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// The team that took the demand reports it done.
+    pub fn finish(&mut self, now: DateTime<Utc>) -> Result<(), Refusal> {
+        if self.state != DemandState::Taken {
+            return Err(Refusal::DemandNotTaken);
+        }
+        self.state = DemandState::Done;
+        self.updated_at = now;
+        Ok(())
+    }
 }
 
 /// A demand as typed.
@@ -197,6 +232,14 @@ pub fn volunteer_fit(
     })
 }
 
+/// A team's fit for a demand: its nearness, when it serves one of the demand's categories.
+pub fn team_fit(d: &Demand, region: &RegionPath, categories: &[String]) -> Option<u8> {
+    categories
+        .iter()
+        .any(|c| d.categories.contains(c))
+        .then(|| nearness(&d.region, region))
+}
+
 /// Sort key: nearest first, then more shared categories, then 三长 first.
 pub fn fit_order(
     fit: &(u8, usize, bool),
@@ -215,6 +258,49 @@ pub fn fit_order(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn demand(state: DemandState, taken_by: Option<Gid>) -> Demand {
+        let t = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        Demand {
+            id: Gid(1),
+            origin: Gid(2),
+            number: "XQ0001".into(),
+            requester_kind: String::new(),
+            requester_name: String::new(),
+            contact_name: String::new(),
+            contact_phone: String::new(),
+            region: RegionPath {
+                province: "220000".into(),
+                city: "220300".into(),
+                county: None,
+            },
+            categories: Vec::new(),
+            text: String::new(),
+            wanted_when: String::new(),
+            state,
+            taken_by,
+            activity: None,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    #[test]
+    fn an_activity_takes_an_open_demand_and_keeps_who_took_a_taken_one() {
+        let now = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut open = demand(DemandState::Open, None);
+        open.answered_by(Gid(10), Gid(20), now);
+        assert_eq!(
+            (open.state, open.taken_by, open.activity, open.updated_at),
+            (DemandState::Taken, Some(Gid(20)), Some(Gid(10)), now)
+        );
+        let mut taken = demand(DemandState::Taken, Some(Gid(30)));
+        taken.answered_by(Gid(11), Gid(20), now);
+        assert_eq!(
+            (taken.taken_by, taken.activity),
+            (Some(Gid(30)), Some(Gid(11)))
+        );
+    }
 
     fn input() -> DemandInput {
         DemandInput {

@@ -47,6 +47,9 @@ pub enum Refusal {
     /// (`OrgStatus::after`) says why.
     ReviewNotApplicable(&'static str),
     TeamImportNeedsPlatformAdmin,
+    // Demands.
+    DemandAlreadyTaken,
+    DemandNotTaken,
     // Bundles.
     ConflictAlreadyResolved,
 }
@@ -97,6 +100,8 @@ impl fmt::Display for Refusal {
             Refusal::InvitationAlreadyAnswered => "这条邀请已经处理过了。",
             Refusal::ReviewNotApplicable(why) => why,
             Refusal::TeamImportNeedsPlatformAdmin => "只有平台管理员可以导入组织。",
+            Refusal::DemandAlreadyTaken => "这个需求已经有组织承接了。",
+            Refusal::DemandNotTaken => "只有已承接的需求可以标记为完成。",
             Refusal::ConflictAlreadyResolved => "这个冲突已经处理过了。",
         };
         f.write_str(text)

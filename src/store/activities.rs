@@ -4,6 +4,7 @@
 
 use super::changes::{self, ChangeKind};
 use super::codec::{decode, encode};
+use super::demands::{demand_tx, put_demand_tx};
 use super::people::volunteer_tx;
 use super::tables::*;
 use super::{Store, StoreError};
@@ -141,7 +142,29 @@ impl Store {
     /// lowering it below the signed-up count keeps everyone signed up (the form asks for
     /// confirmation first).
     pub fn save_activity(&self, a: &Activity, now: DateTime<Utc>) -> Result<Vec<Gid>, StoreError> {
+        self.save_activity_with_cover(a, None, now)
+    }
+
+    /// Save an activity with its new cover photo, and link the demand it answers, in one
+    /// transaction: a crash never leaves a cover without its activity or a demand still
+    /// open after the activity that took it was saved.
+    pub fn save_activity_with_cover(
+        &self,
+        a: &Activity,
+        cover: Option<&Photo>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Gid>, StoreError> {
         self.write(|tx| {
+            if let Some(p) = cover {
+                tx.open_table(PHOTOS)?
+                    .insert(p.id.0, encode(p).as_slice())?;
+            }
+            if let Some(mut d) = a.demand.map(|d| demand_tx(tx, d)).transpose()?.flatten()
+                && d.activity != Some(a.id)
+            {
+                d.answered_by(a.id, a.organization, now);
+                put_demand_tx(tx, &d)?;
+            }
             put_activity_tx(tx, a)?;
             if a.state == ActivityState::Published {
                 promote_tx(tx, a, now)

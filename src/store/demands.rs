@@ -7,6 +7,7 @@ use super::tables::*;
 use super::{Store, StoreError};
 use crate::domain::demand::Demand;
 use crate::domain::ids::Gid;
+use crate::domain::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,13 @@ impl FeaturedKind {
     }
 }
 
+pub(super) fn demand_tx(tx: &WriteTransaction, id: Gid) -> Result<Option<Demand>, StoreError> {
+    Ok(match tx.open_table(DEMANDS)?.get(id.0)? {
+        Some(g) => Some(decode(g.value())?),
+        None => None,
+    })
+}
+
 pub(super) fn put_demand_tx(tx: &WriteTransaction, d: &Demand) -> Result<(), StoreError> {
     {
         let mut numbers = tx.open_table(NUMBER_DEMAND)?;
@@ -58,6 +66,21 @@ impl Store {
     /// Store a new or changed demand.
     pub fn save_demand(&self, d: &Demand) -> Result<(), StoreError> {
         self.write(|tx| put_demand_tx(tx, d))
+    }
+
+    /// Change a demand by a rule, read and written in one transaction so two teams taking
+    /// it at once cannot both succeed.
+    pub fn update_demand(
+        &self,
+        id: Gid,
+        change: impl FnOnce(&mut Demand) -> Result<(), Refusal>,
+    ) -> Result<Demand, StoreError> {
+        self.write(|tx| {
+            let mut d = demand_tx(tx, id)?.ok_or(StoreError::NotFound)?;
+            change(&mut d).map_err(StoreError::Refused)?;
+            put_demand_tx(tx, &d)?;
+            Ok(d)
+        })
     }
 
     /// A demand by id.

@@ -6,11 +6,10 @@ use super::forms::{
     RegionLists, apply_errors, form_state, is_region_step, query_form, region_matches, region_text,
 };
 use super::respond::{html, rejected};
-use crate::domain::demand::{
-    self, Demand, DemandInput, DemandState, fit_order, nearness, volunteer_fit,
-};
+use crate::app::demand;
+use crate::domain::demand::{Demand, DemandInput, DemandState, check_demand};
 use crate::domain::ids::Gid;
-use crate::domain::people::{OrgStatus, TeamPower};
+use crate::domain::people::TeamPower;
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::views::demand::{self as view, DemandLine, DemandPage, MatchLine};
@@ -82,7 +81,7 @@ pub fn create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         text: ctx.field("text").into(),
         wanted_when: form.value("wanted_when").into(),
     };
-    let fields = match demand::check_demand(&input) {
+    let fields = match check_demand(&input) {
         Ok(f) => f,
         Err(errors) => {
             apply_errors(&mut form, errors);
@@ -254,57 +253,30 @@ pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let mine = admin_teams(ctx)?;
     let platform = matches!(ctx.viewer, Viewer::Admin(_));
     let d = app.store.demand(id)?.ok_or(AppError::NotFound)?;
-    let mut matches: Vec<((u8, usize, bool), MatchLine)> = app
-        .store
-        .volunteers()?
+    let volunteers: Vec<MatchLine> = demand::matching_volunteers(&app.store, &d)?
         .into_iter()
-        .filter_map(|v| {
-            let fit = volunteer_fit(
-                &d,
-                &v.region,
-                &v.service_categories,
-                &v.service_fields,
-                &v.sanzhang,
-            )?;
-            Some((
-                fit,
-                MatchLine {
-                    id: v.id.to_string(),
-                    name: v.real_name.clone(),
-                    // Only the person and platform admins see a full phone; a team admin
-                    // invites instead of calling a stranger.
-                    phone: if platform {
-                        v.phone.clone()
-                    } else {
-                        validate::mask_phone(&v.phone)
-                    },
-                    region: region_text(&v.region),
-                    categories: v.service_categories.join("、"),
-                    sanzhang: (v.sanzhang != "否").then(|| v.sanzhang.clone()),
-                    nearness: near_label(fit.0),
+        .map(|m| {
+            let v = m.volunteer;
+            MatchLine {
+                id: v.id.to_string(),
+                name: v.real_name.clone(),
+                // Only the person and platform admins see a full phone; a team admin
+                // invites instead of calling a stranger.
+                phone: if platform {
+                    v.phone.clone()
+                } else {
+                    validate::mask_phone(&v.phone)
                 },
-            ))
+                region: region_text(&v.region),
+                categories: v.service_categories.join("、"),
+                sanzhang: (v.sanzhang != "否").then(|| v.sanzhang.clone()),
+                nearness: near_label(m.fit.0),
+            }
         })
         .collect();
-    matches.sort_by_key(|(fit, _)| fit_order(fit));
-    let volunteers: Vec<MatchLine> = matches.into_iter().take(50).map(|(_, m)| m).collect();
-    let mut teams: Vec<(u8, String, String)> = app
-        .store
-        .organizations()?
+    let teams: Vec<(String, String, &'static str)> = demand::matching_teams(&app.store, &d)?
         .into_iter()
-        .filter(|o| {
-            o.status == OrgStatus::Active
-                && o.service_categories
-                    .iter()
-                    .any(|c| d.categories.contains(c))
-        })
-        .map(|o| (nearness(&d.region, &o.region), o.id.to_string(), o.name))
-        .collect();
-    teams.sort_by_key(|t| std::cmp::Reverse(t.0));
-    let teams: Vec<(String, String, &'static str)> = teams
-        .into_iter()
-        .take(20)
-        .map(|(n, id, name)| (id, name, near_label(n)))
+        .map(|m| (m.team.id.to_string(), m.team.name, near_label(m.nearness)))
         .collect();
     let taken_by = match d.taken_by {
         Some(t) => app
@@ -374,14 +346,7 @@ pub fn take(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     if !mine.iter().any(|(t, _)| *t == team) {
         return Err(AppError::forbidden());
     }
-    let mut d = app.store.demand(id)?.ok_or(AppError::NotFound)?;
-    if d.state != DemandState::Open {
-        return Err(AppError::Unprocessable("这个需求已经有组织承接了。".into()));
-    }
-    d.state = DemandState::Taken;
-    d.taken_by = Some(team);
-    d.updated_at = ctx.now;
-    app.store.save_demand(&d)?;
+    demand::take(&app.store, id, team, ctx.now)?;
     Ok(redirect_with_flash(
         &format!("/demands/{id}"),
         "demand_taken",
@@ -390,39 +355,17 @@ pub fn take(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 
 pub fn done(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let mine = admin_teams(ctx)?;
-    let mut d = app.store.demand(id)?.ok_or(AppError::NotFound)?;
+    let d = app.store.demand(id)?.ok_or(AppError::NotFound)?;
     let allowed = matches!(ctx.viewer, Viewer::Admin(_))
         || d.taken_by
             .is_some_and(|t| mine.iter().any(|(i, _)| *i == t));
+    // Only the team that holds a taken demand can close it; anything else is not theirs.
     if !allowed || d.state != DemandState::Taken {
         return Err(AppError::forbidden());
     }
-    d.state = DemandState::Done;
-    d.updated_at = ctx.now;
-    app.store.save_demand(&d)?;
+    demand::finish(&app.store, id, ctx.now)?;
     Ok(redirect_with_flash(
         &format!("/demands/{id}"),
         "demand_done",
     ))
-}
-
-/// When an activity is created from a demand: link both ways and mark it taken.
-pub fn link_activity(
-    app: &App,
-    ctx: &Ctx,
-    demand: Gid,
-    org: Gid,
-    activity: Gid,
-) -> Result<(), AppError> {
-    let Some(mut d) = app.store.demand(demand)? else {
-        return Ok(());
-    };
-    d.activity = Some(activity);
-    if d.state == DemandState::Open {
-        d.state = DemandState::Taken;
-        d.taken_by = Some(org);
-    }
-    d.updated_at = ctx.now;
-    app.store.save_demand(&d)?;
-    Ok(())
 }

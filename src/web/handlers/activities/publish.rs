@@ -329,13 +329,8 @@ pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
         updated_at: ctx.now,
     };
     apply_fields(&mut a, fields);
-    if let Some(p) = &cover {
-        app.store.insert_photo(p)?;
-    }
-    app.store.save_activity(&a, ctx.now)?;
-    if let Some(d) = a.demand {
-        crate::web::handlers::demands::link_activity(app, ctx, d, org, a.id)?;
-    }
+    app.store
+        .save_activity_with_cover(&a, cover.as_ref(), ctx.now)?;
     Ok(redirect_with_flash(
         &format!("/activities/{}", a.id),
         match (publish, wants_publish) {
@@ -421,7 +416,6 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let mut updated = a.clone();
     apply_fields(&mut updated, fields);
     if let Some(p) = &cover {
-        app.store.insert_photo(p)?;
         updated.cover_photo = Some(p.id);
     }
     let mut flash = "saved";
@@ -433,7 +427,8 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         }
     }
     updated.updated_at = ctx.now;
-    app.store.save_activity(&updated, ctx.now)?;
+    app.store
+        .save_activity_with_cover(&updated, cover.as_ref(), ctx.now)?;
     Ok(redirect_with_flash(&format!("/activities/{id}"), flash))
 }
 

@@ -7,6 +7,7 @@
 
 pub mod attendance;
 pub mod audit;
+pub mod certificate;
 pub mod codes;
 pub mod demand;
 pub mod demo;

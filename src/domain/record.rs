@@ -7,6 +7,31 @@ use serde::{Deserialize, Serialize};
 
 /// Most photos one report may carry.
 pub const MAX_REPORT_PHOTOS: usize = 9;
+/// The longest report text, in characters.
+pub const MAX_REPORT_CHARS: usize = 2000;
+
+/// A report's text as stored (line endings and blank runs normalised), or why not.
+pub fn report_text(raw: &str) -> Result<String, String> {
+    let text = super::validate::normalize_multiline(raw);
+    if text.trim().is_empty() {
+        Err("请填写活动情况".into())
+    } else if super::validate::char_count(&text) > MAX_REPORT_CHARS {
+        Err(format!("活动情况不能超过{MAX_REPORT_CHARS}字"))
+    } else {
+        Ok(text)
+    }
+}
+
+/// Whether `adding` more photos fit beside the `existing` ones.
+pub fn report_photo_room(existing: usize, adding: usize) -> Result<(), String> {
+    if existing + adding > MAX_REPORT_PHOTOS {
+        Err(format!(
+            "最多 {MAX_REPORT_PHOTOS} 张照片，已有 {existing} 张，这次选了 {adding} 张"
+        ))
+    } else {
+        Ok(())
+    }
+}
 /// Largest photo accepted, in bytes.
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 

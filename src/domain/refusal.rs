@@ -47,6 +47,8 @@ pub enum Refusal {
     /// (`OrgStatus::after`) says why.
     ReviewNotApplicable(&'static str),
     TeamImportNeedsPlatformAdmin,
+    // Certificates.
+    NoRecordedHours,
     // Demands.
     DemandAlreadyTaken,
     DemandNotTaken,
@@ -100,6 +102,7 @@ impl fmt::Display for Refusal {
             Refusal::InvitationAlreadyAnswered => "这条邀请已经处理过了。",
             Refusal::ReviewNotApplicable(why) => why,
             Refusal::TeamImportNeedsPlatformAdmin => "只有平台管理员可以导入组织。",
+            Refusal::NoRecordedHours => "还没有已记录的服务时长，暂时不能开具证明。",
             Refusal::DemandAlreadyTaken => "这个需求已经有组织承接了。",
             Refusal::DemandNotTaken => "只有已承接的需求可以标记为完成。",
             Refusal::ConflictAlreadyResolved => "这个冲突已经处理过了。",

@@ -1,12 +1,10 @@
 //! The volunteer's side after the fact: 我参加的活动, the service record, certificates and their public verification.
 
 use super::{card, local_now, roster::base_url};
+use crate::app::certificate;
 use crate::domain::activity::{
     self as rules, ActivityState, Phase, SignupState, phase_filter_matches,
 };
-use crate::domain::ids::Gid;
-use crate::domain::record::{Certificate, CertificateLine};
-use crate::domain::validate;
 use crate::error::AppError;
 use crate::views::activity::{self as view, MyLine};
 use crate::web::App;
@@ -62,35 +60,9 @@ pub fn mine(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     )))
 }
 
-/// The attended activities with hours: the service record.
-pub(super) fn record_lines(app: &App, volunteer: Gid) -> Result<Vec<CertificateLine>, AppError> {
-    let mut lines = Vec::new();
-    for r in app.store.my_activities(volunteer)? {
-        let (SignupState::Attended, Some(h)) = (r.signup.state, r.signup.half_hours) else {
-            continue;
-        };
-        let a = r.activity;
-        lines.push(CertificateLine {
-            activity: a.id,
-            title: a.title.clone(),
-            date: a.starts_at.date(),
-            place: format!("{} {}", region_text(&a.region), a.address),
-            content: a.service_category.clone(),
-            organization: app
-                .store
-                .organization(a.organization)?
-                .map(|o| o.name)
-                .unwrap_or_default(),
-            half_hours: h,
-        });
-    }
-    lines.sort_by_key(|l| l.date);
-    Ok(lines)
-}
-
 pub fn service_record(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let v = ctx.volunteer().ok_or_else(AppError::forbidden)?;
-    let lines = record_lines(app, v.id)?;
+    let lines = certificate::service_record(&app.store, v.id, region_text)?;
     let total: u32 = lines.iter().map(|l| l.half_hours).sum();
     let rows: Vec<_> = lines
         .iter()
@@ -129,28 +101,17 @@ pub fn service_record(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
 
 pub fn issue_certificate(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let v = ctx.volunteer().ok_or_else(AppError::forbidden)?;
-    let lines = record_lines(app, v.id)?;
-    if lines.is_empty() {
-        return Err(AppError::Unprocessable(
-            "还没有已记录的服务时长，暂时不能开具证明。".into(),
-        ));
-    }
+    let lines = certificate::service_record(&app.store, v.id, region_text)?;
     let today = local_now(ctx).date();
-    let total = lines.iter().map(|l| l.half_hours).sum();
-    let number = crate::domain::record::new_certificate_number(today);
-    let c = Certificate {
-        id: Gid::new(),
-        number: number.clone(),
-        volunteer: v.id,
-        volunteer_name: v.real_name.clone(),
-        masked_id_number: validate::mask_id_number(&v.id_number),
+    let c = certificate::issue(
+        &app.store,
+        v,
         lines,
-        total_half_hours: total,
-        issuer: ctx.settings.site_name.clone(),
-        issued_on: today,
-        created_at: ctx.now,
-    };
-    app.store.insert_certificate(&c)?;
+        &ctx.settings.site_name,
+        today,
+        ctx.now,
+    )?;
+    let number = c.number;
     Ok(Response::redirect_303(format!("/certificates/{number}")))
 }
 
@@ -194,40 +155,21 @@ pub fn certificate(app: &App, ctx: &Ctx, number: &str) -> Result<Response, AppEr
 }
 
 pub fn verify(app: &App, ctx: &Ctx, number: &str) -> Result<Response, AppError> {
-    use crate::domain::record::{is_unguessable_certificate_number, normalize_certificate_number};
-    let typed = normalize_certificate_number(number);
-    // Old sequential numbers were stored without dashes and before the O/I/L folding.
-    let legacy: String = number
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .take(40)
-        .collect();
-    let c = match app.store.certificate(&typed)? {
-        Some(c) => Some(c),
-        None if !legacy.is_empty() => app.store.certificate(&legacy)?,
-        None => None,
+    let (number, found) = certificate::verify(&app.store, number)?;
+    let Some(found) = found else {
+        return Ok(rejected(view::verify(&ctx.page(), &number, None), 404));
     };
-    let number = c.as_ref().map(|c| c.number.clone()).unwrap_or(typed);
-    // A guessable (sequential) number proves a certificate exists, not whose it is.
-    let name = c.as_ref().map(|c| {
-        if is_unguessable_certificate_number(&c.number) {
-            c.volunteer_name.clone()
-        } else {
-            validate::mask_name(&c.volunteer_name)
-        }
-    });
-    let total = c
-        .as_ref()
-        .map(|c| rules::format_half_hours(c.total_half_hours))
-        .unwrap_or_default();
-    let date = c
-        .as_ref()
-        .map(|c| c.issued_on.to_string())
-        .unwrap_or_default();
-    let found = c
-        .as_ref()
-        .zip(name.as_deref())
-        .map(|(c, name)| (name, total.as_str(), c.issuer.as_str(), date.as_str()));
-    let status = if found.is_some() { 200 } else { 404 };
-    Ok(rejected(view::verify(&ctx.page(), &number, found), status))
+    let c = &found.certificate;
+    let total = rules::format_half_hours(c.total_half_hours);
+    let date = c.issued_on.to_string();
+    let shown = (
+        found.shown_name.as_str(),
+        total.as_str(),
+        c.issuer.as_str(),
+        date.as_str(),
+    );
+    Ok(rejected(
+        view::verify(&ctx.page(), &number, Some(shown)),
+        200,
+    ))
 }

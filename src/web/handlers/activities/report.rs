@@ -3,8 +3,7 @@
 use super::{managed, photo_from};
 use crate::domain::ids::Gid;
 use crate::domain::people::TeamPower;
-use crate::domain::record::{MAX_REPORT_PHOTOS, Report};
-use crate::domain::validate;
+use crate::domain::record::{Report, report_photo_room, report_text};
 use crate::error::AppError;
 use crate::views::activity::{self as view};
 use crate::views::components::FormState;
@@ -41,27 +40,21 @@ pub fn save_report(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> 
         .map(|r| r.photos.clone())
         .unwrap_or_default();
     let mut form = FormState::default();
-    let text = validate::normalize_multiline(ctx.field("text"));
     form.set("text", ctx.field("text"));
-    if text.trim().is_empty() {
-        form.fail("text", "请填写活动情况");
-    } else if validate::char_count(&text) > 2000 {
-        form.fail("text", "活动情况不能超过2000字");
-    }
+    let text = match report_text(ctx.field("text")) {
+        Ok(t) => t,
+        Err(m) => {
+            form.fail("text", m);
+            String::new()
+        }
+    };
     let uploads: Vec<_> = ctx
         .files
         .iter()
         .filter(|f| f.field == "photos" && !f.bytes.is_empty())
         .collect();
-    if old_photos.len() + uploads.len() > MAX_REPORT_PHOTOS {
-        form.fail(
-            "photos",
-            format!(
-                "最多 {MAX_REPORT_PHOTOS} 张照片，已有 {} 张，这次选了 {} 张",
-                old_photos.len(),
-                uploads.len()
-            ),
-        );
+    if let Err(m) = report_photo_room(old_photos.len(), uploads.len()) {
+        form.fail("photos", m);
     }
     let mut new_photos = Vec::new();
     let mut problems = Vec::new();

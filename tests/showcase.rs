@@ -583,3 +583,87 @@ fn external_sites_are_links_marked_as_needing_the_internet() {
     // Opening normally: no new window, no script in the way.
     assert!(!external.contains("target=") && !external.contains("onclick"));
 }
+
+/// The desk and self-registration share one volunteer creation: the desk now says which
+/// field is already registered (it used to say only "phone or ID number").
+#[test]
+fn the_desk_names_the_id_number_that_is_already_registered() {
+    let t = TestApp::start();
+    let id = valid_id("22030219750328020");
+    t.add_volunteer("13812340001", &id);
+    let mut admin = t.admin();
+    admin.post_form("/admin/desk", &[("phone", "13812340002")]);
+    let code = t.last_code("13812340002");
+    let form = admin.post_form(
+        "/admin/desk/verify",
+        &[("phone", "13812340002"), ("code", &code)],
+    );
+    let start = form.body.find("name=\"desk\" value=\"").unwrap() + "name=\"desk\" value=\"".len();
+    let token: String = form.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let fields = [
+        ("desk", token.as_str()),
+        ("real_name", "另一个人"),
+        ("gender", "女"),
+        ("id_number", id.as_str()),
+        ("political_status", "群众"),
+        ("ethnicity", "汉族"),
+        ("employer", "某村"),
+        ("title_level", "无"),
+        ("education", "高中"),
+        ("occupation", "农民"),
+        ("province", "220000"),
+        ("city", "220300"),
+        ("county", "220322"),
+        ("service_categories", "农技服务"),
+        ("service_fields", "农技服务类"),
+        ("sanzhang", "否"),
+        ("agree", "yes"),
+    ];
+    let again = admin.post_form("/admin/desk/register", &fields);
+    assert_eq!(again.status, 422);
+    assert!(
+        again.body.contains("该身份证号已经注册过志愿者"),
+        "{}",
+        again.body
+    );
+    assert!(
+        t.app
+            .store
+            .volunteer_by_phone("13812340002")
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Sign-in, phone change and the desk share one code check: a code that was never sent
+/// gets the same message everywhere (the desk and the phone change used to say less).
+#[test]
+fn every_code_box_says_the_same_about_a_dead_code() {
+    let t = TestApp::start();
+    let mut admin = t.admin();
+    let desk = admin.post_form(
+        "/admin/desk/verify",
+        &[("phone", "13812340003"), ("code", "123456")],
+    );
+    assert_eq!(desk.status, 422);
+    assert!(
+        desk.body.contains("验证码已过期或已失效，请重新获取"),
+        "{}",
+        desk.body
+    );
+    t.add_volunteer("13812340004", &valid_id("11010119800101009"));
+    let mut vol = t.sign_in_by_code("13812340004");
+    let change = vol.post_form(
+        "/me/phone/verify",
+        &[("new_phone", "13812340005"), ("code", "123456")],
+    );
+    assert_eq!(change.status, 422);
+    assert!(
+        change.body.contains("验证码已过期或已失效，请重新获取"),
+        "{}",
+        change.body
+    );
+}

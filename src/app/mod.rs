@@ -14,5 +14,6 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod merge;
+pub mod registration;
 pub mod stats;
 pub mod synth;

@@ -6,19 +6,17 @@ use super::forms::{
     volunteer_form, volunteer_input,
 };
 use super::respond::{html, rejected};
-use crate::app::codes;
-use crate::domain::account::{CodeCheck, code_message, password_problem};
+use crate::domain::account::password_problem;
 use crate::domain::ids::Gid;
 use crate::domain::people::{Consent, MembershipState, Volunteer};
 use crate::domain::{registration, secret, validate};
 use crate::error::AppError;
-use crate::store::{CodeIssue, StoreError};
+use crate::store::StoreError;
 use crate::views::account as account_view;
 use crate::views::components::FormState;
 use crate::views::volunteer::{self as view, ProfileView, VolunteerFormSpec};
 use crate::web::App;
 use crate::web::auth::{Ctx, Viewer, redirect_with_flash};
-use crate::web::ratelimit::{CODE_PER_ADDRESS, VERIFY_PER_ADDRESS, wait_message};
 use rouille::Response;
 
 /// The signed-in volunteer, or where to send the browser instead.
@@ -241,25 +239,10 @@ pub fn phone_request(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.fail("new_phone", "这个手机号已被其他志愿者使用，不能更换为它");
         return Ok(fail(&form, 422));
     }
-    if let Err(wait) = app
-        .limiter
-        .take(CODE_PER_ADDRESS, &ctx.remote.ip().to_string())
-    {
-        form.message = Some(wait_message(wait));
-        return Ok(fail(&form, 429));
+    if let Err(problem) = super::codes::send(app, ctx, &phone)? {
+        problem.show_on(&mut form);
+        return Ok(problem.respond(view::phone_change(&ctx.page(), &form, None)));
     }
-    let code = secret::six_digit_code();
-    if let CodeIssue::Refused(r) = super::login::issue_code(app, ctx, &phone, &code, today(ctx))? {
-        form.message = Some(r.message());
-        return Ok(fail(&form, 429));
-    }
-    codes::send_code(
-        &app.store,
-        &ctx.settings.sender,
-        &phone,
-        &code_message(&code),
-    )
-    .map_err(AppError::Internal)?;
     let masked = validate::mask_phone(&phone);
     Ok(html(view::phone_change(
         &ctx.page(),
@@ -280,31 +263,13 @@ pub fn phone_verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             status,
         )
     };
-    if let Err(wait) = app
-        .limiter
-        .take(VERIFY_PER_ADDRESS, &ctx.remote.ip().to_string())
-    {
-        form.message = Some(wait_message(wait));
-        return Ok(again(&form, 429));
-    }
-    match super::login::check_code(app, ctx, &phone, &validate::normalize(ctx.field("code")))? {
-        CodeCheck::Accepted => {}
-        CodeCheck::Wrong(left) if left > 0 => {
-            form.fail("code", format!("验证码不正确，还可以再试 {left} 次"));
-            return Ok(again(&form, 422));
-        }
-        CodeCheck::WrongElsewhere => {
-            form.fail("code", super::login::WRONG_CODE_ELSEWHERE);
-            return Ok(again(&form, 422));
-        }
-        CodeCheck::Wait(secs) => {
-            form.message = Some(super::login::code_wait_message(secs));
-            return Ok(super::login::too_many(again(&form, 429), secs));
-        }
-        _ => {
-            form.message = Some("验证码已失效，请重新获取。".into());
-            return Ok(again(&form, 422));
-        }
+    if let Err(problem) = super::codes::check(app, ctx, &phone, ctx.field("code"))? {
+        problem.show_on(&mut form);
+        return Ok(problem.respond(view::phone_change(
+            &ctx.page(),
+            &form,
+            Some((&phone, &masked)),
+        )));
     }
     let mut updated = v.clone();
     updated.phone = phone.clone();

@@ -37,7 +37,7 @@ pub fn login(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     // and the laptop itself is never made to wait (see `ratelimit`).
     if let Some(wait) = app.limiter.sign_in_wait(username, address) {
         form.message = Some(sign_in_wait_message(wait));
-        return Ok(super::login::too_many(
+        return Ok(super::respond::too_many(
             rejected(auth::admin_login(&ctx.page(), &form), 429),
             wait,
         ));

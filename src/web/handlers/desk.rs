@@ -2,13 +2,11 @@
 //! proven by a code (read from the outbox offline), then the volunteer form, then a
 //! printable sign-in card.
 
-use super::forms::{RegionLists, VOLUNTEER_FIELDS, form_state, is_region_step, today};
+use super::forms::{RegionLists, VOLUNTEER_FIELDS, form_state, is_region_step};
 use super::respond::{html, rejected};
-use crate::domain::account::{CodeCheck, code_message};
-use crate::domain::people::{NewVolunteer, Source, Volunteer};
-use crate::domain::{secret, validate};
+use crate::domain::validate;
 use crate::error::AppError;
-use crate::store::{CodeIssue, StoreError};
+use crate::store::StoreError;
 use crate::views::components::FormState;
 use crate::views::desk;
 use crate::views::volunteer::{self as vview, VolunteerFormSpec};
@@ -60,18 +58,10 @@ pub fn send_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         form.message = Some("这个手机号已经注册过志愿者，不需要再登记。".into());
         return Ok(rejected(desk::phone_step(&ctx.page(), &form, None), 422));
     }
-    let code = secret::six_digit_code();
-    if let CodeIssue::Refused(r) = super::login::issue_code(app, ctx, &phone, &code, today(ctx))? {
-        form.message = Some(r.message());
-        return Ok(rejected(desk::phone_step(&ctx.page(), &form, None), 429));
+    if let Err(problem) = super::codes::send(app, ctx, &phone)? {
+        problem.show_on(&mut form);
+        return Ok(problem.respond(desk::phone_step(&ctx.page(), &form, None)));
     }
-    crate::app::codes::send_code(
-        &app.store,
-        &ctx.settings.sender,
-        &phone,
-        &code_message(&code),
-    )
-    .map_err(AppError::Internal)?;
     Ok(html(desk::phone_step(
         &ctx.page(),
         &FormState::default(),
@@ -84,33 +74,12 @@ pub fn verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let phone = validate::mobile(ctx.field("phone"))
         .map_err(|_| AppError::BadRequest("请先填写手机号。".into()))?;
     let mut form = FormState::default();
-    match super::login::check_code(app, ctx, &phone, &validate::normalize(ctx.field("code")))? {
-        CodeCheck::Accepted => {}
-        CodeCheck::Wrong(left) if left > 0 => {
-            form.fail("code", format!("验证码不正确，还可以再试 {left} 次"));
-            return Ok(rejected(
-                desk::phone_step(&ctx.page(), &form, Some(&phone)),
-                422,
-            ));
-        }
-        CodeCheck::WrongElsewhere => {
-            form.fail("code", super::login::WRONG_CODE_ELSEWHERE);
-            return Ok(rejected(
-                desk::phone_step(&ctx.page(), &form, Some(&phone)),
-                422,
-            ));
-        }
-        CodeCheck::Wait(secs) => {
-            form.message = Some(super::login::code_wait_message(secs));
-            return Ok(super::login::too_many(
-                rejected(desk::phone_step(&ctx.page(), &form, Some(&phone)), 429),
-                secs,
-            ));
-        }
-        _ => {
-            form.message = Some("验证码已失效，请重新发送。".into());
-            return Ok(rejected(desk::phone_step(&ctx.page(), &form, None), 422));
-        }
+    if let Err(problem) = super::codes::check(app, ctx, &phone, ctx.field("code"))? {
+        problem.show_on(&mut form);
+        // Once the code is gone the desk starts again from the phone number.
+        let keep_code_box = problem.field.is_some() || problem.retry_after.is_some();
+        let page = desk::phone_step(&ctx.page(), &form, keep_code_box.then_some(phone.as_str()));
+        return Ok(problem.respond(page));
     }
     let token = app.desk.grant(&phone);
     Ok(render_form(ctx, &FormState::default(), &token, &phone, 200))
@@ -132,24 +101,15 @@ pub fn register(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     else {
         return Ok(render_form(ctx, &form, &token, &phone, 422));
     };
-    let v = Volunteer::from_fields(
-        fields,
-        NewVolunteer {
-            origin: app.store.installation_id(),
-            now: ctx.now,
-            source: Source::SelfRegistered,
-            confirmed: true,
-            consent: Some(consent),
-        },
-    );
-    match app.store.insert_volunteer(&v) {
-        Ok(()) => {}
-        Err(StoreError::Taken(_)) => {
-            form.message = Some("手机号或身份证号已经注册过志愿者。".into());
+    let v = match crate::app::registration::register_volunteer(&app.store, fields, consent, ctx.now)
+    {
+        Ok(v) => v,
+        Err(StoreError::Taken(field)) => {
+            super::register::taken_message(&mut form, field);
             return Ok(render_form(ctx, &form, &token, &phone, 422));
         }
         Err(e) => return Err(e.into()),
-    }
+    };
     app.desk.forget(&token);
     let login = format!(
         "{}/login?next=/me",

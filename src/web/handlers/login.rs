@@ -1,80 +1,17 @@
 //! Volunteer / team-admin sign-in: phone → one-time code → session; or phone + password
 //! for those who set one. Also logout for everyone.
 
+use super::codes;
 use super::respond::{html, rejected};
-use crate::app::codes;
-use crate::domain::account::{
-    CodeCheck, CodeRefusal, Requester, Subject, USER_SESSION_LIFETIME, code_message,
-};
+use crate::domain::account::{Subject, USER_SESSION_LIFETIME};
 use crate::domain::{secret, validate};
 use crate::error::AppError;
-use crate::store::CodeIssue;
 use crate::views::auth;
 use crate::views::components::FormState;
 use crate::web::App;
 use crate::web::auth::{Ctx, redirect_with_flash, sign_in};
-use crate::web::ratelimit::{
-    CODE_PER_ADDRESS, VERIFY_PER_ADDRESS, canonical, retry_after, sign_in_wait_message,
-    wait_message,
-};
-use chrono::NaiveDate;
+use crate::web::ratelimit::sign_in_wait_message;
 use rouille::{Request, Response};
-
-/// Issue `code` to `phone` for the client of this request, which becomes the only device
-/// whose wrong tries can burn it.
-pub(super) fn issue_code(
-    app: &App,
-    ctx: &Ctx,
-    phone: &str,
-    code: &str,
-    today: NaiveDate,
-) -> Result<CodeIssue, AppError> {
-    let address = canonical(ctx.remote.ip());
-    let text = address.to_string();
-    let from = Requester {
-        address: &text,
-        loopback: address.is_loopback(),
-    };
-    Ok(app.store.issue_code(phone, code, from, ctx.now, today)?)
-}
-
-/// Check a code typed by the client of this request. A wrong code from a device that did
-/// not ask for it only slows that device (and, in a flood, other strangers' guesses for
-/// the phone); it never uses up the owner's tries.
-pub(super) fn check_code(
-    app: &App,
-    ctx: &Ctx,
-    phone: &str,
-    typed: &str,
-) -> Result<CodeCheck, AppError> {
-    let address = canonical(ctx.remote.ip());
-    let outcome = app
-        .store
-        .check_code(phone, typed, &address.to_string(), ctx.now, || {
-            app.limiter.code_guess_wait(phone, address)
-        })?;
-    if outcome == CodeCheck::WrongElsewhere {
-        app.limiter.code_guess_failed(phone, address);
-        log::warn!("wrong code typed on a device that did not ask for it");
-    }
-    Ok(outcome)
-}
-
-/// The field message for a wrong code typed on a device that did not ask for it: the
-/// owner's remaining tries are none of its business.
-pub(super) const WRONG_CODE_ELSEWHERE: &str = "验证码不正确，请核对后重新输入";
-
-/// The message for a device that must wait before guessing a code again.
-pub(super) fn code_wait_message(secs: u64) -> String {
-    format!("验证码错误次数过多，{}。", retry_after(secs))
-}
-
-/// A 429 answer that also tells the browser how long to wait.
-pub(super) fn too_many(response: Response, secs: u64) -> Response {
-    response
-        .with_status_code(429)
-        .with_unique_header("Retry-After", secs.to_string())
-}
 
 /// Where to go after signing in: only our own pages, never another site.
 pub fn safe_next(next: &str) -> Option<&str> {
@@ -114,43 +51,24 @@ pub fn request_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             return Ok(again(&form, 422));
         }
     };
-    if let Err(wait) = app
-        .limiter
-        .take(CODE_PER_ADDRESS, &ctx.remote.ip().to_string())
-    {
-        form.message = Some(wait_message(wait));
-        return Ok(again(&form, 429));
-    }
-    let code = secret::six_digit_code();
-    let today = ctx.now.with_timezone(&ctx.settings.utc_offset).date_naive();
-    if let CodeIssue::Refused(refusal) = issue_code(app, ctx, &phone, &code, today)? {
+    if let Err(problem) = codes::send(app, ctx, &phone)? {
         // Asked again within the minute: the code already sent is still good, so keep the
         // box for it and say when a new one can be sent.
-        if let CodeRefusal::TooSoon(wait) = refusal {
+        if let Some(wait) = problem.code_still_good {
             let mut verify = FormState::default();
             verify.set("next", next);
-            verify.message = Some(refusal.message());
-            return Ok(rejected(
-                auth::verify_code(
-                    &ctx.page(),
-                    &phone,
-                    &validate::mask_phone(&phone),
-                    &verify,
-                    Some(wait),
-                ),
-                429,
-            ));
+            problem.show_on(&mut verify);
+            return Ok(problem.respond(auth::verify_code(
+                &ctx.page(),
+                &phone,
+                &validate::mask_phone(&phone),
+                &verify,
+                Some(wait),
+            )));
         }
-        form.message = Some(refusal.message());
-        return Ok(again(&form, 429));
+        problem.show_on(&mut form);
+        return Ok(problem.respond(auth::phone_login(&ctx.page(), &form)));
     }
-    codes::send_code(
-        &app.store,
-        &ctx.settings.sender,
-        &phone,
-        &code_message(&code),
-    )
-    .map_err(AppError::Internal)?;
     log::info!("sign-in code issued");
     let next_param = if next.is_empty() {
         String::new()
@@ -197,42 +115,15 @@ pub fn verify(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let next = safe_next(ctx.field("next")).unwrap_or("").to_string();
     let mut form = FormState::default();
     form.set("next", next.clone());
-    let again = |form: &FormState, status| {
+    let _again = |form: &FormState, status| {
         rejected(
             auth::verify_code(&ctx.page(), &phone, &masked, form, None),
             status,
         )
     };
-    if let Err(wait) = app
-        .limiter
-        .take(VERIFY_PER_ADDRESS, &ctx.remote.ip().to_string())
-    {
-        form.message = Some(wait_message(wait));
-        return Ok(again(&form, 429));
-    }
-    let typed = validate::normalize(ctx.field("code"));
-    match check_code(app, ctx, &phone, &typed)? {
-        CodeCheck::Accepted => {}
-        CodeCheck::Wait(secs) => {
-            form.message = Some(code_wait_message(secs));
-            return Ok(too_many(again(&form, 429), secs));
-        }
-        CodeCheck::WrongElsewhere => {
-            form.fail("code", WRONG_CODE_ELSEWHERE);
-            return Ok(again(&form, 422));
-        }
-        CodeCheck::Wrong(0) => {
-            form.message = Some("验证码错误次数过多，已失效。请重新获取验证码。".into());
-            return Ok(again(&form, 422));
-        }
-        CodeCheck::Wrong(left) => {
-            form.fail("code", format!("验证码不正确，还可以再试 {left} 次"));
-            return Ok(again(&form, 422));
-        }
-        CodeCheck::NoLiveCode => {
-            form.message = Some("验证码已过期或已失效，请重新获取。".into());
-            return Ok(again(&form, 422));
-        }
+    if let Err(problem) = codes::check(app, ctx, &phone, ctx.field("code"))? {
+        problem.show_on(&mut form);
+        return Ok(problem.respond(auth::verify_code(&ctx.page(), &phone, &masked, &form, None)));
     }
     let (subject, default_next) = match app.store.volunteer_by_phone(&phone)? {
         Some(v) if !v.confirmed => (Subject::Volunteer(v.id), "/me/confirm"),
@@ -276,7 +167,7 @@ pub fn password_login(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let address = ctx.remote.ip();
     if let Some(wait) = app.limiter.sign_in_wait(&phone, address) {
         form.message = Some(sign_in_wait_message(wait));
-        return Ok(too_many(
+        return Ok(super::respond::too_many(
             rejected(auth::password_login(&ctx.page(), &form), 429),
             wait,
         ));

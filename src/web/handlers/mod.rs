@@ -14,6 +14,7 @@ mod account;
 mod activities;
 mod admin;
 mod admin_people;
+mod codes;
 mod demands;
 mod desk;
 mod export;

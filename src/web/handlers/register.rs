@@ -7,6 +7,7 @@ use super::forms::{
     today, volunteer_input,
 };
 use super::respond::{html, rejected};
+
 use crate::domain::account::Subject;
 use crate::domain::people::{Consent, NewVolunteer, OrgStatus, Organization, Source, Volunteer};
 use crate::domain::registration::{self, VolunteerFields};
@@ -137,7 +138,8 @@ pub(super) fn check_self_registration(
 
 /// What to tell someone whose phone or ID number is already registered: sign in, and
 /// nothing about whose record it is.
-fn taken_message(form: &mut FormState, field: &'static str) {
+/// Say which of phone and ID number is already registered, where it was typed.
+pub(super) fn taken_message(form: &mut FormState, field: &'static str) {
     match field {
         "手机号" => {
             form.message = Some("该手机号已经注册过志愿者，请直接登录，不需要重复注册。".into());
@@ -175,18 +177,9 @@ pub fn volunteer_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             422,
         ));
     };
-    let v = Volunteer::from_fields(
-        fields,
-        NewVolunteer {
-            origin: app.store.installation_id(),
-            now: ctx.now,
-            source: Source::SelfRegistered,
-            confirmed: true,
-            consent: Some(consent),
-        },
-    );
-    match app.store.insert_volunteer(&v) {
-        Ok(()) => {}
+    let v = match crate::app::registration::register_volunteer(&app.store, fields, consent, ctx.now)
+    {
+        Ok(v) => v,
         Err(StoreError::Taken(field)) => {
             taken_message(&mut form, field);
             return Ok(render_volunteer(
@@ -199,7 +192,7 @@ pub fn volunteer_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             ));
         }
         Err(e) => return Err(e.into()),
-    }
+    };
     log::info!("volunteer registered");
     // The admin of an imported team took it up: show them the team to check.
     if let Some(team) = app.store.orgs_administered_by(&v.phone)?.first() {

@@ -16,6 +16,13 @@ pub fn rejected(markup: maud::Markup, status: u16) -> Response {
     Response::html(markup.into_string()).with_status_code(status)
 }
 
+/// A 429 answer that also tells the browser how long to wait.
+pub fn too_many(response: Response, secs: u64) -> Response {
+    response
+        .with_status_code(429)
+        .with_unique_header("Retry-After", secs.to_string())
+}
+
 /// An xlsx download with a Chinese file name.
 pub fn xlsx(bytes: Vec<u8>, file_name: &str) -> Response {
     download(XLSX_MIME, bytes, file_name, "download.xlsx")

@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
 use super::{AdminAction, cli_audit, open};
-use crate::domain::account::{Admin, password_problem, username_problem};
+use crate::domain::account::{Admin, display_name_problem, password_problem, username_problem};
 use crate::domain::ids::Gid;
 use crate::domain::secret;
 use crate::store::StoreError;
@@ -51,7 +51,14 @@ pub(super) fn run(data: &Path, action: AdminAction) -> Result<(), String> {
             if let Some(m) = username_problem(&username) {
                 return Err(m);
             }
-            let display_name = name.unwrap_or_else(|| username.clone());
+            // Trimmed as the web trims its form fields, so both check the same text.
+            let display_name = match name {
+                Some(name) => name.trim().to_string(),
+                None => username.clone(),
+            };
+            if let Some(m) = display_name_problem(&display_name) {
+                return Err(m);
+            }
             let password = read_password(password_stdin)?;
             let now = chrono::Utc::now();
             let admin = Admin {

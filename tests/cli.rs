@@ -79,6 +79,56 @@ fn admin_create_from_the_terminal_then_check() {
 }
 
 #[test]
+fn admin_create_refuses_the_display_names_the_web_refuses() {
+    let message = "请填写姓名（不超过 20 个字）";
+    let too_long = "名".repeat(21);
+    // The web's admins page refuses a 21-character name…
+    let t = common::TestApp::start();
+    let mut web_admin = t.admin();
+    let r = web_admin.post_form(
+        "/admin/admins",
+        &[
+            ("username", "staff"),
+            ("display_name", &too_long),
+            ("password", "long-password"),
+            ("confirm", "long-password"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains(message), "{}", r.body);
+
+    // …and so does the terminal, which used to store it; a blank name likewise.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let data = data.to_str().unwrap();
+    let create = |username: &str, name: Option<&str>| {
+        let mut args = vec!["--data", data, "admin", "create", "--username", username];
+        if let Some(name) = name {
+            args.extend(["--name", name]);
+        }
+        args.push("--password-stdin");
+        kezhi(&args, Some("long-password\n"))
+    };
+    for name in [too_long.as_str(), "   "] {
+        let o = create("staff", Some(name));
+        assert!(!o.status.success(), "{name:?}: {}", text(&o));
+        assert!(text(&o).contains(message), "{}", text(&o));
+    }
+    // Without --name the username stands in for the name, under the same rule.
+    let o = create("county_staff_member_1", None);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains(message), "{}", text(&o));
+    let list = kezhi(&["--data", data, "admin", "list"], None);
+    assert!(!text(&list).contains("staff"), "{}", text(&list));
+
+    // The name is trimmed as the web trims it.
+    let o = create("staff", Some(" 李四 "));
+    assert!(o.status.success(), "{}", text(&o));
+    let list = kezhi(&["--data", data, "admin", "list"], None);
+    assert!(text(&list).contains("staff\t李四\t"), "{}", text(&list));
+}
+
+#[test]
 fn settings_are_validated() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();

@@ -270,9 +270,29 @@ pub fn username_problem(username: &str) -> Option<String> {
     None
 }
 
+/// Check a platform admin's display name (姓名), already trimmed. The setup page, the
+/// admins page and `kezhi admin create` all call this, so a name the web refuses cannot
+/// come in through the terminal either.
+pub fn display_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() || name.chars().count() > 20 {
+        return Some("请填写姓名（不超过 20 个字）".into());
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_admin_display_name_is_one_to_twenty_characters() {
+        assert_eq!(display_name_problem("李四"), None);
+        // Counted in characters, not bytes: these 20 are 60 bytes.
+        assert_eq!(display_name_problem(&"名".repeat(20)), None);
+        let refused = Some("请填写姓名（不超过 20 个字）".to_string());
+        assert_eq!(display_name_problem(""), refused);
+        assert_eq!(display_name_problem(&"名".repeat(21)), refused);
+    }
 
     #[test]
     fn code_read_back_from_its_message() {

@@ -6,10 +6,11 @@
 //! that was cut short, edited or mixed with another is refused whole, never half-imported.
 //!
 //! Writing streams each part into the zip while hashing it. Opening checks the declared
-//! sizes from the central directory before anything is inflated (zip bombs, oversized
-//! photos), then reads every part once while hashing it; the records are parsed later, on
-//! request, from a second read that is hashed again. Every input is untrusted: any byte
-//! string gives a `BundleError`, never a panic.
+//! sizes from the central directory before anything is inflated (zip bombs through
+//! `zipguard`, as for spreadsheet uploads; oversized photos), then reads every part once
+//! while hashing it; the records are parsed later, on request, from a second read that is
+//! hashed again. Every input is untrusted: any byte string gives a `BundleError`, never a
+//! panic.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,6 +22,8 @@ use sha2::{Digest, Sha256};
 use zip::result::ZipError;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+use super::zipguard::{Guard, Limits, Refusal, declared_entries};
 
 /// The manifest's `format` field.
 pub const FORMAT: &str = "kezhi-bundle";
@@ -38,9 +41,6 @@ pub const MAX_PHOTO_BYTES: u64 = 10 * MB;
 pub const MAX_TOTAL_BYTES: u64 = 2048 * MB;
 /// Most entries in one zip.
 pub const MAX_ENTRIES: u64 = 100_000;
-/// Entries larger than this must not inflate more than `MAX_RATIO` times.
-const RATIO_CHECKED_ABOVE: u64 = MB;
-const MAX_RATIO: u64 = 200;
 /// The manifest is parsed in memory: bounded apart from the other parts.
 const MAX_MANIFEST_BYTES: u64 = 64 * MB;
 
@@ -540,9 +540,15 @@ impl Bundle {
         if !starts_like_zip(input.as_mut()).map_err(io_error)? {
             return Err(BundleError::NotAZip);
         }
-        match super::zipguard::declared_entries(input.as_mut()).map_err(io_error)? {
+        let mut guard = Guard::new(Limits {
+            entries: MAX_ENTRIES,
+            total: MAX_TOTAL_BYTES,
+        });
+        match declared_entries(input.as_mut()).map_err(io_error)? {
             None => return Err(BundleError::Truncated(String::new())),
-            Some(n) if n > MAX_ENTRIES => return Err(BundleError::TooLarge(String::new())),
+            Some(n) if guard.count(n).is_err() => {
+                return Err(BundleError::TooLarge(String::new()));
+            }
             Some(_) => {}
         }
         let mut archive = ZipArchive::new(input).map_err(|e| match e {
@@ -553,14 +559,13 @@ impl Bundle {
         })?;
 
         // Declared sizes, before anything is inflated.
-        if archive.len() as u64 > MAX_ENTRIES {
+        if guard.count(archive.len() as u64).is_err() {
             return Err(BundleError::TooLarge(String::new()));
         }
         if archive.has_duplicate_names() {
             return Err(BundleError::NotABundle);
         }
         let mut names = Vec::with_capacity(archive.len());
-        let mut total: u64 = 0;
         for i in 0..archive.len() {
             let entry = archive
                 .by_index_data(i)
@@ -578,14 +583,10 @@ impl Bundle {
             } else {
                 MAX_PART_BYTES
             };
-            if size > limit
-                || (size > RATIO_CHECKED_ABOVE && size > packed.saturating_mul(MAX_RATIO))
-            {
-                return Err(BundleError::TooLarge(name));
-            }
-            total = total.saturating_add(size);
-            if total > MAX_TOTAL_BYTES {
-                return Err(BundleError::TooLarge(String::new()));
+            match guard.entry(size, packed, limit) {
+                Ok(()) => {}
+                Err(Refusal::Total) => return Err(BundleError::TooLarge(String::new())),
+                Err(_) => return Err(BundleError::TooLarge(name)),
             }
             names.push(name);
         }
@@ -734,6 +735,7 @@ impl Bundle {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testzip;
     use super::*;
     use chrono::{TimeZone, Utc};
     use std::io::Cursor;
@@ -816,20 +818,6 @@ mod tests {
         w.finish(manifest()).unwrap().into_inner()
     }
 
-    /// A zip of exactly these entries (stored), for bundles the writer would not make.
-    fn raw_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
-        for (name, bytes) in entries {
-            zip.start_file(
-                *name,
-                SimpleFileOptions::default().compression_method(CompressionMethod::Stored),
-            )
-            .unwrap();
-            zip.write_all(bytes).unwrap();
-        }
-        zip.finish().unwrap().into_inner()
-    }
-
     fn sha(bytes: &[u8]) -> String {
         hex(&Sha256::digest(bytes))
     }
@@ -868,7 +856,7 @@ mod tests {
             .map(|(p, b)| (p.as_str(), b.as_slice()))
             .collect();
         entries.push((MANIFEST_PATH, &json));
-        raw_zip(&entries)
+        testzip::stored(&entries)
     }
 
     fn sample_manifest() -> Manifest {
@@ -1007,8 +995,8 @@ mod tests {
             .iter()
             .map(|(p, b)| (p.as_str(), b.as_slice()))
             .collect();
-        assert_eq!(open_err(raw_zip(&entries)), BundleError::NotABundle);
-        assert_eq!(open_err(raw_zip(&[])), BundleError::NotABundle);
+        assert_eq!(open_err(testzip::stored(&entries)), BundleError::NotABundle);
+        assert_eq!(open_err(testzip::stored(&[])), BundleError::NotABundle);
 
         let mut m = sample_manifest();
         m.format = "other-bundle".to_string();
@@ -1023,7 +1011,7 @@ mod tests {
             BundleError::NotABundle
         );
         assert_eq!(
-            open_err(raw_zip(&[(MANIFEST_PATH, b"{not json")])),
+            open_err(testzip::stored(&[(MANIFEST_PATH, b"{not json")])),
             BundleError::NotABundle
         );
     }
@@ -1148,22 +1136,8 @@ mod tests {
     fn too_many_entries_declared_is_refused_before_parsing() {
         // A real one-entry zip whose end record is replaced by a zip64 one claiming more
         // entries than allowed.
-        let mut bytes = raw_zip(&[("a", b"x")]);
-        let mut eocd = bytes.split_off(bytes.len() - 22);
-        let zip64_at = bytes.len() as u64;
-        bytes.extend_from_slice(b"PK\x06\x06");
-        bytes.extend_from_slice(&44u64.to_le_bytes());
-        bytes.extend_from_slice(&[45, 0, 45, 0]);
-        bytes.extend_from_slice(&[0; 8]);
-        bytes.extend_from_slice(&(MAX_ENTRIES + 1).to_le_bytes());
-        bytes.extend_from_slice(&(MAX_ENTRIES + 1).to_le_bytes());
-        bytes.extend_from_slice(&[0; 16]);
-        bytes.extend_from_slice(b"PK\x06\x07");
-        bytes.extend_from_slice(&[0; 4]);
-        bytes.extend_from_slice(&zip64_at.to_le_bytes());
-        bytes.extend_from_slice(&1u32.to_le_bytes());
-        eocd[8..12].copy_from_slice(&[0xff, 0xff, 0xff, 0xff]);
-        bytes.extend_from_slice(&eocd);
+        let bytes =
+            testzip::declaring_zip64_entries(testzip::stored(&[("a", b"x")]), MAX_ENTRIES + 1);
         assert_eq!(open_err(bytes), BundleError::TooLarge(String::new()));
     }
 

@@ -10,4 +10,6 @@ pub mod import;
 pub mod read;
 pub mod roster;
 pub mod template;
+#[cfg(test)]
+mod testzip;
 pub mod zipguard;

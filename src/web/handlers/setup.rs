@@ -49,8 +49,8 @@ pub fn create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     if let Some(m) = username_problem(ctx.field("username")) {
         form.fail("username", m);
     }
-    if ctx.field("display_name").is_empty() || ctx.field("display_name").chars().count() > 20 {
-        form.fail("display_name", "请填写姓名（不超过 20 个字）");
+    if let Some(m) = crate::domain::account::display_name_problem(ctx.field("display_name")) {
+        form.fail("display_name", m);
     }
     if let Some(m) = password_problem(ctx.field("password"), ctx.field("confirm")) {
         form.fail("password", m);

@@ -25,7 +25,7 @@ pub(super) fn export(data: &Path, what: ExportWhat) -> Result<(), CliError> {
                 &store,
                 &settings.site_name,
                 since_last,
-                ("cli", "cli"),
+                crate::app::audit::CLI,
                 now,
                 &output,
             )
@@ -46,7 +46,7 @@ pub(super) fn export(data: &Path, what: ExportWhat) -> Result<(), CliError> {
             ids: IdNumbers::Full,
             site: &settings.site_name,
             today,
-            actor: ("cli", "cli"),
+            actor: crate::app::audit::CLI,
             now,
         },
     )
@@ -68,7 +68,7 @@ pub(super) fn merge(data: &Path, file: &Path, confirm_admin_changes: bool) -> Re
     let (manifest, summary) = crate::app::merge::merge_bundle(
         &store,
         bytes,
-        ("cli", "cli"),
+        crate::app::audit::CLI,
         chrono::Utc::now(),
         confirm_admin_changes,
     )
@@ -185,7 +185,7 @@ pub(super) fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
         &report,
         team_id,
         choice,
-        ("cli", "cli"),
+        crate::app::audit::CLI,
         chrono::Utc::now(),
     )
     .map_err(|r| CliError::from(r.message()))?;

@@ -16,7 +16,7 @@ mod serve;
 mod settings;
 
 use crate::config::{DEFAULT_BIND, DEFAULT_DATA_DIR, DataDir};
-use crate::store::{AuditEntry, Store, StoreError};
+use crate::store::{Store, StoreError};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -254,15 +254,13 @@ fn open_error(dir: &DataDir, e: &StoreError) -> String {
 }
 
 fn cli_audit(store: &Store, action: &str, detail: String) -> Result<(), String> {
-    store
-        .audit(&AuditEntry {
-            at: chrono::Utc::now(),
-            actor: "cli".into(),
-            address: "cli".into(),
-            action: action.into(),
-            detail,
-            records: 1,
-        })
-        .map(|_| ())
-        .map_err(|e| e.user_message())
+    crate::app::audit::record(
+        store,
+        crate::app::audit::CLI,
+        chrono::Utc::now(),
+        action,
+        detail,
+        1,
+    )
+    .map_err(|e| e.user_message())
 }

@@ -14,4 +14,5 @@ pub mod refusal;
 pub mod regions;
 pub mod registration;
 pub mod secret;
+pub mod signup;
 pub mod validate;

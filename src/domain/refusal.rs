@@ -16,6 +16,8 @@ pub enum Subject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     // Signing up for an activity.
+    /// A draft: the store answers "not found", as for an activity that does not exist.
+    NotPublished,
     AlreadySignedUp,
     AlreadyWaitlisted,
     ActivityCancelled,
@@ -60,6 +62,7 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let max = MAX_TEAMS_PER_VOLUNTEER;
         let text = match self {
+            Refusal::NotPublished => "找不到这个活动。",
             Refusal::AlreadySignedUp => "您已经报名了这个活动，不需要重复报名。",
             Refusal::AlreadyWaitlisted => "您已在候补名单中，有空位时会自动转为已报名。",
             Refusal::ActivityCancelled => "这个活动已取消，不能报名。",

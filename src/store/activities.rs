@@ -8,13 +8,12 @@ use super::demands::{demand_tx, put_demand_tx};
 use super::people::volunteer_tx;
 use super::tables::*;
 use super::{Store, StoreError};
-use crate::domain::activity::{
-    Activity, ActivityState, HoursCorrection, Phase, Signup, SignupState, phase,
-};
+use crate::domain::activity::{Activity, ActivityState, HoursCorrection, Signup, SignupState};
 use crate::domain::ids::Gid;
 use crate::domain::people::Volunteer;
 use crate::domain::record::{Certificate, Photo, Report};
 use crate::domain::refusal::Refusal;
+use crate::domain::signup;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
 
@@ -240,45 +239,19 @@ impl Store {
             let a = activity_tx(tx, activity)?;
             volunteer_tx(tx, volunteer)?.ok_or(StoreError::NotFound)?;
             let existing = signup_tx(tx, activity, volunteer)?;
-            match existing.as_ref().map(|s| s.state) {
-                Some(SignupState::SignedUp | SignupState::Attended) => {
-                    return Err(StoreError::Refused(Refusal::AlreadySignedUp));
-                }
-                Some(SignupState::Waitlisted) => {
-                    return Err(StoreError::Refused(Refusal::AlreadyWaitlisted));
-                }
-                _ => {}
-            }
-            let all = signups_tx(tx, activity)?;
-            let taken = seats_taken(&all);
-            let full = a.capacity != 0 && taken >= a.capacity;
-            match phase(&a, now_local, taken) {
-                Phase::SignupOpen => {}
-                Phase::SignupClosed if full => {}
-                Phase::Cancelled => {
-                    return Err(StoreError::Refused(Refusal::ActivityCancelled));
-                }
-                Phase::Draft => return Err(StoreError::NotFound),
-                Phase::NotYetOpen => {
-                    return Err(StoreError::Refused(Refusal::SignupNotOpenYet));
-                }
-                _ => return Err(StoreError::Refused(Refusal::SignupClosed)),
-            }
-            // Full but still inside the window: waitlist if asked.
-            let in_window = now_local >= a.signup_opens
-                && now_local < a.signup_closes
-                && now_local < a.starts_at;
-            if !in_window {
-                return Err(StoreError::Refused(Refusal::SignupClosed));
-            }
-            let state = if full {
-                if !waitlist {
-                    return Err(StoreError::Refused(Refusal::ActivityFull));
-                }
-                SignupState::Waitlisted
-            } else {
-                SignupState::SignedUp
-            };
+            let taken = seats_taken(&signups_tx(tx, activity)?);
+            let state = signup::sign_up_state(
+                &a,
+                existing.as_ref().map(|s| s.state),
+                taken,
+                now_local,
+                waitlist,
+            )
+            .map_err(|why| match why {
+                Refusal::NotPublished => StoreError::NotFound,
+                why => StoreError::Refused(why),
+            })?;
+            let full = state == SignupState::Waitlisted;
             let s = Signup {
                 id: existing.as_ref().map(|s| s.id).unwrap_or_default(),
                 activity,
@@ -315,12 +288,7 @@ impl Store {
         self.write(|tx| {
             let a = activity_tx(tx, activity)?;
             let mut s = signup_tx(tx, activity, volunteer)?.ok_or(StoreError::NotFound)?;
-            if !matches!(s.state, SignupState::SignedUp | SignupState::Waitlisted) {
-                return Err(StoreError::Refused(Refusal::NotSignedUp));
-            }
-            if now_local >= a.starts_at {
-                return Err(StoreError::Refused(Refusal::ActivityStarted));
-            }
+            signup::may_cancel(&a, s.state, now_local).map_err(StoreError::Refused)?;
             let held_seat = s.state == SignupState::SignedUp;
             s.state = SignupState::Cancelled;
             s.updated_at = now;

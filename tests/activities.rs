@@ -62,7 +62,7 @@ fn setup() -> Setup {
 fn publish(s: &mut Setup, title: &str, capacity: &str) -> Gid {
     let r = post(
         &mut s.admin,
-        &format!("/org/{}/activities/new", s.org.id),
+        &format!("/team/{}/activities/new", s.org.id),
         &activity_form(title, capacity),
     );
     assert_eq!(r.status, 303, "{}", &r.body[..r.body.len().min(3000)]);
@@ -93,7 +93,7 @@ fn publish_browse_by_region_and_sign_up() {
     let id = publish(&mut s, "玉米病虫害防治", "30");
     let draft = post(
         &mut s.admin,
-        &format!("/org/{}/activities/new", s.org.id),
+        &format!("/team/{}/activities/new", s.org.id),
         &with(activity_form("草稿活动", "0"), "publish", "no"),
     );
     assert_eq!(draft.status, 303);
@@ -164,7 +164,7 @@ fn publish_browse_by_region_and_sign_up() {
 #[test]
 fn bad_activity_input_is_refused_at_the_field() {
     let mut s = setup();
-    let path = format!("/org/{}/activities/new", s.org.id);
+    let path = format!("/team/{}/activities/new", s.org.id);
     let ok = activity_form("好活动", "10");
     let cases = [
         (
@@ -220,7 +220,7 @@ fn bad_activity_input_is_refused_at_the_field() {
 #[test]
 fn photos_are_checked_by_content() {
     let mut s = setup();
-    let path = format!("/org/{}/activities/new", s.org.id);
+    let path = format!("/team/{}/activities/new", s.org.id);
     let form = activity_form("带封面的活动", "10");
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec();
@@ -570,7 +570,7 @@ fn roster_sheet_checkin_hours_and_overdue_flag() {
     s.t.app.set_clock_skew(Duration::days(25));
     // Sessions last 7 days: sign in again in the future.
     let mut admin = s.t.sign_in_by_code("13900000001");
-    let list = admin.get(&format!("/org/{}/activities", s.org.id));
+    let list = admin.get(&format!("/team/{}/activities", s.org.id));
     assert!(list.body.contains("overdue-warning") && list.body.contains("时长未记录"));
 }
 

@@ -874,10 +874,10 @@ fn team_registers() {
     p.open("/", "#register-org");
     p.assert_menu_is_one_row();
     p.click_and_wait("#register-org", "#code-request");
-    // 组织注册 asked for /login?next=/register/org: after the code the browser goes on there.
+    // 组织注册 asked for /login?next=/register/team: after the code the browser goes on there.
     sign_in_by_code(&p, &t, phone, "main");
-    if p.path() != "/register/org" {
-        p.fail("after signing in from 组织注册 the team form should follow: `next=/register/org` was lost");
+    if p.path() != "/register/team" {
+        p.fail("after signing in from 组织注册 the team form should follow: `next=/register/team` was lost");
     }
     assert!(p.has("#org-form"));
 
@@ -907,7 +907,7 @@ fn team_registers() {
     );
     p.click_and_wait("#submit", "#org-info");
 
-    assert!(p.path().starts_with("/org/"), "{}", p.path());
+    assert!(p.path().starts_with("/team/"), "{}", p.path());
     let info = p.text("#org-info");
     assert!(info.contains(team), "{info}");
     assert!(info.contains("四平市"), "{info}");
@@ -957,14 +957,14 @@ fn volunteer_applies_and_admin_approves() {
     let admin = launch(&t, "volunteer_applies_and_admin_approves");
     admin.open("/login", "#code-request");
     sign_in_by_code(&admin, &t, admin_phone, "#profile");
-    admin.menu("/register/org", "#org-form");
+    admin.menu("/register/team", "#org-form");
     fill_team_form(&admin, team);
     admin.click_and_wait("#submit", "#org-info");
     let org_path = admin.path();
-    assert!(org_path.starts_with("/org/"), "{org_path}");
+    assert!(org_path.starts_with("/team/"), "{org_path}");
     // The platform admin approves the new team (注册认证; its pages are tested in
     // tests/trust.rs), and the team admin's page shows it.
-    let org_id = org_path.trim_start_matches("/org/").parse().unwrap();
+    let org_id = org_path.trim_start_matches("/team/").parse().unwrap();
     t.app
         .store
         .decide_team(
@@ -1042,8 +1042,8 @@ fn activity_published_found_signed_up_and_checked_in() {
     let admin = launch(&t, &format!("{name}-admin"));
     admin.open("/login", "#code-request");
     sign_in_by_code(&admin, &t, admin_phone, "#profile");
-    admin.menu("/org/activities", "#new-activity");
-    assert_eq!(admin.path(), format!("/org/{}/activities", org.id));
+    admin.menu("/team/activities", "#new-activity");
+    assert_eq!(admin.path(), format!("/team/{}/activities", org.id));
     admin.click_and_wait("#new-activity", "#activity-form");
 
     // The region and the contact come from the team and its admin.
@@ -1138,7 +1138,7 @@ fn activity_published_found_signed_up_and_checked_in() {
     // Three days later the activity has begun: the admin shows the check-in QR code.
     t.app
         .set_clock_skew(chrono::Duration::days(3) + chrono::Duration::minutes(5));
-    admin.menu("/org/activities", "#published");
+    admin.menu("/team/activities", "#published");
     admin.click_and_wait(
         &format!(r#"#published a[href="{activity_path}"]"#),
         "#activity",
@@ -1228,7 +1228,7 @@ fn demand_submitted_and_showcase_opened_on_a_phone() {
                 "/login?next=/register/volunteer",
                 "我是志愿者"
             ],
-            ["register-org", "/login?next=/register/org", "我是组织"],
+            ["register-org", "/login?next=/register/team", "我是组织"],
             ["find-activities", "/activities", "找活动"],
             ["submit-demand-entry", "/demands/new", "提需求"],
         ])

@@ -476,7 +476,7 @@ fn web_export_merge_and_audit() {
     let org = t.app.store.organization_id_by_name("1395服务队").unwrap();
     assert_eq!(
         team_admin
-            .post_form(&format!("/org/{org}/export"), &[])
+            .post_form(&format!("/team/{org}/export"), &[])
             .status,
         200
     );

@@ -572,3 +572,20 @@ fn settings_page_speaks_chinese_not_keys() {
         assert!(!page.body.contains(key), "raw key {key} on the page");
     }
 }
+
+/// The team area moved from `/org` to `/team`: printed QR codes and bookmarks still land,
+/// with their query, and a form posted to an old address keeps its method (308).
+#[test]
+fn old_team_addresses_redirect_to_the_new_ones() {
+    let t = TestApp::start();
+    let mut c = t.client();
+    let old = c.get("/org/42/activities/new?demand=7");
+    assert_eq!(old.status, 308);
+    assert_eq!(
+        old.header("Location"),
+        Some("/team/42/activities/new?demand=7")
+    );
+    let register = c.get("/register/org");
+    assert_eq!(register.status, 308);
+    assert_eq!(register.header("Location"), Some("/register/team"));
+}

@@ -181,7 +181,7 @@ fn teams_round_trip_and_wait_for_their_admin() {
         .unwrap()
         .unwrap();
     t.app.store.update_volunteer(&v).unwrap();
-    assert_eq!(admin.get(&format!("/org/{id}")).status, 200);
+    assert_eq!(admin.get(&format!("/team/{id}")).status, 200);
 }
 
 #[test]
@@ -532,7 +532,7 @@ fn team_admins_import_volunteers_into_their_own_team_only() {
         "{}",
         &done.body[..done.body.len().min(2000)]
     );
-    let members = admin.get(&format!("/org/{}/members", org.id));
+    let members = admin.get(&format!("/team/{}/members", org.id));
     assert!(members.body.contains("13800000001"));
     assert_eq!(t.client().get(&job).status, 403, "jobs are private");
 }

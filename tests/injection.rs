@@ -157,7 +157,7 @@ fn hostile_text_is_escaped_on_pages_and_kept_as_text_in_every_spreadsheet() {
     };
     let (opens, closes, starts, ends) = (at(-60), at(2880), at(4320), at(4500));
     let r = team_admin.post_form(
-        &format!("/org/{}/activities/new", team.id),
+        &format!("/team/{}/activities/new", team.id),
         &[
             ("title", "玉米病虫害防治讲座"),
             ("service_category", "农技服务"),
@@ -239,7 +239,7 @@ fn hostile_text_is_escaped_on_pages_and_kept_as_text_in_every_spreadsheet() {
             "{path} does not show the {what} at all"
         );
     }
-    let r = team_admin.get(&format!("/org/{}/members", team.id));
+    let r = team_admin.get(&format!("/team/{}/members", team.id));
     assert!(!r.body.contains(SCRIPT));
 
     // Spreadsheets: every file Kezhi writes.
@@ -275,7 +275,7 @@ fn hostile_text_is_escaped_on_pages_and_kept_as_text_in_every_spreadsheet() {
     files.push((
         "team export".into(),
         raw(
-            &format!("/org/{}/export", team.id),
+            &format!("/team/{}/export", team.id),
             Some(&[]),
             &mut team_admin,
         ),

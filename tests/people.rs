@@ -322,15 +322,19 @@ fn register_team(t: &TestApp, phone: &str, name: &str, admin_id: &str) -> (Clien
     let mut c = t.client();
     c.post_form(
         "/login/code",
-        &[("phone", phone), ("next", "/register/org")],
+        &[("phone", phone), ("next", "/register/team")],
     );
     let code = t.last_code(phone);
     let r = c.post_form(
         "/login/verify",
-        &[("phone", phone), ("code", &code), ("next", "/register/org")],
+        &[
+            ("phone", phone),
+            ("code", &code),
+            ("next", "/register/team"),
+        ],
     );
-    assert_eq!(r.header("location"), Some("/register/org"));
-    let step1 = post(&mut c, "/register/org", &team_form(name));
+    assert_eq!(r.header("location"), Some("/register/team"));
+    let step1 = post(&mut c, "/register/team", &team_form(name));
     assert_eq!(step1.status, 200, "{}", step1.body);
     assert!(
         step1.body.contains("管理员信息"),
@@ -341,7 +345,7 @@ fn register_team(t: &TestApp, phone: &str, name: &str, admin_id: &str) -> (Clien
     for (k, v) in team_form(name) {
         f.push((format!("team.{k}"), v));
     }
-    let done = post(&mut c, "/register/org/admin", &f);
+    let done = post(&mut c, "/register/team/admin", &f);
     assert_eq!(done.status, 303, "{}", done.body);
     let org = t
         .app
@@ -385,7 +389,7 @@ fn a_team_registers_with_its_admin_in_one_go() {
         .unwrap()
         .unwrap();
     assert!(admin_v.confirmed, "the admin is a registered volunteer");
-    let page = admin.get(&format!("/org/{}", org.id));
+    let page = admin.get(&format!("/team/{}", org.id));
     assert_eq!(page.status, 200);
     assert!(page.body.contains("铁西区科技志愿服务队（一）"));
     assert!(page.body.contains("查看全部志愿者"));
@@ -395,7 +399,7 @@ fn a_team_registers_with_its_admin_in_one_go() {
     let mut other = verified(&t, "13912340011");
     let r = post(
         &mut other,
-        "/register/org",
+        "/register/team",
         &team_form(" 铁西区科技志愿服务队(一) "),
     );
     assert_eq!(r.status, 422);
@@ -411,18 +415,18 @@ fn a_team_registers_with_its_admin_in_one_go() {
 fn a_registered_volunteer_registers_a_team_in_one_step() {
     let t = TestApp::start();
     let mut c = register(&t, "13912340012", "周平", &woman_1975());
-    let r = post(&mut c, "/register/org", &team_form("科普宣讲团"));
+    let r = post(&mut c, "/register/team", &team_form("科普宣讲团"));
     assert_eq!(r.status, 303, "{}", r.body);
     let bad = post(
         &mut c,
-        "/register/org",
+        "/register/team",
         &with(team_form("另一个团"), "founded_on", "2999-01-01"),
     );
     assert_eq!(bad.status, 422);
     assert!(field_error(&bad.body, "founded_on").is_some());
     let bad = post(
         &mut c,
-        "/register/org",
+        "/register/team",
         &with(team_form("另一个团"), "county", "110101"),
     );
     assert_eq!(bad.status, 422);
@@ -533,7 +537,7 @@ fn phone_change_needs_a_code_to_the_new_phone() {
         team.admin_phone, "13912340031",
         "the team follows its admin's new phone"
     );
-    assert_eq!(admin.get(&format!("/org/{}", org.id)).status, 200);
+    assert_eq!(admin.get(&format!("/team/{}", org.id)).status, 200);
 }
 
 #[test]
@@ -574,9 +578,9 @@ fn apply_approve_reject_leave_and_the_five_team_limit() {
     for (i, (admin, org)) in teams.iter_mut().enumerate().take(5) {
         let r = v.post_form(&format!("/teams/{}/apply", org.id), &[]);
         assert_eq!(r.status, 303, "apply {i}");
-        let members = admin.get(&format!("/org/{}/members", org.id));
+        let members = admin.get(&format!("/team/{}/members", org.id));
         assert!(members.body.contains("入队申请") && members.body.contains("刘洋"));
-        let r = admin.post_form(&format!("/org/{}/members/{}/approve", org.id, vol.id), &[]);
+        let r = admin.post_form(&format!("/team/{}/members/{}/approve", org.id, vol.id), &[]);
         assert_eq!(r.status, 303);
     }
     let (admin6, org6) = &mut teams[5];
@@ -585,7 +589,7 @@ fn apply_approve_reject_leave_and_the_five_team_limit() {
     assert!(sixth.body.contains("最多加入 5 个组织"), "{}", sixth.body);
     // Adding by phone respects the limit too.
     let add = admin6.post_form(
-        &format!("/org/{}/members/add", org6.id),
+        &format!("/team/{}/members/add", org6.id),
         &[("phone", "13912340040")],
     );
     assert_eq!(add.status, 422);
@@ -610,7 +614,7 @@ fn apply_approve_reject_leave_and_the_five_team_limit() {
     );
     assert_eq!(
         admin6
-            .post_form(&format!("/org/{}/members/{}/reject", org6.id, vol.id), &[])
+            .post_form(&format!("/team/{}/members/{}/reject", org6.id, vol.id), &[])
             .status,
         303
     );
@@ -627,12 +631,15 @@ fn team_admin_sees_members_with_masked_ids_and_search() {
     t.add_volunteer("13912340052", &valid_id("11010119800101002"));
     let mut members = Vec::new();
     for phone in ["13912340051", "13912340052"] {
-        let r = admin.post_form(&format!("/org/{}/members/add", org.id), &[("phone", phone)]);
+        let r = admin.post_form(
+            &format!("/team/{}/members/add", org.id),
+            &[("phone", phone)],
+        );
         assert_eq!(r.status, 303);
         // Adding is an invitation: nothing is shared until the person accepts.
         assert!(
             !admin
-                .get(&format!("/org/{}/members", org.id))
+                .get(&format!("/team/{}/members", org.id))
                 .body
                 .contains(phone)
         );
@@ -643,7 +650,7 @@ fn team_admin_sees_members_with_masked_ids_and_search() {
         members.push(v);
     }
     let unknown = admin.post_form(
-        &format!("/org/{}/members/add", org.id),
+        &format!("/team/{}/members/add", org.id),
         &[("phone", "13912349999")],
     );
     assert_eq!(unknown.status, 422);
@@ -652,7 +659,7 @@ fn team_admin_sees_members_with_masked_ids_and_search() {
             .unwrap()
             .contains("还没有注册")
     );
-    let page = admin.get(&format!("/org/{}/members", org.id));
+    let page = admin.get(&format!("/team/{}/members", org.id));
     assert!(
         page.body.contains("13912340051"),
         "phones shown to the team admin"
@@ -662,9 +669,9 @@ fn team_admin_sees_members_with_masked_ids_and_search() {
         page.body
             .contains(&kezhi::domain::validate::mask_id_number(&a.id_number))
     );
-    let search = admin.get(&format!("/org/{}/members?q=0052", org.id));
+    let search = admin.get(&format!("/team/{}/members?q=0052", org.id));
     assert!(search.body.contains("13912340052") && !search.body.contains("13912340051"));
-    let by_region = admin.get(&format!("/org/{}/members?province=110000", org.id));
+    let by_region = admin.get(&format!("/team/{}/members?province=110000", org.id));
     assert!(!by_region.body.contains("13912340051"), "both live in 吉林");
     // The added volunteer sees it and can leave.
     let mut v = members.remove(0);
@@ -677,11 +684,11 @@ fn team_admin_sees_members_with_masked_ids_and_search() {
     );
     // Another team's admin cannot see this team's pages.
     let (mut other, _) = register_team(&t, "13912340053", "别的队", &valid_id("11010119800101003"));
-    assert_eq!(other.get(&format!("/org/{}/members", org.id)).status, 403);
+    assert_eq!(other.get(&format!("/team/{}/members", org.id)).status, 403);
     assert_eq!(
         other
             .post_form(
-                &format!("/org/{}/members/add", org.id),
+                &format!("/team/{}/members/add", org.id),
                 &[("phone", "13912340052")]
             )
             .status,
@@ -701,11 +708,11 @@ fn a_record_entered_by_the_team_is_claimed_and_confirmed() {
     f = with(f, "gender", "男");
     let bad = post(
         &mut admin,
-        &format!("/org/{}/members/new", org.id),
+        &format!("/team/{}/members/new", org.id),
         &with(f.clone(), "phone", "1391234006"),
     );
     assert_eq!(bad.status, 422);
-    let r = post(&mut admin, &format!("/org/{}/members/new", org.id), &f);
+    let r = post(&mut admin, &format!("/team/{}/members/new", org.id), &f);
     assert_eq!(r.status, 303, "{}", r.body);
     let v = t
         .app
@@ -717,7 +724,7 @@ fn a_record_entered_by_the_team_is_claimed_and_confirmed() {
     assert_eq!(v.source, Source::EnteredByTeam);
     assert!(
         admin
-            .get(&format!("/org/{}/members", org.id))
+            .get(&format!("/team/{}/members", org.id))
             .body
             .contains("待本人确认")
     );
@@ -782,7 +789,7 @@ fn an_imported_team_waits_for_its_admin_to_register() {
         t.app.store.organization(org.id).unwrap().unwrap().status,
         OrgStatus::Active
     );
-    assert_eq!(c.get(&format!("/org/{}", org.id)).status, 200);
+    assert_eq!(c.get(&format!("/team/{}", org.id)).status, 200);
 }
 
 #[test]

@@ -90,7 +90,7 @@ fn a_demand_is_submitted_looked_up_taken_turned_into_an_activity_and_done() {
             .body
             .contains("已对接")
     );
-    let form = admin.get(&format!("/org/{}/activities/new?demand={id}", org.id));
+    let form = admin.get(&format!("/team/{}/activities/new?demand={id}", org.id));
     assert!(form.body.contains("需要玉米病虫害防治讲解") && form.body.contains("name=\"demand\""));
     // Publish from the demand: the activity links back.
     let now = chrono::Utc::now().with_timezone(&kezhi::config::default_offset());
@@ -120,7 +120,7 @@ fn a_demand_is_submitted_looked_up_taken_turned_into_an_activity_and_done() {
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(
         admin
-            .post_form(&format!("/org/{}/activities/new", org.id), &pairs)
+            .post_form(&format!("/team/{}/activities/new", org.id), &pairs)
             .status,
         303
     );
@@ -550,9 +550,9 @@ fn policy_documents_are_a_contents_page_and_short_sections() {
     let manual = c.get("/links/annex-3");
     for href in [
         "/login?next=/register/volunteer",
-        "/login?next=/register/org",
+        "/login?next=/register/team",
         "/activities",
-        "/org/activities",
+        "/team/activities",
         "/join",
     ] {
         assert!(

@@ -756,7 +756,7 @@ fn uploads_take_megabytes_only_from_people_who_may_upload() {
     );
     assert_eq!(r.status, 413);
     assert!(r.body.contains("请先登录有上传权限的账号"), "{}", r.body);
-    let path = format!("/org/{}/activities/new", org.id);
+    let path = format!("/team/{}/activities/new", org.id);
     assert_eq!(head_only(t.addr, &path, "", multipart, 1 << 20).status, 413);
     let forged = format!("kz_session={}", "ab".repeat(32));
     assert_eq!(

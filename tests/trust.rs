@@ -40,12 +40,12 @@ fn activity_form(title: &str) -> Vec<(String, String)> {
 fn self_register_team(t: &TestApp, phone: &str, id17: &str, name: &str) -> (Client, Gid) {
     t.add_volunteer(phone, &valid_id(id17));
     let mut c = t.sign_in_by_code(phone);
-    let r = post(&mut c, "/register/org", &team_form(name));
+    let r = post(&mut c, "/register/team", &team_form(name));
     assert_eq!(r.status, 303, "{}", r.body);
     let id: Gid = r
         .header("location")
         .unwrap()
-        .trim_start_matches("/org/")
+        .trim_start_matches("/team/")
         .parse()
         .unwrap();
     // The admin's session lists the team on the next request.
@@ -66,12 +66,12 @@ fn a_self_registered_team_cannot_act_until_a_platform_admin_approves_it() {
     t.add_volunteer("13912300002", &valid_id("22030219750328040"));
 
     // What the visitor tried at once, and what each gets while the team is under review.
-    let page = visitor.get(&format!("/org/{org}"));
+    let page = visitor.get(&format!("/team/{org}"));
     assert_eq!(page.status, 200, "the team's own page shows its state");
     assert!(page.body.contains("待审核") && page.body.contains("注册认证"));
     assert!(!page.body.contains("id=\"all-members\""));
     for path in [
-        format!("/org/{org}/members"),
+        format!("/team/{org}/members"),
         "/import".to_string(),
         "/demands".to_string(),
         "/export".to_string(),
@@ -81,15 +81,15 @@ fn a_self_registered_team_cannot_act_until_a_platform_admin_approves_it() {
         assert!(r.body.contains("审核"), "{path} says why: {}", r.body);
     }
     let add = visitor.post_form(
-        &format!("/org/{org}/members/add"),
+        &format!("/team/{org}/members/add"),
         &[("phone", "13912300002")],
     );
     assert_eq!(add.status, 403, "no adding members under review");
     // Editing and preparing drafts work; publishing keeps the draft instead.
-    assert_eq!(visitor.get(&format!("/org/{org}/edit")).status, 200);
+    assert_eq!(visitor.get(&format!("/team/{org}/edit")).status, 200);
     let r = post(
         &mut visitor,
-        &format!("/org/{org}/activities/new"),
+        &format!("/team/{org}/activities/new"),
         &activity_form("审核前的活动"),
     );
     assert_eq!(r.status, 303, "{}", r.body);
@@ -129,14 +129,14 @@ fn a_self_registered_team_cannot_act_until_a_platform_admin_approves_it() {
     );
     assert_eq!(r.status, 303);
     assert_eq!(status_of(&t, org), OrgStatus::Refused);
-    let page = visitor.get(&format!("/org/{org}"));
+    let page = visitor.get(&format!("/team/{org}"));
     assert!(page.body.contains("未通过审核") && page.body.contains("主管单位名称不完整"));
     // Correcting the data submits it again.
     let mut corrected = team_form("新来的服务队");
     corrected.retain(|(k, _)| k != "supervisor_name");
     corrected.push(("supervisor_name".into(), "四平市铁西区科学技术协会".into()));
     assert_eq!(
-        post(&mut visitor, &format!("/org/{org}/edit"), &corrected).status,
+        post(&mut visitor, &format!("/team/{org}/edit"), &corrected).status,
         303
     );
     assert_eq!(status_of(&t, org), OrgStatus::PendingReview);
@@ -150,11 +150,11 @@ fn a_self_registered_team_cannot_act_until_a_platform_admin_approves_it() {
     );
     assert_eq!(r.status, 303);
     assert_eq!(status_of(&t, org), OrgStatus::Active);
-    assert_eq!(visitor.get(&format!("/org/{org}/members")).status, 200);
+    assert_eq!(visitor.get(&format!("/team/{org}/members")).status, 200);
     assert_eq!(visitor.get("/import").status, 200);
     let r = post(
         &mut visitor,
-        &format!("/org/{org}/activities/new"),
+        &format!("/team/{org}/activities/new"),
         &activity_form("审核后的活动"),
     );
     assert_eq!(r.status, 303);
@@ -175,7 +175,7 @@ fn a_suspended_teams_admin_loses_every_action_and_its_activities_leave_public_li
     let mut admin = t.sign_in_by_code("13912300011");
     let r = post(
         &mut admin,
-        &format!("/org/{}/activities/new", org.id),
+        &format!("/team/{}/activities/new", org.id),
         &activity_form("暂停前发布的活动"),
     );
     assert_eq!(r.status, 303);
@@ -196,11 +196,11 @@ fn a_suspended_teams_admin_loses_every_action_and_its_activities_leave_public_li
 
     // Every team-admin page and action is refused, with the reason.
     for path in [
-        format!("/org/{}", org.id),
-        format!("/org/{}/edit", org.id),
-        format!("/org/{}/members", org.id),
-        format!("/org/{}/activities", org.id),
-        format!("/org/{}/activities/new", org.id),
+        format!("/team/{}", org.id),
+        format!("/team/{}/edit", org.id),
+        format!("/team/{}/members", org.id),
+        format!("/team/{}/activities", org.id),
+        format!("/team/{}/activities/new", org.id),
         format!("{activity}/edit"),
         format!("{activity}/roster"),
         "/import".to_string(),
@@ -213,7 +213,7 @@ fn a_suspended_teams_admin_loses_every_action_and_its_activities_leave_public_li
     }
     let publish = post(
         &mut admin,
-        &format!("/org/{}/activities/new", org.id),
+        &format!("/team/{}/activities/new", org.id),
         &activity_form("暂停后想发布的活动"),
     );
     assert_eq!(publish.status, 403);
@@ -324,7 +324,7 @@ fn a_team_admins_import_never_rewrites_or_reveals_people_outside_the_team() {
         MembershipState::Invited,
         "an invitation, not a membership"
     );
-    let members = admin.get(&format!("/org/{}/members", org.id));
+    let members = admin.get(&format!("/team/{}/members", org.id));
     assert!(!members.body.contains("13912300022"));
     assert!(
         members.body.contains("13912300023"),
@@ -358,7 +358,7 @@ fn a_team_admins_import_never_rewrites_or_reveals_people_outside_the_team() {
     );
     assert!(
         !admin
-            .get(&format!("/org/{}/members", org.id))
+            .get(&format!("/team/{}/members", org.id))
             .body
             .contains("13912300022")
     );
@@ -371,7 +371,7 @@ fn adding_a_member_by_phone_is_an_invitation_the_volunteer_accepts() {
     let v = t.add_volunteer("13912300032", &valid_id("22030219800101002"));
     let mut admin = t.sign_in_by_code("13912300031");
     let r = admin.post_form(
-        &format!("/org/{}/members/add", org.id),
+        &format!("/team/{}/members/add", org.id),
         &[("phone", "13912300032")],
     );
     assert_eq!(r.status, 303);
@@ -380,7 +380,7 @@ fn adding_a_member_by_phone_is_an_invitation_the_volunteer_accepts() {
         MembershipState::Invited
     );
     let again = admin.post_form(
-        &format!("/org/{}/members/add", org.id),
+        &format!("/team/{}/members/add", org.id),
         &[("phone", "13912300032")],
     );
     assert_eq!(again.status, 422, "one invitation at a time");
@@ -438,7 +438,7 @@ fn a_team_admin_sees_masked_phones_of_matching_volunteers_and_invites_instead() 
     );
     assert!(page.body.contains("139****0042"), "masked instead");
     let r = admin.post_form(
-        &format!("/org/{}/members/invite", org.id),
+        &format!("/team/{}/members/invite", org.id),
         &[
             ("volunteer", &stranger.id.to_string()),
             ("back", &format!("/demands/{}", demand.id)),

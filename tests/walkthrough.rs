@@ -43,12 +43,12 @@ fn the_teams_admin_is_a_member_from_the_start_and_it_counts_as_one_of_five() {
     let t = TestApp::start();
     t.add_volunteer("13912400001", &valid_id("22030219750328020"));
     let mut c = t.sign_in_by_code("13912400001");
-    let r = post(&mut c, "/register/org", &team_form("成员自带队"));
+    let r = post(&mut c, "/register/team", &team_form("成员自带队"));
     assert_eq!(r.status, 303, "{}", r.body);
     let org: Gid = r
         .header("location")
         .unwrap()
-        .trim_start_matches("/org/")
+        .trim_start_matches("/team/")
         .parse()
         .unwrap();
     let admin = t
@@ -80,7 +80,7 @@ fn the_teams_admin_is_a_member_from_the_start_and_it_counts_as_one_of_five() {
     );
     assert!(t.client().get("/teams").body.contains("1 名成员"));
     assert!(
-        c.get(&format!("/org/{org}/members"))
+        c.get(&format!("/team/{org}/members"))
             .body
             .contains("13912400001")
     );
@@ -103,7 +103,7 @@ fn the_teams_admin_is_a_member_from_the_start_and_it_counts_as_one_of_five() {
             .unwrap();
     }
     let mut full = t.sign_in_by_code("13912400002");
-    let r = post(&mut full, "/register/org", &team_form("第六个队"));
+    let r = post(&mut full, "/register/team", &team_form("第六个队"));
     assert_eq!(r.status, 422);
     assert!(r.body.contains("已加入 5 个组织"), "{}", r.body);
     assert!(t.app.store.organization_id_by_name("第六个队").is_none());
@@ -118,10 +118,10 @@ fn the_team_form_is_kept_across_an_interruption() {
     let code = t.last_code(phone);
     c.post_form("/login/verify", &[("phone", phone), ("code", &code)]);
     // Step 1 done, then the phone locks before step 2.
-    let step1 = post(&mut c, "/register/org", &team_form("断点续填服务队"));
+    let step1 = post(&mut c, "/register/team", &team_form("断点续填服务队"));
     assert_eq!(step1.status, 200);
     assert!(step1.body.contains("管理员信息"));
-    let again = c.get("/register/org");
+    let again = c.get("/register/team");
     assert!(
         again.body.contains("断点续填服务队") && again.body.contains("铁西区科协"),
         "the draft comes back"
@@ -129,8 +129,8 @@ fn the_team_form_is_kept_across_an_interruption() {
     // Typing that failed is kept too.
     let mut half = team_form("只填了一半的队");
     half.retain(|(k, _)| k != "supervisor_name");
-    assert_eq!(post(&mut c, "/register/org", &half).status, 422);
-    assert!(c.get("/register/org").body.contains("只填了一半的队"));
+    assert_eq!(post(&mut c, "/register/team", &half).status, 422);
+    assert!(c.get("/register/team").body.contains("只填了一半的队"));
 }
 
 #[test]
@@ -184,14 +184,18 @@ fn an_imported_teams_admin_takes_it_up_through_team_registration() {
     let mut c = t.client();
     c.post_form(
         "/login/code",
-        &[("phone", phone), ("next", "/register/org")],
+        &[("phone", phone), ("next", "/register/team")],
     );
     let code = t.last_code(phone);
     c.post_form(
         "/login/verify",
-        &[("phone", phone), ("code", &code), ("next", "/register/org")],
+        &[
+            ("phone", phone),
+            ("code", &code),
+            ("next", "/register/team"),
+        ],
     );
-    let page = c.get("/register/org");
+    let page = c.get("/register/team");
     assert!(
         page.body.contains("id=\"take-up\"") && page.body.contains("导入的农技服务队"),
         "offers the imported team, not a blank form"
@@ -200,7 +204,7 @@ fn an_imported_teams_admin_takes_it_up_through_team_registration() {
     assert!(!page.body.contains("id=\"org-form\""));
     // A different team is still possible.
     assert!(
-        c.get("/register/org?new=1")
+        c.get("/register/team?new=1")
             .body
             .contains("id=\"org-form\"")
     );
@@ -210,7 +214,7 @@ fn an_imported_teams_admin_takes_it_up_through_team_registration() {
         &volunteer_form("赵队长", &valid_id("22030219750328020")),
     );
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(r.header("location"), Some(format!("/org/{org}").as_str()));
+    assert_eq!(r.header("location"), Some(format!("/team/{org}").as_str()));
     let o = t.app.store.organization(org).unwrap().unwrap();
     assert_eq!(o.status, OrgStatus::Active);
     let admin = t.app.store.volunteer_by_phone(phone).unwrap().unwrap();
@@ -254,7 +258,7 @@ fn the_activity_list_shows_what_is_not_over_with_ended_one_tap_away() {
         f.push(("starts_at".into(), local(start)));
         f.push(("ends_at".into(), local(start + 120)));
         assert_eq!(
-            post(&mut admin, &format!("/org/{}/activities/new", org.id), &f).status,
+            post(&mut admin, &format!("/team/{}/activities/new", org.id), &f).status,
             303
         );
     }

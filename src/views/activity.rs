@@ -362,10 +362,10 @@ pub fn published(
         "我发布的活动",
         html! {
             h1 { (org_name) " · 我发布的活动" }
-            p { a.button.primary href={ "/org/" (org_id) "/activities/new" } id="new-activity" { "发布新活动" } }
+            p { a.button.primary href={ "/team/" (org_id) "/activities/new" } id="new-activity" { "发布新活动" } }
             nav.tabs {
                 @for (label, n) in tabs {
-                    a.active[*label == current] href={ "/org/" (org_id) "/activities?phase=" (label) } { (label) " (" (n) ")" }
+                    a.active[*label == current] href={ "/team/" (org_id) "/activities?phase=" (label) } { (label) " (" (n) ")" }
                 }
             }
             @if lines.iter().any(|l| l.overdue.is_some()) {

@@ -71,7 +71,7 @@ pub fn phone_login(ctx: &PageCtx, form: &FormState) -> Markup {
         html! {
             section.card {
                 @match form.value("next") {
-                    "/register/org" => {
+                    "/register/team" => {
                         h1 { "组织注册" }
                         p { "请输入组织管理员的手机号并获取验证码。按照通知要求，管理员须用此手机号注册成为科技志愿者。" }
                     }

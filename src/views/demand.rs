@@ -183,7 +183,7 @@ pub fn detail(ctx: &PageCtx, d: &DemandPage) -> Markup {
                             (csrf_field(&ctx.csrf)) input type="hidden" name="team" value=(id);
                             button.primary type="submit" { "由“" (name) "”承接" }
                         }
-                        a.button href={ "/org/" (id) "/activities/new?demand=" (d.id) } id="demand-to-activity" { "为此需求发布活动" }
+                        a.button href={ "/team/" (id) "/activities/new?demand=" (d.id) } id="demand-to-activity" { "为此需求发布活动" }
                     }
                     @if d.can_finish {
                         form method="post" action={ "/demands/" (d.id) "/done" } {
@@ -208,7 +208,7 @@ pub fn detail(ctx: &PageCtx, d: &DemandPage) -> Markup {
                             @if !d.inviting_teams.is_empty() {
                                 td data-label="邀请" {
                                     @for (team, name) in d.inviting_teams {
-                                        form.inline method="post" action={ "/org/" (team) "/members/invite" } {
+                                        form.inline method="post" action={ "/team/" (team) "/members/invite" } {
                                             (csrf_field(&ctx.csrf))
                                             input type="hidden" name="volunteer" value=(m.id);
                                             input type="hidden" name="back" value={ "/demands/" (d.id) };

@@ -78,7 +78,7 @@ pub fn page_view(ctx: &PageCtx, d: &ExportPage) -> Markup {
                     h2 { "导出本组织志愿者（附件2）" }
                     p.muted { "组织管理员导出的文件中，身份证号隐去中间部分。" }
                     @for (id, name) in d.teams {
-                        form method="post" action={ "/org/" (id) "/export" } {
+                        form method="post" action={ "/team/" (id) "/export" } {
                             (csrf_field(&ctx.csrf))
                             button.primary type="submit" { "导出“" (name) "”的志愿者" }
                         }

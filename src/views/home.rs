@@ -54,7 +54,7 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
             }
             nav.entries id="entries" aria-label="主要入口" {
                 a href="/login?next=/register/volunteer" id="register-volunteer" { "我是志愿者" small { "注册 / 登录" } }
-                a href="/login?next=/register/org" id="register-org" { "我是组织" small { "组织注册 / 管理" } }
+                a href="/login?next=/register/team" id="register-org" { "我是组织" small { "组织注册 / 管理" } }
                 a href="/activities" id="find-activities" { "找活动" small { "报名参加" } }
                 a href="/demands/new" id="submit-demand-entry" { "提需求" small { "需要科技服务" } }
             }

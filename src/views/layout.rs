@@ -82,7 +82,7 @@ pub fn nav(role: Role) -> Nav {
                         ("/login", "登录"),
                     ],
                 ),
-                ("组织", vec![("/login?next=/register/org", "组织注册")]),
+                ("组织", vec![("/login?next=/register/team", "组织注册")]),
                 ("浏览", public_site),
                 ("管理", vec![("/admin/login", "管理员")]),
                 ("友情链接", other),
@@ -92,7 +92,7 @@ pub fn nav(role: Role) -> Nav {
             primary: vec![
                 ("/activities", "活动"),
                 ("/register/volunteer", "志愿者注册"),
-                ("/register/org", "组织注册"),
+                ("/register/team", "组织注册"),
             ],
             more: vec![("浏览", public_site), ("友情链接", other)],
         },
@@ -111,7 +111,7 @@ pub fn nav(role: Role) -> Nav {
                         ("/me/record", "服务记录"),
                     ],
                 ),
-                ("组织", vec![("/register/org", "组织注册")]),
+                ("组织", vec![("/register/team", "组织注册")]),
                 ("浏览", public_site),
                 ("友情链接", other),
             ],
@@ -119,17 +119,17 @@ pub fn nav(role: Role) -> Nav {
         Role::TeamAdmin => Nav {
             primary: vec![
                 ("/activities", "活动"),
-                ("/org/activities/new", "活动发布"),
-                ("/org", "组织"),
+                ("/team/activities/new", "活动发布"),
+                ("/team", "组织"),
                 ("/me", "我的"),
             ],
             more: vec![
                 (
                     "组织",
                     vec![
-                        ("/org", "组织信息"),
-                        ("/org/activities/new", "活动发布"),
-                        ("/org/activities", "我发布的活动"),
+                        ("/team", "组织信息"),
+                        ("/team/activities/new", "活动发布"),
+                        ("/team/activities", "我发布的活动"),
                         ("/demands", "服务需求"),
                         ("/import", "集体注册导入"),
                         ("/export", "导出"),

@@ -35,7 +35,7 @@ pub fn org_fields(
             (Field { kind: "date", ..Field::text("founded_on", "成立日期", form.value("founded_on")) }.error(form.error("founded_on")).render())
         }
         (checkbox_group("service_categories", "服务类别", &dict::service_categories().names(), &cats, form.error("service_categories")))
-        (region_fields(form, regions, "org"))
+        (region_fields(form, regions, "team"))
         fieldset {
             legend { "组织负责人（选填）" }
             (Field { required: false, ..Field::text("leader_name", "负责人姓名", form.value("leader_name")) }.error(form.error("leader_name")).render())
@@ -113,7 +113,7 @@ pub fn take_up_team(
                 p.row-actions {
                     a.button.primary href="/register/volunteer" id="take-up-team" { "这是我的组织，完成管理员注册" }
                 }
-                p { a href="/register/org?new=1" id="register-another" { "这不是我要注册的组织，注册一个新的组织" } }
+                p { a href="/register/team?new=1" id="register-another" { "这不是我要注册的组织，注册一个新的组织" } }
             }
         },
     )
@@ -299,12 +299,12 @@ pub fn org_admin_page(ctx: &PageCtx, d: &OrgAdminPage) -> Markup {
                 dl.facts { @for (k, v) in facts { dt { (k) } dd { (v) } } }
                 p.row-actions {
                     @if can_act {
-                        a.button.primary href={ "/org/" (id) "/members" } id="all-members" { "查看全部志愿者" }
+                        a.button.primary href={ "/team/" (id) "/members" } id="all-members" { "查看全部志愿者" }
                     }
-                    a.button href={ "/org/" (id) "/edit" } id="edit-org" { "编辑信息" }
+                    a.button href={ "/team/" (id) "/edit" } id="edit-org" { "编辑信息" }
                 }
                 @if pending > 0 && can_act {
-                    p.flash id="pending-count" { "有 " (pending) " 条入队申请等待审核。" a href={ "/org/" (id) "/members" } { "去审核" } }
+                    p.flash id="pending-count" { "有 " (pending) " 条入队申请等待审核。" a href={ "/team/" (id) "/members" } { "去审核" } }
                 }
             }
         },
@@ -348,7 +348,7 @@ pub fn members_page(ctx: &PageCtx, d: &MembersPage) -> Markup {
         members,
         add_form,
     } = *d;
-    let base = format!("/org/{org_id}/members");
+    let base = format!("/team/{org_id}/members");
     html! {
         (page(ctx, "查看全部志愿者", html! {
             h1 { (org_name) " · 全部志愿者" }

@@ -196,7 +196,7 @@ pub fn profile(ctx: &PageCtx, v: &ProfileView) -> Markup {
                 section.card id="my-admin-teams" {
                     h2 { "我管理的组织" }
                     ul { @for (id, name, status) in &v.admin_of {
-                        li { a href={ "/org/" (id) } { (name) } " " span.badge { (status) } }
+                        li { a href={ "/team/" (id) } { (name) } " " span.badge { (status) } }
                     } }
                 }
             }

@@ -19,7 +19,7 @@ pub fn safe_next(next: &str) -> Option<&str> {
         && !next.starts_with("//")
         && !next.contains('\\')
         && next.len() < 200
-        && ["/register/", "/teams", "/me", "/org", "/activities"]
+        && ["/register/", "/team", "/org", "/me", "/activities"]
             .iter()
             .any(|p| next.starts_with(p));
     ok.then_some(next)

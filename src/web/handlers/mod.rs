@@ -70,7 +70,10 @@ pub fn large_body(method: &str, path: &str) -> Option<(Uploader, usize)> {
         ["import"] => upload(Uploader::Manager),
         ["admin", "merge"] => upload(Uploader::PlatformAdmin),
         ["activities", _, "report"] => upload(Uploader::Manager),
-        ["activities", _, "edit"] | ["org", _, "activities", "new"] => upload(Uploader::Preparer),
+        // `/org/...` is the address before the rename, still posted by an open old page.
+        ["activities", _, "edit"] | ["team" | "org", _, "activities", "new"] => {
+            upload(Uploader::Preparer)
+        }
         ["activities", _, "hours"] => Some((Uploader::Manager, ROSTER_BODY_LIMIT)),
         _ => None,
     }
@@ -107,9 +110,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/login/password"),
     ("GET", "/register/volunteer"),
     ("POST", "/register/volunteer"),
-    ("GET", "/register/org"),
-    ("POST", "/register/org"),
-    ("POST", "/register/org/admin"),
+    ("GET", "/register/team"),
+    ("POST", "/register/team"),
+    ("POST", "/register/team/admin"),
     ("GET", "/me"),
     ("GET", "/me/edit"),
     ("POST", "/me/edit"),
@@ -128,19 +131,19 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/teams"),
     ("GET", "/teams/{team}"),
     ("POST", "/teams/{team}/apply"),
-    ("GET", "/org"),
-    ("GET", "/org/activities"),
-    ("GET", "/org/activities/new"),
-    ("GET", "/org/{team}"),
-    ("GET", "/org/{team}/edit"),
-    ("POST", "/org/{team}/edit"),
-    ("GET", "/org/{team}/members"),
-    ("POST", "/org/{team}/members/add"),
-    ("POST", "/org/{team}/members/invite"),
-    ("GET", "/org/{team}/members/new"),
-    ("POST", "/org/{team}/members/new"),
-    ("POST", "/org/{team}/members/{volunteer}/approve"),
-    ("POST", "/org/{team}/members/{volunteer}/reject"),
+    ("GET", "/team"),
+    ("GET", "/team/activities"),
+    ("GET", "/team/activities/new"),
+    ("GET", "/team/{team}"),
+    ("GET", "/team/{team}/edit"),
+    ("POST", "/team/{team}/edit"),
+    ("GET", "/team/{team}/members"),
+    ("POST", "/team/{team}/members/add"),
+    ("POST", "/team/{team}/members/invite"),
+    ("GET", "/team/{team}/members/new"),
+    ("POST", "/team/{team}/members/new"),
+    ("POST", "/team/{team}/members/{volunteer}/approve"),
+    ("POST", "/team/{team}/members/{volunteer}/reject"),
     ("GET", "/activities"),
     ("GET", "/activities/{activity}"),
     ("POST", "/activities/{activity}/signup"),
@@ -160,9 +163,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/activities/{activity}/report"),
     ("POST", "/activities/{activity}/report"),
     ("GET", "/photos/{photo}"),
-    ("GET", "/org/{team}/activities"),
-    ("GET", "/org/{team}/activities/new"),
-    ("POST", "/org/{team}/activities/new"),
+    ("GET", "/team/{team}/activities"),
+    ("GET", "/team/{team}/activities/new"),
+    ("POST", "/team/{team}/activities/new"),
     ("GET", "/me/activities"),
     ("GET", "/me/record"),
     ("POST", "/me/certificate"),
@@ -186,7 +189,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/merge/confirm"),
     ("GET", "/admin/merge/conflicts/{conflict}"),
     ("POST", "/admin/merge/conflicts/{conflict}"),
-    ("POST", "/org/{team}/export"),
+    ("POST", "/team/{team}/export"),
     ("GET", "/import"),
     ("POST", "/import"),
     ("GET", "/import/{job}"),
@@ -213,6 +216,28 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/teams/{team}/status"),
 ];
 
+/// Addresses that moved when the team area got one name: `/org/...` is now `/team/...`
+/// and `/register/org` is `/register/team`. Printed QR codes and bookmarks keep working;
+/// 308 keeps the method and body, so a form posted from a page loaded before an update
+/// still lands.
+fn renamed(path: &str, query: &str) -> Option<Response> {
+    let rest = path
+        .strip_prefix("/org")
+        .map(|rest| ("/team", rest))
+        .or_else(|| {
+            path.strip_prefix("/register/org")
+                .map(|rest| ("/register/team", rest))
+        })
+        .filter(|(_, rest)| rest.is_empty() || rest.starts_with('/'));
+    let (base, rest) = rest?;
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    Some(Response::redirect_308(format!("{base}{rest}{query}")))
+}
+
 /// Dispatch on method and path.
 pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let path = req.url();
@@ -221,6 +246,9 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         && !BEFORE_CONFIRMATION.contains(&path.as_str())
     {
         return Ok(Response::redirect_303("/me/confirm"));
+    }
+    if let Some(to) = renamed(&path, req.raw_query_string()) {
+        return Ok(to);
     }
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let id = |s: &str| s.parse::<Gid>().map_err(|_| AppError::NotFound);
@@ -252,9 +280,9 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
 
         ("GET", ["register", "volunteer"]) => register::volunteer_form(ctx),
         ("POST", ["register", "volunteer"]) => register::volunteer_create(app, ctx),
-        ("GET", ["register", "org"]) => register::org_form(app, ctx, req),
-        ("POST", ["register", "org"]) => register::org_create(app, ctx),
-        ("POST", ["register", "org", "admin"]) => register::org_admin_create(app, ctx),
+        ("GET", ["register", "team"]) => register::org_form(app, ctx, req),
+        ("POST", ["register", "team"]) => register::org_create(app, ctx),
+        ("POST", ["register", "team", "admin"]) => register::org_admin_create(app, ctx),
 
         ("GET", ["me"]) => account::show(app, ctx),
         ("GET", ["me", "edit"]) => account::edit_form(ctx, false),
@@ -279,21 +307,21 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["teams"]) => teams::list(app, ctx, req),
         ("GET", ["teams", t]) => teams::show(app, ctx, id(t)?),
         ("POST", ["teams", t, "apply"]) => teams::apply(app, ctx, id(t)?),
-        ("GET", ["org"]) => teams::admin_home(ctx),
-        ("GET", ["org", "activities"]) => activities::my_org_activities(ctx),
-        ("GET", ["org", "activities", "new"]) => activities::my_org_new_activity(ctx),
-        ("GET", ["org", t]) => teams::admin_show(app, ctx, id(t)?),
-        ("GET", ["org", t, "edit"]) => teams::edit_form(app, ctx, id(t)?),
-        ("POST", ["org", t, "edit"]) => teams::edit(app, ctx, id(t)?),
-        ("GET", ["org", t, "members"]) => teams::members(app, ctx, req, id(t)?),
-        ("POST", ["org", t, "members", "add"]) => teams::add_member(app, ctx, req, id(t)?),
-        ("POST", ["org", t, "members", "invite"]) => teams::invite(app, ctx, id(t)?),
-        ("GET", ["org", t, "members", "new"]) => teams::enter_form(app, ctx, id(t)?),
-        ("POST", ["org", t, "members", "new"]) => teams::enter(app, ctx, id(t)?),
-        ("POST", ["org", t, "members", v, "approve"]) => {
+        ("GET", ["team"]) => teams::admin_home(ctx),
+        ("GET", ["team", "activities"]) => activities::my_org_activities(ctx),
+        ("GET", ["team", "activities", "new"]) => activities::my_org_new_activity(ctx),
+        ("GET", ["team", t]) => teams::admin_show(app, ctx, id(t)?),
+        ("GET", ["team", t, "edit"]) => teams::edit_form(app, ctx, id(t)?),
+        ("POST", ["team", t, "edit"]) => teams::edit(app, ctx, id(t)?),
+        ("GET", ["team", t, "members"]) => teams::members(app, ctx, req, id(t)?),
+        ("POST", ["team", t, "members", "add"]) => teams::add_member(app, ctx, req, id(t)?),
+        ("POST", ["team", t, "members", "invite"]) => teams::invite(app, ctx, id(t)?),
+        ("GET", ["team", t, "members", "new"]) => teams::enter_form(app, ctx, id(t)?),
+        ("POST", ["team", t, "members", "new"]) => teams::enter(app, ctx, id(t)?),
+        ("POST", ["team", t, "members", v, "approve"]) => {
             teams::decide(app, ctx, id(t)?, id(v)?, true)
         }
-        ("POST", ["org", t, "members", v, "reject"]) => {
+        ("POST", ["team", t, "members", v, "reject"]) => {
             teams::decide(app, ctx, id(t)?, id(v)?, false)
         }
 
@@ -320,9 +348,9 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["activities", a, "report"]) => activities::report_form(app, ctx, id(a)?),
         ("POST", ["activities", a, "report"]) => activities::save_report(app, ctx, id(a)?),
         ("GET", ["photos", p]) => activities::photo(app, req, id(p)?),
-        ("GET", ["org", t, "activities"]) => activities::published(app, ctx, req, id(t)?),
-        ("GET", ["org", t, "activities", "new"]) => activities::new_form(app, ctx, req, id(t)?),
-        ("POST", ["org", t, "activities", "new"]) => activities::create(app, ctx, id(t)?),
+        ("GET", ["team", t, "activities"]) => activities::published(app, ctx, req, id(t)?),
+        ("GET", ["team", t, "activities", "new"]) => activities::new_form(app, ctx, req, id(t)?),
+        ("POST", ["team", t, "activities", "new"]) => activities::create(app, ctx, id(t)?),
         ("GET", ["me", "activities"]) => activities::mine(app, ctx, req),
         ("GET", ["me", "record"]) => activities::service_record(app, ctx),
         ("POST", ["me", "certificate"]) => activities::issue_certificate(app, ctx),
@@ -351,7 +379,7 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["admin", "merge", "confirm"]) => merge::confirm(app, ctx),
         ("GET", ["admin", "merge", "conflicts", c]) => merge::conflict(app, ctx, id(c)?),
         ("POST", ["admin", "merge", "conflicts", c]) => merge::resolve(app, ctx, id(c)?),
-        ("POST", ["org", t, "export"]) => export::team_export(app, ctx, id(t)?),
+        ("POST", ["team", t, "export"]) => export::team_export(app, ctx, id(t)?),
         ("GET", ["import"]) => import::upload_page(app, ctx),
         ("POST", ["import"]) => import::upload(app, ctx),
         ("GET", ["import", j]) => import::show(app, ctx, req, j),
@@ -402,6 +430,31 @@ fn no_route() -> Result<Response, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_team_addresses_move_with_their_method_and_query() {
+        let to = |p: &str, q: &str| {
+            renamed(p, q).map(|r| {
+                let location = r
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("Location"))
+                    .map(|(_, v)| v.to_string());
+                (r.status_code, location.unwrap_or_default())
+            })
+        };
+        assert_eq!(to("/org", ""), Some((308, "/team".to_string())));
+        assert_eq!(
+            to("/org/123/activities/new", "demand=9"),
+            Some((308, "/team/123/activities/new?demand=9".to_string()))
+        );
+        assert_eq!(
+            to("/register/org", ""),
+            Some((308, "/register/team".to_string()))
+        );
+        assert_eq!(to("/organic", ""), None);
+        assert_eq!(to("/team/1", ""), None);
+    }
 
     /// A route as `METHOD /a/{}/b`: literal segments (quoted, as in the source) kept,
     /// bindings and `{name}` placeholders written as `{}`.
@@ -524,7 +577,7 @@ mod tests {
             ("/admin/merge".to_string(), Uploader::PlatformAdmin),
             (format!("/activities/{id}/report"), Uploader::Manager),
             (format!("/activities/{id}/edit"), Uploader::Preparer),
-            (format!("/org/{id}/activities/new"), Uploader::Preparer),
+            (format!("/team/{id}/activities/new"), Uploader::Preparer),
         ] {
             assert_eq!(
                 large_body("POST", &path),

@@ -196,7 +196,7 @@ pub fn volunteer_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     log::info!("volunteer registered");
     // The admin of an imported team took it up: show them the team to check.
     if let Some(team) = app.store.orgs_administered_by(&v.phone)?.first() {
-        return signed_in_as(app, ctx, &v, &format!("/org/{}", team.id), "team_taken_up");
+        return signed_in_as(app, ctx, &v, &format!("/team/{}", team.id), "team_taken_up");
     }
     signed_in_as(app, ctx, &v, "/me", "registered")
 }
@@ -221,7 +221,7 @@ fn admin_phone(ctx: &Ctx) -> Result<Result<(String, bool), Response>, AppError> 
     Ok(match &ctx.viewer {
         Viewer::VerifiedPhone(p) => Ok((p.clone(), false)),
         Viewer::Volunteer { volunteer, .. } => Ok((volunteer.phone.clone(), true)),
-        Viewer::Anonymous => Err(Response::redirect_303("/login?next=/register/org")),
+        Viewer::Anonymous => Err(Response::redirect_303("/login?next=/register/team")),
         Viewer::Admin(_) => {
             return Err(AppError::Forbidden(
                 "您正以平台管理员身份登录。组织注册请用管理员手机号验证后进行。".into(),
@@ -239,7 +239,7 @@ fn render_org(ctx: &Ctx, form: &FormState, phone: &str, status: u16) -> Response
             &lists.options(),
             &team_view::OrgFormSpec {
                 heading: "组织注册",
-                action: "/register/org",
+                action: "/register/team",
                 submit: "下一步",
                 fixed_admin_phone: Some(phone),
                 step: Some(1),
@@ -362,7 +362,7 @@ fn render_admin_step(
 ) -> Response {
     let lists = RegionLists::for_form(form);
     let spec = VolunteerFormSpec {
-        action: "/register/org/admin",
+        action: "/register/team/admin",
         heading: "组织注册：管理员信息",
         intro: Some(
             "按照通知要求，组织管理员须用管理员手机号注册成为科技志愿者，才能履行管理员职责。请填写您本人的信息。",
@@ -386,7 +386,7 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         Err(r) => return Ok(r),
     };
     if is_volunteer {
-        return Ok(Response::redirect_303("/register/org"));
+        return Ok(Response::redirect_303("/register/team"));
     }
     let mut team_form = form_state(ctx, ORG_FIELDS, "team.");
     let hidden = carried(&team_form);
@@ -430,7 +430,7 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         app,
         ctx,
         &admin,
-        &format!("/org/{}", org.id),
+        &format!("/team/{}", org.id),
         "org_registered",
     )
 }
@@ -448,7 +448,7 @@ fn finish_org(
             app.org_drafts.forget(phone);
             log::info!("team registered");
             Ok(redirect_with_flash(
-                &format!("/org/{}", org.id),
+                &format!("/team/{}", org.id),
                 "org_registered",
             ))
         }

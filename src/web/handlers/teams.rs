@@ -159,9 +159,9 @@ pub fn admin_home(ctx: &Ctx) -> Result<Response, AppError> {
         return Err(AppError::forbidden());
     };
     match teams.as_slice() {
-        [] => Ok(Response::redirect_303("/register/org")),
-        [only] => Ok(Response::redirect_303(format!("/org/{}", only.id))),
-        many => Ok(Response::redirect_303(format!("/org/{}", many[0].id))),
+        [] => Ok(Response::redirect_303("/register/team")),
+        [only] => Ok(Response::redirect_303(format!("/team/{}", only.id))),
+        many => Ok(Response::redirect_303(format!("/team/{}", many[0].id))),
     }
 }
 
@@ -215,7 +215,7 @@ pub fn admin_show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 
 fn render_edit(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> Response {
     let lists = RegionLists::for_form(form);
-    let action = format!("/org/{}/edit", o.id);
+    let action = format!("/team/{}/edit", o.id);
     rejected(
         view::org_form(
             &ctx.page(),
@@ -256,7 +256,7 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let mut updated = o.clone();
     updated.apply(fields, ctx.now, false);
     match app.store.resubmit_organization(&updated) {
-        Ok(()) => Ok(redirect_with_flash(&format!("/org/{id}"), "saved")),
+        Ok(()) => Ok(redirect_with_flash(&format!("/team/{id}"), "saved")),
         Err(StoreError::Taken(_)) => {
             form.fail("org_name", "这个组织名称已被其他组织使用，请换一个名称。");
             Ok(render_edit(ctx, &o, &form, 422))
@@ -333,7 +333,7 @@ pub fn decide(
     app.store
         .decide_application(id, volunteer, approve, ctx.now)?;
     Ok(redirect_with_flash(
-        &format!("/org/{id}/members"),
+        &format!("/team/{id}/members"),
         if approve { "approved" } else { "rejected" },
     ))
 }
@@ -359,7 +359,7 @@ pub fn add_member(app: &App, ctx: &Ctx, req: &Request, id: Gid) -> Result<Respon
     // Joining a team shares the person's data with its admin: they decide themselves.
     match app.store.invite_member(id, v.id, ctx.now) {
         Ok(state) => Ok(redirect_with_flash(
-            &format!("/org/{id}/members"),
+            &format!("/team/{id}/members"),
             if state == MembershipState::Approved {
                 "approved"
             } else {
@@ -384,7 +384,7 @@ pub fn invite(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         .map_err(|_| AppError::BadRequest("缺少要邀请的志愿者。".into()))?;
     let back = match ctx.field("back") {
         b if b.starts_with('/') && !b.starts_with("//") => b.to_string(),
-        _ => format!("/org/{id}/members"),
+        _ => format!("/team/{id}/members"),
     };
     match app.store.invite_member(id, volunteer, ctx.now) {
         Ok(state) => Ok(redirect_with_flash(
@@ -402,7 +402,7 @@ pub fn invite(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 
 fn render_enter(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> Response {
     let lists = RegionLists::for_form(form);
-    let action = format!("/org/{}/members/new", o.id);
+    let action = format!("/team/{}/members/new", o.id);
     let spec = VolunteerFormSpec {
         action: &action,
         heading: "代为录入志愿者",
@@ -452,7 +452,7 @@ pub fn enter(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     );
     match app.store.enter_volunteer_for_team(&v, id, ctx.now) {
         Ok(()) => Ok(redirect_with_flash(
-            &format!("/org/{id}/members"),
+            &format!("/team/{id}/members"),
             "entered",
         )),
         Err(StoreError::Taken("手机号")) => {

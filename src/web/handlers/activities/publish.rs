@@ -23,7 +23,7 @@ use rouille::{Request, Response};
 pub fn my_org_activities(ctx: &Ctx) -> Result<Response, AppError> {
     match &ctx.viewer {
         Viewer::Volunteer { teams, .. } if !teams.is_empty() => Ok(Response::redirect_303(
-            format!("/org/{}/activities", teams[0].id),
+            format!("/team/{}/activities", teams[0].id),
         )),
         _ => Err(AppError::forbidden()),
     }
@@ -44,7 +44,7 @@ pub fn my_org_new_activity(ctx: &Ctx) -> Result<Response, AppError> {
                 .map(|t| t.id)
         });
     match team {
-        Some(id) => Ok(Response::redirect_303(format!("/org/{id}/activities/new"))),
+        Some(id) => Ok(Response::redirect_303(format!("/team/{id}/activities/new"))),
         None if !teams.is_empty() => Err(AppError::Forbidden(teams[0].status.refusal().into())),
         None => Err(AppError::forbidden()),
     }
@@ -196,7 +196,7 @@ pub fn new_form(app: &App, ctx: &Ctx, req: &Request, org: Gid) -> Result<Respons
     Ok(render_form(
         ctx,
         &f,
-        &format!("/org/{org}/activities/new"),
+        &format!("/team/{org}/activities/new"),
         "活动发布",
         None,
         true,
@@ -267,7 +267,7 @@ pub(super) fn apply_fields(a: &mut Activity, f: rules::ActivityFields) {
 
 pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
     my_org(app, ctx, org, TeamPower::Prepare)?;
-    let action = format!("/org/{org}/activities/new");
+    let action = format!("/team/{org}/activities/new");
     let mut form = form_state(ctx, ACTIVITY_FIELDS, "");
     let demand: Option<Gid> = ctx.field("demand").parse().ok();
     if let Some(d) = demand {

@@ -295,3 +295,57 @@ fn demo_honours_data_but_never_uses_a_folder_with_real_data() {
     assert!(out.contains("真实数据") && out.contains("演示"), "{out}");
     assert!(!out.contains("panicked"));
 }
+
+/// `kezhi check` names a removed index entry and fails; `--repair` keeps a copy of the
+/// file, rebuilds the index in one transaction, and the check then passes with the
+/// record findable again.
+#[test]
+fn check_finds_a_removed_index_entry_and_repair_rebuilds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let file = dir.path().join("kezhi.redb");
+    {
+        let store = kezhi::store::Store::open(&file).unwrap();
+        let v = common::volunteer_record(
+            store.installation_id(),
+            "13812345678",
+            &common::valid_id("11010119800101009"),
+        );
+        store.insert_volunteer(&v).unwrap();
+    }
+    {
+        // Damage the file the way a bug or a bad disk would: the phone index loses a row.
+        let db = redb::Database::open(&file).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let table: redb::TableDefinition<&str, u128> =
+                redb::TableDefinition::new("phone_volunteer");
+            let mut t = tx.open_table(table).unwrap();
+            assert!(t.remove("13812345678").unwrap().is_some());
+        }
+        tx.commit().unwrap();
+    }
+    let check = kezhi(&["--data", data, "check"], None);
+    assert!(!check.status.success(), "{}", text(&check));
+    assert!(text(&check).contains("手机号索引"), "{}", text(&check));
+
+    let repair = kezhi(&["--data", data, "check", "--repair"], None);
+    let out = text(&repair);
+    assert!(repair.status.success(), "{out}");
+    assert!(
+        out.contains("修复前的数据已复制到") && out.contains("检查通过"),
+        "{out}"
+    );
+    let copies: Vec<_> = std::fs::read_dir(dir.path().join("backups"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("before-repair-")
+        })
+        .collect();
+    assert_eq!(copies.len(), 1, "one copy of the file before the repair");
+    let store = kezhi::store::Store::open(&file).unwrap();
+    assert!(store.volunteer_by_phone("13812345678").unwrap().is_some());
+}

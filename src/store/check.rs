@@ -15,6 +15,7 @@ use crate::domain::people::{
     MAX_TEAMS_PER_VOLUNTEER, Membership, MembershipState, Organization, Volunteer, org_name_key,
 };
 use crate::domain::record::{Certificate, Report};
+use chrono::{DateTime, Utc};
 use redb::{
     ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
     WriteTransaction,
@@ -228,20 +229,27 @@ fn check_links(tx: &ReadTransaction, r: &mut CheckReport) -> Result<(), StoreErr
         &pairs(tx, VOLUNTEER_SIGNUPS)?,
         &mirrored,
     );
-    let mut seated: HashMap<u128, u32> = HashMap::new();
+    // Seats held, and the latest moment a seat was given (signed up or promoted).
+    let mut seated: HashMap<u128, (u32, Option<DateTime<Utc>>)> = HashMap::new();
     for row in tx.open_table(ACTIVITY_SIGNUPS)?.range::<(u128, u128)>(..)? {
         let (k, v) = row?;
         match decode::<Signup>(v.value()) {
             Ok(s) if matches!(s.state, SignupState::SignedUp) => {
-                *seated.entry(k.value().0).or_default() += 1
+                let e = seated.entry(k.value().0).or_default();
+                e.0 += 1;
+                let given = s.promoted_at.unwrap_or(s.signed_up_at).max(s.signed_up_at);
+                e.1 = e.1.max(Some(given));
             }
             Ok(_) => {}
             Err(e) => r.problems.push(format!("报名记录无法读取：{e}")),
         }
     }
     for a in &activities {
-        let n = seated.get(&a.id.0).copied().unwrap_or(0);
-        if a.capacity > 0 && n > a.capacity {
+        let (n, last_given) = seated.get(&a.id.0).copied().unwrap_or((0, None));
+        // A team may lower the capacity below the people already signed up (they are
+        // kept); what must never happen is a seat given while the activity was full,
+        // i.e. after the edit that set the capacity it now has.
+        if a.capacity > 0 && n > a.capacity && last_given.is_some_and(|t| t > a.updated_at) {
             r.problems.push(format!(
                 "活动 {} 已报名 {n} 人，超过名额 {}",
                 a.id, a.capacity

@@ -22,6 +22,25 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// Every test store is checked as `kezhi check` would when the test is done: whatever a
+/// test did through the app, the indexes, uniqueness, capacities and the changes log must
+/// still agree. (A test that already failed, or a store made unavailable on purpose, is
+/// left alone.)
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        if let Ok(report) = self.app.store.check() {
+            assert!(
+                report.problems.is_empty(),
+                "kezhi check on the test store: {:?}",
+                report.problems
+            );
+        }
+    }
+}
+
 impl TestApp {
     pub fn start() -> TestApp {
         Self::start_with(web::transport::Limits::default())

@@ -79,7 +79,7 @@ fn main() {
     let team = county
         .teams
         .iter()
-        .position(|o| o.status == kezhi::domain::people::OrgStatus::Active)
+        .position(|o| o.status == kezhi::domain::people::TeamStatus::Active)
         .unwrap_or(0);
     let team_token = session(Subject::Volunteer(county.volunteers[team].id));
     let team_id = county.teams[team].id;
@@ -94,11 +94,11 @@ fn main() {
         let mut a: Activity = county
             .activities
             .iter()
-            .find(|a| county.teams[team].id == a.organization)
+            .find(|a| county.teams[team].id == a.team)
             .cloned()
             .unwrap_or_else(|| county.activities[0].clone());
         a.id = Gid::new();
-        a.organization = team_id;
+        a.team = team_id;
         a.title = title.into();
         a.capacity = 100;
         a.state = ActivityState::Published;

@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use common::{Client, TestApp, post, valid_id, with};
 use kezhi::domain::activity::SignupState;
 use kezhi::domain::ids::Gid;
-use kezhi::domain::people::Organization;
+use kezhi::domain::people::Team;
 use std::sync::Arc;
 
 fn local(offset_minutes: i64) -> String {
@@ -45,7 +45,7 @@ fn activity_form(title: &str, capacity: &str) -> Vec<(String, String)> {
 struct Setup {
     t: TestApp,
     admin: Client,
-    org: Organization,
+    org: Team,
 }
 
 fn setup() -> Setup {

@@ -20,7 +20,7 @@ use common::{Client, TestApp, valid_id};
 use kezhi::domain::account::{Session, Subject};
 use kezhi::domain::demand::{Demand, DemandState};
 use kezhi::domain::ids::Gid;
-use kezhi::domain::people::OrgStatus;
+use kezhi::domain::people::TeamStatus;
 use kezhi::domain::record::Photo;
 use kezhi::domain::regions::RegionPath;
 use kezhi::web::ROUTES;
@@ -249,10 +249,10 @@ fn world() -> World {
             .apply_to_team(volunteer.id, team, chrono::Utc::now())
             .unwrap();
     }
-    for (org, status) in [(&p, OrgStatus::PendingReview), (&s, OrgStatus::Suspended)] {
+    for (org, status) in [(&p, TeamStatus::PendingReview), (&s, TeamStatus::Suspended)] {
         let mut o = org.clone();
         o.status = status;
-        t.app.store.update_organization(&o).unwrap();
+        t.app.store.update_team(&o).unwrap();
     }
     let photo = Photo {
         id: Gid::new(),

@@ -964,11 +964,11 @@ fn volunteer_applies_and_admin_approves() {
     assert!(org_path.starts_with("/team/"), "{org_path}");
     // The platform admin approves the new team (注册认证; its pages are tested in
     // tests/trust.rs), and the team admin's page shows it.
-    let org_id = org_path.trim_start_matches("/team/").parse().unwrap();
+    let team_id = org_path.trim_start_matches("/team/").parse().unwrap();
     t.app
         .store
         .decide_team(
-            org_id,
+            team_id,
             kezhi::domain::people::TeamDecision::Approve,
             "",
             "admin",
@@ -1647,10 +1647,6 @@ fn an_imported_teams_admin_takes_it_up_from_team_registration() {
     p.click_and_wait("#submit", "#org-info");
     assert!(p.text("#org-info").contains(team));
     assert!(p.text("main .flash").contains("管理员"));
-    assert_eq!(
-        t.app.store.organizations().unwrap().len(),
-        1,
-        "no duplicate team"
-    );
+    assert_eq!(t.app.store.teams().unwrap().len(), 1, "no duplicate team");
     p.screenshot();
 }

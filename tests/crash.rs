@@ -463,7 +463,7 @@ fn set_up_activity_and_editors(store: &Store, ledger: &mut Ledger) -> Gid {
         ))
         .unwrap();
     let team = common::team_record(origin, admin_phone, "铁西区农技服务队");
-    store.register_organization(&team, None).unwrap();
+    store.register_team(&team, None).unwrap();
     let now = chrono::Utc::now();
     let local = now
         .with_timezone(&kezhi::config::Settings::load(store).utc_offset)
@@ -474,7 +474,7 @@ fn set_up_activity_and_editors(store: &Store, ledger: &mut Ledger) -> Gid {
     let a = Activity {
         id: Gid::new(),
         origin,
-        organization: team.id,
+        team: team.id,
         title: "玉米病虫害防治讲座".into(),
         service_category: "农技服务".into(),
         region: team.region.clone(),

@@ -21,7 +21,7 @@ fn activity(t: &TestApp, org: Gid, title: &str) -> Activity {
     let a = Activity {
         id: Gid::new(),
         origin: t.app.store.installation_id(),
-        organization: org,
+        team: org,
         title: title.into(),
         service_category: "农技服务".into(),
         region: kezhi::domain::regions::path_of("220302").unwrap(),
@@ -84,7 +84,7 @@ fn populated(prefix: &str) -> TestApp {
 fn everything(s: &Store) -> String {
     let mut v = s.volunteers().unwrap();
     v.sort_by_key(|x| x.id);
-    let mut o = s.organizations().unwrap();
+    let mut o = s.teams().unwrap();
     o.sort_by_key(|x| x.id);
     let mut m = s.all_memberships().unwrap();
     m.sort_by_key(|x| x.id);
@@ -170,7 +170,7 @@ fn official_forms_export_and_import_back_the_same() {
             .collect();
         v.sort();
         let mut o: Vec<_> = s
-            .organizations()
+            .teams()
             .unwrap()
             .into_iter()
             .map(|o| {
@@ -473,7 +473,7 @@ fn web_export_merge_and_audit() {
             .status,
         403
     );
-    let org = t.app.store.organization_id_by_name("1395服务队").unwrap();
+    let org = t.app.store.team_id_by_name("1395服务队").unwrap();
     assert_eq!(
         team_admin
             .post_form(&format!("/team/{org}/export"), &[])

@@ -29,25 +29,36 @@ struct Server {
 
 impl Server {
     fn start(data: &Path) -> Server {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_kezhi"))
-            .arg("--data")
-            .arg(data)
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let started = Instant::now();
-        while std::net::TcpStream::connect(addr).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        // A port from `free_port` can be taken by a parallel test before the server binds
+        // it; then the connect below reaches the other test's server while ours has
+        // exited. Only a server whose own process is still running counts.
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new(env!("CARGO_BIN_EXE_kezhi"))
+                .arg("--data")
+                .arg(data)
+                .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            let started = Instant::now();
+            while std::net::TcpStream::connect(addr).is_err() && child.try_wait().unwrap().is_none()
+            {
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "the server did not start"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            // A server that lost its port exits right after trying to bind it.
+            std::thread::sleep(Duration::from_millis(300));
+            if child.try_wait().unwrap().is_none() {
+                return Server { child, addr };
+            }
         }
-        Server { child, addr }
+        panic!("the server did not start on any of five ports");
     }
 
     fn client(&self) -> Client {

@@ -162,12 +162,12 @@ fn teams_round_trip_and_wait_for_their_admin() {
     let id = t
         .app
         .store
-        .organization_id_by_name("梨树县第1科技志愿服务队")
+        .team_id_by_name("梨树县第1科技志愿服务队")
         .unwrap();
-    let org = t.app.store.organization(id).unwrap().unwrap();
+    let org = t.app.store.team(id).unwrap().unwrap();
     assert_eq!(
         org.status,
-        kezhi::domain::people::OrgStatus::WaitingForAdmin
+        kezhi::domain::people::TeamStatus::WaitingForAdmin
     );
     assert_eq!(org.founded_on.to_string(), "2019-08-08");
     // The admin registers: the team becomes theirs at once.

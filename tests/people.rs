@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Client, TestApp, post, valid_id, with, without};
-use kezhi::domain::people::{OrgStatus, Organization, Source};
+use kezhi::domain::people::{Source, Team, TeamStatus};
 
 /// A complete, valid volunteer form (吉林省 四平市 铁西区, a woman born 1975-03-28).
 fn volunteer_form(name: &str, id_number: &str) -> Vec<(String, String)> {
@@ -318,7 +318,7 @@ fn team_form(name: &str) -> Vec<(String, String)> {
 
 /// Register a team with a new admin phone, through both steps; returns the admin's
 /// client and the team.
-fn register_team(t: &TestApp, phone: &str, name: &str, admin_id: &str) -> (Client, Organization) {
+fn register_team(t: &TestApp, phone: &str, name: &str, admin_id: &str) -> (Client, Team) {
     let mut c = t.client();
     c.post_form(
         "/login/code",
@@ -350,14 +350,14 @@ fn register_team(t: &TestApp, phone: &str, name: &str, admin_id: &str) -> (Clien
     let org = t
         .app
         .store
-        .organizations()
+        .teams()
         .unwrap()
         .into_iter()
         .find(|o| o.name == name)
         .expect("team stored");
     assert_eq!(
         org.status,
-        OrgStatus::PendingReview,
+        TeamStatus::PendingReview,
         "a team registered on a phone waits for review (注册认证)"
     );
     // The platform admin approves it (注册认证).
@@ -366,7 +366,7 @@ fn register_team(t: &TestApp, phone: &str, name: &str, admin_id: &str) -> (Clien
         &[("decision", "approve")],
     );
     assert_eq!(r.status, 303, "{}", r.body);
-    let org = t.app.store.organization(org.id).unwrap().unwrap();
+    let org = t.app.store.team(org.id).unwrap().unwrap();
     (c, org)
 }
 
@@ -379,7 +379,7 @@ fn a_team_registers_with_its_admin_in_one_go() {
         "铁西区科技志愿服务队（一）",
         &woman_1975(),
     );
-    assert_eq!(org.status, OrgStatus::Active);
+    assert_eq!(org.status, TeamStatus::Active);
     assert_eq!(org.admin_phone, "13912340010");
     assert_eq!(org.leader_phone.as_deref(), Some("0434-1234567"));
     let admin_v = t
@@ -408,7 +408,7 @@ fn a_team_registers_with_its_admin_in_one_go() {
             .unwrap()
             .contains("已被注册")
     );
-    assert_eq!(t.app.store.people_counts().unwrap().organizations, 1);
+    assert_eq!(t.app.store.people_counts().unwrap().teams, 1);
 }
 
 #[test]
@@ -430,7 +430,7 @@ fn a_registered_volunteer_registers_a_team_in_one_step() {
         &with(team_form("另一个团"), "county", "110101"),
     );
     assert_eq!(bad.status, 422);
-    assert_eq!(t.app.store.people_counts().unwrap().organizations, 1);
+    assert_eq!(t.app.store.people_counts().unwrap().teams, 1);
 }
 
 #[test]
@@ -532,7 +532,7 @@ fn phone_change_needs_a_code_to_the_new_phone() {
             .unwrap()
             .is_some()
     );
-    let team = t.app.store.organization(org.id).unwrap().unwrap();
+    let team = t.app.store.team(org.id).unwrap().unwrap();
     assert_eq!(
         team.admin_phone, "13912340031",
         "the team follows its admin's new phone"
@@ -758,7 +758,7 @@ fn a_record_entered_by_the_team_is_claimed_and_confirmed() {
 fn an_imported_team_waits_for_its_admin_to_register() {
     let t = TestApp::start();
     let now = chrono::Utc::now();
-    let org = Organization {
+    let org = Team {
         id: kezhi::domain::ids::Gid::new(),
         origin: t.app.store.installation_id(),
         name: "导入的服务队".into(),
@@ -774,20 +774,20 @@ fn an_imported_team_waits_for_its_admin_to_register() {
         leader_org: None,
         leader_phone: None,
         description: String::new(),
-        status: OrgStatus::Active,
+        status: TeamStatus::Active,
         source: Source::Imported,
         created_at: now,
         updated_at: now,
     };
-    t.app.store.register_organization(&org, None).unwrap();
+    t.app.store.register_team(&org, None).unwrap();
     assert_eq!(
-        t.app.store.organization(org.id).unwrap().unwrap().status,
-        OrgStatus::WaitingForAdmin
+        t.app.store.team(org.id).unwrap().unwrap().status,
+        TeamStatus::WaitingForAdmin
     );
     let mut c = register(&t, "13912340070", "何伟", &woman_1975());
     assert_eq!(
-        t.app.store.organization(org.id).unwrap().unwrap().status,
-        OrgStatus::Active
+        t.app.store.team(org.id).unwrap().unwrap().status,
+        TeamStatus::Active
     );
     assert_eq!(c.get(&format!("/team/{}", org.id)).status, 200);
 }
@@ -854,8 +854,8 @@ fn platform_admin_lists_unmasks_fixes_and_suspends() {
     );
     assert_eq!(r.status, 303);
     assert_eq!(
-        t.app.store.organization(org.id).unwrap().unwrap().status,
-        OrgStatus::Suspended
+        t.app.store.team(org.id).unwrap().unwrap().status,
+        TeamStatus::Suspended
     );
     let mut vol = t.sign_in_by_code("13912340081");
     assert_eq!(vol.get(&format!("/teams/{}", org.id)).status, 404);
@@ -869,8 +869,8 @@ fn platform_admin_lists_unmasks_fixes_and_suspends() {
         &[("status", "active")],
     );
     assert_eq!(
-        t.app.store.organization(org.id).unwrap().unwrap().status,
-        OrgStatus::Active
+        t.app.store.team(org.id).unwrap().unwrap().status,
+        TeamStatus::Active
     );
     assert_eq!(
         t.app.store.audit_entries(0, 1).unwrap()[0].action,

@@ -9,7 +9,7 @@ mod common;
 use chrono::NaiveDate;
 use common::{TestApp, valid_id};
 use kezhi::domain::demand::{self, DemandInput};
-use kezhi::domain::registration::{self, OrgInput, VolunteerInput};
+use kezhi::domain::registration::{self, TeamInput, VolunteerInput};
 use kezhi::domain::validate;
 use kezhi::exchange::bundle::Bundle;
 use kezhi::exchange::columns::Form;
@@ -95,8 +95,8 @@ fn validators_never_panic_on_any_text() {
                 },
                 today(),
             );
-            let _ = registration::check_org(
-                &OrgInput {
+            let _ = registration::check_team(
+                &TeamInput {
                     org_name: c.clone(),
                     admin_phone: a.clone(),
                     mca_registered: d.clone(),

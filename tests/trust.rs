@@ -9,7 +9,7 @@ mod common;
 use common::{Client, TestApp, local, pairs, post, team_form, valid_id, wait_for_job};
 use kezhi::app::import;
 use kezhi::domain::ids::Gid;
-use kezhi::domain::people::{MembershipState, OrgStatus};
+use kezhi::domain::people::{MembershipState, TeamStatus};
 use kezhi::exchange::columns::Form;
 use kezhi::exchange::import::Progress;
 use kezhi::exchange::template::{self, RowValues};
@@ -52,8 +52,8 @@ fn self_register_team(t: &TestApp, phone: &str, id17: &str, name: &str) -> (Clie
     (c, id)
 }
 
-fn status_of(t: &TestApp, id: Gid) -> OrgStatus {
-    t.app.store.organization(id).unwrap().unwrap().status
+fn status_of(t: &TestApp, id: Gid) -> TeamStatus {
+    t.app.store.team(id).unwrap().unwrap().status
 }
 
 #[test]
@@ -62,7 +62,7 @@ fn a_self_registered_team_cannot_act_until_a_platform_admin_approves_it() {
     let mut platform = t.admin();
     let (mut visitor, org) =
         self_register_team(&t, "13912300001", "22030219750328020", "新来的服务队");
-    assert_eq!(status_of(&t, org), OrgStatus::PendingReview);
+    assert_eq!(status_of(&t, org), TeamStatus::PendingReview);
     t.add_volunteer("13912300002", &valid_id("22030219750328040"));
 
     // What the visitor tried at once, and what each gets while the team is under review.
@@ -119,7 +119,7 @@ fn a_self_registered_team_cannot_act_until_a_platform_admin_approves_it() {
         &[("decision", "refuse")],
     );
     assert_eq!(no_reason.status, 422);
-    assert_eq!(status_of(&t, org), OrgStatus::PendingReview);
+    assert_eq!(status_of(&t, org), TeamStatus::PendingReview);
     let r = platform.post_form(
         &format!("/admin/teams/{org}/status"),
         &[
@@ -128,7 +128,7 @@ fn a_self_registered_team_cannot_act_until_a_platform_admin_approves_it() {
         ],
     );
     assert_eq!(r.status, 303);
-    assert_eq!(status_of(&t, org), OrgStatus::Refused);
+    assert_eq!(status_of(&t, org), TeamStatus::Refused);
     let page = visitor.get(&format!("/team/{org}"));
     assert!(page.body.contains("未通过审核") && page.body.contains("主管单位名称不完整"));
     // Correcting the data submits it again.
@@ -139,7 +139,7 @@ fn a_self_registered_team_cannot_act_until_a_platform_admin_approves_it() {
         post(&mut visitor, &format!("/team/{org}/edit"), &corrected).status,
         303
     );
-    assert_eq!(status_of(&t, org), OrgStatus::PendingReview);
+    assert_eq!(status_of(&t, org), TeamStatus::PendingReview);
     let detail = platform.get(&format!("/admin/teams/{org}"));
     assert!(detail.body.contains("id=\"approve\"") && detail.body.contains("组织负责人"));
 
@@ -149,7 +149,7 @@ fn a_self_registered_team_cannot_act_until_a_platform_admin_approves_it() {
         &[("decision", "approve")],
     );
     assert_eq!(r.status, 303);
-    assert_eq!(status_of(&t, org), OrgStatus::Active);
+    assert_eq!(status_of(&t, org), TeamStatus::Active);
     assert_eq!(visitor.get(&format!("/team/{org}/members")).status, 200);
     assert_eq!(visitor.get("/import").status, 200);
     let r = post(
@@ -192,7 +192,7 @@ fn a_suspended_teams_admin_loses_every_action_and_its_activities_leave_public_li
         &[("decision", "suspend"), ("reason", "活动内容与科普无关")],
     );
     assert_eq!(r.status, 303);
-    assert_eq!(status_of(&t, org.id), OrgStatus::Suspended);
+    assert_eq!(status_of(&t, org.id), TeamStatus::Suspended);
 
     // Every team-admin page and action is refused, with the reason.
     for path in [
@@ -615,19 +615,14 @@ fn a_bundle_that_moves_a_team_to_another_admin_phone_needs_confirmation() {
     }
 
     assert_eq!(
-        b.app
-            .store
-            .organization(org.id)
-            .unwrap()
-            .unwrap()
-            .admin_phone,
+        b.app.store.team(org.id).unwrap().unwrap().admin_phone,
         "13912300081"
     );
     // On laptop A (or in a forged bundle) the team gets another admin phone.
-    let mut moved = a.app.store.organization(org.id).unwrap().unwrap();
+    let mut moved = a.app.store.team(org.id).unwrap().unwrap();
     moved.admin_phone = "13912300089".into();
     moved.updated_at = chrono::Utc::now() + chrono::Duration::seconds(5);
-    a.app.store.update_organization(&moved).unwrap();
+    a.app.store.update_team(&moved).unwrap();
     let bytes = bundle_of(&a);
 
     let mut platform = b.admin();
@@ -641,12 +636,7 @@ fn a_bundle_that_moves_a_team_to_another_admin_phone_needs_confirmation() {
         &r.body[..r.body.len().min(3000)]
     );
     assert_eq!(
-        b.app
-            .store
-            .organization(org.id)
-            .unwrap()
-            .unwrap()
-            .admin_phone,
+        b.app.store.team(org.id).unwrap().unwrap().admin_phone,
         "13912300081",
         "nothing stored before the confirmation"
     );
@@ -671,12 +661,7 @@ fn a_bundle_that_moves_a_team_to_another_admin_phone_needs_confirmation() {
     assert_eq!(r.status, 200, "{}", &r.body[..r.body.len().min(2000)]);
     assert!(r.body.contains("merge-result"));
     assert_eq!(
-        b.app
-            .store
-            .organization(org.id)
-            .unwrap()
-            .unwrap()
-            .admin_phone,
+        b.app.store.team(org.id).unwrap().unwrap().admin_phone,
         "13912300089"
     );
     // The token is used up.
@@ -706,12 +691,7 @@ fn a_bundle_that_moves_a_team_to_another_admin_phone_needs_confirmation() {
         ),
     }
     assert_eq!(
-        c.app
-            .store
-            .organization(org.id)
-            .unwrap()
-            .unwrap()
-            .admin_phone,
+        c.app.store.team(org.id).unwrap().unwrap().admin_phone,
         "13912300081"
     );
 }

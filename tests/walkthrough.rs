@@ -8,7 +8,7 @@ mod common;
 
 use common::{TestApp, local, pairs, post, team_form, valid_id};
 use kezhi::domain::ids::Gid;
-use kezhi::domain::people::{MembershipState, OrgStatus};
+use kezhi::domain::people::{MembershipState, TeamStatus};
 use kezhi::exchange::columns::Form;
 use kezhi::exchange::template::{self, RowValues};
 use std::time::{Duration, Instant};
@@ -106,7 +106,7 @@ fn the_teams_admin_is_a_member_from_the_start_and_it_counts_as_one_of_five() {
     let r = post(&mut full, "/register/team", &team_form("第六个队"));
     assert_eq!(r.status, 422);
     assert!(r.body.contains("已加入 5 个组织"), "{}", r.body);
-    assert!(t.app.store.organization_id_by_name("第六个队").is_none());
+    assert!(t.app.store.team_id_by_name("第六个队").is_none());
 }
 
 #[test]
@@ -170,14 +170,10 @@ fn an_imported_teams_admin_takes_it_up_through_team_registration() {
         chrono::Utc::now(),
     )
     .unwrap();
-    let org = t
-        .app
-        .store
-        .organization_id_by_name("导入的农技服务队")
-        .unwrap();
+    let org = t.app.store.team_id_by_name("导入的农技服务队").unwrap();
     assert_eq!(
-        t.app.store.organization(org).unwrap().unwrap().status,
-        OrgStatus::WaitingForAdmin
+        t.app.store.team(org).unwrap().unwrap().status,
+        TeamStatus::WaitingForAdmin
     );
 
     let phone = "13912400021";
@@ -215,8 +211,8 @@ fn an_imported_teams_admin_takes_it_up_through_team_registration() {
     );
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.header("location"), Some(format!("/team/{org}").as_str()));
-    let o = t.app.store.organization(org).unwrap().unwrap();
-    assert_eq!(o.status, OrgStatus::Active);
+    let o = t.app.store.team(org).unwrap().unwrap();
+    assert_eq!(o.status, TeamStatus::Active);
     let admin = t.app.store.volunteer_by_phone(phone).unwrap().unwrap();
     assert_eq!(
         t.app
@@ -227,11 +223,7 @@ fn an_imported_teams_admin_takes_it_up_through_team_registration() {
             .state,
         MembershipState::Approved
     );
-    assert_eq!(
-        t.app.store.organizations().unwrap().len(),
-        1,
-        "no duplicate"
-    );
+    assert_eq!(t.app.store.teams().unwrap().len(), 1, "no duplicate");
 }
 
 #[test]

@@ -33,10 +33,7 @@ pub fn service_record(
             date: a.starts_at.date(),
             place: format!("{} {}", place(&a.region), a.address),
             content: a.service_category.clone(),
-            organization: store
-                .organization(a.organization)?
-                .map(|o| o.name)
-                .unwrap_or_default(),
+            team: store.team(a.team)?.map(|o| o.name).unwrap_or_default(),
             half_hours: h,
         });
     }

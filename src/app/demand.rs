@@ -4,7 +4,7 @@
 
 use crate::domain::demand::{Demand, fit_order, team_fit, volunteer_fit};
 use crate::domain::ids::Gid;
-use crate::domain::people::{OrgStatus, Organization, Volunteer};
+use crate::domain::people::{Team, TeamStatus, Volunteer};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 
@@ -21,7 +21,7 @@ pub struct VolunteerMatch {
 /// An active team that serves one of the demand's categories, with its nearness.
 pub struct TeamMatch {
     pub nearness: u8,
-    pub team: Organization,
+    pub team: Team,
 }
 
 /// The best fitting volunteers for a demand, best first.
@@ -48,9 +48,9 @@ pub fn matching_volunteers(store: &Store, d: &Demand) -> Result<Vec<VolunteerMat
 /// The nearest active teams that serve one of the demand's categories.
 pub fn matching_teams(store: &Store, d: &Demand) -> Result<Vec<TeamMatch>, StoreError> {
     let mut found: Vec<TeamMatch> = store
-        .organizations()?
+        .teams()?
         .into_iter()
-        .filter(|o| o.status == OrgStatus::Active)
+        .filter(|o| o.status == TeamStatus::Active)
         .filter_map(|o| {
             let nearness = team_fit(d, &o.region, &o.service_categories)?;
             Some(TeamMatch { nearness, team: o })

@@ -271,7 +271,7 @@ pub fn demo_activities(teams: &[Gid], origin: Gid) -> Vec<Activity> {
             Some(Activity {
                 id: Gid::new(),
                 origin,
-                organization: org,
+                team: org,
                 title: (*title).into(),
                 service_category: (*cat).into(),
                 region: region.clone(),
@@ -330,8 +330,7 @@ pub fn load(store: &crate::store::Store, admin_password: &str) -> Result<(), Str
             v.confirmed = true;
             store.update_volunteer(&v).map_err(|e| e.to_string())?;
         }
-        if let Some(id) =
-            store.organization_id_by_name(t.get("org_name").map(String::as_str).unwrap_or(""))
+        if let Some(id) = store.team_id_by_name(t.get("org_name").map(String::as_str).unwrap_or(""))
         {
             team_ids.push(id);
         }

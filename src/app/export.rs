@@ -3,7 +3,7 @@
 //! region, or a team — with every export written to the audit log.
 
 use crate::domain::ids::Gid;
-use crate::domain::people::{MembershipState, Organization, Volunteer};
+use crate::domain::people::{MembershipState, Team, Volunteer};
 use crate::exchange::columns::Form;
 use crate::exchange::export::{self, IdNumbers};
 use crate::store::{ChangeKind, Store, StoreError};
@@ -37,7 +37,7 @@ fn watermark_key(form: Form) -> &'static str {
 
 fn kind(form: Form) -> ChangeKind {
     match form {
-        Form::Teams => ChangeKind::Organization,
+        Form::Teams => ChangeKind::Team,
         Form::Volunteers => ChangeKind::Volunteer,
     }
 }
@@ -116,25 +116,23 @@ pub fn export(store: &Store, req: &ExportRequest) -> Result<Exported, StoreError
             (bytes, list.len())
         }
         Form::Teams => {
-            let list: Vec<Organization> = match scope {
-                Scope::All => store.organizations()?,
+            let list: Vec<Team> = match scope {
+                Scope::All => store.teams()?,
                 Scope::SinceLast => {
                     let mut v = Vec::new();
-                    for id in
-                        store.changed_ids(ChangeKind::Organization, watermark(store, form)?)?
-                    {
-                        if let Some(x) = store.organization(id)? {
+                    for id in store.changed_ids(ChangeKind::Team, watermark(store, form)?)? {
+                        if let Some(x) = store.team(id)? {
                             v.push(x);
                         }
                     }
                     v
                 }
                 Scope::Region(code) => store
-                    .organizations()?
+                    .teams()?
                     .into_iter()
                     .filter(|o| in_region(&o.region, code))
                     .collect(),
-                Scope::Team(t) => store.organization(*t)?.into_iter().collect(),
+                Scope::Team(t) => store.team(*t)?.into_iter().collect(),
             };
             let bytes = export::teams_xlsx(&list).map_err(StoreError::Db)?;
             (bytes, list.len())

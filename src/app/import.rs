@@ -3,7 +3,7 @@
 //! for the web page (in a background job) and the `kezhi import` command.
 
 use crate::domain::ids::Gid;
-use crate::domain::people::{Consent, NewVolunteer, Organization, Source, Volunteer};
+use crate::domain::people::{Consent, NewVolunteer, Source, Team, Volunteer};
 use crate::domain::refusal::Refusal;
 use crate::exchange::columns::Form;
 use crate::exchange::import::{CheckReport, Checked, Existing, FileProblem, Progress, check_file};
@@ -86,8 +86,8 @@ impl Existing for TeamAdminLookup<'_> {
     fn volunteer_by_id_number(&self, id_number: &str) -> Option<Gid> {
         self.0.volunteer_id_by_id_number(id_number)
     }
-    fn organization_by_name(&self, name: &str) -> Option<Gid> {
-        self.0.organization_id_by_name(name)
+    fn team_by_name(&self, name: &str) -> Option<Gid> {
+        self.0.team_id_by_name(name)
     }
     fn strict_identity(&self) -> bool {
         true
@@ -169,7 +169,7 @@ pub fn commit(
                     _ => None,
                 })
                 .collect();
-            let make = |f| Organization::from_fields(f, origin, now, Source::Imported);
+            let make = |f| Team::from_fields(f, origin, now, Source::Imported);
             store.import_teams(rows, choice.update_existing, make, now)
         }
     }

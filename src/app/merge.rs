@@ -4,7 +4,7 @@
 
 use crate::domain::activity::{Activity, Signup};
 use crate::domain::ids::Gid;
-use crate::domain::people::{Membership, Organization, Volunteer};
+use crate::domain::people::{Membership, Team, Volunteer};
 use crate::domain::record::{Certificate, Photo, Report};
 use crate::exchange::bundle::{Bundle, BundleError, BundleWriter, Manifest};
 use crate::exchange::columns::Form;
@@ -104,7 +104,7 @@ pub fn export_bundle(
         None
     };
     let up_to = store.last_change().map_err(err)?;
-    let teams_changed = changed(store, ChangeKind::Organization, since).map_err(err)?;
+    let teams_changed = changed(store, ChangeKind::Team, since).map_err(err)?;
     let vols_changed = changed(store, ChangeKind::Volunteer, since).map_err(err)?;
     let mem_changed = changed(store, ChangeKind::Membership, since).map_err(err)?;
     let act_changed = changed(store, ChangeKind::Activity, since).map_err(err)?;
@@ -112,8 +112,8 @@ pub fn export_bundle(
     let rep_changed = changed(store, ChangeKind::Report, since).map_err(err)?;
     let cert_changed = changed(store, ChangeKind::Certificate, since).map_err(err)?;
 
-    let teams: Vec<Organization> = store
-        .organizations()
+    let teams: Vec<Team> = store
+        .teams()
         .map_err(err)?
         .into_iter()
         .filter_map(|o| keep(&teams_changed, o.id, o))

@@ -116,7 +116,7 @@ pub fn compute(store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
         .map(|(b, n)| (b.to_string(), n))
         .collect();
 
-    let teams = store.organizations()?;
+    let teams = store.teams()?;
     s.teams = teams.len() as u64;
     let mut tc = BTreeMap::new();
     for o in &teams {
@@ -250,7 +250,7 @@ impl StatsCache {
         let counts = store.people_counts()?;
         let live = |mut s: Stats| {
             s.volunteers = counts.volunteers;
-            s.teams = counts.organizations;
+            s.teams = counts.teams;
             s
         };
         if !self.background {

@@ -7,7 +7,7 @@
 use crate::domain::activity::{Activity, ActivityState, Signup, SignupState};
 use crate::domain::ids::Gid;
 use crate::domain::people::{
-    Consent, Membership, MembershipState, OrgStatus, Organization, Source, Volunteer,
+    Consent, Membership, MembershipState, Source, Team, TeamStatus, Volunteer,
 };
 use crate::domain::regions::{self, RegionPath};
 use crate::domain::validate::Gender;
@@ -36,7 +36,7 @@ impl Sizes {
 /// The records of a synthetic county, in creation order.
 pub struct County {
     pub volunteers: Vec<Volunteer>,
-    pub teams: Vec<Organization>,
+    pub teams: Vec<Team>,
     pub memberships: Vec<Membership>,
     pub activities: Vec<Activity>,
     pub signups: Vec<Signup>,
@@ -183,7 +183,7 @@ pub fn county(seed: u64, sizes: Sizes, now: DateTime<Utc>) -> County {
     let mut teams = Vec::with_capacity(sizes.teams);
     for i in 0..sizes.teams {
         let admin = &volunteers[i % volunteers.len().max(1)];
-        teams.push(Organization {
+        teams.push(Team {
             id: Gid::new(),
             origin,
             name: format!("{}第{}科技志愿服务队", name(&mut rng), i + 1),
@@ -201,9 +201,9 @@ pub fn county(seed: u64, sizes: Sizes, now: DateTime<Utc>) -> County {
             leader_phone: None,
             description: "面向乡村开展科技志愿服务。".into(),
             status: if rng.below(20) == 0 {
-                OrgStatus::PendingReview
+                TeamStatus::PendingReview
             } else {
-                OrgStatus::Active
+                TeamStatus::Active
             },
             source: Source::Imported,
             created_at: now,
@@ -224,7 +224,7 @@ pub fn county(seed: u64, sizes: Sizes, now: DateTime<Utc>) -> County {
         memberships.push(Membership {
             id: Gid::new(),
             volunteer: v.id,
-            organization: teams[t].id,
+            team: teams[t].id,
             state: MembershipState::Approved,
             added_by_team: i >= teams.len(),
             created_at: now,
@@ -246,7 +246,7 @@ pub fn county(seed: u64, sizes: Sizes, now: DateTime<Utc>) -> County {
         activities.push(Activity {
             id: Gid::new(),
             origin,
-            organization: team.id,
+            team: team.id,
             title: format!("{}科技服务进村第{}场", rng.pick(&categories), i + 1),
             service_category: rng.pick(&categories).to_string(),
             region: team.region.clone(),

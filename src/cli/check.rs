@@ -62,7 +62,7 @@ pub(super) fn check(data: &Path) -> Result<(), String> {
     println!("数据格式版本：v{}", r.schema_version);
     println!(
         "管理员 {}，志愿者 {}，组织 {}，变更记录 {}，审计记录 {}",
-        r.admins, r.volunteers, r.organizations, r.changes, r.audit
+        r.admins, r.volunteers, r.teams, r.changes, r.audit
     );
     if r.problems.is_empty() {
         println!("检查通过，没有发现问题。");

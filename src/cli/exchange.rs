@@ -129,7 +129,7 @@ pub(super) fn import(data: &Path, what: ImportWhat) -> Result<(), CliError> {
     let team_id = match &team {
         Some(name) => Some(
             store
-                .organization_id_by_name(name)
+                .team_id_by_name(name)
                 .ok_or_else(|| usage(format!("找不到名为“{name}”的组织")))?,
         ),
         None => None,

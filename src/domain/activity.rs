@@ -60,7 +60,9 @@ pub struct Activity {
     /// The installation that created this record (for merging bundles).
     pub origin: Gid,
     /// The team that runs it.
-    pub organization: Gid,
+    /// Named `team` in bundles (the wire name from before the rename).
+    #[serde(rename = "organization")]
+    pub team: Gid,
     pub title: String,
     /// Canonical 服务类别 name.
     pub service_category: String,
@@ -934,7 +936,7 @@ mod tests {
         Activity {
             id: Gid(1),
             origin: Gid(2),
-            organization: Gid(3),
+            team: Gid(3),
             title: "科普进社区".to_string(),
             service_category: "科普讲解".to_string(),
             region: RegionPath {

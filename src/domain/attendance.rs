@@ -109,7 +109,7 @@ mod tests {
         Activity {
             id: Gid(1),
             origin: Gid(2),
-            organization: Gid(3),
+            team: Gid(3),
             title: "科普进社区".into(),
             service_category: "科普讲解".into(),
             region: RegionPath {

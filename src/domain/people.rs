@@ -3,7 +3,7 @@
 
 use super::ids::Gid;
 use super::regions::RegionPath;
-use super::registration::{OrgFields, VolunteerFields};
+use super::registration::{TeamFields, VolunteerFields};
 use super::validate::Gender;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -80,7 +80,7 @@ pub struct Volunteer {
 /// Whether a team may act. New variants go at the end: records are postcard-encoded by
 /// variant index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum OrgStatus {
+pub enum TeamStatus {
     Active,
     /// Imported with an admin phone that has no volunteer yet (the notice's rule).
     WaitingForAdmin,
@@ -93,7 +93,7 @@ pub enum OrgStatus {
     Refused,
 }
 
-/// What a team admin is about to do, for [`OrgStatus::allows`].
+/// What a team admin is about to do, for [`TeamStatus::allows`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TeamPower {
     /// See the team's own page, edit its data, prepare draft activities.
@@ -134,7 +134,7 @@ impl TeamDecision {
 /// A platform admin's decision on a team (review or suspension), shown to its admin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamReview {
-    pub status: OrgStatus,
+    pub status: TeamStatus,
     pub reason: String,
     /// Who decided (the admin's username).
     pub by: String,
@@ -143,7 +143,7 @@ pub struct TeamReview {
 
 /// A science & technology volunteer service team, with every 附件1 field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Organization {
+pub struct Team {
     pub id: Gid,
     pub origin: Gid,
     pub name: String,
@@ -159,7 +159,7 @@ pub struct Organization {
     pub leader_org: Option<String>,
     pub leader_phone: Option<String>,
     pub description: String,
-    pub status: OrgStatus,
+    pub status: TeamStatus,
     pub source: Source,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -167,7 +167,7 @@ pub struct Organization {
 
 /// The key under which team names are unique: trimmed, full-width folded to half-width,
 /// inner whitespace removed, so "科普 服务队" and "科普服务队" are the same team.
-pub fn org_name_key(name: &str) -> String {
+pub fn team_name_key(name: &str) -> String {
     super::validate::normalize(name).to_lowercase()
 }
 
@@ -207,7 +207,9 @@ impl MembershipState {
 pub struct Membership {
     pub id: Gid,
     pub volunteer: Gid,
-    pub organization: Gid,
+    /// Named `team` in bundles (the wire name from before the rename).
+    #[serde(rename = "organization")]
+    pub team: Gid,
     pub state: MembershipState,
     /// Added by the team admin rather than applied for by the volunteer.
     pub added_by_team: bool,
@@ -215,24 +217,24 @@ pub struct Membership {
     pub updated_at: DateTime<Utc>,
 }
 
-impl OrgStatus {
+impl TeamStatus {
     /// Every status, in the order the admin's filter lists them.
-    pub const ALL: [OrgStatus; 5] = [
-        OrgStatus::PendingReview,
-        OrgStatus::Active,
-        OrgStatus::WaitingForAdmin,
-        OrgStatus::Refused,
-        OrgStatus::Suspended,
+    pub const ALL: [TeamStatus; 5] = [
+        TeamStatus::PendingReview,
+        TeamStatus::Active,
+        TeamStatus::WaitingForAdmin,
+        TeamStatus::Refused,
+        TeamStatus::Suspended,
     ];
 
     /// The Chinese label.
     pub fn label(self) -> &'static str {
         match self {
-            OrgStatus::Active => "正常",
-            OrgStatus::WaitingForAdmin => "等待管理员注册",
-            OrgStatus::Suspended => "已暂停",
-            OrgStatus::PendingReview => "待审核",
-            OrgStatus::Refused => "未通过审核",
+            TeamStatus::Active => "正常",
+            TeamStatus::WaitingForAdmin => "等待管理员注册",
+            TeamStatus::Suspended => "已暂停",
+            TeamStatus::PendingReview => "待审核",
+            TeamStatus::Refused => "未通过审核",
         }
     }
 
@@ -240,28 +242,28 @@ impl OrgStatus {
     /// may do nothing; a team under review (or refused) may only prepare.
     pub fn allows(self, power: TeamPower) -> bool {
         match self {
-            OrgStatus::Active => true,
-            OrgStatus::PendingReview | OrgStatus::Refused | OrgStatus::WaitingForAdmin => {
+            TeamStatus::Active => true,
+            TeamStatus::PendingReview | TeamStatus::Refused | TeamStatus::WaitingForAdmin => {
                 power == TeamPower::Prepare
             }
-            OrgStatus::Suspended => false,
+            TeamStatus::Suspended => false,
         }
     }
 
     /// Why the team's admin may not act, for the refusal page.
     pub fn refusal(self) -> &'static str {
         match self {
-            OrgStatus::PendingReview => {
+            TeamStatus::PendingReview => {
                 "本组织正在等待平台管理员审核（注册认证）。审核通过前可以完善组织信息、准备活动草稿，但还不能发布活动、导入或添加成员、查看志愿者或承接需求。"
             }
-            OrgStatus::Refused => {
+            TeamStatus::Refused => {
                 "本组织的注册没有通过审核。请按审核意见修改组织信息后重新提交，或联系县科协工作人员。"
             }
-            OrgStatus::Suspended => {
+            TeamStatus::Suspended => {
                 "本组织已被平台管理员暂停，暂停期间不能进行任何组织管理操作。如有疑问，请联系县科协工作人员。"
             }
-            OrgStatus::WaitingForAdmin => "本组织还在等待管理员注册。",
-            OrgStatus::Active => "",
+            TeamStatus::WaitingForAdmin => "本组织还在等待管理员注册。",
+            TeamStatus::Active => "",
         }
     }
 
@@ -271,28 +273,28 @@ impl OrgStatus {
         self,
         decision: TeamDecision,
         admin_ready: bool,
-    ) -> Result<OrgStatus, &'static str> {
+    ) -> Result<TeamStatus, &'static str> {
         let acting = if admin_ready {
-            OrgStatus::Active
+            TeamStatus::Active
         } else {
-            OrgStatus::WaitingForAdmin
+            TeamStatus::WaitingForAdmin
         };
         match (decision, self) {
-            (TeamDecision::Approve, OrgStatus::PendingReview | OrgStatus::Refused) => Ok(acting),
+            (TeamDecision::Approve, TeamStatus::PendingReview | TeamStatus::Refused) => Ok(acting),
             (TeamDecision::Approve, _) => Err("这个组织不在待审核状态。"),
-            (TeamDecision::Refuse, OrgStatus::PendingReview) => Ok(OrgStatus::Refused),
+            (TeamDecision::Refuse, TeamStatus::PendingReview) => Ok(TeamStatus::Refused),
             (TeamDecision::Refuse, _) => Err("只有待审核的组织可以不通过审核。"),
-            (TeamDecision::Suspend, OrgStatus::Suspended) => Err("这个组织已经是暂停状态。"),
-            (TeamDecision::Suspend, _) => Ok(OrgStatus::Suspended),
+            (TeamDecision::Suspend, TeamStatus::Suspended) => Err("这个组织已经是暂停状态。"),
+            (TeamDecision::Suspend, _) => Ok(TeamStatus::Suspended),
             // Reactivating is the platform admin's approval, also of a team never reviewed.
-            (TeamDecision::Reactivate, OrgStatus::Suspended) => Ok(acting),
+            (TeamDecision::Reactivate, TeamStatus::Suspended) => Ok(acting),
             (TeamDecision::Reactivate, _) => Err("这个组织没有被暂停。"),
         }
     }
 
     /// Whether the team and its published activities are shown to the public.
     pub fn is_public(self) -> bool {
-        self == OrgStatus::Active
+        self == TeamStatus::Active
     }
 }
 
@@ -355,16 +357,11 @@ impl Volunteer {
     }
 }
 
-impl Organization {
+impl Team {
     /// A new team record from checked fields (active; the store makes it wait for its
     /// admin when that phone has no confirmed volunteer).
-    pub fn from_fields(
-        f: OrgFields,
-        origin: Gid,
-        now: DateTime<Utc>,
-        source: Source,
-    ) -> Organization {
-        Organization {
+    pub fn from_fields(f: TeamFields, origin: Gid, now: DateTime<Utc>, source: Source) -> Team {
+        Team {
             id: Gid::new(),
             origin,
             name: f.org_name,
@@ -380,7 +377,7 @@ impl Organization {
             leader_org: f.leader_org,
             leader_phone: f.leader_phone,
             description: f.description,
-            status: OrgStatus::Active,
+            status: TeamStatus::Active,
             source,
             created_at: now,
             updated_at: now,
@@ -389,16 +386,16 @@ impl Organization {
 
     /// A team registered by a visitor on a phone: it waits for a platform admin's review
     /// (注册认证) before it may act.
-    pub fn self_registered(f: OrgFields, origin: Gid, now: DateTime<Utc>) -> Organization {
-        Organization {
-            status: OrgStatus::PendingReview,
-            ..Organization::from_fields(f, origin, now, Source::SelfRegistered)
+    pub fn self_registered(f: TeamFields, origin: Gid, now: DateTime<Utc>) -> Team {
+        Team {
+            status: TeamStatus::PendingReview,
+            ..Team::from_fields(f, origin, now, Source::SelfRegistered)
         }
     }
 
     /// Apply checked fields to a stored team. The admin phone is kept unless `admin_phone`
     /// is set (an import may move a team to a new admin).
-    pub fn apply(&mut self, f: OrgFields, now: DateTime<Utc>, admin_phone: bool) {
+    pub fn apply(&mut self, f: TeamFields, now: DateTime<Utc>, admin_phone: bool) {
         self.name = f.org_name;
         if admin_phone {
             self.admin_phone = f.admin_phone;

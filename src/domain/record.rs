@@ -103,7 +103,9 @@ pub struct CertificateLine {
     pub date: NaiveDate,
     pub place: String,
     pub content: String,
-    pub organization: String,
+    /// Named `team` in bundles (the wire name from before the rename).
+    #[serde(rename = "organization")]
+    pub team: String,
     pub half_hours: u32,
 }
 

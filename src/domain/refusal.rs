@@ -46,7 +46,7 @@ pub enum Refusal {
     ApplicationAlreadyAnswered,
     InvitationAlreadyAnswered,
     /// A platform admin's decision that does not apply to the team's status; the rule
-    /// (`OrgStatus::after`) says why.
+    /// (`TeamStatus::after`) says why.
     ReviewNotApplicable(&'static str),
     TeamImportNeedsPlatformAdmin,
     // Certificates.

@@ -248,7 +248,7 @@ pub fn check_guardian(name: &str, phone: &str) -> Result<(String, String), Field
 
 /// What a person typed for one team, or what one row of 附件1 holds, unchecked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OrgInput {
+pub struct TeamInput {
     /// 组织名称.
     pub org_name: String,
     /// 管理员手机号.
@@ -283,7 +283,7 @@ pub struct OrgInput {
 
 /// A checked team; optional leader fields left empty are `None`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgFields {
+pub struct TeamFields {
     /// 组织名称.
     pub org_name: String,
     /// 11-digit mobile of the team's administrator account.
@@ -314,7 +314,7 @@ pub struct OrgFields {
 
 /// Checks every field of a team (collecting all errors, in template column order). Whether
 /// the name is already taken is left to the store.
-pub fn check_org(input: &OrgInput, today: NaiveDate) -> Result<OrgFields, FieldErrors> {
+pub fn check_team(input: &TeamInput, today: NaiveDate) -> Result<TeamFields, FieldErrors> {
     let mut errors = FieldErrors::new();
     let e = &mut errors;
     let org_name = keep(
@@ -402,7 +402,7 @@ pub fn check_org(input: &OrgInput, today: NaiveDate) -> Result<OrgFields, FieldE
             Some(leader_org),
             Some(leader_phone),
             Some(description),
-        ) if errors.is_empty() => Ok(OrgFields {
+        ) if errors.is_empty() => Ok(TeamFields {
             org_name,
             admin_phone,
             mca_registered,
@@ -1429,8 +1429,8 @@ mod tests {
         );
     }
 
-    fn org() -> OrgInput {
-        OrgInput {
+    fn org() -> TeamInput {
+        TeamInput {
             org_name: "四平市铁西区科技志愿服务队".into(),
             admin_phone: "13710986743".into(),
             mca_registered: "否".into(),
@@ -1449,21 +1449,21 @@ mod tests {
         }
     }
 
-    fn org_error(field: &str, change: impl FnOnce(&mut OrgInput)) -> String {
+    fn team_error(field: &str, change: impl FnOnce(&mut TeamInput)) -> String {
         let mut input = org();
         change(&mut input);
-        only_error(&check_org(&input, today()).unwrap_err(), field)
+        only_error(&check_team(&input, today()).unwrap_err(), field)
     }
 
-    fn org_ok(change: impl FnOnce(&mut OrgInput)) -> OrgFields {
+    fn team_ok(change: impl FnOnce(&mut TeamInput)) -> TeamFields {
         let mut input = org();
         change(&mut input);
-        check_org(&input, today()).unwrap()
+        check_team(&input, today()).unwrap()
     }
 
     #[test]
-    fn valid_org() {
-        let o = check_org(&org(), today()).unwrap();
+    fn valid_team() {
+        let o = check_team(&org(), today()).unwrap();
         assert_eq!(o.org_name, "四平市铁西区科技志愿服务队");
         assert_eq!(o.admin_phone, "13710986743");
         assert!(!o.mca_registered);
@@ -1478,7 +1478,7 @@ mod tests {
         assert_eq!(o.leader_phone, None);
         assert_eq!(o.description, "");
 
-        let full = org_ok(|o| {
+        let full = team_ok(|o| {
             o.mca_registered = "☑是 □否".into();
             o.supervisor_type = "县科协".into();
             o.founded_on = "43685".into();
@@ -1500,7 +1500,7 @@ mod tests {
 
     #[test]
     fn org_required_fields() {
-        let errors = check_org(&OrgInput::default(), today()).unwrap_err();
+        let errors = check_team(&TeamInput::default(), today()).unwrap_err();
         assert_eq!(
             errors,
             [
@@ -1522,95 +1522,97 @@ mod tests {
     #[test]
     fn org_field_errors() {
         assert_eq!(
-            org_error("org_name", |o| o.org_name = "队".repeat(101)),
+            team_error("org_name", |o| o.org_name = "队".repeat(101)),
             "组织名称不能超过100个字"
         );
         assert_eq!(
-            org_error("admin_phone", |o| o.admin_phone = "1371098674".into()),
+            team_error("admin_phone", |o| o.admin_phone = "1371098674".into()),
             "手机号应为11位数字，您填写了10位"
         );
         assert_eq!(
-            org_error("mca_registered", |o| o.mca_registered = "也许".into()),
+            team_error("mca_registered", |o| o.mca_registered = "也许".into()),
             "请选择是否在民政部门注册（是/否）"
         );
         assert_eq!(
-            org_error("mca_registered", |o| o.mca_registered = "□是 □否".into()),
+            team_error("mca_registered", |o| o.mca_registered = "□是 □否".into()),
             "请选择是否在民政部门注册（是/否）"
         );
         assert_eq!(
-            org_error("supervisor_type", |o| o.supervisor_type = "居委会".into()),
+            team_error("supervisor_type", |o| o.supervisor_type = "居委会".into()),
             "“居委会”不是可选的主管单位类型，请从列表中选择"
         );
         assert_eq!(
-            org_error("supervisor_name", |o| o.supervisor_name = "科".repeat(51)),
+            team_error("supervisor_name", |o| o.supervisor_name = "科".repeat(51)),
             "主管单位不能超过50个字"
         );
         assert_eq!(
-            org_error("founded_on", |o| o.founded_on = "2025/6/2".into()),
+            team_error("founded_on", |o| o.founded_on = "2025/6/2".into()),
             "成立日期不能晚于今天"
         );
         assert_eq!(
-            org_ok(|o| o.founded_on = "2025-06-01".into()).founded_on,
+            team_ok(|o| o.founded_on = "2025-06-01".into()).founded_on,
             today()
         );
-        assert!(org_error("founded_on", |o| o.founded_on = "1899/12/31".into()).contains("1900年"));
+        assert!(
+            team_error("founded_on", |o| o.founded_on = "1899/12/31".into()).contains("1900年")
+        );
         assert_eq!(
-            org_ok(|o| o.founded_on = "1".into()).founded_on,
+            team_ok(|o| o.founded_on = "1".into()).founded_on,
             date(1900, 1, 1)
         );
         assert_eq!(
-            org_error("founded_on", |o| o.founded_on = "2019/2/30".into()),
+            team_error("founded_on", |o| o.founded_on = "2019/2/30".into()),
             "2019年2月30日不是有效日期，请核对后重新填写"
         );
         assert_eq!(
-            org_error("service_categories", |o| o.service_categories =
+            team_error("service_categories", |o| o.service_categories =
                 strings(&["", "、"])),
             "请至少选择一项服务类别"
         );
         assert!(
-            org_error("service_categories", |o| {
+            team_error("service_categories", |o| {
                 o.service_categories = strings(&["天文观测"]);
             })
             .starts_with("“天文观测”不是可选的服务类别")
         );
         assert_eq!(
-            org_error("county", |o| o.city = "长春市".into()),
+            team_error("county", |o| o.city = "长春市".into()),
             "“铁西区”不属于“吉林省 长春市”，请检查所在区域市/县"
         );
         assert_eq!(
-            org_error("leader_name", |o| o.leader_name = "赵".into()),
+            team_error("leader_name", |o| o.leader_name = "赵".into()),
             "组织负责人姓名至少2个字"
         );
         assert_eq!(
-            org_error("leader_name", |o| o.leader_name = "赵".repeat(21)),
+            team_error("leader_name", |o| o.leader_name = "赵".repeat(21)),
             "组织负责人姓名不能超过20个字"
         );
         assert_eq!(
-            org_error("leader_name", |o| o.leader_name = "赵刚（队长）".into()),
+            team_error("leader_name", |o| o.leader_name = "赵刚（队长）".into()),
             "组织负责人姓名只能包含汉字、字母或间隔号“·”"
         );
         assert_eq!(
-            org_error("leader_title", |o| o.leader_title = "职".repeat(51)),
+            team_error("leader_title", |o| o.leader_title = "职".repeat(51)),
             "组织负责人职务不能超过50个字"
         );
         assert_eq!(
-            org_error("leader_org", |o| o.leader_org = "单".repeat(51)),
+            team_error("leader_org", |o| o.leader_org = "单".repeat(51)),
             "组织负责人单位不能超过50个字"
         );
         assert_eq!(
-            org_error("description", |o| o.description = "简".repeat(501)),
+            team_error("description", |o| o.description = "简".repeat(501)),
             "组织简介不能超过500个字"
         );
         // Line breaks do not count towards the limit.
         let text = format!("{}\n{}", "简".repeat(250), "介".repeat(250));
-        assert_eq!(org_ok(|o| o.description = text.clone()).description, text);
+        assert_eq!(team_ok(|o| o.description = text.clone()).description, text);
     }
 
     #[test]
     fn org_duplicate_name_is_not_checked_here() {
         // Two teams with the same name both pass; the store rejects the second.
-        let a = check_org(&org(), today()).unwrap();
-        let b = check_org(&org(), today()).unwrap();
+        let a = check_team(&org(), today()).unwrap();
+        let b = check_team(&org(), today()).unwrap();
         assert_eq!(a.org_name, b.org_name);
     }
 
@@ -1627,7 +1629,7 @@ mod tests {
             ("0371 1234 5678", "037112345678"),
         ] {
             assert_eq!(
-                org_ok(|o| o.leader_phone = raw.into())
+                team_ok(|o| o.leader_phone = raw.into())
                     .leader_phone
                     .as_deref(),
                 Some(want),
@@ -1646,7 +1648,7 @@ mod tests {
             "0371-12345678-123",
         ] {
             assert_eq!(
-                org_error("leader_phone", |o| o.leader_phone = raw.into()),
+                team_error("leader_phone", |o| o.leader_phone = raw.into()),
                 "组织负责人电话应为11位手机号或带区号的固定电话，如 0371-12345678",
                 "{raw}"
             );

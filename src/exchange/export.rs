@@ -3,7 +3,7 @@
 
 use super::columns::Form;
 use super::template::{self, RowValues};
-use crate::domain::people::{Organization, Volunteer};
+use crate::domain::people::{Team, Volunteer};
 use crate::domain::regions::{self, RegionPath};
 use crate::domain::validate::mask_id_number;
 
@@ -56,7 +56,7 @@ pub fn volunteer_row(v: &Volunteer, ids: IdNumbers) -> RowValues {
 }
 
 /// A team as an 附件1 row.
-pub fn team_row(o: &Organization) -> RowValues {
+pub fn team_row(o: &Team) -> RowValues {
     let mut row = RowValues::new();
     row.insert("org_name", o.name.clone());
     row.insert("admin_phone", o.admin_phone.clone());
@@ -87,7 +87,7 @@ pub fn volunteers_xlsx(list: &[Volunteer], ids: IdNumbers) -> Result<Vec<u8>, St
 }
 
 /// The filled 附件1.
-pub fn teams_xlsx(list: &[Organization]) -> Result<Vec<u8>, String> {
+pub fn teams_xlsx(list: &[Team]) -> Result<Vec<u8>, String> {
     let rows: Vec<RowValues> = list.iter().map(team_row).collect();
     template::workbook(Form::Teams, &rows)
 }

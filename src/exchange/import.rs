@@ -7,8 +7,8 @@
 use super::columns::{Column, Form, header_key};
 use super::read::{self, Cell, ReadError, Row};
 use crate::domain::ids::Gid;
-use crate::domain::people::org_name_key;
-use crate::domain::registration::{self, OrgFields, OrgInput, VolunteerFields, VolunteerInput};
+use crate::domain::people::team_name_key;
+use crate::domain::registration::{self, TeamFields, TeamInput, VolunteerFields, VolunteerInput};
 use crate::domain::validate;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -23,8 +23,8 @@ pub trait Existing {
     fn volunteer_by_phone(&self, phone: &str) -> Option<Gid>;
     /// The volunteer holding this ID number.
     fn volunteer_by_id_number(&self, id_number: &str) -> Option<Gid>;
-    /// The team with this name (compared by `org_name_key`).
-    fn organization_by_name(&self, name: &str) -> Option<Gid>;
+    /// The team with this name (compared by `team_name_key`).
+    fn team_by_name(&self, name: &str) -> Option<Gid>;
     /// Whether a row must agree with a stored volunteer on both phone and ID number to
     /// match them (a team admin's import); otherwise either one matches.
     fn strict_identity(&self) -> bool {
@@ -51,7 +51,7 @@ pub struct Issue {
 #[derive(Debug, Clone)]
 pub enum Checked {
     Volunteer(Box<VolunteerFields>),
-    Team(Box<OrgFields>),
+    Team(Box<TeamFields>),
 }
 
 /// One data row's outcome.
@@ -276,8 +276,8 @@ fn volunteer_input(v: &RowValues) -> VolunteerInput {
     }
 }
 
-fn org_input(v: &RowValues) -> OrgInput {
-    OrgInput {
+fn team_input(v: &RowValues) -> TeamInput {
+    TeamInput {
         org_name: v.get("org_name"),
         admin_phone: v.get("admin_phone"),
         mca_registered: v.get("mca_registered"),
@@ -408,10 +408,10 @@ pub fn check_file(
                         }
                     }
                 }
-                Form::Teams => match registration::check_org(&org_input(&values), today) {
+                Form::Teams => match registration::check_team(&team_input(&values), today) {
                     Ok(f) => {
-                        let found = existing.organization_by_name(&f.org_name);
-                        let uniques = vec![("org_name", org_name_key(&f.org_name))];
+                        let found = existing.team_by_name(&f.org_name);
+                        let uniques = vec![("org_name", team_name_key(&f.org_name))];
                         (Some(Checked::Team(Box::new(f))), uniques, found)
                     }
                     Err(errors) => {
@@ -420,7 +420,7 @@ pub fn check_file(
                         let uniques = if name.trim().is_empty() {
                             Vec::new()
                         } else {
-                            vec![("org_name", org_name_key(&name))]
+                            vec![("org_name", team_name_key(&name))]
                         };
                         (None, uniques, None)
                     }
@@ -582,7 +582,7 @@ impl Existing for crate::store::Store {
         self.volunteer_id_by_id_number(id_number)
     }
 
-    fn organization_by_name(&self, name: &str) -> Option<Gid> {
-        self.organization_id_by_name(name)
+    fn team_by_name(&self, name: &str) -> Option<Gid> {
+        self.team_id_by_name(name)
     }
 }

@@ -57,8 +57,8 @@ pub(super) fn activity_tx(tx: &WriteTransaction, id: Gid) -> Result<Activity, St
 pub(super) fn put_activity_tx(tx: &WriteTransaction, a: &Activity) -> Result<(), StoreError> {
     tx.open_table(ACTIVITIES)?
         .insert(a.id.0, encode(a).as_slice())?;
-    tx.open_table(ORG_ACTIVITIES)?
-        .insert((a.organization.0, a.id.0), ())?;
+    tx.open_table(TEAM_ACTIVITIES)?
+        .insert((a.team.0, a.id.0), ())?;
     super::indexes::put_activity_keys_tx(tx, a)?;
     changes::record_tx(tx, ChangeKind::Activity, a.id)?;
     Ok(())
@@ -161,7 +161,7 @@ impl Store {
             if let Some(mut d) = a.demand.map(|d| demand_tx(tx, d)).transpose()?.flatten()
                 && d.activity != Some(a.id)
             {
-                d.answered_by(a.id, a.organization, now);
+                d.answered_by(a.id, a.team, now);
                 put_demand_tx(tx, &d)?;
             }
             put_activity_tx(tx, a)?;
@@ -199,7 +199,7 @@ impl Store {
     /// A team's activities, oldest first.
     pub fn activities_of(&self, org: Gid) -> Result<Vec<Activity>, StoreError> {
         let ids: Vec<u128> = self.read(|tx| {
-            let t = tx.open_table(ORG_ACTIVITIES)?;
+            let t = tx.open_table(TEAM_ACTIVITIES)?;
             let mut v = Vec::new();
             for row in t.range((org.0, 0u128)..=(org.0, u128::MAX))? {
                 v.push(row?.0.value().1);

@@ -50,13 +50,13 @@ fn copy_all(src: &ReadTransaction, dst: &WriteTransaction) -> Result<u64, StoreE
     n += copy_table(src, dst, VOLUNTEERS)?;
     n += copy_table(src, dst, PHONE_VOLUNTEER)?;
     n += copy_table(src, dst, IDNUMBER_VOLUNTEER)?;
-    n += copy_table(src, dst, ORGANIZATIONS)?;
-    n += copy_table(src, dst, NAME_ORG)?;
-    n += copy_table(src, dst, ADMINPHONE_ORGS)?;
-    n += copy_table(src, dst, ORG_MEMBERS)?;
-    n += copy_table(src, dst, VOLUNTEER_ORGS)?;
+    n += copy_table(src, dst, TEAMS)?;
+    n += copy_table(src, dst, NAME_TEAM)?;
+    n += copy_table(src, dst, ADMINPHONE_TEAMS)?;
+    n += copy_table(src, dst, TEAM_MEMBERS)?;
+    n += copy_table(src, dst, VOLUNTEER_TEAMS)?;
     n += copy_table(src, dst, ACTIVITIES)?;
-    n += copy_table(src, dst, ORG_ACTIVITIES)?;
+    n += copy_table(src, dst, TEAM_ACTIVITIES)?;
     n += copy_table(src, dst, ACTIVITY_SIGNUPS)?;
     n += copy_table(src, dst, VOLUNTEER_SIGNUPS)?;
     n += copy_table(src, dst, CHECKIN_TOKENS)?;
@@ -77,8 +77,8 @@ fn copy_all(src: &ReadTransaction, dst: &WriteTransaction) -> Result<u64, StoreE
     n += copy_table(src, dst, SANZHANG_VOLUNTEERS)?;
     n += copy_table(src, dst, CATEGORY_VOLUNTEERS)?;
     n += copy_table(src, dst, TEAM_VOLUNTEERS)?;
-    n += copy_table(src, dst, STATUS_ORGS)?;
-    n += copy_table(src, dst, ORG_NAMES)?;
+    n += copy_table(src, dst, STATUS_TEAMS)?;
+    n += copy_table(src, dst, TEAM_NAMES)?;
     n += copy_table(src, dst, STATE_ACTIVITIES)?;
     n += copy_table(src, dst, ACTIVITY_SEATS)?;
     Ok(n)

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub enum ChangeKind {
     Admin,
     Volunteer,
-    Organization,
+    Team,
     Membership,
     Activity,
     Signup,

@@ -12,7 +12,7 @@ use crate::domain::account::Admin;
 use crate::domain::activity::{Activity, Signup, SignupState};
 use crate::domain::demand::Demand;
 use crate::domain::people::{
-    MAX_TEAMS_PER_VOLUNTEER, Membership, MembershipState, Organization, Volunteer, org_name_key,
+    MAX_TEAMS_PER_VOLUNTEER, Membership, MembershipState, Team, Volunteer, team_name_key,
 };
 use crate::domain::record::{Certificate, Report};
 use chrono::{DateTime, Utc};
@@ -28,7 +28,7 @@ pub struct CheckReport {
     pub schema_version: u32,
     pub admins: u64,
     pub volunteers: u64,
-    pub organizations: u64,
+    pub teams: u64,
     pub changes: u64,
     pub audit: u64,
     /// Problems, each a Chinese sentence.
@@ -109,20 +109,20 @@ fn check_tx(tx: &redb::ReadTransaction) -> Result<CheckReport, StoreError> {
             if by_phone.len()? != r.volunteers {
                 r.problems.push("手机号索引的条数与志愿者数不一致".into());
             }
-            let orgs = tx.open_table(ORGANIZATIONS)?;
-            let by_name = tx.open_table(NAME_ORG)?;
+            let orgs = tx.open_table(TEAMS)?;
+            let by_name = tx.open_table(NAME_TEAM)?;
             for row in orgs.range::<u128>(..)? {
                 let (k, v) = row?;
-                match decode::<Organization>(v.value()) {
+                match decode::<Team>(v.value()) {
                     Ok(o) => {
-                        let key = org_name_key(&o.name);
+                        let key = team_name_key(&o.name);
                         if by_name.get(key.as_str())?.map(|g| g.value()) != Some(k.value()) {
                             r.problems.push(format!("组织 {} 的名称索引不一致", o.id));
                         }
                     }
                     Err(e) => r.problems.push(format!("组织记录无法读取：{e}")),
                 }
-                r.organizations += 1;
+                r.teams += 1;
             }
             super::indexes::check_tx(tx, &mut r.problems)?;
             r.changes = tx.open_table(CHANGES)?.len()?;
@@ -187,12 +187,12 @@ fn both_ways(
 /// Memberships, activities, signups, capacity, the five-team limit, the changes log and
 /// photos: everything beyond the unique indexes.
 fn check_links(tx: &ReadTransaction, r: &mut CheckReport) -> Result<(), StoreError> {
-    // Memberships: org_members is primary, volunteer_orgs its mirror.
-    let members = pairs(tx, ORG_MEMBERS)?;
+    // Memberships: TEAM_MEMBERS is primary, VOLUNTEER_TEAMS its mirror.
+    let members = pairs(tx, TEAM_MEMBERS)?;
     let mirrored: BTreeSet<(u128, u128)> = members.iter().map(|(o, v)| (*v, *o)).collect();
-    both_ways(r, "volunteer_orgs", &pairs(tx, VOLUNTEER_ORGS)?, &mirrored);
+    both_ways(r, "volunteer_orgs", &pairs(tx, VOLUNTEER_TEAMS)?, &mirrored);
     let mut approved: HashMap<u128, usize> = HashMap::new();
-    for row in tx.open_table(ORG_MEMBERS)?.range::<(u128, u128)>(..)? {
+    for row in tx.open_table(TEAM_MEMBERS)?.range::<(u128, u128)>(..)? {
         let (k, v) = row?;
         match decode::<Membership>(v.value()) {
             Ok(m) if m.state == MembershipState::Approved => {
@@ -214,11 +214,8 @@ fn check_links(tx: &ReadTransaction, r: &mut CheckReport) -> Result<(), StoreErr
 
     // Activities and their teams.
     let activities: Vec<Activity> = records(tx, ACTIVITIES, "活动", r)?;
-    let by_team: BTreeSet<(u128, u128)> = activities
-        .iter()
-        .map(|a| (a.organization.0, a.id.0))
-        .collect();
-    both_ways(r, "org_activities", &pairs(tx, ORG_ACTIVITIES)?, &by_team);
+    let by_team: BTreeSet<(u128, u128)> = activities.iter().map(|a| (a.team.0, a.id.0)).collect();
+    both_ways(r, "org_activities", &pairs(tx, TEAM_ACTIVITIES)?, &by_team);
 
     // Signups: activity_signups is primary, volunteer_signups its mirror.
     let signups = pairs(tx, ACTIVITY_SIGNUPS)?;
@@ -268,7 +265,7 @@ fn check_links(tx: &ReadTransaction, r: &mut CheckReport) -> Result<(), StoreErr
     let mut unlogged = 0usize;
     for (kind, def) in [
         (ChangeKind::Volunteer, VOLUNTEERS),
-        (ChangeKind::Organization, ORGANIZATIONS),
+        (ChangeKind::Team, TEAMS),
         (ChangeKind::Activity, ACTIVITIES),
         (ChangeKind::Demand, DEMANDS),
     ] {
@@ -323,10 +320,10 @@ pub const REBUILDS: &[(&str, Rebuild)] = &[
     ("username_admin", rebuild_username_admin),
     ("phone_volunteer", rebuild_phone_volunteer),
     ("idnumber_volunteer", rebuild_idnumber_volunteer),
-    ("name_org", rebuild_name_org),
-    ("adminphone_orgs", rebuild_adminphone_orgs),
-    ("volunteer_orgs", rebuild_volunteer_orgs),
-    ("org_activities", rebuild_org_activities),
+    ("name_org", rebuild_name_team),
+    ("adminphone_orgs", rebuild_adminphone_teams),
+    ("volunteer_orgs", rebuild_volunteer_teams),
+    ("org_activities", rebuild_team_activities),
     ("volunteer_signups", rebuild_volunteer_signups),
     ("volunteer_certificates", rebuild_volunteer_certificates),
     ("number_demand", rebuild_number_demand),
@@ -363,8 +360,8 @@ fn rebuild_list_indexes(tx: &WriteTransaction) -> Result<u64, StoreError> {
         emptied(tx, def)?;
     }
     emptied(tx, TEAM_VOLUNTEERS)?;
-    emptied(tx, STATUS_ORGS)?;
-    emptied(tx, ORG_NAMES)?;
+    emptied(tx, STATUS_TEAMS)?;
+    emptied(tx, TEAM_NAMES)?;
     emptied(tx, STATE_ACTIVITIES)?;
     emptied(tx, ACTIVITY_SEATS)?;
     super::indexes::rebuild_tx(tx)?;
@@ -379,8 +376,8 @@ fn rebuild_list_indexes(tx: &WriteTransaction) -> Result<u64, StoreError> {
         n += tx.open_table(def)?.len()?;
     }
     n += tx.open_table(TEAM_VOLUNTEERS)?.len()?;
-    n += tx.open_table(STATUS_ORGS)?.len()?;
-    n += tx.open_table(ORG_NAMES)?.len()?;
+    n += tx.open_table(STATUS_TEAMS)?.len()?;
+    n += tx.open_table(TEAM_NAMES)?.len()?;
     n += tx.open_table(STATE_ACTIVITIES)?.len()?;
     n += tx.open_table(ACTIVITY_SEATS)?.len()?;
     Ok(n)
@@ -437,41 +434,41 @@ fn rebuild_idnumber_volunteer(tx: &WriteTransaction) -> Result<u64, StoreError> 
     Ok(t.len()?)
 }
 
-fn rebuild_name_org(tx: &WriteTransaction) -> Result<u64, StoreError> {
-    let orgs: Vec<Organization> = all(tx, ORGANIZATIONS)?;
-    let mut t = emptied(tx, NAME_ORG)?;
+fn rebuild_name_team(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let orgs: Vec<Team> = all(tx, TEAMS)?;
+    let mut t = emptied(tx, NAME_TEAM)?;
     for o in &orgs {
-        t.insert(org_name_key(&o.name).as_str(), o.id.0)?;
+        t.insert(team_name_key(&o.name).as_str(), o.id.0)?;
     }
     Ok(t.len()?)
 }
 
-fn rebuild_adminphone_orgs(tx: &WriteTransaction) -> Result<u64, StoreError> {
-    let orgs: Vec<Organization> = all(tx, ORGANIZATIONS)?;
-    let mut t = emptied(tx, ADMINPHONE_ORGS)?;
+fn rebuild_adminphone_teams(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let orgs: Vec<Team> = all(tx, TEAMS)?;
+    let mut t = emptied(tx, ADMINPHONE_TEAMS)?;
     for o in &orgs {
         t.insert((o.admin_phone.as_str(), o.id.0), ())?;
     }
     Ok(t.len()?)
 }
 
-fn rebuild_volunteer_orgs(tx: &WriteTransaction) -> Result<u64, StoreError> {
+fn rebuild_volunteer_teams(tx: &WriteTransaction) -> Result<u64, StoreError> {
     let mut keys = Vec::new();
-    for row in tx.open_table(ORG_MEMBERS)?.range::<(u128, u128)>(..)? {
+    for row in tx.open_table(TEAM_MEMBERS)?.range::<(u128, u128)>(..)? {
         keys.push(row?.0.value());
     }
-    let mut t = emptied(tx, VOLUNTEER_ORGS)?;
+    let mut t = emptied(tx, VOLUNTEER_TEAMS)?;
     for (org, vol) in keys {
         t.insert((vol, org), ())?;
     }
     Ok(t.len()?)
 }
 
-fn rebuild_org_activities(tx: &WriteTransaction) -> Result<u64, StoreError> {
+fn rebuild_team_activities(tx: &WriteTransaction) -> Result<u64, StoreError> {
     let acts: Vec<Activity> = all(tx, ACTIVITIES)?;
-    let mut t = emptied(tx, ORG_ACTIVITIES)?;
+    let mut t = emptied(tx, TEAM_ACTIVITIES)?;
     for a in &acts {
-        t.insert((a.organization.0, a.id.0), ())?;
+        t.insert((a.team.0, a.id.0), ())?;
     }
     Ok(t.len()?)
 }
@@ -523,7 +520,7 @@ mod tests {
         // Damage: a membership mirror row without its primary row, and a stray index.
         store
             .write(|tx| {
-                tx.open_table(VOLUNTEER_ORGS)?.insert((vol.0, org.0), ())?;
+                tx.open_table(VOLUNTEER_TEAMS)?.insert((vol.0, org.0), ())?;
                 tx.open_table(PHONE_VOLUNTEER)?
                     .insert("13800000000", vol.0)?;
                 Ok::<_, StoreError>(())

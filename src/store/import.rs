@@ -2,14 +2,12 @@
 //! or a refusal leaves nothing half-imported.
 
 use super::memberships::{add_member_tx, admin_membership_tx, invite_member_tx};
-use super::people::{
-    organization_tx, put_organization_tx, put_volunteer_tx, volunteer_by_phone_tx, volunteer_tx,
-};
-use super::tables::{IDNUMBER_VOLUNTEER, NAME_ORG, PHONE_VOLUNTEER};
+use super::people::{put_team_tx, put_volunteer_tx, team_tx, volunteer_by_phone_tx, volunteer_tx};
+use super::tables::{IDNUMBER_VOLUNTEER, NAME_TEAM, PHONE_VOLUNTEER};
 use super::{Store, StoreError};
 use crate::domain::ids::Gid;
-use crate::domain::people::{MembershipState, OrgStatus, Organization, Volunteer, org_name_key};
-use crate::domain::registration::{OrgFields, VolunteerFields};
+use crate::domain::people::{MembershipState, Team, TeamStatus, Volunteer, team_name_key};
+use crate::domain::registration::{TeamFields, VolunteerFields};
 use chrono::{DateTime, Utc};
 
 /// What a committed import did.
@@ -50,7 +48,7 @@ pub struct VolunteerRow {
 
 /// A checked team row to store.
 pub struct TeamRow {
-    pub fields: OrgFields,
+    pub fields: TeamFields,
     pub existing: Option<Gid>,
 }
 
@@ -68,7 +66,7 @@ impl Store {
     ) -> Result<ImportSummary, StoreError> {
         self.write(|tx| {
             if let Some(t) = team {
-                organization_tx(tx, t)?.ok_or(StoreError::NotFound)?;
+                team_tx(tx, t)?.ok_or(StoreError::NotFound)?;
             }
             let mut s = ImportSummary::default();
             for row in rows {
@@ -119,7 +117,7 @@ impl Store {
         &self,
         rows: Vec<TeamRow>,
         update_existing: bool,
-        make: impl Fn(OrgFields) -> Organization,
+        make: impl Fn(TeamFields) -> Team,
         now: DateTime<Utc>,
     ) -> Result<ImportSummary, StoreError> {
         self.write(|tx| {
@@ -130,28 +128,28 @@ impl Store {
                 };
                 match row.existing {
                     Some(id) if update_existing => {
-                        let previous = organization_tx(tx, id)?.ok_or(StoreError::NotFound)?;
+                        let previous = team_tx(tx, id)?.ok_or(StoreError::NotFound)?;
                         let mut o = previous.clone();
                         o.apply(row.fields, now, true);
-                        if o.status != OrgStatus::Suspended {
+                        if o.status != TeamStatus::Suspended {
                             o.status = if admin_ready(&o.admin_phone)? {
-                                OrgStatus::Active
+                                TeamStatus::Active
                             } else {
-                                OrgStatus::WaitingForAdmin
+                                TeamStatus::WaitingForAdmin
                             };
                         }
-                        put_organization_tx(tx, &o, Some(&previous))?;
+                        put_team_tx(tx, &o, Some(&previous))?;
                         s.updated += 1;
                     }
                     Some(_) => s.skipped += 1,
                     None => {
                         let mut o = make(row.fields);
                         if !admin_ready(&o.admin_phone)? {
-                            o.status = OrgStatus::WaitingForAdmin;
+                            o.status = TeamStatus::WaitingForAdmin;
                             s.waiting_for_admin += 1;
                         }
-                        put_organization_tx(tx, &o, None)?;
-                        if o.status == OrgStatus::Active
+                        put_team_tx(tx, &o, None)?;
+                        if o.status == TeamStatus::Active
                             && let Some(admin) = volunteer_by_phone_tx(tx, &o.admin_phone)?
                         {
                             admin_membership_tx(tx, o.id, admin.id, now, false)?;
@@ -187,11 +185,11 @@ impl Store {
     }
 
     /// The id of the team with this name (ignoring width and spaces).
-    pub fn organization_id_by_name(&self, name: &str) -> Option<Gid> {
-        let key = org_name_key(name);
+    pub fn team_id_by_name(&self, name: &str) -> Option<Gid> {
+        let key = team_name_key(name);
         lookup(self, |tx| {
             Ok(tx
-                .open_table(NAME_ORG)?
+                .open_table(NAME_TEAM)?
                 .get(key.as_str())?
                 .map(|g| Gid(g.value())))
         })
@@ -226,11 +224,7 @@ impl Store {
             self.write(|tx| chunk.iter().try_for_each(|v| put_volunteer_tx(tx, v, None)))?;
         }
         for chunk in c.teams.chunks(BULK_CHUNK) {
-            self.write(|tx| {
-                chunk
-                    .iter()
-                    .try_for_each(|o| put_organization_tx(tx, o, None))
-            })?;
+            self.write(|tx| chunk.iter().try_for_each(|o| put_team_tx(tx, o, None)))?;
         }
         for chunk in c.memberships.chunks(BULK_CHUNK) {
             self.write(|tx| chunk.iter().try_for_each(|m| put_membership_tx(tx, m)))?;

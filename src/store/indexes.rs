@@ -21,7 +21,7 @@ use super::tables::*;
 use super::{Store, StoreError};
 use crate::domain::activity::{Activity, ActivityState, Signup};
 use crate::domain::ids::Gid;
-use crate::domain::people::{Membership, MembershipState, OrgStatus, Organization, Volunteer};
+use crate::domain::people::{Membership, MembershipState, Team, TeamStatus, Volunteer};
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle, WriteTransaction};
 use std::collections::BTreeSet;
 
@@ -131,29 +131,29 @@ pub(super) fn put_volunteer_keys_tx(
     Ok(())
 }
 
-/// The position of a status in `status_orgs` keys: the record's own variant order.
-pub fn status_key(s: OrgStatus) -> u8 {
+/// The position of a status in `STATUS_TEAMS` keys: the record's own variant order.
+pub fn status_key(s: TeamStatus) -> u8 {
     match s {
-        OrgStatus::Active => 0,
-        OrgStatus::WaitingForAdmin => 1,
-        OrgStatus::Suspended => 2,
-        OrgStatus::PendingReview => 3,
-        OrgStatus::Refused => 4,
+        TeamStatus::Active => 0,
+        TeamStatus::WaitingForAdmin => 1,
+        TeamStatus::Suspended => 2,
+        TeamStatus::PendingReview => 3,
+        TeamStatus::Refused => 4,
     }
 }
 
-/// Keep `status_orgs` and `org_names` in step with `o` (replacing `previous`).
-pub(super) fn put_org_keys_tx(
+/// Keep `STATUS_TEAMS` and `TEAM_NAMES` in step with `o` (replacing `previous`).
+pub(super) fn put_team_keys_tx(
     tx: &WriteTransaction,
-    o: &Organization,
-    previous: Option<&Organization>,
+    o: &Team,
+    previous: Option<&Team>,
 ) -> Result<(), StoreError> {
-    let mut by_status = tx.open_table(STATUS_ORGS)?;
+    let mut by_status = tx.open_table(STATUS_TEAMS)?;
     if let Some(old) = previous {
         by_status.remove((status_key(old.status), o.id.0))?;
     }
     by_status.insert((status_key(o.status), o.id.0), ())?;
-    tx.open_table(ORG_NAMES)?.insert(o.id.0, o.name.as_str())?;
+    tx.open_table(TEAM_NAMES)?.insert(o.id.0, o.name.as_str())?;
     Ok(())
 }
 
@@ -222,7 +222,7 @@ pub(super) fn put_membership_keys_tx(
     m: &Membership,
 ) -> Result<(), StoreError> {
     let mut t = tx.open_table(TEAM_VOLUNTEERS)?;
-    let key = (m.organization.0, m.volunteer.0);
+    let key = (m.team.0, m.volunteer.0);
     if m.state == MembershipState::Approved {
         t.insert(key, ())?;
     } else {
@@ -247,8 +247,8 @@ pub(super) fn rebuild_tx(tx: &WriteTransaction) -> Result<(), StoreError> {
             }
         }
     }
-    let orgs: Vec<Organization> = {
-        let t = tx.open_table(ORGANIZATIONS)?;
+    let orgs: Vec<Team> = {
+        let t = tx.open_table(TEAMS)?;
         let mut v = Vec::new();
         for row in t.range::<u128>(..)? {
             v.push(decode(row?.1.value())?);
@@ -256,10 +256,10 @@ pub(super) fn rebuild_tx(tx: &WriteTransaction) -> Result<(), StoreError> {
         v
     };
     for o in &orgs {
-        put_org_keys_tx(tx, o, None)?;
+        put_team_keys_tx(tx, o, None)?;
     }
     let members: Vec<Membership> = {
-        let t = tx.open_table(ORG_MEMBERS)?;
+        let t = tx.open_table(TEAM_MEMBERS)?;
         let mut v = Vec::new();
         for row in t.range::<(u128, u128)>(..)? {
             v.push(decode(row?.1.value())?);
@@ -375,31 +375,31 @@ pub(super) fn check_tx(
 
     let mut by_status = BTreeSet::new();
     let mut names = BTreeSet::new();
-    for row in tx.open_table(ORGANIZATIONS)?.range::<u128>(..)? {
-        if let Ok(o) = decode::<Organization>(row?.1.value()) {
+    for row in tx.open_table(TEAMS)?.range::<u128>(..)? {
+        if let Ok(o) = decode::<Team>(row?.1.value()) {
             by_status.insert((status_key(o.status), o.id.0));
             names.insert((o.id.0, o.name));
         }
     }
     compare(
-        STATUS_ORGS.name(),
+        STATUS_TEAMS.name(),
         &by_status,
-        &pair_keys(tx, STATUS_ORGS)?,
+        &pair_keys(tx, STATUS_TEAMS)?,
         problems,
     );
     let mut actual_names = BTreeSet::new();
-    for row in tx.open_table(ORG_NAMES)?.range::<u128>(..)? {
+    for row in tx.open_table(TEAM_NAMES)?.range::<u128>(..)? {
         let (k, v) = row?;
         actual_names.insert((k.value(), v.value().to_string()));
     }
-    compare(ORG_NAMES.name(), &names, &actual_names, problems);
+    compare(TEAM_NAMES.name(), &names, &actual_names, problems);
 
     let mut approved = BTreeSet::new();
-    for row in tx.open_table(ORG_MEMBERS)?.range::<(u128, u128)>(..)? {
+    for row in tx.open_table(TEAM_MEMBERS)?.range::<(u128, u128)>(..)? {
         if let Ok(m) = decode::<Membership>(row?.1.value())
             && m.state == MembershipState::Approved
         {
-            approved.insert((m.organization.0, m.volunteer.0));
+            approved.insert((m.team.0, m.volunteer.0));
         }
     }
     let mut actual = BTreeSet::new();
@@ -626,23 +626,23 @@ impl Store {
 
     /// One page of teams with `status`, newest first, that `accept` keeps. Decodes teams
     /// until the page and one more are found.
-    pub fn organization_page(
+    pub fn team_page(
         &self,
-        status: OrgStatus,
-        mut accept: impl FnMut(&Organization) -> bool,
+        status: TeamStatus,
+        mut accept: impl FnMut(&Team) -> bool,
         page: usize,
         per_page: usize,
-    ) -> Result<(Vec<Organization>, bool), StoreError> {
+    ) -> Result<(Vec<Team>, bool), StoreError> {
         self.read(|tx| {
-            let keys = tx.open_table(STATUS_ORGS)?;
-            let orgs = tx.open_table(ORGANIZATIONS)?;
+            let keys = tx.open_table(STATUS_TEAMS)?;
+            let orgs = tx.open_table(TEAMS)?;
             let s = status_key(status);
             let start = page.saturating_sub(1) * per_page;
             let (mut seen, mut out, mut more) = (0usize, Vec::new(), false);
             for row in keys.range((s, 0u128)..=(s, u128::MAX))?.rev() {
                 let id = row?.0.value().1;
                 let Some(g) = orgs.get(id)? else { continue };
-                let o: Organization = decode(g.value())?;
+                let o: Team = decode(g.value())?;
                 if !accept(&o) {
                     continue;
                 }
@@ -673,9 +673,9 @@ impl Store {
     }
 
     /// Every team's id and name, newest first, without decoding the teams.
-    pub fn organization_names(&self) -> Result<Vec<(Gid, String)>, StoreError> {
+    pub fn team_names(&self) -> Result<Vec<(Gid, String)>, StoreError> {
         self.read(|tx| {
-            let t = tx.open_table(ORG_NAMES)?;
+            let t = tx.open_table(TEAM_NAMES)?;
             let mut out = Vec::with_capacity(t.len()? as usize);
             for row in t.range::<u128>(..)?.rev() {
                 let (k, v) = row?;
@@ -697,10 +697,10 @@ impl Store {
         self.read(|tx| {
             let keys = tx.open_table(STATE_ACTIVITIES)?;
             let acts = tx.open_table(ACTIVITIES)?;
-            let public = tx.open_table(STATUS_ORGS)?;
+            let public = tx.open_table(STATUS_TEAMS)?;
             let seats = tx.open_table(ACTIVITY_SEATS)?;
             let s = state_key(ActivityState::Published);
-            let active = status_key(OrgStatus::Active);
+            let active = status_key(TeamStatus::Active);
             let start = page.saturating_sub(1) * per_page;
             let (mut seen, mut out, mut more) = (0usize, Vec::new(), false);
             for row in keys.range((s, 0u128)..=(s, u128::MAX))?.rev() {
@@ -708,7 +708,7 @@ impl Store {
                 let Some(g) = acts.get(id)? else { continue };
                 let a: Activity = decode(g.value())?;
                 // Teams under review, refused or suspended publish nothing public.
-                if public.get((active, a.organization.0))?.is_none() {
+                if public.get((active, a.team.0))?.is_none() {
                     continue;
                 }
                 let held = seats.get(id)?.map(|g| g.value().0).unwrap_or(0);
@@ -807,16 +807,14 @@ mod tests {
             .iter()
             .find(|m| m.volunteer == county.volunteers[250].id)
             .unwrap();
-        let before = store.member_count(m.organization).unwrap();
+        let before = store.member_count(m.team).unwrap();
         let team = VolunteerQuery {
-            team: Some(m.organization),
+            team: Some(m.team),
             ..Default::default()
         };
         assert!(ids(&store.volunteer_page(&team, 1, 500).unwrap()).contains(&m.volunteer));
-        store
-            .leave_team(m.volunteer, m.organization, Utc::now())
-            .unwrap();
-        assert_eq!(store.member_count(m.organization).unwrap(), before - 1);
+        store.leave_team(m.volunteer, m.team, Utc::now()).unwrap();
+        assert_eq!(store.member_count(m.team).unwrap(), before - 1);
         assert!(!ids(&store.volunteer_page(&team, 1, 500).unwrap()).contains(&m.volunteer));
 
         // A new volunteer and a team decision.
@@ -841,7 +839,7 @@ mod tests {
             )
             .unwrap();
         let (active, _) = store
-            .organization_page(OrgStatus::Active, |_| true, 1, 100)
+            .team_page(TeamStatus::Active, |_| true, 1, 100)
             .unwrap();
         assert!(active.iter().all(|o| o.id != t.id));
         assert_eq!(problems(&store), Vec::<String>::new());

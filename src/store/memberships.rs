@@ -3,12 +3,12 @@
 
 use super::changes::{self, ChangeKind};
 use super::codec::{decode, encode};
-use super::people::{organization_tx, volunteer_tx};
-use super::tables::{ORG_MEMBERS, VOLUNTEER_ORGS};
+use super::people::{team_tx, volunteer_tx};
+use super::tables::{TEAM_MEMBERS, VOLUNTEER_TEAMS};
 use super::{Store, StoreError};
 use crate::domain::ids::Gid;
 use crate::domain::people::{
-    MAX_TEAMS_PER_VOLUNTEER, Membership, MembershipState, Organization, TeamPower, Volunteer,
+    MAX_TEAMS_PER_VOLUNTEER, Membership, MembershipState, Team, TeamPower, Volunteer,
 };
 use crate::domain::refusal::{Refusal, Subject};
 use chrono::{DateTime, Utc};
@@ -25,7 +25,7 @@ pub struct MemberRow {
 #[derive(Debug, Clone)]
 pub struct TeamRow {
     pub membership: Membership,
-    pub organization: Organization,
+    pub team: Team,
 }
 
 pub(super) fn membership_tx(
@@ -33,7 +33,7 @@ pub(super) fn membership_tx(
     org: Gid,
     vol: Gid,
 ) -> Result<Option<Membership>, StoreError> {
-    let t = tx.open_table(ORG_MEMBERS)?;
+    let t = tx.open_table(TEAM_MEMBERS)?;
     let v = t.get((org.0, vol.0))?;
     Ok(match v {
         Some(g) => Some(decode(g.value())?),
@@ -42,10 +42,10 @@ pub(super) fn membership_tx(
 }
 
 pub(super) fn put_membership_tx(tx: &WriteTransaction, m: &Membership) -> Result<(), StoreError> {
-    tx.open_table(ORG_MEMBERS)?
-        .insert((m.organization.0, m.volunteer.0), encode(m).as_slice())?;
-    tx.open_table(VOLUNTEER_ORGS)?
-        .insert((m.volunteer.0, m.organization.0), ())?;
+    tx.open_table(TEAM_MEMBERS)?
+        .insert((m.team.0, m.volunteer.0), encode(m).as_slice())?;
+    tx.open_table(VOLUNTEER_TEAMS)?
+        .insert((m.volunteer.0, m.team.0), ())?;
     super::indexes::put_membership_keys_tx(tx, m)?;
     changes::record_tx(tx, ChangeKind::Membership, m.id)?;
     Ok(())
@@ -53,7 +53,7 @@ pub(super) fn put_membership_tx(tx: &WriteTransaction, m: &Membership) -> Result
 
 fn approved_count_tx(tx: &WriteTransaction, vol: Gid) -> Result<usize, StoreError> {
     let orgs: Vec<u128> = {
-        let t = tx.open_table(VOLUNTEER_ORGS)?;
+        let t = tx.open_table(VOLUNTEER_TEAMS)?;
         let mut v = Vec::new();
         for row in t.range((vol.0, 0u128)..=(vol.0, u128::MAX))? {
             v.push(row?.0.value().1);
@@ -69,8 +69,8 @@ fn approved_count_tx(tx: &WriteTransaction, vol: Gid) -> Result<usize, StoreErro
     Ok(n)
 }
 
-fn check_team_acts(tx: &WriteTransaction, org: Gid) -> Result<Organization, StoreError> {
-    let o = organization_tx(tx, org)?.ok_or(StoreError::NotFound)?;
+fn check_team_acts(tx: &WriteTransaction, org: Gid) -> Result<Team, StoreError> {
+    let o = team_tx(tx, org)?.ok_or(StoreError::NotFound)?;
     if !o.status.allows(TeamPower::Act) {
         return Err(StoreError::Refused(Refusal::TeamNotAcceptingMembers));
     }
@@ -102,7 +102,7 @@ impl Store {
                 &Membership {
                     id: existing.as_ref().map(|m| m.id).unwrap_or_default(),
                     volunteer: vol,
-                    organization: org,
+                    team: org,
                     state: MembershipState::Applied,
                     added_by_team: false,
                     created_at: existing.map(|m| m.created_at).unwrap_or(now),
@@ -211,7 +211,7 @@ impl Store {
                 &Membership {
                     id: Gid::new(),
                     volunteer: v.id,
-                    organization: org,
+                    team: org,
                     state: MembershipState::Approved,
                     added_by_team: true,
                     created_at: now,
@@ -240,7 +240,7 @@ impl Store {
     /// A volunteer's membership in a team, if any.
     pub fn membership(&self, org: Gid, vol: Gid) -> Result<Option<Membership>, StoreError> {
         self.read(|tx| {
-            let t = tx.open_table(ORG_MEMBERS)?;
+            let t = tx.open_table(TEAM_MEMBERS)?;
             Ok(match t.get((org.0, vol.0))? {
                 Some(g) => Some(decode(g.value())?),
                 None => None,
@@ -251,7 +251,7 @@ impl Store {
     /// Everyone with a membership row in a team, with their records.
     pub fn members_of(&self, org: Gid) -> Result<Vec<MemberRow>, StoreError> {
         let memberships: Vec<Membership> = self.read(|tx| {
-            let t = tx.open_table(ORG_MEMBERS)?;
+            let t = tx.open_table(TEAM_MEMBERS)?;
             let mut out = Vec::new();
             for row in t.range((org.0, 0u128)..=(org.0, u128::MAX))? {
                 out.push(decode(row?.1.value())?);
@@ -273,7 +273,7 @@ impl Store {
     /// Every team a volunteer has a membership row in.
     pub fn teams_of(&self, vol: Gid) -> Result<Vec<TeamRow>, StoreError> {
         let orgs: Vec<u128> = self.read(|tx| {
-            let t = tx.open_table(VOLUNTEER_ORGS)?;
+            let t = tx.open_table(VOLUNTEER_TEAMS)?;
             let mut v = Vec::new();
             for row in t.range((vol.0, 0u128)..=(vol.0, u128::MAX))? {
                 v.push(row?.0.value().1);
@@ -282,15 +282,12 @@ impl Store {
         })?;
         let mut rows = Vec::new();
         for org in orgs {
-            let (Some(m), Some(o)) = (
-                self.membership(Gid(org), vol)?,
-                self.organization(Gid(org))?,
-            ) else {
+            let (Some(m), Some(o)) = (self.membership(Gid(org), vol)?, self.team(Gid(org))?) else {
                 continue;
             };
             rows.push(TeamRow {
                 membership: m,
-                organization: o,
+                team: o,
             });
         }
         Ok(rows)
@@ -322,7 +319,7 @@ pub(super) fn add_member_tx(
         &Membership {
             id: existing.as_ref().map(|m| m.id).unwrap_or_default(),
             volunteer: vol,
-            organization: org,
+            team: org,
             state: MembershipState::Approved,
             added_by_team: true,
             created_at: existing.map(|m| m.created_at).unwrap_or(now),
@@ -363,7 +360,7 @@ pub(super) fn invite_member_tx(
         &Membership {
             id: existing.as_ref().map(|m| m.id).unwrap_or_default(),
             volunteer: vol,
-            organization: org,
+            team: org,
             state,
             added_by_team: true,
             created_at: existing.map(|m| m.created_at).unwrap_or(now),
@@ -403,7 +400,7 @@ pub(super) fn admin_membership_tx(
         &Membership {
             id: existing.as_ref().map(|m| m.id).unwrap_or_default(),
             volunteer: vol,
-            organization: org,
+            team: org,
             state: MembershipState::Approved,
             added_by_team: false,
             created_at: existing.map(|m| m.created_at).unwrap_or(now),

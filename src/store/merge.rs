@@ -7,12 +7,12 @@
 use super::activities::{activity_tx, put_activity_tx, put_signup_tx, signup_tx};
 use super::codec::{decode, encode};
 use super::memberships::{membership_tx, put_membership_tx};
-use super::people::{organization_tx, put_organization_tx, put_volunteer_tx, volunteer_tx};
+use super::people::{put_team_tx, put_volunteer_tx, team_tx, volunteer_tx};
 use super::tables::*;
 use super::{Store, StoreError};
 use crate::domain::activity::{Activity, Signup};
 use crate::domain::ids::Gid;
-use crate::domain::people::{Membership, Organization, Volunteer, org_name_key};
+use crate::domain::people::{Membership, Team, Volunteer, team_name_key};
 use crate::domain::record::{Certificate, Photo, Report};
 use crate::domain::refusal::Refusal;
 use chrono::{DateTime, Utc};
@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 /// Everything a bundle brings.
 #[derive(Debug, Default)]
 pub struct MergeInput {
-    pub teams: Vec<Organization>,
+    pub teams: Vec<Team>,
     pub volunteers: Vec<Volunteer>,
     pub memberships: Vec<Membership>,
     pub activities: Vec<Activity>,
@@ -90,18 +90,15 @@ pub struct AdminPhoneChange {
 impl Store {
     /// Every stored team whose admin phone merging `teams` would change (a newer incoming
     /// version of the same team with another admin phone), read before the merge.
-    pub fn admin_phone_changes(
-        &self,
-        teams: &[Organization],
-    ) -> Result<Vec<AdminPhoneChange>, StoreError> {
+    pub fn admin_phone_changes(&self, teams: &[Team]) -> Result<Vec<AdminPhoneChange>, StoreError> {
         self.read(|tx| {
             let aliases = tx.open_table(ID_ALIASES)?;
-            let orgs = tx.open_table(ORGANIZATIONS)?;
+            let orgs = tx.open_table(TEAMS)?;
             let mut out = Vec::new();
             for o in teams {
                 let id = aliases.get(o.id.0)?.map(|g| g.value()).unwrap_or(o.id.0);
                 let Some(local) = orgs.get(id)? else { continue };
-                let local: Organization = decode(local.value())?;
+                let local: Team = decode(local.value())?;
                 if o.updated_at > local.updated_at && o.admin_phone != local.admin_phone {
                     out.push(AdminPhoneChange {
                         team: local.name,
@@ -167,16 +164,16 @@ impl Store {
             let c = sum.entry("teams").or_default();
             for mut o in input.teams {
                 o.id = alias_tx(tx, o.id)?;
-                match organization_tx(tx, o.id)? {
+                match team_tx(tx, o.id)? {
                     Some(local) if o.updated_at > local.updated_at => {
-                        put_organization_tx(tx, &o, Some(&local))?;
+                        put_team_tx(tx, &o, Some(&local))?;
                         c.updated += 1;
                     }
                     Some(_) => c.unchanged += 1,
                     None => {
                         let holder = tx
-                            .open_table(NAME_ORG)?
-                            .get(org_name_key(&o.name).as_str())?
+                            .open_table(NAME_TEAM)?
+                            .get(team_name_key(&o.name).as_str())?
                             .map(|g| g.value());
                         match holder {
                             Some(local) => {
@@ -184,7 +181,7 @@ impl Store {
                                 c.unchanged += 1;
                             }
                             None => {
-                                put_organization_tx(tx, &o, None)?;
+                                put_team_tx(tx, &o, None)?;
                                 c.added += 1;
                             }
                         }
@@ -256,7 +253,7 @@ impl Store {
             };
             let c = sum.entry("memberships").or_default();
             for mut m in input.memberships {
-                m.organization = alias_tx(tx, m.organization)?;
+                m.team = alias_tx(tx, m.team)?;
                 m.volunteer = alias_tx(tx, m.volunteer)?;
                 let m2 = m.clone();
                 if hold(tx, m.volunteer, &|k| {
@@ -267,15 +264,13 @@ impl Store {
                     c.conflicts += 1;
                     continue;
                 }
-                if organization_tx(tx, m.organization)?.is_none()
-                    || volunteer_tx(tx, m.volunteer)?.is_none()
-                {
+                if team_tx(tx, m.team)?.is_none() || volunteer_tx(tx, m.volunteer)?.is_none() {
                     c.skipped += 1;
                     continue;
                 }
                 match newer(
                     m.updated_at,
-                    membership_tx(tx, m.organization, m.volunteer)?.map(|x| (x.updated_at, ())),
+                    membership_tx(tx, m.team, m.volunteer)?.map(|x| (x.updated_at, ())),
                 ) {
                     Some(true) => {
                         put_membership_tx(tx, &m)?;
@@ -290,8 +285,8 @@ impl Store {
             }
             let c = sum.entry("activities").or_default();
             for mut a in input.activities {
-                a.organization = alias_tx(tx, a.organization)?;
-                if organization_tx(tx, a.organization)?.is_none() {
+                a.team = alias_tx(tx, a.team)?;
+                if team_tx(tx, a.team)?.is_none() {
                     c.skipped += 1;
                     continue;
                 }
@@ -504,9 +499,8 @@ impl Store {
             put_volunteer_tx(tx, &merged, Some(&local))?;
             for mut m in conflict.memberships.drain(..) {
                 m.volunteer = local.id;
-                m.organization = alias_tx(tx, m.organization)?;
-                if organization_tx(tx, m.organization)?.is_some()
-                    && membership_tx(tx, m.organization, local.id)?.is_none()
+                m.team = alias_tx(tx, m.team)?;
+                if team_tx(tx, m.team)?.is_some() && membership_tx(tx, m.team, local.id)?.is_none()
                 {
                     put_membership_tx(tx, &m)?;
                 }
@@ -537,7 +531,7 @@ impl Store {
 impl Store {
     /// Every membership row.
     pub fn all_memberships(&self) -> Result<Vec<Membership>, StoreError> {
-        self.read(|tx| scan(&tx.open_table(ORG_MEMBERS)?))
+        self.read(|tx| scan(&tx.open_table(TEAM_MEMBERS)?))
     }
 
     /// Every signup row.

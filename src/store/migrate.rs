@@ -36,18 +36,18 @@ fn migrate_to_v1(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(VOLUNTEERS)?;
     tx.open_table(PHONE_VOLUNTEER)?;
     tx.open_table(IDNUMBER_VOLUNTEER)?;
-    tx.open_table(ORGANIZATIONS)?;
-    tx.open_table(NAME_ORG)?;
-    tx.open_table(ADMINPHONE_ORGS)?;
-    tx.open_table(ORG_MEMBERS)?;
-    tx.open_table(VOLUNTEER_ORGS)?;
+    tx.open_table(TEAMS)?;
+    tx.open_table(NAME_TEAM)?;
+    tx.open_table(ADMINPHONE_TEAMS)?;
+    tx.open_table(TEAM_MEMBERS)?;
+    tx.open_table(VOLUNTEER_TEAMS)?;
     Ok(())
 }
 
 /// v2: activities, signups, check-in tokens, reports, photos, certificates.
 fn migrate_to_v2(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(ACTIVITIES)?;
-    tx.open_table(ORG_ACTIVITIES)?;
+    tx.open_table(TEAM_ACTIVITIES)?;
     tx.open_table(ACTIVITY_SIGNUPS)?;
     tx.open_table(VOLUNTEER_SIGNUPS)?;
     tx.open_table(CHECKIN_TOKENS)?;
@@ -79,10 +79,10 @@ fn migrate_to_v4(tx: &WriteTransaction) -> Result<(), StoreError> {
 /// Since v5 a team's admin is also a member of it: existing teams get that membership
 /// (regardless of the five-team limit, which their admins may already have reached).
 fn migrate_to_v5(tx: &WriteTransaction) -> Result<(), StoreError> {
-    use crate::domain::people::{Membership, MembershipState, OrgStatus, Organization};
+    use crate::domain::people::{Membership, MembershipState, Team, TeamStatus};
     tx.open_table(TEAM_REVIEWS)?;
-    let teams: Vec<Organization> = {
-        let t = tx.open_table(ORGANIZATIONS)?;
+    let teams: Vec<Team> = {
+        let t = tx.open_table(TEAMS)?;
         let mut v = Vec::new();
         for row in t.range::<u128>(..)? {
             v.push(super::codec::decode(row?.1.value())?);
@@ -90,7 +90,7 @@ fn migrate_to_v5(tx: &WriteTransaction) -> Result<(), StoreError> {
         v
     };
     for o in teams {
-        if o.status == OrgStatus::WaitingForAdmin {
+        if o.status == TeamStatus::WaitingForAdmin {
             continue;
         }
         let admin = tx
@@ -98,7 +98,7 @@ fn migrate_to_v5(tx: &WriteTransaction) -> Result<(), StoreError> {
             .get(o.admin_phone.as_str())?
             .map(|g| g.value());
         let Some(admin) = admin else { continue };
-        if tx.open_table(ORG_MEMBERS)?.get((o.id.0, admin))?.is_some() {
+        if tx.open_table(TEAM_MEMBERS)?.get((o.id.0, admin))?.is_some() {
             continue;
         }
         super::memberships::put_membership_tx(
@@ -106,7 +106,7 @@ fn migrate_to_v5(tx: &WriteTransaction) -> Result<(), StoreError> {
             &Membership {
                 id: crate::domain::ids::Gid::new(),
                 volunteer: crate::domain::ids::Gid(admin),
-                organization: o.id,
+                team: o.id,
                 state: MembershipState::Approved,
                 added_by_team: false,
                 created_at: o.created_at,
@@ -126,8 +126,8 @@ fn migrate_to_v6(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(SANZHANG_VOLUNTEERS)?;
     tx.open_table(CATEGORY_VOLUNTEERS)?;
     tx.open_table(TEAM_VOLUNTEERS)?;
-    tx.open_table(STATUS_ORGS)?;
-    tx.open_table(ORG_NAMES)?;
+    tx.open_table(STATUS_TEAMS)?;
+    tx.open_table(TEAM_NAMES)?;
     tx.open_table(STATE_ACTIVITIES)?;
     tx.open_table(ACTIVITY_SEATS)?;
     super::indexes::rebuild_tx(tx)
@@ -288,17 +288,17 @@ mod tests {
                 phones.insert(v.phone.as_str(), v.id.0).unwrap();
                 idns.insert(v.id_number.as_str(), v.id.0).unwrap();
             }
-            let mut orgs = tx.open_table(ORGANIZATIONS).unwrap();
-            let mut names = tx.open_table(NAME_ORG).unwrap();
+            let mut orgs = tx.open_table(TEAMS).unwrap();
+            let mut names = tx.open_table(NAME_TEAM).unwrap();
             for o in &county.teams {
                 orgs.insert(o.id.0, encode(o).as_slice()).unwrap();
-                let key = crate::domain::people::org_name_key(&o.name);
+                let key = crate::domain::people::team_name_key(&o.name);
                 names.insert(key.as_str(), o.id.0).unwrap();
             }
-            let mut members = tx.open_table(ORG_MEMBERS).unwrap();
+            let mut members = tx.open_table(TEAM_MEMBERS).unwrap();
             for m in &county.memberships {
                 members
-                    .insert((m.organization.0, m.volunteer.0), encode(m).as_slice())
+                    .insert((m.team.0, m.volunteer.0), encode(m).as_slice())
                     .unwrap();
             }
             let mut acts = tx.open_table(ACTIVITIES).unwrap();
@@ -312,15 +312,13 @@ mod tests {
                     .unwrap();
             }
             // The reverse indexes v5 kept too.
-            let mut vol_orgs = tx.open_table(VOLUNTEER_ORGS).unwrap();
+            let mut vol_orgs = tx.open_table(VOLUNTEER_TEAMS).unwrap();
             for m in &county.memberships {
-                vol_orgs
-                    .insert((m.volunteer.0, m.organization.0), ())
-                    .unwrap();
+                vol_orgs.insert((m.volunteer.0, m.team.0), ()).unwrap();
             }
-            let mut org_acts = tx.open_table(ORG_ACTIVITIES).unwrap();
+            let mut org_acts = tx.open_table(TEAM_ACTIVITIES).unwrap();
             for a in &county.activities {
-                org_acts.insert((a.organization.0, a.id.0), ()).unwrap();
+                org_acts.insert((a.team.0, a.id.0), ()).unwrap();
             }
             let mut vol_signups = tx.open_table(VOLUNTEER_SIGNUPS).unwrap();
             for s in &county.signups {
@@ -335,7 +333,7 @@ mod tests {
             super::super::changes::record_tx(&tx, ChangeKind::Volunteer, v.id).unwrap();
         }
         for o in &county.teams {
-            super::super::changes::record_tx(&tx, ChangeKind::Organization, o.id).unwrap();
+            super::super::changes::record_tx(&tx, ChangeKind::Team, o.id).unwrap();
         }
         for a in &county.activities {
             super::super::changes::record_tx(&tx, ChangeKind::Activity, a.id).unwrap();
@@ -355,7 +353,7 @@ mod tests {
         let page = store.volunteer_page(&Default::default(), 1, 50).unwrap();
         assert_eq!(page.total, 120);
         let m = &county.memberships[7];
-        assert!(store.member_count(m.organization).unwrap() >= 1);
+        assert!(store.member_count(m.team).unwrap() >= 1);
         let a = county.activities.last().unwrap();
         let held = county
             .signups

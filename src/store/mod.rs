@@ -31,7 +31,7 @@ pub use import::{
 };
 pub use indexes::{ListPage, VolunteerQuery};
 pub use memberships::{MemberRow, TeamRow};
-pub use people::{OrgSummary, PeopleCounts};
+pub use people::{PeopleCounts, TeamSummary};
 
 use crate::domain::ids::Gid;
 use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};

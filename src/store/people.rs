@@ -6,26 +6,24 @@ use super::codec::{decode, encode};
 use super::tables::*;
 use super::{Store, StoreError};
 use crate::domain::ids::Gid;
-use crate::domain::people::{
-    OrgStatus, Organization, TeamDecision, TeamReview, Volunteer, org_name_key,
-};
+use crate::domain::people::{Team, TeamDecision, TeamReview, TeamStatus, Volunteer, team_name_key};
 use crate::domain::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 /// A team as listed for its admin.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgSummary {
+pub struct TeamSummary {
     pub id: Gid,
     pub name: String,
-    pub status: OrgStatus,
+    pub status: TeamStatus,
 }
 
 /// How many people records the store holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PeopleCounts {
     pub volunteers: u64,
-    pub organizations: u64,
+    pub teams: u64,
 }
 
 pub(super) fn volunteer_tx(
@@ -40,11 +38,8 @@ pub(super) fn volunteer_tx(
     })
 }
 
-pub(super) fn organization_tx(
-    tx: &WriteTransaction,
-    id: Gid,
-) -> Result<Option<Organization>, StoreError> {
-    let t = tx.open_table(ORGANIZATIONS)?;
+pub(super) fn team_tx(tx: &WriteTransaction, id: Gid) -> Result<Option<Team>, StoreError> {
+    let t = tx.open_table(TEAMS)?;
     let v = t.get(id.0)?;
     Ok(match v {
         Some(g) => Some(decode(g.value())?),
@@ -92,13 +87,13 @@ pub(super) fn put_volunteer_tx(
         move_admin_phone_tx(tx, &old.phone, &v.phone)?;
     }
     if v.confirmed {
-        activate_waiting_orgs_tx(tx, &v.phone)?;
+        activate_waiting_teams_tx(tx, &v.phone)?;
     }
     Ok(())
 }
 
-fn orgs_of_admin_phone_tx(tx: &WriteTransaction, phone: &str) -> Result<Vec<Gid>, StoreError> {
-    let t = tx.open_table(ADMINPHONE_ORGS)?;
+fn teams_of_admin_phone_tx(tx: &WriteTransaction, phone: &str) -> Result<Vec<Gid>, StoreError> {
+    let t = tx.open_table(ADMINPHONE_TEAMS)?;
     let mut ids = Vec::new();
     for row in t.range((phone, 0u128)..=(phone, u128::MAX))? {
         ids.push(Gid(row?.0.value().1));
@@ -108,27 +103,27 @@ fn orgs_of_admin_phone_tx(tx: &WriteTransaction, phone: &str) -> Result<Vec<Gid>
 
 /// The volunteer who administers teams changed phone: the teams follow.
 fn move_admin_phone_tx(tx: &WriteTransaction, old: &str, new: &str) -> Result<(), StoreError> {
-    for id in orgs_of_admin_phone_tx(tx, old)? {
-        if let Some(mut o) = organization_tx(tx, id)? {
+    for id in teams_of_admin_phone_tx(tx, old)? {
+        if let Some(mut o) = team_tx(tx, id)? {
             let previous = o.clone();
             o.admin_phone = new.to_string();
             o.updated_at = chrono::Utc::now();
-            put_organization_tx(tx, &o, Some(&previous))?;
+            put_team_tx(tx, &o, Some(&previous))?;
         }
     }
     Ok(())
 }
 
 /// Teams imported with this admin phone start acting once the phone's volunteer exists.
-fn activate_waiting_orgs_tx(tx: &WriteTransaction, phone: &str) -> Result<(), StoreError> {
-    for id in orgs_of_admin_phone_tx(tx, phone)? {
-        if let Some(mut o) = organization_tx(tx, id)?
-            && o.status == OrgStatus::WaitingForAdmin
+fn activate_waiting_teams_tx(tx: &WriteTransaction, phone: &str) -> Result<(), StoreError> {
+    for id in teams_of_admin_phone_tx(tx, phone)? {
+        if let Some(mut o) = team_tx(tx, id)?
+            && o.status == TeamStatus::WaitingForAdmin
         {
             let previous = o.clone();
-            o.status = OrgStatus::Active;
+            o.status = TeamStatus::Active;
             o.updated_at = chrono::Utc::now();
-            put_organization_tx(tx, &o, Some(&previous))?;
+            put_team_tx(tx, &o, Some(&previous))?;
             if let Some(admin) = volunteer_by_phone_tx(tx, phone)? {
                 super::memberships::admin_membership_tx(tx, o.id, admin.id, o.updated_at, false)?;
             }
@@ -138,22 +133,22 @@ fn activate_waiting_orgs_tx(tx: &WriteTransaction, phone: &str) -> Result<(), St
     Ok(())
 }
 
-/// Write a team and keep `name_org` / `adminphone_orgs` in step with `previous`.
-pub(super) fn put_organization_tx(
+/// Write a team and keep `NAME_TEAM` / `ADMINPHONE_TEAMS` in step with `previous`.
+pub(super) fn put_team_tx(
     tx: &WriteTransaction,
-    o: &Organization,
-    previous: Option<&Organization>,
+    o: &Team,
+    previous: Option<&Team>,
 ) -> Result<(), StoreError> {
-    let key = org_name_key(&o.name);
+    let key = team_name_key(&o.name);
     {
-        let mut by_name = tx.open_table(NAME_ORG)?;
+        let mut by_name = tx.open_table(NAME_TEAM)?;
         let holder = by_name.get(key.as_str())?.map(|g| g.value());
         if holder.is_some_and(|h| h != o.id.0) {
             return Err(StoreError::Taken("组织名称"));
         }
-        let mut by_phone = tx.open_table(ADMINPHONE_ORGS)?;
+        let mut by_phone = tx.open_table(ADMINPHONE_TEAMS)?;
         if let Some(old) = previous {
-            let old_key = org_name_key(&old.name);
+            let old_key = team_name_key(&old.name);
             if old_key != key {
                 by_name.remove(old_key.as_str())?;
             }
@@ -163,11 +158,10 @@ pub(super) fn put_organization_tx(
         }
         by_name.insert(key.as_str(), o.id.0)?;
         by_phone.insert((o.admin_phone.as_str(), o.id.0), ())?;
-        tx.open_table(ORGANIZATIONS)?
-            .insert(o.id.0, encode(o).as_slice())?;
+        tx.open_table(TEAMS)?.insert(o.id.0, encode(o).as_slice())?;
     }
-    super::indexes::put_org_keys_tx(tx, o, previous)?;
-    changes::record_tx(tx, ChangeKind::Organization, o.id)?;
+    super::indexes::put_team_keys_tx(tx, o, previous)?;
+    changes::record_tx(tx, ChangeKind::Team, o.id)?;
     Ok(())
 }
 
@@ -247,27 +241,23 @@ impl Store {
     }
 
     /// Add a team; `Taken` if its name (ignoring width and spaces) is in use.
-    pub fn insert_organization(&self, o: &Organization) -> Result<(), StoreError> {
-        self.write(|tx| put_organization_tx(tx, o, None))
+    pub fn insert_team(&self, o: &Team) -> Result<(), StoreError> {
+        self.write(|tx| put_team_tx(tx, o, None))
     }
 
     /// Register a team and, when its admin phone is not yet a volunteer, that admin's
     /// volunteer record — both or neither. The team is active when its admin exists.
-    pub fn register_organization(
-        &self,
-        o: &Organization,
-        new_admin: Option<&Volunteer>,
-    ) -> Result<(), StoreError> {
+    pub fn register_team(&self, o: &Team, new_admin: Option<&Volunteer>) -> Result<(), StoreError> {
         self.write(|tx| {
             if let Some(v) = new_admin {
                 put_volunteer_tx(tx, v, None)?;
             }
             let mut o = o.clone();
             let admin = volunteer_by_phone_tx(tx, &o.admin_phone)?.filter(|v| v.confirmed);
-            if o.status == OrgStatus::Active && admin.is_none() {
-                o.status = OrgStatus::WaitingForAdmin;
+            if o.status == TeamStatus::Active && admin.is_none() {
+                o.status = TeamStatus::WaitingForAdmin;
             }
-            put_organization_tx(tx, &o, None)?;
+            put_team_tx(tx, &o, None)?;
             if let Some(admin) = admin {
                 super::memberships::admin_membership_tx(tx, o.id, admin.id, o.created_at, true)?;
             }
@@ -276,10 +266,10 @@ impl Store {
     }
 
     /// Replace a stored team, keeping the name and admin-phone indexes in step.
-    pub fn update_organization(&self, o: &Organization) -> Result<(), StoreError> {
+    pub fn update_team(&self, o: &Team) -> Result<(), StoreError> {
         self.write(|tx| {
-            let previous = organization_tx(tx, o.id)?.ok_or(StoreError::NotFound)?;
-            put_organization_tx(tx, o, Some(&previous))
+            let previous = team_tx(tx, o.id)?.ok_or(StoreError::NotFound)?;
+            put_team_tx(tx, o, Some(&previous))
         })
     }
 
@@ -293,9 +283,9 @@ impl Store {
         reason: &str,
         by: &str,
         now: DateTime<Utc>,
-    ) -> Result<Organization, StoreError> {
+    ) -> Result<Team, StoreError> {
         self.write(|tx| {
-            let previous = organization_tx(tx, id)?.ok_or(StoreError::NotFound)?;
+            let previous = team_tx(tx, id)?.ok_or(StoreError::NotFound)?;
             let admin_ready =
                 volunteer_by_phone_tx(tx, &previous.admin_phone)?.is_some_and(|v| v.confirmed);
             let status = previous
@@ -305,7 +295,7 @@ impl Store {
             let mut o = previous.clone();
             o.status = status;
             o.updated_at = now;
-            put_organization_tx(tx, &o, Some(&previous))?;
+            put_team_tx(tx, &o, Some(&previous))?;
             let review = TeamReview {
                 status,
                 reason: reason.to_string(),
@@ -331,21 +321,21 @@ impl Store {
 
     /// A refused team whose admin corrected its data goes back to review, in the same
     /// transaction as the edit.
-    pub fn resubmit_organization(&self, o: &Organization) -> Result<(), StoreError> {
+    pub fn resubmit_team(&self, o: &Team) -> Result<(), StoreError> {
         self.write(|tx| {
-            let previous = organization_tx(tx, o.id)?.ok_or(StoreError::NotFound)?;
+            let previous = team_tx(tx, o.id)?.ok_or(StoreError::NotFound)?;
             let mut o = o.clone();
-            if previous.status == OrgStatus::Refused {
-                o.status = OrgStatus::PendingReview;
+            if previous.status == TeamStatus::Refused {
+                o.status = TeamStatus::PendingReview;
             }
-            put_organization_tx(tx, &o, Some(&previous))
+            put_team_tx(tx, &o, Some(&previous))
         })
     }
 
     /// A team by id.
-    pub fn organization(&self, id: Gid) -> Result<Option<Organization>, StoreError> {
+    pub fn team(&self, id: Gid) -> Result<Option<Team>, StoreError> {
         self.read(|tx| {
-            let t = tx.open_table(ORGANIZATIONS)?;
+            let t = tx.open_table(TEAMS)?;
             Ok(match t.get(id.0)? {
                 Some(v) => Some(decode(v.value())?),
                 None => None,
@@ -354,9 +344,9 @@ impl Store {
     }
 
     /// Every team, oldest first.
-    pub fn organizations(&self) -> Result<Vec<Organization>, StoreError> {
+    pub fn teams(&self) -> Result<Vec<Team>, StoreError> {
         self.read(|tx| {
-            let t = tx.open_table(ORGANIZATIONS)?;
+            let t = tx.open_table(TEAMS)?;
             let mut out = Vec::with_capacity(t.len()? as usize);
             for row in t.range::<u128>(..)? {
                 out.push(decode(row?.1.value())?);
@@ -366,11 +356,11 @@ impl Store {
     }
 
     /// Whether a team name (ignoring width and spaces) is used by a team other than `except`.
-    pub fn org_name_taken(&self, name: &str, except: Option<Gid>) -> Result<bool, StoreError> {
-        let key = org_name_key(name);
+    pub fn team_name_taken(&self, name: &str, except: Option<Gid>) -> Result<bool, StoreError> {
+        let key = team_name_key(name);
         self.read(|tx| {
             let holder = tx
-                .open_table(NAME_ORG)?
+                .open_table(NAME_TEAM)?
                 .get(key.as_str())?
                 .map(|g| g.value());
             Ok(holder.is_some_and(|h| Some(Gid(h)) != except))
@@ -378,9 +368,9 @@ impl Store {
     }
 
     /// The teams whose admin phone is `phone`.
-    pub fn orgs_administered_by(&self, phone: &str) -> Result<Vec<OrgSummary>, StoreError> {
+    pub fn teams_administered_by(&self, phone: &str) -> Result<Vec<TeamSummary>, StoreError> {
         let ids = self.read(|tx| {
-            let t = tx.open_table(ADMINPHONE_ORGS)?;
+            let t = tx.open_table(ADMINPHONE_TEAMS)?;
             let mut ids = Vec::new();
             for row in t.range((phone, 0u128)..=(phone, u128::MAX))? {
                 ids.push(Gid(row?.0.value().1));
@@ -389,8 +379,8 @@ impl Store {
         })?;
         let mut out = Vec::new();
         for id in ids {
-            if let Some(o) = self.organization(id)? {
-                out.push(OrgSummary {
+            if let Some(o) = self.team(id)? {
+                out.push(TeamSummary {
                     id: o.id,
                     name: o.name,
                     status: o.status,
@@ -405,7 +395,7 @@ impl Store {
         self.read(|tx| {
             Ok(PeopleCounts {
                 volunteers: tx.open_table(VOLUNTEERS)?.len()?,
-                organizations: tx.open_table(ORGANIZATIONS)?.len()?,
+                teams: tx.open_table(TEAMS)?.len()?,
             })
         })
     }

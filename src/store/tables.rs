@@ -1,6 +1,10 @@
 //! The catalogue: every redb table of the store, declared once. Primary tables map a
 //! global id to an encoded record; indexes are named by their shape (`phone_volunteer`:
 //! phone → volunteer id). The functions named in each doc keep the table in step.
+//!
+//! The team tables keep their on-disk names from before the code said "team" everywhere
+//! (`organizations`, `name_org`, `org_members`, …): renaming a redb table would need a
+//! migration for no gain, so only the constants carry the new word.
 
 use redb::TableDefinition;
 
@@ -56,35 +60,35 @@ pub const PHONE_VOLUNTEER: TableDefinition<&str, u128> = TableDefinition::new("p
 pub const IDNUMBER_VOLUNTEER: TableDefinition<&str, u128> =
     TableDefinition::new("idnumber_volunteer");
 
-/// `organization id → Organization`. Kept by `people.rs` with `name_org` and
-/// `adminphone_orgs`.
-pub const ORGANIZATIONS: TableDefinition<u128, &[u8]> = TableDefinition::new("organizations");
+/// `team id → Team`. Kept by `people.rs` with `NAME_TEAM` and
+/// `ADMINPHONE_TEAMS`.
+pub const TEAMS: TableDefinition<u128, &[u8]> = TableDefinition::new("organizations");
 
-/// `organization id → TeamReview`: the platform admin's latest decision on a team (approval,
+/// `team id → TeamReview`: the platform admin's latest decision on a team (approval,
 /// refusal with its reason, suspension), shown to the team's admin. Kept by
 /// `people::decide_team` in the same transaction as the status change.
 pub const TEAM_REVIEWS: TableDefinition<u128, &[u8]> = TableDefinition::new("team_reviews");
 
-/// `name key (see org_name_key) → organization id`: team names are unique.
-pub const NAME_ORG: TableDefinition<&str, u128> = TableDefinition::new("name_org");
+/// `name key (see `team_name_key`) → team id`: team names are unique.
+pub const NAME_TEAM: TableDefinition<&str, u128> = TableDefinition::new("name_org");
 
-/// `(admin phone, organization id) → ()`: which teams a phone administers.
-pub const ADMINPHONE_ORGS: TableDefinition<(&str, u128), ()> =
+/// `(admin phone, team id) → ()`: which teams a phone administers.
+pub const ADMINPHONE_TEAMS: TableDefinition<(&str, u128), ()> =
     TableDefinition::new("adminphone_orgs");
 
-/// `(organization id, volunteer id) → Membership`: a team's members and applicants, read
-/// with a range over one organization. Kept by `memberships.rs` with `volunteer_orgs`.
-pub const ORG_MEMBERS: TableDefinition<(u128, u128), &[u8]> = TableDefinition::new("org_members");
+/// `(team id, volunteer id) → Membership`: a team's members and applicants, read
+/// with a range over one team. Kept by `memberships.rs` with `VOLUNTEER_TEAMS`.
+pub const TEAM_MEMBERS: TableDefinition<(u128, u128), &[u8]> = TableDefinition::new("org_members");
 
-/// `(volunteer id, organization id) → ()`: the teams a volunteer has a membership row in.
-pub const VOLUNTEER_ORGS: TableDefinition<(u128, u128), ()> =
+/// `(volunteer id, team id) → ()`: the teams a volunteer has a membership row in.
+pub const VOLUNTEER_TEAMS: TableDefinition<(u128, u128), ()> =
     TableDefinition::new("volunteer_orgs");
 
-/// `activity id → Activity`. Kept by `activities.rs` with `org_activities`.
+/// `activity id → Activity`. Kept by `activities.rs` with `TEAM_ACTIVITIES`.
 pub const ACTIVITIES: TableDefinition<u128, &[u8]> = TableDefinition::new("activities");
 
-/// `(organization id, activity id) → ()`: a team's activities.
-pub const ORG_ACTIVITIES: TableDefinition<(u128, u128), ()> =
+/// `(team id, activity id) → ()`: a team's activities.
+pub const TEAM_ACTIVITIES: TableDefinition<(u128, u128), ()> =
     TableDefinition::new("org_activities");
 
 /// `(activity id, volunteer id) → Signup`: who signed up, waits, attended; hours. Kept by
@@ -164,19 +168,19 @@ pub const SANZHANG_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
 pub const CATEGORY_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
     TableDefinition::new("category_volunteers");
 
-/// `(organization id, volunteer id) → ()`: approved members only (the rows of
-/// `org_members` in state Approved), for member counts and the team filter without
+/// `(team id, volunteer id) → ()`: approved members only (the rows of
+/// `TEAM_MEMBERS` in state Approved), for member counts and the team filter without
 /// decoding. Kept by `memberships::put_membership_tx`.
 pub const TEAM_VOLUNTEERS: TableDefinition<(u128, u128), ()> =
     TableDefinition::new("team_volunteers");
 
-/// `(status index, organization id) → ()`: teams by status (`indexes::status_key`), so
-/// the public list reads active teams newest first. Kept by `people::put_organization_tx`.
-pub const STATUS_ORGS: TableDefinition<(u8, u128), ()> = TableDefinition::new("status_orgs");
+/// `(status index, team id) → ()`: teams by status (`indexes::status_key`), so
+/// the public list reads active teams newest first. Kept by `people::put_team_tx`.
+pub const STATUS_TEAMS: TableDefinition<(u8, u128), ()> = TableDefinition::new("status_orgs");
 
-/// `organization id → name`: team names for filter menus without decoding every team.
-/// Kept by `people::put_organization_tx`.
-pub const ORG_NAMES: TableDefinition<u128, &str> = TableDefinition::new("org_names");
+/// `team id → name`: team names for filter menus without decoding every team.
+/// Kept by `people::put_team_tx`.
+pub const TEAM_NAMES: TableDefinition<u128, &str> = TableDefinition::new("org_names");
 
 /// `(state index, activity id) → ()`: activities by state (draft / published /
 /// cancelled), so the public list reads published ones newest first. Kept by

@@ -15,7 +15,7 @@ use maud::{Markup, PreEscaped, html};
 pub struct ActivityCard {
     pub id: String,
     pub title: String,
-    pub organization: String,
+    pub team: String,
     pub when: String,
     pub region: String,
     pub phase: &'static str,
@@ -28,7 +28,7 @@ fn card(a: &ActivityCard, href: &str) -> Markup {
     html! {
         section.card.activity {
             h2 { a href=(href) { (a.title) } " " span.badge.(a.phase_css) { (a.phase) } }
-            p.muted { (a.organization) }
+            p.muted { (a.team) }
             p { "时间：" (a.when) }
             p { "地点：" (a.region) }
             p.muted { (a.seats) }
@@ -172,7 +172,7 @@ pub fn show(ctx: &PageCtx, d: &ActivityPage) -> Markup {
             article.card id="activity" {
                 @if let Some(c) = &d.cover { img.cover src=(c) alt="活动封面"; }
                 h1 { (d.card.title) " " span.badge.(d.card.phase_css) id="phase" { (d.card.phase) } }
-                p.muted { (d.card.organization) }
+                p.muted { (d.card.team) }
                 dl.facts { @for (k, v) in d.facts { dt { (k) } dd { (v) } } }
                 p id="seats" { (d.card.seats) }
                 @if let Some(m) = d.message { p.form-error role="alert" { (m) } }
@@ -351,7 +351,7 @@ pub struct PublishedLine {
 /// 我发布的活动: the team's activities by phase with counts.
 pub fn published(
     ctx: &PageCtx,
-    org_id: &str,
+    team_id: &str,
     org_name: &str,
     tabs: &[(&'static str, usize)],
     current: &str,
@@ -362,10 +362,10 @@ pub fn published(
         "我发布的活动",
         html! {
             h1 { (org_name) " · 我发布的活动" }
-            p { a.button.primary href={ "/team/" (org_id) "/activities/new" } id="new-activity" { "发布新活动" } }
+            p { a.button.primary href={ "/team/" (team_id) "/activities/new" } id="new-activity" { "发布新活动" } }
             nav.tabs {
                 @for (label, n) in tabs {
-                    a.active[*label == current] href={ "/team/" (org_id) "/activities?phase=" (label) } { (label) " (" (n) ")" }
+                    a.active[*label == current] href={ "/team/" (team_id) "/activities?phase=" (label) } { (label) " (" (n) ")" }
                 }
             }
             @if lines.iter().any(|l| l.overdue.is_some()) {
@@ -639,7 +639,7 @@ pub fn mine(ctx: &PageCtx, phase: &str, tab: &str, q: &str, lines: &[MyLine]) ->
                 @for l in lines {
                     section.card.activity {
                         h2 { a href={ "/activities/" (l.card.id) } { (l.card.title) } " " span.badge.(l.card.phase_css) { (l.card.phase) } }
-                        p.muted { (l.card.organization) " · " (l.state) @if !l.hours.is_empty() { " · 服务时长 " (l.hours) " 小时" } }
+                        p.muted { (l.card.team) " · " (l.state) @if !l.hours.is_empty() { " · 服务时长 " (l.hours) " 小时" } }
                         p { (l.card.when) }
                         p { (l.card.region) }
                     }

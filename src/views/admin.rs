@@ -7,7 +7,7 @@ use maud::{Markup, html};
 /// Figures on the dashboard.
 pub struct Dashboard {
     pub volunteers: u64,
-    pub organizations: u64,
+    pub teams: u64,
     pub outbox: u64,
     pub data_path: String,
 }
@@ -21,7 +21,7 @@ pub fn dashboard(ctx: &PageCtx, d: &Dashboard) -> Markup {
             h1 { "管理首页" }
             section.stats {
                 div.stat { strong id="count-volunteers" { (d.volunteers) } span { "名志愿者" } }
-                div.stat { strong id="count-orgs" { (d.organizations) } span { "个组织" } }
+                div.stat { strong id="count-orgs" { (d.teams) } span { "个组织" } }
                 div.stat { a href="/admin/outbox" { strong { (d.outbox) } } span { "条验证码消息" } }
             }
             section.card {

@@ -6,7 +6,7 @@ use super::components::{
 use super::layout::{PageCtx, page};
 use super::team::{pager, region_get_fields};
 use crate::domain::dict;
-use crate::domain::people::OrgStatus;
+use crate::domain::people::TeamStatus;
 use maud::{Markup, html};
 
 /// One volunteer row in the admin list.
@@ -227,7 +227,7 @@ pub fn teams(ctx: &PageCtx, d: &TeamList) -> Markup {
 pub struct TeamDetail<'a> {
     pub id: &'a str,
     pub name: &'a str,
-    pub status: OrgStatus,
+    pub status: TeamStatus,
     /// The latest decision: (what, reason, who, when).
     pub review: Option<(&'static str, &'a str, &'a str, String)>,
     pub facts: &'a [(&'static str, String)],
@@ -260,7 +260,7 @@ pub fn team_detail(ctx: &PageCtx, d: &TeamDetail) -> Markup {
             section.card {
                 dl.facts { @for (k, v) in facts { dt { (k) } dd { (v) } } }
                 @match status {
-                    OrgStatus::PendingReview | OrgStatus::Refused => {
+                    TeamStatus::PendingReview | TeamStatus::Refused => {
                         h2 { "注册审核" }
                         p.hint { "核对组织信息后决定是否通过。通过后组织才能发布活动、导入和添加成员、查看志愿者和承接需求。" }
                         form method="post" action=(action) id="approve-form" {
@@ -268,7 +268,7 @@ pub fn team_detail(ctx: &PageCtx, d: &TeamDetail) -> Markup {
                             input type="hidden" name="decision" value="approve";
                             button.primary type="submit" id="approve" { "审核通过" }
                         }
-                        @if status == OrgStatus::PendingReview {
+                        @if status == TeamStatus::PendingReview {
                             form method="post" action=(action) id="refuse-form" {
                                 (csrf_field(&ctx.csrf))
                                 input type="hidden" name="decision" value="refuse";
@@ -282,7 +282,7 @@ pub fn team_detail(ctx: &PageCtx, d: &TeamDetail) -> Markup {
                 }
                 form method="post" action=(action) id="suspend-form" {
                     (csrf_field(&ctx.csrf))
-                    @if status == OrgStatus::Suspended {
+                    @if status == TeamStatus::Suspended {
                         input type="hidden" name="decision" value="reactivate";
                         button.primary type="submit" id="reactivate" { "恢复组织" }
                     } @else {

@@ -15,7 +15,7 @@ pub struct Showcased {
 pub struct HomeData {
     pub needs_setup: bool,
     pub volunteers: u64,
-    pub organizations: u64,
+    pub teams: u64,
     pub activities: u64,
     pub hours: u64,
     pub cases: Vec<Showcased>,
@@ -60,7 +60,7 @@ pub fn home(ctx: &PageCtx, data: &HomeData) -> Markup {
             }
             section.stats id="home-stats" {
                 div.stat { strong { (data.volunteers) } span { "名科技志愿者" } }
-                div.stat { strong { (data.organizations) } span { "个组织" } }
+                div.stat { strong { (data.teams) } span { "个组织" } }
                 div.stat { strong { (data.activities) } span { "场活动" } }
                 div.stat { strong { (data.hours) } span { "小时服务" } }
             }

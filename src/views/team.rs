@@ -11,7 +11,7 @@ use crate::domain::dict;
 use maud::{Markup, html};
 
 /// The team form's fields (every 附件1 field plus a description).
-pub fn org_fields(
+pub fn team_fields(
     form: &FormState,
     regions: &RegionOptions,
     fixed_admin_phone: Option<&str>,
@@ -52,7 +52,7 @@ pub fn org_fields(
 }
 
 /// How the team form is used this time.
-pub struct OrgFormSpec<'a> {
+pub struct TeamFormSpec<'a> {
     pub heading: &'a str,
     pub action: &'a str,
     pub submit: &'a str,
@@ -63,11 +63,11 @@ pub struct OrgFormSpec<'a> {
 }
 
 /// The team form page (registration step 1, or editing).
-pub fn org_form(
+pub fn team_form(
     ctx: &PageCtx,
     form: &FormState,
     regions: &RegionOptions,
-    spec: &OrgFormSpec,
+    spec: &TeamFormSpec,
 ) -> Markup {
     page(
         ctx,
@@ -79,7 +79,7 @@ pub fn org_form(
             form id="org-form" method="post" action={ (spec.action) (ERROR_SUMMARY_ANCHOR) } novalidate {
                 (default_submit())
                 (csrf_field(&ctx.csrf))
-                (org_fields(form, regions, spec.fixed_admin_phone))
+                (team_fields(form, regions, spec.fixed_admin_phone))
                 button.primary type="submit" id="submit" { (spec.submit) }
             }
         },
@@ -260,7 +260,7 @@ pub fn team_page(
 
 /// The team admin's view of their team (组织信息).
 /// The team admin's 组织信息 page.
-pub struct OrgAdminPage<'a> {
+pub struct TeamAdminPage<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub status: &'a str,
@@ -272,8 +272,8 @@ pub struct OrgAdminPage<'a> {
     pub can_act: bool,
 }
 
-pub fn org_admin_page(ctx: &PageCtx, d: &OrgAdminPage) -> Markup {
-    let OrgAdminPage {
+pub fn team_admin_page(ctx: &PageCtx, d: &TeamAdminPage) -> Markup {
+    let TeamAdminPage {
         id,
         name,
         status,
@@ -325,7 +325,7 @@ pub struct MemberLine {
 
 /// What 查看全部志愿者 shows.
 pub struct MembersPage<'a> {
-    pub org_id: &'a str,
+    pub team_id: &'a str,
     pub org_name: &'a str,
     pub q: &'a str,
     pub filter_form: &'a FormState,
@@ -339,7 +339,7 @@ pub struct MembersPage<'a> {
 /// adding by phone.
 pub fn members_page(ctx: &PageCtx, d: &MembersPage) -> Markup {
     let MembersPage {
-        org_id,
+        team_id,
         org_name,
         q,
         filter_form,
@@ -348,7 +348,7 @@ pub fn members_page(ctx: &PageCtx, d: &MembersPage) -> Markup {
         members,
         add_form,
     } = *d;
-    let base = format!("/team/{org_id}/members");
+    let base = format!("/team/{team_id}/members");
     html! {
         (page(ctx, "查看全部志愿者", html! {
             h1 { (org_name) " · 全部志愿者" }

@@ -5,10 +5,10 @@ use super::App;
 use super::handlers::Uploader;
 use crate::config::Settings;
 use crate::domain::account::{Admin, Session, Subject};
-use crate::domain::people::{Organization, TeamPower, Volunteer};
+use crate::domain::people::{Team, TeamPower, Volunteer};
 use crate::domain::{secret, validate};
 use crate::error::AppError;
-use crate::store::OrgSummary;
+use crate::store::TeamSummary;
 use crate::views::{PageCtx, Role};
 use chrono::{DateTime, Utc};
 use rouille::{Request, Response};
@@ -28,7 +28,7 @@ pub enum Viewer {
     Admin(Admin),
     Volunteer {
         volunteer: Box<Volunteer>,
-        teams: Vec<OrgSummary>,
+        teams: Vec<TeamSummary>,
     },
     VerifiedPhone(String),
 }
@@ -240,14 +240,14 @@ pub fn require_team(
     ctx: &Ctx,
     id: crate::domain::ids::Gid,
     power: TeamPower,
-) -> Result<Organization, AppError> {
+) -> Result<Team, AppError> {
     let Viewer::Volunteer { teams, .. } = &ctx.viewer else {
         return Err(AppError::forbidden());
     };
     if !teams.iter().any(|t| t.id == id) {
         return Err(AppError::forbidden());
     }
-    let team = app.store.organization(id)?.ok_or(AppError::NotFound)?;
+    let team = app.store.team(id)?.ok_or(AppError::NotFound)?;
     if !team.status.allows(power) {
         return Err(AppError::Forbidden(team.status.refusal().into()));
     }
@@ -255,7 +255,7 @@ pub fn require_team(
 }
 
 /// The teams the signed-in volunteer administers whose status allows `power`.
-pub fn teams_allowing(ctx: &Ctx, power: TeamPower) -> Vec<&OrgSummary> {
+pub fn teams_allowing(ctx: &Ctx, power: TeamPower) -> Vec<&TeamSummary> {
     match &ctx.viewer {
         Viewer::Volunteer { teams, .. } => {
             teams.iter().filter(|t| t.status.allows(power)).collect()
@@ -309,7 +309,7 @@ fn resolve(app: &App, subject: Subject) -> Result<Viewer, AppError> {
         },
         Subject::Volunteer(id) => match app.store.volunteer(id)? {
             Some(v) => {
-                let teams = app.store.orgs_administered_by(&v.phone)?;
+                let teams = app.store.teams_administered_by(&v.phone)?;
                 Viewer::Volunteer {
                     volunteer: Box::new(v),
                     teams,

@@ -342,15 +342,15 @@ type FormValues = std::collections::BTreeMap<String, String>;
 /// so a phone that locks or a tab that closes comes back to it. Kept until the team is
 /// registered or for a day; drafts are small, and the cap only stops a flood of verified
 /// phones from growing memory.
-pub struct OrgDrafts(Expiring<FormValues>);
+pub struct TeamDrafts(Expiring<FormValues>);
 
-impl Default for OrgDrafts {
+impl Default for TeamDrafts {
     fn default() -> Self {
-        OrgDrafts(Expiring::new(Duration::from_secs(24 * 3600), 2000))
+        TeamDrafts(Expiring::new(Duration::from_secs(24 * 3600), 2000))
     }
 }
 
-impl OrgDrafts {
+impl TeamDrafts {
     /// Remember the team form typed for `phone`.
     pub fn save(&self, phone: &str, values: FormValues) {
         self.0.insert(phone, values);

@@ -36,7 +36,7 @@ pub struct App {
     /// Bundles waiting for the admin to confirm the team admin changes they bring.
     pub pending_merges: jobs::PendingMerges,
     /// Team registrations in progress, so an interruption does not lose the typing.
-    pub org_drafts: jobs::OrgDrafts,
+    pub team_drafts: jobs::TeamDrafts,
     settings: RwLock<Settings>,
     /// Added to the system clock: zero in service; tests move time with it instead of
     /// sleeping.
@@ -130,7 +130,7 @@ impl App {
             jobs: jobs::Jobs::default(),
             desk: jobs::DeskGrants::default(),
             pending_merges: jobs::PendingMerges::default(),
-            org_drafts: jobs::OrgDrafts::default(),
+            team_drafts: jobs::TeamDrafts::default(),
             settings: RwLock::new(settings),
             clock_skew: RwLock::new(chrono::Duration::zero()),
         }

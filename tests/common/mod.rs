@@ -112,7 +112,7 @@ impl TestApp {
         admin_phone: &str,
         admin_id_number: &str,
         name: &str,
-    ) -> kezhi::domain::people::Organization {
+    ) -> kezhi::domain::people::Team {
         if self
             .app
             .store
@@ -123,7 +123,7 @@ impl TestApp {
             self.add_volunteer(admin_phone, admin_id_number);
         }
         let org = team_record(self.app.store.installation_id(), admin_phone, name);
-        self.app.store.register_organization(&org, None).unwrap();
+        self.app.store.register_team(&org, None).unwrap();
         org
     }
 
@@ -199,13 +199,9 @@ pub fn volunteer_record(origin: Gid, phone: &str, id_number: &str) -> Volunteer 
 }
 
 /// An active team (农技服务, 铁西区) whose admin has `admin_phone`, as the store keeps one.
-pub fn team_record(
-    origin: Gid,
-    admin_phone: &str,
-    name: &str,
-) -> kezhi::domain::people::Organization {
+pub fn team_record(origin: Gid, admin_phone: &str, name: &str) -> kezhi::domain::people::Team {
     let now = chrono::Utc::now();
-    kezhi::domain::people::Organization {
+    kezhi::domain::people::Team {
         id: Gid::new(),
         origin,
         name: name.into(),
@@ -225,7 +221,7 @@ pub fn team_record(
         leader_org: None,
         leader_phone: None,
         description: String::new(),
-        status: kezhi::domain::people::OrgStatus::Active,
+        status: kezhi::domain::people::TeamStatus::Active,
         source: Source::SelfRegistered,
         created_at: now,
         updated_at: now,

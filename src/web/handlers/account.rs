@@ -74,7 +74,7 @@ pub fn show(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         invitations: teams
             .iter()
             .filter(|t| t.membership.state == MembershipState::Invited)
-            .map(|t| (t.organization.id.to_string(), t.organization.name.clone()))
+            .map(|t| (t.team.id.to_string(), t.team.name.clone()))
             .collect(),
         teams: teams
             .iter()
@@ -87,12 +87,12 @@ pub fn show(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             .map(|t| {
                 let s = t.membership.state;
                 (
-                    t.organization.id.to_string(),
-                    t.organization.name.clone(),
+                    t.team.id.to_string(),
+                    t.team.name.clone(),
                     s.label(),
                     t.membership.added_by_team,
                     matches!(s, MembershipState::Approved | MembershipState::Applied)
-                        && !admin_of.iter().any(|a| a.id == t.organization.id),
+                        && !admin_of.iter().any(|a| a.id == t.team.id),
                 )
             })
             .collect(),

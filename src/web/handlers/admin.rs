@@ -79,7 +79,7 @@ pub fn dashboard(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let counts = app.store.people_counts()?;
     let d = Dashboard {
         volunteers: counts.volunteers,
-        organizations: counts.organizations,
+        teams: counts.teams,
         outbox: app.store.outbox_len()?,
         data_path: app
             .store

@@ -7,7 +7,7 @@ use super::forms::{
 };
 use super::respond::{html, rejected};
 use crate::domain::ids::Gid;
-use crate::domain::people::{OrgStatus, Organization, TeamDecision, Volunteer};
+use crate::domain::people::{Team, TeamDecision, TeamStatus, Volunteer};
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::store::{StoreError, VolunteerQuery};
@@ -39,10 +39,10 @@ pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
     );
     // A county has thousands of teams: past a screenful the filter is a typed name, not a
     // menu of every team on every page view.
-    let many_teams = app.store.people_counts()?.organizations > TEAM_MENU_MAX;
+    let many_teams = app.store.people_counts()?.teams > TEAM_MENU_MAX;
     let team_by_name = match form.value("team_name") {
         "" => None,
-        name => Some(app.store.organization_id_by_name(name)),
+        name => Some(app.store.team_id_by_name(name)),
     };
     let q = form.value("q");
     let query = VolunteerQuery {
@@ -79,7 +79,7 @@ pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
         Vec::new()
     } else {
         app.store
-            .organization_names()?
+            .team_names()?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name))
             .collect()
@@ -146,7 +146,7 @@ fn render_volunteer(
         .store
         .teams_of(v.id)?
         .into_iter()
-        .map(|t| (t.organization.name, t.membership.state.label()))
+        .map(|t| (t.team.name, t.membership.state.label()))
         .collect();
     let shown = if unmasked {
         v.id_number.clone()
@@ -236,11 +236,11 @@ pub fn fix_id_number(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError
     ))
 }
 
-fn status_from_label(label: &str) -> Option<OrgStatus> {
-    OrgStatus::ALL.into_iter().find(|s| s.label() == label)
+fn status_from_label(label: &str) -> Option<TeamStatus> {
+    TeamStatus::ALL.into_iter().find(|s| s.label() == label)
 }
 
-fn member_count(app: &App, o: &Organization) -> Result<usize, AppError> {
+fn member_count(app: &App, o: &Team) -> Result<usize, AppError> {
     Ok(app.store.member_count(o.id)?)
 }
 
@@ -249,9 +249,9 @@ pub fn teams(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
     let form = query_form(req, &["q", "province", "city", "county", "status"]);
     let status = status_from_label(form.value("status"));
     let q = form.value("q");
-    let mut list: Vec<Organization> = app
+    let mut list: Vec<Team> = app
         .store
-        .organizations()?
+        .teams()?
         .into_iter()
         .filter(|o| matches_text(&o.name, q) || matches_text(&o.admin_phone, q))
         .filter(|o| region_matches(&o.region, &form))
@@ -288,17 +288,17 @@ pub fn teams(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
 }
 
 /// The label of a decision, for the review line.
-fn review_label(status: OrgStatus) -> &'static str {
+fn review_label(status: TeamStatus) -> &'static str {
     match status {
-        OrgStatus::Refused => "审核未通过",
-        OrgStatus::Suspended => "已暂停",
+        TeamStatus::Refused => "审核未通过",
+        TeamStatus::Suspended => "已暂停",
         _ => "审核通过",
     }
 }
 
 pub fn team(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     ctx.require_admin()?;
-    let o = app.store.organization(id)?.ok_or(AppError::NotFound)?;
+    let o = app.store.team(id)?.ok_or(AppError::NotFound)?;
     let facts = team_fields(&o);
     let members: Vec<(String, String, &'static str)> = app
         .store
@@ -335,7 +335,7 @@ pub fn team(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 }
 
 /// Every 附件1 field of a team, as label and value, in the form's order.
-pub fn team_fields(o: &Organization) -> Vec<(&'static str, String)> {
+pub fn team_fields(o: &Team) -> Vec<(&'static str, String)> {
     let optional = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     vec![
         ("组织名称", o.name.clone()),

@@ -158,11 +158,7 @@ pub fn status(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError>
         app.store.demand_by_number(&n)?
     };
     let team = match d.as_ref().and_then(|d| d.taken_by) {
-        Some(t) => app
-            .store
-            .organization(t)?
-            .map(|o| o.name)
-            .unwrap_or_default(),
+        Some(t) => app.store.team(t)?.map(|o| o.name).unwrap_or_default(),
         None => String::new(),
     };
     let cats = d
@@ -279,11 +275,7 @@ pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         .map(|m| (m.team.id.to_string(), m.team.name, near_label(m.nearness)))
         .collect();
     let taken_by = match d.taken_by {
-        Some(t) => app
-            .store
-            .organization(t)?
-            .map(|o| o.name)
-            .unwrap_or_default(),
+        Some(t) => app.store.team(t)?.map(|o| o.name).unwrap_or_default(),
         None => String::new(),
     };
     let facts = vec![

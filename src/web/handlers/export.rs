@@ -21,7 +21,7 @@ pub fn page(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         Viewer::Admin(_) => (
             true,
             app.store
-                .organizations()?
+                .teams()?
                 .into_iter()
                 .map(|o| (o.id.to_string(), o.name))
                 .collect(),

@@ -1,9 +1,9 @@
 //! Turning posted forms into domain inputs and records, and records back into forms.
 //! Shared by registration, profile editing, team pages and the admin.
 
-use crate::domain::people::{Organization, Volunteer};
+use crate::domain::people::{Team, Volunteer};
 use crate::domain::regions;
-use crate::domain::registration::{FieldErrors, OrgInput, VolunteerInput};
+use crate::domain::registration::{FieldErrors, TeamInput, VolunteerInput};
 use crate::views::components::{FormState, RegionOptions};
 use crate::web::auth::Ctx;
 
@@ -109,8 +109,8 @@ pub fn volunteer_input(form: &FormState) -> VolunteerInput {
 }
 
 /// The domain input of a team form.
-pub fn org_input(form: &FormState) -> OrgInput {
-    OrgInput {
+pub fn team_input(form: &FormState) -> TeamInput {
+    TeamInput {
         org_name: form.value("org_name").into(),
         admin_phone: form.value("admin_phone").into(),
         mca_registered: form.value("mca_registered").into(),
@@ -202,7 +202,7 @@ pub fn volunteer_form(v: &Volunteer) -> FormState {
 }
 
 /// A stored team as form values.
-pub fn org_form(o: &Organization) -> FormState {
+pub fn team_form(o: &Team) -> FormState {
     let mut f = FormState::default();
     f.set("org_name", o.name.clone());
     f.set("admin_phone", o.admin_phone.clone());

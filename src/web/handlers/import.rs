@@ -37,7 +37,7 @@ fn importer(app: &App, ctx: &Ctx) -> Result<Option<Importer>, AppError> {
             platform: true,
             teams: app
                 .store
-                .organizations()?
+                .teams()?
                 .into_iter()
                 .map(|o| (o.id.to_string(), o.name))
                 .collect(),
@@ -192,7 +192,7 @@ fn preview(
         })
         .collect();
     let team_name = match job.team {
-        Some(t) => app.store.organization(t)?.map(|o| o.name),
+        Some(t) => app.store.team(t)?.map(|o| o.name),
         None => None,
     };
     let p = Preview {

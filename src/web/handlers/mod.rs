@@ -280,9 +280,9 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
 
         ("GET", ["register", "volunteer"]) => register::volunteer_form(ctx),
         ("POST", ["register", "volunteer"]) => register::volunteer_create(app, ctx),
-        ("GET", ["register", "team"]) => register::org_form(app, ctx, req),
-        ("POST", ["register", "team"]) => register::org_create(app, ctx),
-        ("POST", ["register", "team", "admin"]) => register::org_admin_create(app, ctx),
+        ("GET", ["register", "team"]) => register::team_form(app, ctx, req),
+        ("POST", ["register", "team"]) => register::team_create(app, ctx),
+        ("POST", ["register", "team", "admin"]) => register::team_admin_create(app, ctx),
 
         ("GET", ["me"]) => account::show(app, ctx),
         ("GET", ["me", "edit"]) => account::edit_form(ctx, false),
@@ -308,8 +308,8 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("GET", ["teams", t]) => teams::show(app, ctx, id(t)?),
         ("POST", ["teams", t, "apply"]) => teams::apply(app, ctx, id(t)?),
         ("GET", ["team"]) => teams::admin_home(ctx),
-        ("GET", ["team", "activities"]) => activities::my_org_activities(ctx),
-        ("GET", ["team", "activities", "new"]) => activities::my_org_new_activity(ctx),
+        ("GET", ["team", "activities"]) => activities::my_team_activities(ctx),
+        ("GET", ["team", "activities", "new"]) => activities::my_team_new_activity(ctx),
         ("GET", ["team", t]) => teams::admin_show(app, ctx, id(t)?),
         ("GET", ["team", t, "edit"]) => teams::edit_form(app, ctx, id(t)?),
         ("POST", ["team", t, "edit"]) => teams::edit(app, ctx, id(t)?),

@@ -50,7 +50,7 @@ pub fn home(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let data = HomeData {
         needs_setup: !app.store.has_admin()?,
         volunteers: stats.volunteers,
-        organizations: stats.teams,
+        teams: stats.teams,
         activities: stats.activities,
         hours: stats.half_hours / 2,
         cases,

@@ -3,13 +3,13 @@
 //! volunteer details, stored together.
 
 use super::forms::{
-    ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, org_input,
-    today, volunteer_input,
+    ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step,
+    team_input, today, volunteer_input,
 };
 use super::respond::{html, rejected};
 
 use crate::domain::account::Subject;
-use crate::domain::people::{Consent, NewVolunteer, OrgStatus, Organization, Source, Volunteer};
+use crate::domain::people::{Consent, NewVolunteer, Source, Team, TeamStatus, Volunteer};
 use crate::domain::registration::{self, VolunteerFields};
 use crate::error::AppError;
 use crate::store::StoreError;
@@ -195,7 +195,7 @@ pub fn volunteer_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     };
     log::info!("volunteer registered");
     // The admin of an imported team took it up: show them the team to check.
-    if let Some(team) = app.store.orgs_administered_by(&v.phone)?.first() {
+    if let Some(team) = app.store.teams_administered_by(&v.phone)?.first() {
         return signed_in_as(app, ctx, &v, &format!("/team/{}", team.id), "team_taken_up");
     }
     signed_in_as(app, ctx, &v, "/me", "registered")
@@ -230,14 +230,14 @@ fn admin_phone(ctx: &Ctx) -> Result<Result<(String, bool), Response>, AppError> 
     })
 }
 
-fn render_org(ctx: &Ctx, form: &FormState, phone: &str, status: u16) -> Response {
+fn render_team_form(ctx: &Ctx, form: &FormState, phone: &str, status: u16) -> Response {
     let lists = RegionLists::for_form(form);
     rejected(
-        team_view::org_form(
+        team_view::team_form(
             &ctx.page(),
             form,
             &lists.options(),
-            &team_view::OrgFormSpec {
+            &team_view::TeamFormSpec {
                 heading: "组织注册",
                 action: "/register/team",
                 submit: "下一步",
@@ -249,7 +249,7 @@ fn render_org(ctx: &Ctx, form: &FormState, phone: &str, status: u16) -> Response
     )
 }
 
-pub fn org_form(app: &App, ctx: &Ctx, req: &rouille::Request) -> Result<Response, AppError> {
+pub fn team_form(app: &App, ctx: &Ctx, req: &rouille::Request) -> Result<Response, AppError> {
     let (phone, is_volunteer) = match admin_phone(ctx)? {
         Ok(p) => p,
         Err(r) => return Ok(r),
@@ -259,14 +259,14 @@ pub fn org_form(app: &App, ctx: &Ctx, req: &rouille::Request) -> Result<Response
     if !is_volunteer && req.get_param("new").is_none() {
         let waiting: Vec<_> = app
             .store
-            .orgs_administered_by(&phone)?
+            .teams_administered_by(&phone)?
             .into_iter()
-            .filter(|t| t.status == OrgStatus::WaitingForAdmin)
+            .filter(|t| t.status == TeamStatus::WaitingForAdmin)
             .collect();
         if !waiting.is_empty() {
             let mut teams = Vec::new();
             for t in waiting {
-                if let Some(o) = app.store.organization(t.id)? {
+                if let Some(o) = app.store.team(t.id)? {
                     teams.push((o.name.clone(), super::admin_people::team_fields(&o)));
                 }
             }
@@ -274,28 +274,28 @@ pub fn org_form(app: &App, ctx: &Ctx, req: &rouille::Request) -> Result<Response
         }
     }
     let form = app
-        .org_drafts
+        .team_drafts
         .get(&phone)
         .map(|values| FormState {
             values,
             ..FormState::default()
         })
         .unwrap_or_default();
-    Ok(render_org(ctx, &form, &phone, 200))
+    Ok(render_team_form(ctx, &form, &phone, 200))
 }
 
 /// Check the team part; errors land on `form`.
-fn check_org(
+fn check_team(
     app: &App,
     ctx: &Ctx,
     form: &mut FormState,
     phone: &str,
-) -> Result<Option<registration::OrgFields>, AppError> {
-    let mut input = org_input(form);
+) -> Result<Option<registration::TeamFields>, AppError> {
+    let mut input = team_input(form);
     input.admin_phone = phone.to_string();
-    match registration::check_org(&input, today(ctx)) {
+    match registration::check_team(&input, today(ctx)) {
         Ok(f) => {
-            if app.store.org_name_taken(&f.org_name, None)? {
+            if app.store.team_name_taken(&f.org_name, None)? {
                 form.fail(
                     "org_name",
                     "这个组织名称已被注册，请换一个名称（名称不区分全角半角和空格）。",
@@ -311,22 +311,22 @@ fn check_org(
     }
 }
 
-pub fn org_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+pub fn team_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let (phone, is_volunteer) = match admin_phone(ctx)? {
         Ok(p) => p,
         Err(r) => return Ok(r),
     };
     let mut form = form_state(ctx, ORG_FIELDS, "");
-    app.org_drafts.save(&phone, form.values.clone());
+    app.team_drafts.save(&phone, form.values.clone());
     if is_region_step(ctx) {
-        return Ok(render_org(ctx, &form, &phone, 200));
+        return Ok(render_team_form(ctx, &form, &phone, 200));
     }
-    let Some(fields) = check_org(app, ctx, &mut form, &phone)? else {
-        return Ok(render_org(ctx, &form, &phone, 422));
+    let Some(fields) = check_team(app, ctx, &mut form, &phone)? else {
+        return Ok(render_team_form(ctx, &form, &phone, 422));
     };
     if is_volunteer {
-        let org = Organization::self_registered(fields, app.store.installation_id(), ctx.now);
-        return finish_org(app, ctx, &org, None, &mut form, &phone);
+        let org = Team::self_registered(fields, app.store.installation_id(), ctx.now);
+        return finish_team(app, ctx, &org, None, &mut form, &phone);
     }
     // Step 2: the admin must be a registered volunteer; carry the team fields along.
     let hidden = carried(&form);
@@ -380,7 +380,7 @@ fn render_admin_step(
     )
 }
 
-pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
+pub fn team_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     let (phone, is_volunteer) = match admin_phone(ctx)? {
         Ok(p) => p,
         Err(r) => return Ok(r),
@@ -394,9 +394,9 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     if is_region_step(ctx) {
         return Ok(render_admin_step(ctx, &form, &phone, &hidden, 200));
     }
-    let Some(org_fields) = check_org(app, ctx, &mut team_form, &phone)? else {
+    let Some(team_fields) = check_team(app, ctx, &mut team_form, &phone)? else {
         // The carried team data went stale (e.g. the name was taken meanwhile): back to step 1.
-        return Ok(render_org(ctx, &team_form, &phone, 422));
+        return Ok(render_team_form(ctx, &team_form, &phone, 422));
     };
     let Some((fields, consent)) = check_self_registration(ctx, &mut form, &phone, "self") else {
         return Ok(render_admin_step(ctx, &form, &phone, &hidden, 422));
@@ -411,12 +411,12 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
             consent: Some(consent),
         },
     );
-    let org = Organization::self_registered(org_fields, app.store.installation_id(), ctx.now);
-    match app.store.register_organization(&org, Some(&admin)) {
+    let org = Team::self_registered(team_fields, app.store.installation_id(), ctx.now);
+    match app.store.register_team(&org, Some(&admin)) {
         Ok(()) => {}
         Err(StoreError::Taken("组织名称")) => {
             team_form.fail("org_name", "这个组织名称已被注册，请换一个名称。");
-            return Ok(render_org(ctx, &team_form, &phone, 422));
+            return Ok(render_team_form(ctx, &team_form, &phone, 422));
         }
         Err(StoreError::Taken(field)) => {
             taken_message(&mut form, field);
@@ -424,7 +424,7 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         }
         Err(e) => return Err(e.into()),
     }
-    app.org_drafts.forget(&phone);
+    app.team_drafts.forget(&phone);
     log::info!("team and its admin registered");
     signed_in_as(
         app,
@@ -435,17 +435,17 @@ pub fn org_admin_create(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     )
 }
 
-fn finish_org(
+fn finish_team(
     app: &App,
     ctx: &Ctx,
-    org: &crate::domain::people::Organization,
+    org: &crate::domain::people::Team,
     admin: Option<&Volunteer>,
     form: &mut FormState,
     phone: &str,
 ) -> Result<Response, AppError> {
-    match app.store.register_organization(org, admin) {
+    match app.store.register_team(org, admin) {
         Ok(()) => {
-            app.org_drafts.forget(phone);
+            app.team_drafts.forget(phone);
             log::info!("team registered");
             Ok(redirect_with_flash(
                 &format!("/team/{}", org.id),
@@ -454,11 +454,11 @@ fn finish_org(
         }
         Err(StoreError::Taken(_)) => {
             form.fail("org_name", "这个组织名称已被注册，请换一个名称。");
-            Ok(render_org(ctx, form, phone, 422))
+            Ok(render_team_form(ctx, form, phone, 422))
         }
         Err(StoreError::Refused(m)) => {
             form.message = Some(m.to_string());
-            Ok(render_org(ctx, form, phone, 422))
+            Ok(render_team_form(ctx, form, phone, 422))
         }
         Err(e) => Err(e.into()),
     }

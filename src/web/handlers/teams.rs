@@ -3,13 +3,13 @@
 
 use super::forms::{
     ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step,
-    matches_text, org_form as org_values, org_input, page_number, query_form, region_matches,
-    region_text, today, volunteer_input,
+    matches_text, page_number, query_form, region_matches, region_text, team_form as team_values,
+    team_input, today, volunteer_input,
 };
 use super::respond::{html, rejected};
 use crate::domain::ids::Gid;
 use crate::domain::people::{
-    MembershipState, NewVolunteer, OrgStatus, Organization, Source, TeamPower, Volunteer,
+    MembershipState, NewVolunteer, Source, Team, TeamPower, TeamStatus, Volunteer,
 };
 use crate::domain::{registration, validate};
 use crate::error::AppError;
@@ -23,7 +23,7 @@ use rouille::{Request, Response};
 
 const TEAMS_PER_PAGE: usize = 20;
 
-fn card(app: &App, o: &Organization) -> Result<TeamCard, AppError> {
+fn card(app: &App, o: &Team) -> Result<TeamCard, AppError> {
     let members = app.store.member_count(o.id)?;
     Ok(TeamCard {
         id: o.id.to_string(),
@@ -38,9 +38,9 @@ fn card(app: &App, o: &Organization) -> Result<TeamCard, AppError> {
 pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let form = query_form(req, &["q", "category", "province", "city", "county"]);
     let page = page_number(req);
-    // Active teams newest first through `status_orgs`; decoding stops after the page.
-    let (teams, has_more) = app.store.organization_page(
-        OrgStatus::Active,
+    // Active teams newest first through `STATUS_TEAMS`; decoding stops after the page.
+    let (teams, has_more) = app.store.team_page(
+        TeamStatus::Active,
         |o| {
             matches_text(&o.name, form.value("q"))
                 && (form.value("category").is_empty()
@@ -75,11 +75,11 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     Ok(html(markup))
 }
 
-fn load_team(app: &App, id: Gid) -> Result<Organization, AppError> {
-    app.store.organization(id)?.ok_or(AppError::NotFound)
+fn load_team(app: &App, id: Gid) -> Result<Team, AppError> {
+    app.store.team(id)?.ok_or(AppError::NotFound)
 }
 
-fn team_facts(o: &Organization) -> Vec<(&'static str, String)> {
+fn team_facts(o: &Team) -> Vec<(&'static str, String)> {
     vec![
         ("所在区域", region_text(&o.region)),
         ("服务类别", o.service_categories.join("、")),
@@ -95,8 +95,8 @@ fn team_facts(o: &Organization) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn join_action(app: &App, ctx: &Ctx, o: &Organization) -> Result<JoinAction, AppError> {
-    if o.status != OrgStatus::Active {
+fn join_action(app: &App, ctx: &Ctx, o: &Team) -> Result<JoinAction, AppError> {
+    if o.status != TeamStatus::Active {
         return Ok(JoinAction::Closed);
     }
     let Some(v) = ctx.volunteer() else {
@@ -112,7 +112,7 @@ fn join_action(app: &App, ctx: &Ctx, o: &Organization) -> Result<JoinAction, App
 fn render_team(
     app: &App,
     ctx: &Ctx,
-    o: &Organization,
+    o: &Team,
     message: Option<String>,
 ) -> Result<Response, AppError> {
     let c = card(app, o)?;
@@ -133,7 +133,7 @@ pub fn show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let own =
         matches!(&ctx.viewer, Viewer::Volunteer { teams, .. } if teams.iter().any(|t| t.id == id));
     let shown = o.status.is_public()
-        || o.status == OrgStatus::WaitingForAdmin
+        || o.status == TeamStatus::WaitingForAdmin
         || own
         || matches!(ctx.viewer, Viewer::Admin(_));
     if !shown {
@@ -199,9 +199,9 @@ pub fn admin_show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
             .map(|r| format!("审核意见：{}", r.reason));
         Some((o.status.refusal().to_string(), reason))
     };
-    Ok(html(view::org_admin_page(
+    Ok(html(view::team_admin_page(
         &ctx.page(),
-        &view::OrgAdminPage {
+        &view::TeamAdminPage {
             id: &id.to_string(),
             name: &o.name,
             status: o.status.label(),
@@ -213,15 +213,15 @@ pub fn admin_show(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     )))
 }
 
-fn render_edit(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> Response {
+fn render_edit(ctx: &Ctx, o: &Team, form: &FormState, status: u16) -> Response {
     let lists = RegionLists::for_form(form);
     let action = format!("/team/{}/edit", o.id);
     rejected(
-        view::org_form(
+        view::team_form(
             &ctx.page(),
             form,
             &lists.options(),
-            &view::OrgFormSpec {
+            &view::TeamFormSpec {
                 heading: "编辑组织信息",
                 action: &action,
                 submit: "保存",
@@ -235,7 +235,7 @@ fn render_edit(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> Re
 
 pub fn edit_form(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     let o = require_team(app, ctx, id, TeamPower::Prepare)?;
-    Ok(render_edit(ctx, &o, &org_values(&o), 200))
+    Ok(render_edit(ctx, &o, &team_values(&o), 200))
 }
 
 pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
@@ -244,9 +244,9 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     if is_region_step(ctx) {
         return Ok(render_edit(ctx, &o, &form, 200));
     }
-    let mut input = org_input(&form);
+    let mut input = team_input(&form);
     input.admin_phone = o.admin_phone.clone();
-    let fields = match registration::check_org(&input, today(ctx)) {
+    let fields = match registration::check_team(&input, today(ctx)) {
         Ok(f) => f,
         Err(errors) => {
             apply_errors(&mut form, errors);
@@ -255,7 +255,7 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     };
     let mut updated = o.clone();
     updated.apply(fields, ctx.now, false);
-    match app.store.resubmit_organization(&updated) {
+    match app.store.resubmit_team(&updated) {
         Ok(()) => Ok(redirect_with_flash(&format!("/team/{id}"), "saved")),
         Err(StoreError::Taken(_)) => {
             form.fail("org_name", "这个组织名称已被其他组织使用，请换一个名称。");
@@ -269,7 +269,7 @@ fn render_members(
     app: &App,
     ctx: &Ctx,
     req: &Request,
-    o: &Organization,
+    o: &Team,
     add_form: &FormState,
     status: u16,
 ) -> Result<Response, AppError> {
@@ -303,7 +303,7 @@ fn render_members(
         view::members_page(
             &ctx.page(),
             &view::MembersPage {
-                org_id: &o.id.to_string(),
+                team_id: &o.id.to_string(),
                 org_name: &o.name,
                 q,
                 filter_form: &filter,
@@ -400,7 +400,7 @@ pub fn invite(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     }
 }
 
-fn render_enter(ctx: &Ctx, o: &Organization, form: &FormState, status: u16) -> Response {
+fn render_enter(ctx: &Ctx, o: &Team, form: &FormState, status: u16) -> Response {
     let lists = RegionLists::for_form(form);
     let action = format!("/team/{}/members/new", o.id);
     let spec = VolunteerFormSpec {

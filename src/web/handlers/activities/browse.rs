@@ -173,7 +173,7 @@ pub fn sign_up(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
         )));
     };
     let a = load(app, id)?;
-    if !team_is_public(app, a.organization)? {
+    if !team_is_public(app, a.team)? {
         return Err(AppError::NotFound);
     }
     let waitlist = ctx.field("waitlist") == "yes";

@@ -69,11 +69,7 @@ fn load(app: &App, id: Gid) -> Result<Activity, AppError> {
 fn card(app: &App, ctx: &Ctx, a: &Activity) -> Result<(Phase, ActivityCard), AppError> {
     let (seats, waiting) = app.store.signup_counts(a.id)?;
     let p = phase(a, local_now(ctx), seats);
-    let organization = app
-        .store
-        .organization(a.organization)?
-        .map(|o| o.name)
-        .unwrap_or_default();
+    let team = app.store.team(a.team)?.map(|o| o.name).unwrap_or_default();
     let seat_text = match a.capacity {
         0 => format!("已报名 {seats} 人 · 不限人数"),
         c if seats >= c => format!(
@@ -91,7 +87,7 @@ fn card(app: &App, ctx: &Ctx, a: &Activity) -> Result<(Phase, ActivityCard), App
         ActivityCard {
             id: a.id.to_string(),
             title: a.title.clone(),
-            organization,
+            team,
             when: when(a),
             region: format!("{} {}", region_text(&a.region), a.address),
             phase: p.label(),
@@ -105,7 +101,7 @@ fn card(app: &App, ctx: &Ctx, a: &Activity) -> Result<(Phase, ActivityCard), App
 fn manages(ctx: &Ctx, a: &Activity) -> bool {
     match &ctx.viewer {
         Viewer::Admin(_) => true,
-        Viewer::Volunteer { teams, .. } => teams.iter().any(|t| t.id == a.organization),
+        Viewer::Volunteer { teams, .. } => teams.iter().any(|t| t.id == a.team),
         _ => false,
     }
 }
@@ -118,26 +114,23 @@ fn managed(app: &App, ctx: &Ctx, id: Gid, power: TeamPower) -> Result<Activity, 
         return Err(AppError::forbidden());
     }
     if !matches!(ctx.viewer, Viewer::Admin(_)) {
-        require_team(app, ctx, a.organization, power)?;
+        require_team(app, ctx, a.team, power)?;
     }
     Ok(a)
 }
 
 /// Whether the public sees this activity: published by a team in good standing.
 fn is_public(app: &App, a: &Activity) -> Result<bool, AppError> {
-    Ok(a.state != ActivityState::Draft && team_is_public(app, a.organization)?)
+    Ok(a.state != ActivityState::Draft && team_is_public(app, a.team)?)
 }
 
 fn team_is_public(app: &App, org: Gid) -> Result<bool, AppError> {
-    Ok(app
-        .store
-        .organization(org)?
-        .is_some_and(|o| o.status.is_public()))
+    Ok(app.store.team(org)?.is_some_and(|o| o.status.is_public()))
 }
 
 /// The team's id if the viewer administers it.
 /// The platform admin, or the team's admin when its status allows `power`.
-fn my_org(app: &App, ctx: &Ctx, org: Gid, power: TeamPower) -> Result<(), AppError> {
+fn my_team(app: &App, ctx: &Ctx, org: Gid, power: TeamPower) -> Result<(), AppError> {
     match &ctx.viewer {
         Viewer::Admin(_) => Ok(()),
         _ => require_team(app, ctx, org, power).map(|_| ()),

@@ -1,7 +1,8 @@
 //! Publishing: a team's activity list (我发布的活动), the new/edit form with its region step and cover photo, and cancelling an activity.
 
 use super::{
-    ACTIVITY_FIELDS, browse::render_show, local_now, managed, may_publish, my_org, photo_from, when,
+    ACTIVITY_FIELDS, browse::render_show, local_now, managed, may_publish, my_team, photo_from,
+    when,
 };
 use crate::domain::activity::{
     self as rules, Activity, ActivityInput, ActivityState, Phase, SignupState, phase,
@@ -20,7 +21,7 @@ use crate::web::handlers::respond::{html, rejected};
 use chrono::NaiveDateTime;
 use rouille::{Request, Response};
 
-pub fn my_org_activities(ctx: &Ctx) -> Result<Response, AppError> {
+pub fn my_team_activities(ctx: &Ctx) -> Result<Response, AppError> {
     match &ctx.viewer {
         Viewer::Volunteer { teams, .. } if !teams.is_empty() => Ok(Response::redirect_303(
             format!("/team/{}/activities", teams[0].id),
@@ -31,7 +32,7 @@ pub fn my_org_activities(ctx: &Ctx) -> Result<Response, AppError> {
 
 /// The menu's 活动发布 (the manual's 组织-活动发布): the form of the admin's first team that
 /// may publish (or prepare drafts, while under review).
-pub fn my_org_new_activity(ctx: &Ctx) -> Result<Response, AppError> {
+pub fn my_team_new_activity(ctx: &Ctx) -> Result<Response, AppError> {
     let Viewer::Volunteer { teams, .. } = &ctx.viewer else {
         return Err(AppError::forbidden());
     };
@@ -73,8 +74,8 @@ pub(super) fn overdue(
 }
 
 pub fn published(app: &App, ctx: &Ctx, req: &Request, org: Gid) -> Result<Response, AppError> {
-    my_org(app, ctx, org, TeamPower::Prepare)?;
-    let o = app.store.organization(org)?.ok_or(AppError::NotFound)?;
+    my_team(app, ctx, org, TeamPower::Prepare)?;
+    let o = app.store.team(org)?.ok_or(AppError::NotFound)?;
     let current = req.get_param("phase").unwrap_or_else(|| "全部".into());
     let mut acts = app.store.activities_of(org)?;
     acts.reverse();
@@ -167,8 +168,8 @@ pub(super) fn render_form(
 }
 
 pub fn new_form(app: &App, ctx: &Ctx, req: &Request, org: Gid) -> Result<Response, AppError> {
-    my_org(app, ctx, org, TeamPower::Prepare)?;
-    let o = app.store.organization(org)?.ok_or(AppError::NotFound)?;
+    my_team(app, ctx, org, TeamPower::Prepare)?;
+    let o = app.store.team(org)?.ok_or(AppError::NotFound)?;
     let mut f = FormState::default();
     f.set("province", o.region.province.clone());
     f.set("city", o.region.city.clone());
@@ -266,7 +267,7 @@ pub(super) fn apply_fields(a: &mut Activity, f: rules::ActivityFields) {
 }
 
 pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
-    my_org(app, ctx, org, TeamPower::Prepare)?;
+    my_team(app, ctx, org, TeamPower::Prepare)?;
     let action = format!("/team/{org}/activities/new");
     let mut form = form_state(ctx, ACTIVITY_FIELDS, "");
     let demand: Option<Gid> = ctx.field("demand").parse().ok();
@@ -301,7 +302,7 @@ pub fn create(app: &App, ctx: &Ctx, org: Gid) -> Result<Response, AppError> {
     let mut a = Activity {
         id: Gid::new(),
         origin: app.store.installation_id(),
-        organization: org,
+        team: org,
         title: String::new(),
         service_category: String::new(),
         region: fields.region.clone(),
@@ -420,7 +421,7 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     }
     let mut flash = "saved";
     if draft && ctx.field("publish") != "no" {
-        if may_publish(app, ctx, a.organization)? {
+        if may_publish(app, ctx, a.team)? {
             updated.state = ActivityState::Published;
         } else {
             flash = "draft_not_published";

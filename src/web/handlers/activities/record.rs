@@ -71,7 +71,7 @@ pub fn service_record(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
                 l.date.to_string(),
                 l.title.clone(),
                 l.place.clone(),
-                l.organization.clone(),
+                l.team.clone(),
                 rules::format_half_hours(l.half_hours),
             )
         })
@@ -132,7 +132,7 @@ pub fn certificate(app: &App, ctx: &Ctx, number: &str) -> Result<Response, AppEr
             (
                 l.date.to_string(),
                 format!("{}（{}）", l.title, l.content),
-                l.organization.clone(),
+                l.team.clone(),
                 rules::format_half_hours(l.half_hours),
             )
         })

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod dates;
 pub mod demand;
 pub mod dict;
 pub mod ids;

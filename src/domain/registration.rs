@@ -8,12 +8,12 @@
 
 use std::collections::HashSet;
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 
+pub use super::dates::parse_date;
 use super::dict::{self, Dict};
 use super::regions::{self, RegionPath};
 use super::validate::{self, Gender, IdNumber, normalize, normalize_text};
-use unicode_normalization::UnicodeNormalization;
 
 /// One problem: the field key (same names as the template's field_key and the HTML form's input names) and a Chinese message saying what is wrong and what to do.
 pub type FieldErrors = Vec<(&'static str, String)>;
@@ -29,8 +29,6 @@ const LEADER_TEXT_MAX: usize = 50;
 const DESCRIPTION_MAX: usize = 500;
 /// Volunteers younger than this need a guardian's name and phone.
 const GUARDIAN_AGE: u32 = 14;
-/// Largest Excel serial, 9999-12-31.
-const EXCEL_SERIAL_MAX: u32 = 2_958_465;
 
 /// What a person typed for one volunteer, or what one row of 附件2 holds, unchecked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -421,32 +419,6 @@ pub fn check_org(input: &OrgInput, today: NaiveDate) -> Result<OrgFields, FieldE
     }
 }
 
-/// Dates as people and Excel write them: 2019/8/8, 2019-08-08, 2019.8.8, 2019年8月8日, 20190808, and an Excel date serial (a plain number 1..=2958465 possibly with a fraction, 1900 date system with the Lotus leap-year bug: serial 60 is the fake 1900-02-29, serial 61 = 1900-03-01, serial 43685 = 2019-08-08). Full-width digits accepted (normalize first).
-///
-/// A time of day after the date ("2019/8/8 0:00:00", "2019-08-08T00:00:00") is ignored,
-/// as is the fraction of a serial. A bare 4-digit year such as "2019" is rejected rather
-/// than read as serial 2019 (a day in 1905): it is a year typed without month and day.
-pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
-    // Dates have no punctuation worth keeping: fold every full-width form (／ － ．) first.
-    let text = normalize_text(&raw.nfkc().collect::<String>());
-    if text.is_empty() {
-        return Err("请填写日期，如 2019/8/8".to_string());
-    }
-    let compact: String = without_time(&text)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    if let Some(result) = number_date(&compact) {
-        return result;
-    }
-    if let Some(result) = separated_date(&compact) {
-        return result;
-    }
-    Err(format!(
-        "无法识别日期“{text}”，请按 2019/8/8 或 2019-08-08 的格式填写"
-    ))
-}
-
 /// 是/否 in the notice's checkbox or word styles: 是, 否, Y/N, yes/no, true/false, 1/0, ☑是 □否 (take the ticked one), √, "已注册"/"未注册".
 ///
 /// Checkbox style works with the box before ("☑是 □否") or after ("是☑ 否□") the word;
@@ -733,148 +705,6 @@ fn description(raw: &str) -> Result<String, String> {
         return Err(format!("组织简介不能超过{DESCRIPTION_MAX}个字"));
     }
     Ok(text)
-}
-
-// ---------------------------------------------------------------------------------------
-// Dates
-
-/// Day 0 of Excel's 1900 date system for serials from 61 on: the fake 1900-02-29 shifts
-/// every later serial by one, so counting from 1899-12-30 absorbs it.
-const EXCEL_EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1899, 12, 30) {
-    Some(d) => d,
-    None => panic!("1899-12-30 is a valid date"),
-};
-/// Day 0 for serials 1–59, which come before the fake leap day.
-const EXCEL_EPOCH_EARLY: NaiveDate = match NaiveDate::from_ymd_opt(1899, 12, 31) {
-    Some(d) => d,
-    None => panic!("1899-12-31 is a valid date"),
-};
-
-/// The date part of "2019/8/8 0:00:00" or "2019-08-08T08:00:00", which is what Excel cells
-/// formatted as date-time and ISO strings look like as text.
-fn without_time(text: &str) -> &str {
-    let is_time = |t: &str| {
-        t.contains(':')
-            && t.chars()
-                .all(|c| c.is_ascii_digit() || c == ':' || c == '.')
-    };
-    for sep in [' ', 'T'] {
-        if let Some((date, time)) = text.split_once(sep)
-            && is_time(time)
-        {
-            return date;
-        }
-    }
-    text
-}
-
-fn serial_range_error(s: &str) -> String {
-    format!(
-        "“{s}”不是有效的 Excel 日期序列号（应在 1 到 {EXCEL_SERIAL_MAX} 之间），请直接填写日期，如 2019/8/8"
-    )
-}
-
-/// A plain number: an 8-digit YYYYMMDD or an Excel serial. `None` when `s` is not a number.
-fn number_date(s: &str) -> Option<Result<NaiveDate, String>> {
-    let (negative, body) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-    if int.is_empty() || !all_digits(int) || !all_digits(frac) || body.ends_with('.') {
-        return None;
-    }
-    if negative {
-        return Some(Err(serial_range_error(s)));
-    }
-    // Serials stop at 7 digits, so 8 digits can only be a compact date.
-    if int.len() == 8 && frac.bytes().all(|b| b == b'0') {
-        return Some(ymd(&int[..4], &int[4..6], &int[6..]));
-    }
-    if int.len() > 7 {
-        return Some(Err(serial_range_error(s)));
-    }
-    let n: u32 = int.parse().ok()?;
-    if int.len() == 4 && (1900..=2100).contains(&n) {
-        if frac.is_empty() {
-            return Some(Err(format!(
-                "“{s}”只有年份，请填写完整的年月日，如 2019/8/8"
-            )));
-        }
-        // "2019.8" is a year and month; "2019.13" a typo. Real serials in this range are
-        // days in 1905 and, when they carry a time, a long fraction.
-        if frac.len() <= 2 {
-            return Some(Err(
-                if frac.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)) {
-                    format!("“{s}”缺少日，请填写完整的年月日，如 2019/8/8")
-                } else {
-                    format!("无法识别日期“{s}”，请按 2019/8/8 或 2019-08-08 的格式填写")
-                },
-            ));
-        }
-    }
-    Some(from_excel_serial(n, s))
-}
-
-/// Excel's 1900 date system, including the Lotus 1-2-3 bug that treats 1900 as a leap year.
-fn from_excel_serial(n: u32, shown: &str) -> Result<NaiveDate, String> {
-    let (epoch, days) = match n {
-        0 => return Err(serial_range_error(shown)),
-        60 => {
-            return Err(
-                "Excel 日期序列号 60 对应不存在的 1900年2月29日，请直接填写日期，如 2019/8/8"
-                    .to_string(),
-            );
-        }
-        1..=59 => (EXCEL_EPOCH_EARLY, n),
-        61..=EXCEL_SERIAL_MAX => (EXCEL_EPOCH, n),
-        _ => return Err(serial_range_error(shown)),
-    };
-    epoch
-        .checked_add_days(Days::new(u64::from(days)))
-        .ok_or_else(|| serial_range_error(shown))
-}
-
-/// "2019/8/8", "2019-08-08", "2019.8.8" and "2019年8月8日"; `None` for anything else.
-fn separated_date(s: &str) -> Option<Result<NaiveDate, String>> {
-    let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    let parts: Vec<&str> = if s.contains('年') {
-        let body = s.strip_suffix(['日', '号']).unwrap_or(s);
-        let (y, rest) = body.split_once('年')?;
-        let (m, d) = rest.split_once('月')?;
-        vec![y, m, d]
-    } else {
-        s.split(['/', '-', '.']).collect()
-    };
-    if parts.len() != 3 || !parts.iter().all(|p| all_digits(p)) {
-        return None;
-    }
-    let (y, m, d) = (parts[0], parts[1], parts[2]);
-    if y.len() == 4 && (1..=2).contains(&m.len()) && (1..=2).contains(&d.len()) {
-        return Some(ymd(y, m, d));
-    }
-    if y.len() <= 2 && d.len() == 4 {
-        return Some(Err(
-            "日期请按“年/月/日”的顺序填写，年份写在最前面，如 2019/8/8".to_string(),
-        ));
-    }
-    if y.len() <= 2 {
-        return Some(Err("日期的年份请写全4位，如 2019/8/8".to_string()));
-    }
-    None
-}
-
-/// Builds a date from digit strings already known to be short runs of ASCII digits.
-fn ymd(y: &str, m: &str, d: &str) -> Result<NaiveDate, String> {
-    let (Ok(year), Ok(month), Ok(day)) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>())
-    else {
-        return Err(format!(
-            "无法识别日期“{y}-{m}-{d}”，请按 2019/8/8 的格式填写"
-        ));
-    };
-    NaiveDate::from_ymd_opt(year, month, day)
-        .ok_or_else(|| format!("{year}年{month}月{day}日不是有效日期，请核对后重新填写"))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1651,107 +1481,6 @@ mod tests {
                 "{raw}"
             );
         }
-    }
-
-    #[test]
-    fn parse_date_formats() {
-        let want = date(2019, 8, 8);
-        for raw in [
-            "2019/8/8",
-            "2019/08/08",
-            "2019-08-08",
-            "2019-8-8",
-            "2019.8.8",
-            "2019.08.08",
-            "2019年8月8日",
-            "2019年08月08日",
-            "2019年8月8号",
-            "2019年8月8",
-            " 2019 年 8 月 8 日 ",
-            "20190808",
-            "20190808.0",
-            "２０１９／８／８",
-            "２０１９年８月８日",
-            "2019/8/8 0:00:00",
-            "2019-08-08 00:00",
-            "2019-08-08T10:30:00",
-            "43685",
-            "43685.0",
-            "43685.75",
-            "４３６８５",
-        ] {
-            assert_eq!(parse_date(raw), Ok(want), "{raw}");
-        }
-    }
-
-    #[test]
-    fn parse_date_excel_serials() {
-        assert_eq!(parse_date("1"), Ok(date(1900, 1, 1)));
-        assert_eq!(parse_date("59"), Ok(date(1900, 2, 28)));
-        assert_eq!(parse_date("61"), Ok(date(1900, 3, 1)));
-        assert_eq!(parse_date("25569"), Ok(date(1970, 1, 1)));
-        assert_eq!(parse_date("45809"), Ok(date(2025, 6, 1)));
-        assert_eq!(parse_date("2958465"), Ok(date(9999, 12, 31)));
-        assert!(
-            parse_date("60")
-                .unwrap_err()
-                .starts_with("Excel 日期序列号 60 对应不存在的 1900年2月29日")
-        );
-        for raw in ["0", "-1", "-43685", "2958466", "9999999"] {
-            let err = parse_date(raw).unwrap_err();
-            assert!(err.contains("不是有效的 Excel 日期序列号"), "{raw}: {err}");
-        }
-    }
-
-    #[test]
-    fn parse_date_errors() {
-        assert_eq!(parse_date("  ").unwrap_err(), "请填写日期，如 2019/8/8");
-        assert_eq!(
-            parse_date("2019/2/30").unwrap_err(),
-            "2019年2月30日不是有效日期，请核对后重新填写"
-        );
-        assert!(
-            parse_date("2019年13月1日")
-                .unwrap_err()
-                .contains("不是有效日期")
-        );
-        assert!(parse_date("20190230").unwrap_err().contains("不是有效日期"));
-        assert!(parse_date("2019").unwrap_err().contains("只有年份"));
-        assert!(parse_date("2019.8").unwrap_err().contains("缺少日"));
-        assert!(
-            parse_date("2019.13")
-                .unwrap_err()
-                .starts_with("无法识别日期")
-        );
-        assert_eq!(
-            parse_date("2019.5"),
-            Err("“2019.5”缺少日，请填写完整的年月日，如 2019/8/8".to_string())
-        );
-        // With a long fraction (a time of day) it is a serial after all: 1905-07-11 12:00.
-        assert_eq!(parse_date("2019.500"), Ok(date(1905, 7, 11)));
-        assert!(
-            parse_date("8/8/2019")
-                .unwrap_err()
-                .contains("年份写在最前面")
-        );
-        assert!(parse_date("19/8/8").unwrap_err().contains("4位"));
-        for raw in [
-            "2019/8",
-            "去年八月",
-            "2019/8/8/8",
-            "2019-08-08 上午",
-            "2019..8",
-            "abc",
-            "2019年8月",
-            "43685.",
-            "1e5",
-        ] {
-            let err = parse_date(raw).unwrap_err();
-            assert!(err.starts_with("无法识别日期"), "{raw}: {err}");
-        }
-        // 2019/2/29 is invalid but 2020/2/29 is a real leap day.
-        assert!(parse_date("2019/2/29").is_err());
-        assert_eq!(parse_date("2020/2/29"), Ok(date(2020, 2, 29)));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod activity;
+pub mod checkbox;
+pub mod checks;
 pub mod dates;
 pub mod demand;
 pub mod dict;
@@ -14,3 +16,6 @@ pub mod regions;
 pub mod registration;
 pub mod secret;
 pub mod validate;
+
+#[cfg(test)]
+mod testing;

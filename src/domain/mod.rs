@@ -8,6 +8,7 @@ pub mod checks;
 pub mod dates;
 pub mod demand;
 pub mod dict;
+pub mod fields;
 pub mod ids;
 pub mod people;
 pub mod policy;

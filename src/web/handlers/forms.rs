@@ -181,48 +181,25 @@ pub fn is_region_step(ctx: &Ctx) -> bool {
 
 /// A stored volunteer as form values.
 pub fn volunteer_form(v: &Volunteer) -> FormState {
-    let mut f = FormState::default();
-    f.set("real_name", v.real_name.clone());
-    f.set("phone", v.phone.clone());
-    f.set("gender", v.gender.label());
-    f.set("id_number", v.id_number.clone());
-    f.set("political_status", v.political_status.clone());
-    f.set("ethnicity", v.ethnicity.clone());
-    f.set("employer", v.employer.clone());
-    f.set("title_level", v.title_level.clone());
-    f.set("education", v.education.clone());
-    f.set("occupation", v.occupation.clone());
-    f.set("province", v.region.province.clone());
-    f.set("city", v.region.city.clone());
-    f.set("county", v.region.county.clone().unwrap_or_default());
-    f.set("service_categories", v.service_categories.join("、"));
-    f.set("service_fields", v.service_fields.join("、"));
-    f.set("sanzhang", v.sanzhang.clone());
-    f
+    form_of(crate::domain::fields::form_values(
+        crate::domain::fields::VOLUNTEER,
+        v,
+    ))
 }
 
 /// A stored team as form values.
 pub fn org_form(o: &Organization) -> FormState {
+    form_of(crate::domain::fields::form_values(
+        crate::domain::fields::TEAM,
+        o,
+    ))
+}
+
+fn form_of(values: Vec<(&'static str, String)>) -> FormState {
     let mut f = FormState::default();
-    f.set("org_name", o.name.clone());
-    f.set("admin_phone", o.admin_phone.clone());
-    f.set("mca_registered", if o.mca_registered { "是" } else { "否" });
-    f.set("supervisor_type", o.supervisor_type.clone());
-    f.set("supervisor_name", o.supervisor_name.clone());
-    f.set("founded_on", o.founded_on.format("%Y-%m-%d").to_string());
-    f.set("service_categories", o.service_categories.join("、"));
-    f.set("province", o.region.province.clone());
-    f.set("city", o.region.city.clone());
-    f.set("county", o.region.county.clone().unwrap_or_default());
-    for (k, v) in [
-        ("leader_name", &o.leader_name),
-        ("leader_title", &o.leader_title),
-        ("leader_org", &o.leader_org),
-        ("leader_phone", &o.leader_phone),
-    ] {
-        f.set(k, v.clone().unwrap_or_default());
+    for (name, value) in values {
+        f.set(name, value);
     }
-    f.set("description", o.description.clone());
     f
 }
 

@@ -51,6 +51,31 @@ pub struct VolunteerInput {
     pub sanzhang: String,
 }
 
+impl VolunteerInput {
+    /// Reads every field by its key, which is both the form's input name and the template's
+    /// field key: `one` gives a single value, `many` the values of a multi-choice field.
+    pub fn read(one: impl Fn(&str) -> String, many: impl Fn(&str) -> Vec<String>) -> Self {
+        VolunteerInput {
+            real_name: one("real_name"),
+            phone: one("phone"),
+            gender: one("gender"),
+            id_number: one("id_number"),
+            political_status: one("political_status"),
+            ethnicity: one("ethnicity"),
+            employer: one("employer"),
+            title_level: one("title_level"),
+            education: one("education"),
+            occupation: one("occupation"),
+            province: one("province"),
+            city: one("city"),
+            county: one("county"),
+            service_categories: many("service_categories"),
+            service_fields: many("service_fields"),
+            sanzhang: one("sanzhang"),
+        }
+    }
+}
+
 /// A checked volunteer: dictionary values are canonical names, the region is codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolunteerFields {
@@ -279,6 +304,16 @@ mod tests {
         let mut input = volunteer();
         change(&mut input);
         only_error(&errors_of(&input), field)
+    }
+
+    #[test]
+    fn read_takes_each_field_by_its_key() {
+        let input = VolunteerInput::read(|k| k.to_string(), |k| vec![k.to_string()]);
+        assert_eq!(input.real_name, "real_name");
+        assert_eq!(input.id_number, "id_number");
+        assert_eq!(input.county, "county");
+        assert_eq!(input.service_fields, ["service_fields"]);
+        assert_eq!(input.sanzhang, "sanzhang");
     }
 
     #[test]

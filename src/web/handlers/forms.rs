@@ -88,45 +88,12 @@ fn multi(form: &FormState, name: &str) -> Vec<String> {
 
 /// The domain input of a volunteer form.
 pub fn volunteer_input(form: &FormState) -> VolunteerInput {
-    VolunteerInput {
-        real_name: form.value("real_name").into(),
-        phone: form.value("phone").into(),
-        gender: form.value("gender").into(),
-        id_number: form.value("id_number").into(),
-        political_status: form.value("political_status").into(),
-        ethnicity: form.value("ethnicity").into(),
-        employer: form.value("employer").into(),
-        title_level: form.value("title_level").into(),
-        education: form.value("education").into(),
-        occupation: form.value("occupation").into(),
-        province: form.value("province").into(),
-        city: form.value("city").into(),
-        county: form.value("county").into(),
-        service_categories: multi(form, "service_categories"),
-        service_fields: multi(form, "service_fields"),
-        sanzhang: form.value("sanzhang").into(),
-    }
+    VolunteerInput::read(|k| form.value(k).into(), |k| multi(form, k))
 }
 
 /// The domain input of a team form.
 pub fn org_input(form: &FormState) -> OrgInput {
-    OrgInput {
-        org_name: form.value("org_name").into(),
-        admin_phone: form.value("admin_phone").into(),
-        mca_registered: form.value("mca_registered").into(),
-        supervisor_type: form.value("supervisor_type").into(),
-        supervisor_name: form.value("supervisor_name").into(),
-        founded_on: form.value("founded_on").into(),
-        service_categories: multi(form, "service_categories"),
-        province: form.value("province").into(),
-        city: form.value("city").into(),
-        county: form.value("county").into(),
-        leader_name: form.value("leader_name").into(),
-        leader_title: form.value("leader_title").into(),
-        leader_org: form.value("leader_org").into(),
-        leader_phone: form.value("leader_phone").into(),
-        description: form.value("description").into(),
-    }
+    OrgInput::read(|k| form.value(k).into(), |k| multi(form, k))
 }
 
 /// The region lists a form needs for its current province and city.

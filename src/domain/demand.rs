@@ -1,10 +1,10 @@
 //! Service demands (需求, 供需对接): what a village or a grassroots centre asks for, and
 //! how volunteers and teams are matched to it.
 
+use super::checks::{FieldErrors, check_region, required_mobile_or_landline};
 use super::ids::Gid;
 use super::refusal::Refusal;
 use super::regions::RegionPath;
-use super::registration::{FieldErrors, check_region};
 use super::{dict, validate};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -125,16 +125,6 @@ pub struct DemandFields {
     pub wanted_when: String,
 }
 
-/// 联系电话: required; the same mobile-or-landline rule as every contact phone (a Chinese
-/// keyboard's dash included).
-fn phone(raw: &str) -> Result<String, String> {
-    match validate::phone_or_landline(raw) {
-        Ok(Some(p)) => Ok(p),
-        Ok(None) => Err("请填写联系电话".into()),
-        Err(_) => Err("联系电话应为11位手机号或带区号的固定电话，如 0434-5212345".into()),
-    }
-}
-
 /// Check a demand form, collecting every error.
 pub fn check_demand(input: &DemandInput) -> Result<DemandFields, FieldErrors> {
     let mut e = FieldErrors::new();
@@ -152,7 +142,7 @@ pub fn check_demand(input: &DemandInput) -> Result<DemandFields, FieldErrors> {
     } else if contact_name.chars().count() > 20 {
         e.push(("contact_name", "联系人不能超过20个字".into()));
     }
-    let contact_phone = phone(&input.contact_phone)
+    let contact_phone = required_mobile_or_landline(&input.contact_phone, "联系电话")
         .map_err(|m| e.push(("contact_phone", m)))
         .ok();
     let region = check_region(&mut e, &input.province, &input.city, &input.county);
@@ -338,6 +328,27 @@ mod tests {
         for k in ["contact_name", "contact_phone", "text", "categories"] {
             assert!(e.iter().any(|(f, _)| *f == k), "{k}: {e:?}");
         }
+    }
+
+    /// The demand form had its own copy of the contact-phone rule, whose message gave
+    /// another example than the activity and team forms; it now shares theirs.
+    #[test]
+    fn contact_phone_message_is_the_one_every_form_gives() {
+        let mut bad = input();
+        bad.contact_phone = "123".into();
+        let e = check_demand(&bad).unwrap_err();
+        assert_eq!(
+            e,
+            [(
+                "contact_phone",
+                "联系电话应为11位手机号或带区号的固定电话，如 0371-12345678".to_string()
+            )]
+        );
+        bad.contact_phone = " ".into();
+        assert_eq!(
+            check_demand(&bad).unwrap_err(),
+            [("contact_phone", "请填写联系电话".to_string())]
+        );
     }
 
     #[test]

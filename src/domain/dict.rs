@@ -484,11 +484,13 @@ enum Mark {
 }
 
 fn mark_of(c: char) -> Option<Mark> {
-    match c {
-        '☑' | '√' | '✓' | '✔' | '■' | '▣' | '☒' | '✅' => Some(Mark::Selected),
-        '□' | '☐' => Some(Mark::Unselected),
-        _ => None,
-    }
+    super::checkbox::ticked(c).map(|ticked| {
+        if ticked {
+            Mark::Selected
+        } else {
+            Mark::Unselected
+        }
+    })
 }
 
 /// Characters that always end a value. Full-width ，；／｜ become ASCII under NFKC.

@@ -4,8 +4,12 @@
 pub mod account;
 pub mod activity;
 pub mod attendance;
+pub mod checkbox;
+pub mod checks;
+pub mod dates;
 pub mod demand;
 pub mod dict;
+pub mod fields;
 pub mod ids;
 pub mod people;
 pub mod policy;
@@ -16,3 +20,6 @@ pub mod registration;
 pub mod secret;
 pub mod signup;
 pub mod validate;
+
+#[cfg(test)]
+mod testing;

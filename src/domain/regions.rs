@@ -45,6 +45,14 @@ pub struct RegionPath {
     pub county: Option<String>,
 }
 
+impl RegionPath {
+    /// The place as people read it, "吉林省 四平市 铁西区" (down to the city where there is
+    /// no county level).
+    pub fn full_name(&self) -> String {
+        full_name(self.county.as_deref().unwrap_or(&self.city))
+    }
+}
+
 struct Data {
     regions: Vec<Region>,
     by_code: HashMap<&'static str, usize>,

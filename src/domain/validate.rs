@@ -382,6 +382,7 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::testing::{date, today, with_check};
 
     #[test]
     fn one_phone_or_landline_rule_with_chinese_dashes() {
@@ -400,19 +401,6 @@ mod tests {
         for bad in ["123", "0434-12", "1381234567x", "434-5212345"] {
             assert_eq!(phone_or_landline(bad), Err(NotAPhone), "{bad}");
         }
-    }
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    fn today() -> NaiveDate {
-        date(2025, 6, 1)
-    }
-
-    /// Builds a valid ID from 17 digits using our own checksum.
-    fn with_check(first17: &str) -> String {
-        format!("{first17}{}", checksum_char(first17).unwrap())
     }
 
     /// A check character different from the right one.

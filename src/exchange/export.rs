@@ -3,6 +3,7 @@
 
 use super::columns::Form;
 use super::template::{self, RowValues};
+use crate::domain::fields::{self, Field, Value};
 use crate::domain::people::{Team, Volunteer};
 use crate::domain::regions::{self, RegionPath};
 use crate::domain::validate::mask_id_number;
@@ -29,55 +30,46 @@ fn region_values(r: &RegionPath, row: &mut RowValues) {
     );
 }
 
-/// A volunteer as an 附件2 row.
-pub fn volunteer_row(v: &Volunteer, ids: IdNumbers) -> RowValues {
+/// A record as a row of `form`, from its field catalogue, in the template's spellings:
+/// the region as names, dates as 2019/8/8. Fields the template has no column for (a team's
+/// description) are left out.
+fn row<R>(form: Form, fields: &[Field<R>], r: &R, ids: IdNumbers) -> RowValues {
     let mut row = RowValues::new();
-    row.insert("real_name", v.real_name.clone());
-    row.insert("phone", v.phone.clone());
-    row.insert("gender", v.gender.label().to_string());
-    row.insert(
-        "id_number",
-        match ids {
-            IdNumbers::Full => v.id_number.clone(),
-            IdNumbers::Masked => mask_id_number(&v.id_number),
-        },
-    );
-    row.insert("political_status", v.political_status.clone());
-    row.insert("ethnicity", v.ethnicity.clone());
-    row.insert("employer", v.employer.clone());
-    row.insert("title_level", v.title_level.clone());
-    row.insert("education", v.education.clone());
-    row.insert("occupation", v.occupation.clone());
-    region_values(&v.region, &mut row);
-    row.insert("service_categories", v.service_categories.join("、"));
-    row.insert("service_fields", v.service_fields.join("、"));
-    row.insert("sanzhang", v.sanzhang.clone());
+    for f in fields {
+        match &f.value {
+            Value::Region(path) => region_values(path(r), &mut row),
+            Value::Date(date) => {
+                row.insert(f.key, date(r).format("%Y/%-m/%-d").to_string());
+            }
+            Value::IdNumber(id) => {
+                let id = id(r);
+                row.insert(
+                    f.key,
+                    match ids {
+                        IdNumbers::Full => id.to_string(),
+                        IdNumbers::Masked => mask_id_number(id),
+                    },
+                );
+            }
+            _ => {
+                if let Some(value) = f.typed(r) {
+                    row.insert(f.key, value);
+                }
+            }
+        }
+    }
+    row.retain(|key, _| form.column(key).is_some());
     row
 }
 
-/// A team as an 附件1 row.
+/// A volunteer as an 附件2 row.
+pub fn volunteer_row(v: &Volunteer, ids: IdNumbers) -> RowValues {
+    row(Form::Volunteers, fields::VOLUNTEER, v, ids)
+}
+
+/// A team as an 附件1 row. A team has no ID number, so nothing is masked.
 pub fn team_row(o: &Team) -> RowValues {
-    let mut row = RowValues::new();
-    row.insert("org_name", o.name.clone());
-    row.insert("admin_phone", o.admin_phone.clone());
-    row.insert(
-        "mca_registered",
-        if o.mca_registered { "是" } else { "否" }.to_string(),
-    );
-    row.insert("supervisor_type", o.supervisor_type.clone());
-    row.insert("supervisor_name", o.supervisor_name.clone());
-    row.insert("founded_on", o.founded_on.format("%Y/%-m/%-d").to_string());
-    row.insert("service_categories", o.service_categories.join("、"));
-    region_values(&o.region, &mut row);
-    for (k, v) in [
-        ("leader_name", &o.leader_name),
-        ("leader_title", &o.leader_title),
-        ("leader_org", &o.leader_org),
-        ("leader_phone", &o.leader_phone),
-    ] {
-        row.insert(k, v.clone().unwrap_or_default());
-    }
-    row
+    row(Form::Teams, fields::TEAM, o, IdNumbers::Full)
 }
 
 /// The filled 附件2.

@@ -23,7 +23,7 @@ pub trait Existing {
     fn volunteer_by_phone(&self, phone: &str) -> Option<Gid>;
     /// The volunteer holding this ID number.
     fn volunteer_by_id_number(&self, id_number: &str) -> Option<Gid>;
-    /// The team with this name (compared by `team_name_key`).
+    /// The team with this name (compared by `org_name_key`).
     fn team_by_name(&self, name: &str) -> Option<Gid>;
     /// Whether a row must agree with a stored volunteer on both phone and ID number to
     /// match them (a team admin's import); otherwise either one matches.
@@ -255,45 +255,15 @@ fn row_values(layout: &Layout, row: &Row) -> RowValues {
     RowValues { values }
 }
 
+/// A 附件2 row as the volunteer check's input; a multi-choice cell is one value with
+/// separators.
 fn volunteer_input(v: &RowValues) -> VolunteerInput {
-    VolunteerInput {
-        real_name: v.get("real_name"),
-        phone: v.get("phone"),
-        gender: v.get("gender"),
-        id_number: v.get("id_number"),
-        political_status: v.get("political_status"),
-        ethnicity: v.get("ethnicity"),
-        employer: v.get("employer"),
-        title_level: v.get("title_level"),
-        education: v.get("education"),
-        occupation: v.get("occupation"),
-        province: v.get("province"),
-        city: v.get("city"),
-        county: v.get("county"),
-        service_categories: vec![v.get("service_categories")],
-        service_fields: vec![v.get("service_fields")],
-        sanzhang: v.get("sanzhang"),
-    }
+    VolunteerInput::read(|k| v.get(k), |k| vec![v.get(k)])
 }
 
+/// A 附件1 row as the team check's input.
 fn team_input(v: &RowValues) -> TeamInput {
-    TeamInput {
-        org_name: v.get("org_name"),
-        admin_phone: v.get("admin_phone"),
-        mca_registered: v.get("mca_registered"),
-        supervisor_type: v.get("supervisor_type"),
-        supervisor_name: v.get("supervisor_name"),
-        founded_on: v.get("founded_on"),
-        service_categories: vec![v.get("service_categories")],
-        province: v.get("province"),
-        city: v.get("city"),
-        county: v.get("county"),
-        leader_name: v.get("leader_name"),
-        leader_title: v.get("leader_title"),
-        leader_org: v.get("leader_org"),
-        leader_phone: v.get("leader_phone"),
-        description: String::new(),
-    }
+    TeamInput::read(|k| v.get(k), |k| vec![v.get(k)])
 }
 
 /// Check a whole file for `form`. Rows are streamed; `progress` counts them.

@@ -3,7 +3,7 @@
 //! phone → volunteer id). The functions named in each doc keep the table in step.
 //!
 //! The team tables keep their on-disk names from before the code said "team" everywhere
-//! (`organizations`, `name_org`, `org_members`, …): renaming a redb table would need a
+//! (`teams`, `name_org`, `org_members`, …): renaming a redb table would need a
 //! migration for no gain, so only the constants carry the new word.
 
 use redb::TableDefinition;

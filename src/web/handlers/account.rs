@@ -2,8 +2,8 @@
 //! by others, changing phone (with a code to the new phone), password, and leaving teams.
 
 use super::forms::{
-    RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, region_text, today,
-    volunteer_form, volunteer_input,
+    RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step, today, volunteer_form,
+    volunteer_input,
 };
 use super::respond::{html, rejected};
 use crate::domain::account::password_problem;
@@ -48,23 +48,7 @@ pub fn show(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
     };
     let teams = app.store.teams_of(v.id)?;
     let data = ProfileView {
-        rows: vec![
-            ("姓名", v.real_name.clone()),
-            ("手机号", v.phone.clone()),
-            ("性别", v.gender.label().to_string()),
-            ("身份证号", validate::mask_id_number(&v.id_number)),
-            ("出生日期", v.birth_date.format("%Y-%m-%d").to_string()),
-            ("政治面貌", v.political_status.clone()),
-            ("民族", v.ethnicity.clone()),
-            ("工作单位", v.employer.clone()),
-            ("职称", v.title_level.clone()),
-            ("最高学历", v.education.clone()),
-            ("从业类别", v.occupation.clone()),
-            ("所在区域", region_text(&v.region)),
-            ("服务类别", v.service_categories.join("、")),
-            ("服务领域", v.service_fields.join("、")),
-            ("基层“三长”", v.sanzhang.clone()),
-        ],
+        rows: crate::domain::fields::volunteer_profile(v),
         has_password: v.password_hash.is_some(),
         showcase_consent: app.store.showcase_consent(v.id)?,
         admin_of: admin_of

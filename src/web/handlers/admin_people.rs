@@ -108,30 +108,17 @@ pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
 }
 
 fn volunteer_facts(v: &Volunteer) -> Vec<(&'static str, String)> {
-    vec![
-        ("手机号", v.phone.clone()),
-        ("性别", v.gender.label().to_string()),
-        ("出生日期", v.birth_date.format("%Y-%m-%d").to_string()),
-        ("政治面貌", v.political_status.clone()),
-        ("民族", v.ethnicity.clone()),
-        ("工作单位", v.employer.clone()),
-        ("职称", v.title_level.clone()),
-        ("最高学历", v.education.clone()),
-        ("从业类别", v.occupation.clone()),
-        ("所在区域", region_text(&v.region)),
-        ("服务类别", v.service_categories.join("、")),
-        ("服务领域", v.service_fields.join("、")),
-        ("基层“三长”", v.sanzhang.clone()),
-        (
-            "本人确认",
-            if v.confirmed {
-                "已确认"
-            } else {
-                "待本人确认"
-            }
-            .to_string(),
-        ),
-    ]
+    let mut facts = crate::domain::fields::volunteer_admin_facts(v);
+    facts.push((
+        "本人确认",
+        if v.confirmed {
+            "已确认"
+        } else {
+            "待本人确认"
+        }
+        .to_string(),
+    ));
+    facts
 }
 
 fn render_volunteer(
@@ -336,33 +323,9 @@ pub fn team(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
 
 /// Every 附件1 field of a team, as label and value, in the form's order.
 pub fn team_fields(o: &Team) -> Vec<(&'static str, String)> {
-    let optional = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
-    vec![
-        ("组织名称", o.name.clone()),
-        ("管理员手机号", o.admin_phone.clone()),
-        (
-            "是否在民政部门注册",
-            if o.mca_registered { "是" } else { "否" }.to_string(),
-        ),
-        ("主管单位类型", o.supervisor_type.clone()),
-        ("主管单位名称", o.supervisor_name.clone()),
-        ("成立日期", o.founded_on.format("%Y-%m-%d").to_string()),
-        ("服务类别", o.service_categories.join("、")),
-        ("所在区域", region_text(&o.region)),
-        ("组织负责人", optional(&o.leader_name)),
-        ("负责人职务", optional(&o.leader_title)),
-        ("负责人单位", optional(&o.leader_org)),
-        ("负责人电话", optional(&o.leader_phone)),
-        (
-            "组织简介",
-            if o.description.is_empty() {
-                "—".into()
-            } else {
-                o.description.clone()
-            },
-        ),
-        ("来源", o.source.label().to_string()),
-    ]
+    let mut facts = crate::domain::fields::shown(crate::domain::fields::TEAM, o);
+    facts.push(("来源", o.source.label().to_string()));
+    facts
 }
 
 pub fn set_team_status(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {

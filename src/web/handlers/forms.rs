@@ -88,45 +88,12 @@ fn multi(form: &FormState, name: &str) -> Vec<String> {
 
 /// The domain input of a volunteer form.
 pub fn volunteer_input(form: &FormState) -> VolunteerInput {
-    VolunteerInput {
-        real_name: form.value("real_name").into(),
-        phone: form.value("phone").into(),
-        gender: form.value("gender").into(),
-        id_number: form.value("id_number").into(),
-        political_status: form.value("political_status").into(),
-        ethnicity: form.value("ethnicity").into(),
-        employer: form.value("employer").into(),
-        title_level: form.value("title_level").into(),
-        education: form.value("education").into(),
-        occupation: form.value("occupation").into(),
-        province: form.value("province").into(),
-        city: form.value("city").into(),
-        county: form.value("county").into(),
-        service_categories: multi(form, "service_categories"),
-        service_fields: multi(form, "service_fields"),
-        sanzhang: form.value("sanzhang").into(),
-    }
+    VolunteerInput::read(|k| form.value(k).into(), |k| multi(form, k))
 }
 
 /// The domain input of a team form.
 pub fn team_input(form: &FormState) -> TeamInput {
-    TeamInput {
-        org_name: form.value("org_name").into(),
-        admin_phone: form.value("admin_phone").into(),
-        mca_registered: form.value("mca_registered").into(),
-        supervisor_type: form.value("supervisor_type").into(),
-        supervisor_name: form.value("supervisor_name").into(),
-        founded_on: form.value("founded_on").into(),
-        service_categories: multi(form, "service_categories"),
-        province: form.value("province").into(),
-        city: form.value("city").into(),
-        county: form.value("county").into(),
-        leader_name: form.value("leader_name").into(),
-        leader_title: form.value("leader_title").into(),
-        leader_org: form.value("leader_org").into(),
-        leader_phone: form.value("leader_phone").into(),
-        description: form.value("description").into(),
-    }
+    TeamInput::read(|k| form.value(k).into(), |k| multi(form, k))
 }
 
 /// The region lists a form needs for its current province and city.
@@ -181,48 +148,25 @@ pub fn is_region_step(ctx: &Ctx) -> bool {
 
 /// A stored volunteer as form values.
 pub fn volunteer_form(v: &Volunteer) -> FormState {
-    let mut f = FormState::default();
-    f.set("real_name", v.real_name.clone());
-    f.set("phone", v.phone.clone());
-    f.set("gender", v.gender.label());
-    f.set("id_number", v.id_number.clone());
-    f.set("political_status", v.political_status.clone());
-    f.set("ethnicity", v.ethnicity.clone());
-    f.set("employer", v.employer.clone());
-    f.set("title_level", v.title_level.clone());
-    f.set("education", v.education.clone());
-    f.set("occupation", v.occupation.clone());
-    f.set("province", v.region.province.clone());
-    f.set("city", v.region.city.clone());
-    f.set("county", v.region.county.clone().unwrap_or_default());
-    f.set("service_categories", v.service_categories.join("、"));
-    f.set("service_fields", v.service_fields.join("、"));
-    f.set("sanzhang", v.sanzhang.clone());
-    f
+    form_of(crate::domain::fields::form_values(
+        crate::domain::fields::VOLUNTEER,
+        v,
+    ))
 }
 
 /// A stored team as form values.
 pub fn team_form(o: &Team) -> FormState {
+    form_of(crate::domain::fields::form_values(
+        crate::domain::fields::TEAM,
+        o,
+    ))
+}
+
+fn form_of(values: Vec<(&'static str, String)>) -> FormState {
     let mut f = FormState::default();
-    f.set("org_name", o.name.clone());
-    f.set("admin_phone", o.admin_phone.clone());
-    f.set("mca_registered", if o.mca_registered { "是" } else { "否" });
-    f.set("supervisor_type", o.supervisor_type.clone());
-    f.set("supervisor_name", o.supervisor_name.clone());
-    f.set("founded_on", o.founded_on.format("%Y-%m-%d").to_string());
-    f.set("service_categories", o.service_categories.join("、"));
-    f.set("province", o.region.province.clone());
-    f.set("city", o.region.city.clone());
-    f.set("county", o.region.county.clone().unwrap_or_default());
-    for (k, v) in [
-        ("leader_name", &o.leader_name),
-        ("leader_title", &o.leader_title),
-        ("leader_org", &o.leader_org),
-        ("leader_phone", &o.leader_phone),
-    ] {
-        f.set(k, v.clone().unwrap_or_default());
+    for (name, value) in values {
+        f.set(name, value);
     }
-    f.set("description", o.description.clone());
     f
 }
 

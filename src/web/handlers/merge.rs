@@ -179,97 +179,22 @@ fn merge_and_show(
 
 fn fields(mine: &crate::domain::people::Volunteer, c: &MergeConflict) -> Vec<FieldPair> {
     let t = &c.incoming;
-    let region = |r: &crate::domain::regions::RegionPath| super::forms::region_text(r);
-    let pairs: [(&'static str, &'static str, String, String); 14] = [
-        (
-            "real_name",
-            "姓名",
-            mine.real_name.clone(),
-            t.real_name.clone(),
-        ),
-        ("phone", "手机号", mine.phone.clone(), t.phone.clone()),
-        (
-            "id_number",
-            "身份证号",
-            crate::domain::validate::mask_id_number(&mine.id_number),
-            crate::domain::validate::mask_id_number(&t.id_number),
-        ),
-        (
-            "political_status",
-            "政治面貌",
-            mine.political_status.clone(),
-            t.political_status.clone(),
-        ),
-        (
-            "ethnicity",
-            "民族",
-            mine.ethnicity.clone(),
-            t.ethnicity.clone(),
-        ),
-        (
-            "employer",
-            "工作单位",
-            mine.employer.clone(),
-            t.employer.clone(),
-        ),
-        (
-            "title_level",
-            "职称",
-            mine.title_level.clone(),
-            t.title_level.clone(),
-        ),
-        (
-            "education",
-            "最高学历",
-            mine.education.clone(),
-            t.education.clone(),
-        ),
-        (
-            "occupation",
-            "从业类别",
-            mine.occupation.clone(),
-            t.occupation.clone(),
-        ),
-        (
-            "region",
-            "所在区域",
-            region(&mine.region),
-            region(&t.region),
-        ),
-        (
-            "service_categories",
-            "服务类别",
-            mine.service_categories.join("、"),
-            t.service_categories.join("、"),
-        ),
-        (
-            "service_fields",
-            "服务领域",
-            mine.service_fields.join("、"),
-            t.service_fields.join("、"),
-        ),
-        (
-            "sanzhang",
-            "基层“三长”",
-            mine.sanzhang.clone(),
-            t.sanzhang.clone(),
-        ),
-        (
-            "updated_at",
-            "最后修改",
-            mine.updated_at.format("%Y-%m-%d %H:%M").to_string(),
-            t.updated_at.format("%Y-%m-%d %H:%M").to_string(),
-        ),
-    ];
-    pairs
-        .into_iter()
-        .map(|(key, label, mine, theirs)| FieldPair {
-            key,
-            label,
-            mine,
-            theirs,
+    let mut pairs: Vec<FieldPair> = crate::domain::fields::volunteer_merge_fields()
+        .map(|f| FieldPair {
+            key: f.key,
+            label: f.label,
+            mine: f.shown(mine),
+            theirs: f.shown(t),
         })
-        .collect()
+        .collect();
+    let when = |v: &crate::domain::people::Volunteer| v.updated_at.format("%Y-%m-%d %H:%M");
+    pairs.push(FieldPair {
+        key: "updated_at",
+        label: "最后修改",
+        mine: when(mine).to_string(),
+        theirs: when(t).to_string(),
+    });
+    pairs
 }
 
 pub fn conflict(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {

@@ -95,63 +95,15 @@ pub fn mark(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::activity::ActivityState;
-    use crate::domain::ids::Gid;
-    use crate::domain::regions::RegionPath;
+    use crate::domain::testing::{activity, dt};
 
-    fn dt(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
-    }
-
-    /// 12-01 09:00–11:30: check-in opens 08:00, check-out closes 14:30.
-    fn activity() -> Activity {
-        let t = dt("2026-11-01 00:00").and_utc();
-        Activity {
-            id: Gid(1),
-            origin: Gid(2),
-            team: Gid(3),
-            title: "科普进社区".into(),
-            service_category: "科普讲解".into(),
-            region: RegionPath {
-                province: "370000".into(),
-                city: "370100".into(),
-                county: None,
-            },
-            address: String::new(),
-            description: String::new(),
-            contact_name: String::new(),
-            contact_phone: String::new(),
-            signup_opens: dt("2026-11-20 08:00"),
-            signup_closes: dt("2026-11-30 18:00"),
-            starts_at: dt("2026-12-01 09:00"),
-            ends_at: dt("2026-12-01 11:30"),
-            capacity: 10,
-            risk_note: String::new(),
-            cover_photo: None,
-            demand: None,
-            state: ActivityState::Published,
-            created_at: t,
-            updated_at: t,
-        }
-    }
-
+    /// A signup to [`activity`] (12-01 09:00–11:30: check-in opens 08:00, check-out
+    /// closes 14:30) in `state`, with two hours recorded.
     fn signup(state: SignupState) -> Signup {
-        let t = dt("2026-11-21 00:00").and_utc();
         Signup {
-            id: Gid(9),
-            activity: Gid(1),
-            volunteer: Gid(5),
             state,
-            signed_up_at: t,
-            waitlisted_at: None,
-            promoted_at: None,
-            check_in: None,
-            check_out: None,
             half_hours: Some(4),
-            recorded_by: None,
-            recorded_at: None,
-            corrections: Vec::new(),
-            updated_at: t,
+            ..crate::domain::testing::signup()
         }
     }
 

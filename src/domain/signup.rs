@@ -56,3 +56,82 @@ pub fn may_cancel(a: &Activity, state: SignupState, now: NaiveDateTime) -> Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::activity::ActivityState;
+    use crate::domain::testing::{activity, dt};
+
+    /// Sign-up 11-20 08:00 to 11-30 18:00, 10 seats; the activity starts 12-01 09:00.
+    const OPEN: &str = "2026-11-25 12:00";
+
+    #[test]
+    fn a_free_seat_then_the_waitlist_when_asked_then_full() {
+        let a = activity();
+        assert_eq!(
+            sign_up_state(&a, None, 9, dt(OPEN), false),
+            Ok(SignupState::SignedUp)
+        );
+        assert_eq!(
+            sign_up_state(&a, Some(SignupState::Cancelled), 9, dt(OPEN), false),
+            Ok(SignupState::SignedUp),
+            "a cancelled signup may sign up again"
+        );
+        assert_eq!(
+            sign_up_state(&a, None, 10, dt(OPEN), false),
+            Err(Refusal::ActivityFull)
+        );
+        assert_eq!(
+            sign_up_state(&a, None, 10, dt(OPEN), true),
+            Ok(SignupState::Waitlisted)
+        );
+    }
+
+    #[test]
+    fn twice_outside_the_window_or_unpublished_is_refused() {
+        let a = activity();
+        for (current, why) in [
+            (SignupState::SignedUp, Refusal::AlreadySignedUp),
+            (SignupState::Attended, Refusal::AlreadySignedUp),
+            (SignupState::Waitlisted, Refusal::AlreadyWaitlisted),
+        ] {
+            assert_eq!(
+                sign_up_state(&a, Some(current), 0, dt(OPEN), true),
+                Err(why)
+            );
+        }
+        let early = sign_up_state(&a, None, 0, dt("2026-11-20 07:59"), false);
+        assert_eq!(early, Err(Refusal::SignupNotOpenYet));
+        let late = sign_up_state(&a, None, 0, dt("2026-11-30 18:00"), true);
+        assert_eq!(late, Err(Refusal::SignupClosed));
+        let draft = Activity {
+            state: ActivityState::Draft,
+            ..activity()
+        };
+        assert_eq!(
+            sign_up_state(&draft, None, 0, dt(OPEN), false),
+            Err(Refusal::NotPublished)
+        );
+        let cancelled = Activity {
+            state: ActivityState::Cancelled,
+            ..activity()
+        };
+        let refused = sign_up_state(&cancelled, None, 0, dt(OPEN), false);
+        assert_eq!(refused, Err(Refusal::ActivityCancelled));
+    }
+
+    #[test]
+    fn cancelling_is_for_a_seat_or_a_waitlist_place_before_the_start() {
+        let a = activity();
+        assert_eq!(may_cancel(&a, SignupState::Waitlisted, dt(OPEN)), Ok(()));
+        assert_eq!(
+            may_cancel(&a, SignupState::Attended, dt(OPEN)),
+            Err(Refusal::NotSignedUp)
+        );
+        assert_eq!(
+            may_cancel(&a, SignupState::SignedUp, dt("2026-12-01 09:00")),
+            Err(Refusal::ActivityStarted)
+        );
+    }
+}

@@ -22,4 +22,4 @@ pub mod signup;
 pub mod validate;
 
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;

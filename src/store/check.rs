@@ -536,4 +536,48 @@ mod tests {
         let after = store.check().unwrap();
         assert!(after.problems.is_empty(), "{:?}", after.problems);
     }
+
+    #[test]
+    fn a_seat_given_while_full_is_flagged_but_a_lowered_capacity_is_not() {
+        use crate::domain::activity::{Activity, Signup, SignupState};
+        use crate::domain::testing::{activity, signup, utc};
+        let store = Store::in_memory().unwrap();
+        let a = Activity {
+            capacity: 1,
+            updated_at: utc("2026-11-01 00:00"),
+            ..activity()
+        };
+        store.save_activity(&a, a.updated_at).unwrap();
+        let seat = |volunteer: u128, at: &str| Signup {
+            id: crate::domain::ids::Gid::new(),
+            volunteer: crate::domain::ids::Gid(volunteer),
+            state: SignupState::SignedUp,
+            signed_up_at: utc(at),
+            ..signup()
+        };
+        store
+            .write(|tx| {
+                super::super::activities::put_signup_tx(tx, &seat(21, "2026-11-21 00:00"))?;
+                super::super::activities::put_signup_tx(tx, &seat(22, "2026-11-22 00:00"))
+            })
+            .unwrap();
+        let over = store.check().unwrap();
+        assert!(
+            over.problems.iter().any(|p| p.contains("超过名额 1")),
+            "{:?}",
+            over.problems
+        );
+        // The team lowered the capacity after both had signed up: both are kept.
+        let lowered = Activity {
+            updated_at: utc("2026-11-23 00:00"),
+            ..a
+        };
+        store.save_activity(&lowered, lowered.updated_at).unwrap();
+        let kept = store.check().unwrap();
+        assert!(
+            !kept.problems.iter().any(|p| p.contains("超过名额")),
+            "{:?}",
+            kept.problems
+        );
+    }
 }

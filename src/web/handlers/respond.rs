@@ -39,13 +39,8 @@ pub fn download(mime: &str, bytes: Vec<u8>, file_name: &str, ascii_fallback: &st
 
 /// An attachment header that keeps a Chinese file name (RFC 6266 / 5987).
 pub fn content_disposition(file_name: &str, ascii_fallback: &str) -> String {
-    let encoded: String = file_name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    // RFC 5987's attr-char allows every byte the query encoding leaves as it is.
+    let encoded = crate::views::components::encode_query(file_name);
     format!("attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{encoded}")
 }
 

@@ -203,7 +203,7 @@ fn main() {
         ("/activities".into(), String::new(), "public activities"),
         ("/teams".into(), String::new(), "public teams"),
         (
-            format!("/org/{team_id}/members"),
+            format!("/team/{team_id}/members"),
             team_cookie.clone(),
             "a team's members",
         ),

@@ -182,12 +182,23 @@ struct HeaderRow {
 
 fn find_layout(form: Form, row: &Row) -> Option<HeaderRow> {
     let texts: Vec<String> = row.cells.iter().map(Cell::display).collect();
+    // The form's keys once per row, not once per cell: a row can be 16,384 cells wide (an
+    // xls row 65,536), and normalising every header again for each cell made the header
+    // search of a 5 KB file take seconds (found by `cargo fuzz`).
+    let form_keys: Vec<(String, &'static Column)> = form
+        .columns()
+        .iter()
+        .map(|c| (header_key(c.header), c))
+        .collect();
     let mut map = Vec::with_capacity(texts.len());
     let mut found = 0;
     let mut unexpected = Vec::new();
     for t in &texts {
         let key = header_key(t);
-        let col = form.columns().iter().find(|c| header_key(c.header) == key);
+        let col = form_keys
+            .iter()
+            .find(|(k, _)| !key.is_empty() && *k == key)
+            .map(|&(_, c)| c);
         if col.is_some() {
             found += 1;
         } else if !key.is_empty() {
@@ -554,5 +565,62 @@ impl Existing for crate::store::Store {
 
     fn team_by_name(&self, name: &str) -> Option<Gid> {
         self.team_id_by_name(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Nobody;
+
+    impl Existing for Nobody {
+        fn volunteer_by_phone(&self, _: &str) -> Option<Gid> {
+            None
+        }
+        fn volunteer_by_id_number(&self, _: &str) -> Option<Gid> {
+            None
+        }
+        fn organization_by_name(&self, _: &str) -> Option<Gid> {
+            None
+        }
+    }
+
+    fn check(form: Form, bytes: &[u8]) -> Result<CheckReport, FileProblem> {
+        let today = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+        check_file(form, bytes, today, &Nobody, &Progress::default())
+    }
+
+    /// Found by `cargo fuzz` (spreadsheet): one cell far to the right made a 5 KB xls row
+    /// 65,527 cells wide, and each cell normalised every header of the form again (3 s per
+    /// check in a debug build, about 30 s per input under the fuzzer); 29 rows of 16,384
+    /// cells above the header (a 480 KB CSV) cost as much. This test took 25 s in a debug
+    /// build before, half a second after.
+    #[test]
+    fn wide_rows_are_searched_for_the_header_in_one_pass() {
+        let started = std::time::Instant::now();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz/wide_row.xls");
+        let xls = std::fs::read(path).unwrap();
+        match check(Form::Volunteers, &xls) {
+            Err(FileProblem::MissingColumns { missing, .. }) => {
+                assert_eq!(missing, ["是否为基层“三长”"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let headers: Vec<&str> = Form::Teams.columns().iter().map(|c| c.header).collect();
+        let mut csv = String::new();
+        for _ in 1..HEADER_SEARCH_ROWS {
+            csv.push_str(&",".repeat(16_383));
+            csv.push_str("备注\n");
+        }
+        csv.push_str(&format!("\"{}\"\n", headers.join("\",\"")));
+        csv.push_str("1,利川市科技志愿服务队\n");
+        let report = check(Form::Teams, csv.as_bytes()).unwrap();
+        assert_eq!(report.header_row, HEADER_SEARCH_ROWS);
+        assert_eq!(report.rows_read(), 1);
+        let elapsed = started.elapsed();
+        eprintln!("wide rows checked in {elapsed:?}");
+        assert!(elapsed.as_secs() < 10, "{elapsed:?}");
     }
 }

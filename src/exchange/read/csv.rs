@@ -6,6 +6,12 @@ use std::borrow::Cow;
 use super::cells::trim_trailing_empty;
 use super::{Cell, ReadError, Row};
 
+/// Fields in one record: Excel's 16,384 columns (XFD), as for xlsx.
+const MAX_FIELDS: usize = 16_384;
+
+const TOO_WIDE_MESSAGE: &str = "CSV 文件中有一行超过 16384 列（Excel 的列数上限），文件可能已损坏\
+    或不是正常的表格。请在 Excel 或 WPS 中打开文件，确认内容正常后“另存为” .xlsx 再上传";
+
 /// Decodes text: UTF-8 (BOM stripped), UTF-16 with BOM, else GBK. Bytes that decode as
 /// none of these are text in an unknown encoding unless they look binary.
 pub(super) fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, ReadError> {
@@ -90,6 +96,7 @@ pub(super) fn read_csv<E: From<ReadError>>(
     };
     let mut number: u32 = 0;
     while let Some(fields) = records.next_record() {
+        let fields = fields?;
         number = number.saturating_add(1);
         let mut cells: Vec<Cell> = fields
             .into_iter()
@@ -119,7 +126,7 @@ struct CsvRecords<'a> {
 }
 
 impl CsvRecords<'_> {
-    fn next_record(&mut self) -> Option<Vec<String>> {
+    fn next_record(&mut self) -> Option<Result<Vec<String>, ReadError>> {
         let bytes = self.text.as_bytes();
         if self.pos >= bytes.len() {
             return None;
@@ -127,6 +134,11 @@ impl CsvRecords<'_> {
         let mut fields = Vec::new();
         loop {
             fields.push(self.field());
+            // Refused while the record is read, not after: a 40 MB line of commas was held
+            // as 40 million cells, over 2 GB (the `spreadsheet` fuzz target's memory limit).
+            if fields.len() > MAX_FIELDS {
+                return Some(Err(ReadError::Corrupt(TOO_WIDE_MESSAGE.to_string())));
+            }
             match bytes.get(self.pos) {
                 Some(&b) if b == self.delimiter => self.pos += 1,
                 Some(b'\r') => {
@@ -143,7 +155,7 @@ impl CsvRecords<'_> {
                 _ => break,
             }
         }
-        Some(fields)
+        Some(Ok(fields))
     }
 
     /// The end of an unquoted run: the next delimiter or line break. Every index used to
@@ -408,5 +420,21 @@ mod tests {
         );
         // A one-column list is still a CSV.
         assert_eq!(detect("张三\n李四\n".as_bytes()), Ok(Format::Csv));
+    }
+
+    #[test]
+    fn a_record_wider_than_excel_is_refused() {
+        // Excel's last column is still read.
+        let widest = format!("{}x\n", ",".repeat(MAX_FIELDS - 1));
+        let (_, read) = rows(widest.as_bytes()).unwrap();
+        assert_eq!(read[0].cells.len(), MAX_FIELDS);
+        assert_eq!(read[0].cells[MAX_FIELDS - 1], t("x"));
+        // One more is refused, and 40 MB of commas as soon as the limit is passed.
+        let wider = format!("a,b\n{}x\n", ",".repeat(MAX_FIELDS));
+        let too_wide = Err(ReadError::Corrupt(TOO_WIDE_MESSAGE.to_string()));
+        assert_eq!(rows(wider.as_bytes()), too_wide);
+        let commas = vec![b','; 40 * 1024 * 1024 - 2];
+        assert_eq!(rows(&commas), too_wide);
+        assert!(TOO_WIDE_MESSAGE.contains("16384 列"));
     }
 }

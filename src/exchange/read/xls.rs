@@ -147,4 +147,21 @@ mod tests {
         };
         assert!(message.contains("密码"), "{message}");
     }
+
+    #[test]
+    fn a_sheet_position_past_the_stream_is_corrupt() {
+        // Found by `cargo fuzz` (spreadsheet): calamine 0.38 slices the Workbook stream at
+        // a BOUNDSHEET record's position without checking it, and panics; the panic is
+        // caught and the file called damaged. The position is the record's first field,
+        // after the 20-byte BOF record and the record header.
+        let mut stream = workbook_stream(&[(0, 0, 1.0)], None);
+        assert_eq!(stream[20..22], 0x0085u16.to_le_bytes());
+        stream[24..28].copy_from_slice(&0x00FF_0000u32.to_le_bytes());
+        let bytes = tiny_ole(&stream);
+        assert_eq!(detect(&bytes), Ok(Format::Xls));
+        assert_eq!(
+            rows(&bytes),
+            Err(ReadError::Corrupt(CORRUPT_MESSAGE.to_string()))
+        );
+    }
 }

@@ -376,6 +376,19 @@ mod tests {
             rows(&bytes),
             Err(ReadError::Corrupt(ROW_ORDER_MESSAGE.to_string()))
         );
+        // Found by `cargo fuzz` (spreadsheet): calamine 0.38 multiplies a cell reference's
+        // letters and digits out without checking, so a reference too long for u32 panics
+        // where overflow is checked (debug builds: caught, 文件已损坏) and wraps in release
+        // (these two wrap past the grid: 超出 Excel 行列范围). A corrupt file either way.
+        for reference in ["MINLINESTR1", "A99999999999"] {
+            let bytes = one_sheet(&format!(
+                r#"<row r="1"><c r="{reference}" t="b"><v>1</v></c></row>"#
+            ));
+            assert!(
+                matches!(rows(&bytes), Err(ReadError::Corrupt(_))),
+                "{reference}"
+            );
+        }
         // Columns out of order within a row are placed by position.
         let bytes = one_sheet(
             r#"<row r="1"><c r="B1" t="b"><v>1</v></c><c r="A1" t="b"><v>0</v></c></row>"#,

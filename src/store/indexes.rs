@@ -459,6 +459,9 @@ pub struct VolunteerQuery {
     pub team: Option<Gid>,
 }
 
+/// An activity card's seat counters (taken, waiting) and its team's name.
+pub type CardFacts = ((u32, u32), String);
+
 /// One page of a list, with how many rows match in all.
 #[derive(Debug, Clone)]
 pub struct ListPage<T> {
@@ -669,6 +672,43 @@ impl Store {
                 n += 1;
             }
             Ok(n)
+        })
+    }
+
+    /// Approved-member counts of `teams`, in one read transaction (a list's cards).
+    pub fn member_counts(&self, teams: &[Gid]) -> Result<Vec<usize>, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(TEAM_VOLUNTEERS)?;
+            let mut out = Vec::with_capacity(teams.len());
+            for org in teams {
+                let mut n = 0;
+                for row in t.range((org.0, 0u128)..=(org.0, u128::MAX))? {
+                    row?;
+                    n += 1;
+                }
+                out.push(n);
+            }
+            Ok(out)
+        })
+    }
+
+    /// For each `(activity, team)`: the activity's seat counters (taken, waiting) and the
+    /// team's name ("" if there is no such team), in one read transaction and without
+    /// decoding the teams (a list's cards).
+    pub fn activity_card_facts(&self, acts: &[(Gid, Gid)]) -> Result<Vec<CardFacts>, StoreError> {
+        self.read(|tx| {
+            let seats = tx.open_table(ACTIVITY_SEATS)?;
+            let names = tx.open_table(TEAM_NAMES)?;
+            let mut out = Vec::with_capacity(acts.len());
+            for (activity, team) in acts {
+                let counts = seats.get(activity.0)?.map(|g| g.value()).unwrap_or((0, 0));
+                let name = names
+                    .get(team.0)?
+                    .map(|g| g.value().to_string())
+                    .unwrap_or_default();
+                out.push((counts, name));
+            }
+            Ok(out)
         })
     }
 

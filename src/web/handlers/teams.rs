@@ -24,15 +24,18 @@ use rouille::{Request, Response};
 const TEAMS_PER_PAGE: usize = 20;
 
 fn card(app: &App, o: &Team) -> Result<TeamCard, AppError> {
-    let members = app.store.member_count(o.id)?;
-    Ok(TeamCard {
+    Ok(card_with(o, app.store.member_count(o.id)?))
+}
+
+fn card_with(o: &Team, members: usize) -> TeamCard {
+    TeamCard {
         id: o.id.to_string(),
         name: o.name.clone(),
         region: region_text(&o.region),
         categories: o.service_categories.join("、"),
         members,
         status: Some(o.status.label()),
-    })
+    }
 }
 
 pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
@@ -52,10 +55,13 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         page,
         TEAMS_PER_PAGE,
     )?;
-    let cards = teams
+    // The member counts of the page's teams in one read transaction.
+    let ids: Vec<Gid> = teams.iter().map(|o| o.id).collect();
+    let cards: Vec<TeamCard> = teams
         .iter()
-        .map(|o| card(app, o))
-        .collect::<Result<Vec<_>, _>>()?;
+        .zip(app.store.member_counts(&ids)?)
+        .map(|(o, n)| card_with(o, n))
+        .collect();
     let lists = RegionLists::for_form(&form);
     let options = lists.options();
     let filter = TeamFilter {

@@ -530,7 +530,7 @@ struct ConsentView<'a> {
     _guardian_phone: Option<&'a str>,
 }
 
-fn volunteer_row(bytes: &[u8]) -> Result<VolunteerRow, StoreError> {
+pub(super) fn volunteer_row(bytes: &[u8]) -> Result<VolunteerRow, StoreError> {
     let v: VolunteerView = decode_borrowed(bytes)?;
     Ok(VolunteerRow {
         id: v.id,

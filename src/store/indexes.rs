@@ -16,12 +16,14 @@
 //! one-character surname at 639 req/s against 893 req/s for the unfiltered first page:
 //! the search itself is not what limits the page.
 
-use super::codec::decode;
+use super::codec::{decode, decode_borrowed};
 use super::tables::*;
 use super::{Store, StoreError};
 use crate::domain::activity::{Activity, ActivityState, Signup};
 use crate::domain::ids::Gid;
-use crate::domain::people::{Membership, MembershipState, Team, TeamStatus, Volunteer};
+use crate::domain::people::{Membership, MembershipState, Source, Team, TeamStatus, Volunteer};
+use crate::domain::regions::RegionPath;
+use crate::domain::validate::Gender;
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle, WriteTransaction};
 use std::collections::BTreeSet;
 
@@ -459,6 +461,91 @@ pub struct VolunteerQuery {
     pub team: Option<Gid>,
 }
 
+/// What the admin list shows of a volunteer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolunteerRow {
+    pub id: Gid,
+    pub real_name: String,
+    pub phone: String,
+    pub id_number: String,
+    pub region: RegionPath,
+    pub sanzhang: String,
+    pub confirmed: bool,
+}
+
+impl From<&Volunteer> for VolunteerRow {
+    fn from(v: &Volunteer) -> VolunteerRow {
+        VolunteerRow {
+            id: v.id,
+            real_name: v.real_name.clone(),
+            phone: v.phone.clone(),
+            id_number: v.id_number.clone(),
+            region: v.region.clone(),
+            sanzhang: v.sanzhang.clone(),
+            confirmed: v.confirmed,
+        }
+    }
+}
+
+/// A stored `Volunteer` read field by field in its encoded order, borrowing the text and
+/// leaving dates unparsed: a list row needs seven fields, and parsing the timestamps and
+/// copying every string cost more than the rest of the row. Must follow `Volunteer`'s
+/// field order (postcard is positional); `light_rows_match_full_records` checks it.
+#[derive(serde::Deserialize)]
+struct VolunteerView<'a> {
+    id: Gid,
+    _origin: Gid,
+    real_name: &'a str,
+    phone: &'a str,
+    _gender: Gender,
+    id_number: &'a str,
+    _birth_date: &'a str,
+    _political_status: &'a str,
+    _ethnicity: &'a str,
+    _employer: &'a str,
+    _title_level: &'a str,
+    _education: &'a str,
+    _occupation: &'a str,
+    region: RegionPath,
+    #[serde(borrow)]
+    _service_categories: Vec<&'a str>,
+    #[serde(borrow)]
+    _service_fields: Vec<&'a str>,
+    sanzhang: &'a str,
+    _password_hash: Option<&'a str>,
+    #[serde(borrow)]
+    _consent: Option<ConsentView<'a>>,
+    _source: Source,
+    _legacy: bool,
+    confirmed: bool,
+    _created_at: &'a str,
+    _updated_at: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct ConsentView<'a> {
+    _accepted_at: &'a str,
+    _how: &'a str,
+    _guardian_name: Option<&'a str>,
+    _guardian_phone: Option<&'a str>,
+}
+
+pub(super) fn volunteer_row(bytes: &[u8]) -> Result<VolunteerRow, StoreError> {
+    let v: VolunteerView = decode_borrowed(bytes)?;
+    Ok(VolunteerRow {
+        id: v.id,
+        real_name: v.real_name.to_string(),
+        phone: v.phone.to_string(),
+        id_number: v.id_number.to_string(),
+        region: v.region,
+        sanzhang: v.sanzhang.to_string(),
+        confirmed: v.confirmed,
+    })
+}
+
+/// An activity card's seat counters (taken, waiting) and its team's name.
+pub type CardFacts = ((u32, u32), String);
+
 /// One page of a list, with how many rows match in all.
 #[derive(Debug, Clone)]
 pub struct ListPage<T> {
@@ -469,17 +556,20 @@ pub struct ListPage<T> {
 
 /// Where the ids come from, newest first.
 enum Driver<'q> {
-    Text(BTreeSet<u128>),
+    /// Matching ids, ascending and without repeats.
+    Text(Vec<u128>),
     Team(u128),
     Str(StrIndex, &'q str),
     All,
 }
 
 /// The ids of volunteers whose name contains `text`, or whose phone begins with it or
-/// ends with it (尾号) when it is digits.
-fn text_matches(tx: &redb::ReadTransaction, text: &str) -> Result<BTreeSet<u128>, StoreError> {
+/// ends with it (尾号) when it is digits; ascending and without repeats. A vector sorted
+/// once: a one-character name matches thousands of suffixes, and a set allocating per
+/// insert cost more than walking the keys.
+fn text_matches(tx: &redb::ReadTransaction, text: &str) -> Result<Vec<u128>, StoreError> {
     let q = search_form(text);
-    let mut ids = BTreeSet::new();
+    let mut ids = Vec::new();
     if q.is_empty() {
         return Ok(ids);
     }
@@ -490,7 +580,7 @@ fn text_matches(tx: &redb::ReadTransaction, text: &str) -> Result<BTreeSet<u128>
         if !suffix.starts_with(q.as_str()) {
             break;
         }
-        ids.insert(id);
+        ids.push(id);
     }
     if q.bytes().all(|b| b.is_ascii_digit()) {
         let phones = tx.open_table(PHONE_VOLUNTEER)?;
@@ -499,7 +589,7 @@ fn text_matches(tx: &redb::ReadTransaction, text: &str) -> Result<BTreeSet<u128>
             if !k.value().starts_with(q.as_str()) {
                 break;
             }
-            ids.insert(v.value());
+            ids.push(v.value());
         }
         if q.len() <= 4 {
             let tails = tx.open_table(PHONETAIL_VOLUNTEERS)?;
@@ -509,10 +599,12 @@ fn text_matches(tx: &redb::ReadTransaction, text: &str) -> Result<BTreeSet<u128>
                 if !tail.starts_with(q.as_str()) {
                     break;
                 }
-                ids.insert(id);
+                ids.push(id);
             }
         }
     }
+    ids.sort_unstable();
+    ids.dedup();
     Ok(ids)
 }
 
@@ -524,7 +616,7 @@ impl Store {
         q: &VolunteerQuery,
         page: usize,
         per_page: usize,
-    ) -> Result<ListPage<Volunteer>, StoreError> {
+    ) -> Result<ListPage<VolunteerRow>, StoreError> {
         self.read(|tx| {
             let text = (!q.text.trim().is_empty())
                 .then(|| text_matches(tx, &q.text))
@@ -613,7 +705,7 @@ impl Store {
             let mut rows = Vec::with_capacity(window.len());
             for id in window {
                 if let Some(g) = vols.get(id)? {
-                    rows.push(decode(g.value())?);
+                    rows.push(volunteer_row(g.value())?);
                 }
             }
             Ok(ListPage {
@@ -669,6 +761,43 @@ impl Store {
                 n += 1;
             }
             Ok(n)
+        })
+    }
+
+    /// Approved-member counts of `teams`, in one read transaction (a list's cards).
+    pub fn member_counts(&self, teams: &[Gid]) -> Result<Vec<usize>, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(TEAM_VOLUNTEERS)?;
+            let mut out = Vec::with_capacity(teams.len());
+            for org in teams {
+                let mut n = 0;
+                for row in t.range((org.0, 0u128)..=(org.0, u128::MAX))? {
+                    row?;
+                    n += 1;
+                }
+                out.push(n);
+            }
+            Ok(out)
+        })
+    }
+
+    /// For each `(activity, team)`: the activity's seat counters (taken, waiting) and the
+    /// team's name ("" if there is no such team), in one read transaction and without
+    /// decoding the teams (a list's cards).
+    pub fn activity_card_facts(&self, acts: &[(Gid, Gid)]) -> Result<Vec<CardFacts>, StoreError> {
+        self.read(|tx| {
+            let seats = tx.open_table(ACTIVITY_SEATS)?;
+            let names = tx.open_table(TEAM_NAMES)?;
+            let mut out = Vec::with_capacity(acts.len());
+            for (activity, team) in acts {
+                let counts = seats.get(activity.0)?.map(|g| g.value()).unwrap_or((0, 0));
+                let name = names
+                    .get(team.0)?
+                    .map(|g| g.value().to_string())
+                    .unwrap_or_default();
+                out.push((counts, name));
+            }
+            Ok(out)
         })
     }
 
@@ -755,7 +884,7 @@ mod tests {
         store.check().unwrap().problems
     }
 
-    fn ids(p: &ListPage<Volunteer>) -> Vec<Gid> {
+    fn ids(p: &ListPage<VolunteerRow>) -> Vec<Gid> {
         p.rows.iter().map(|v| v.id).collect()
     }
 
@@ -896,6 +1025,30 @@ mod tests {
         // `kezhi check --repair` builds the list indexes again from the records.
         store.repair().unwrap();
         assert!(problems(&store).is_empty(), "{:?}", problems(&store));
+    }
+
+    #[test]
+    fn light_rows_match_full_records() {
+        let (store, county) = small(300);
+        let mut with_consent = county.volunteers[0].clone();
+        with_consent.consent = Some(crate::domain::people::Consent {
+            accepted_at: Utc::now(),
+            how: "collective".into(),
+            guardian_name: Some("监护人".into()),
+            guardian_phone: None,
+        });
+        with_consent.password_hash = Some("hash".into());
+        for v in county.volunteers.iter().chain([&with_consent]) {
+            let bytes = crate::store::codec::encode(v);
+            assert_eq!(volunteer_row(&bytes).unwrap(), VolunteerRow::from(v));
+        }
+        let found = store
+            .volunteer_page(&VolunteerQuery::default(), 1, 300)
+            .unwrap();
+        for row in &found.rows {
+            let full = store.volunteer(row.id).unwrap().unwrap();
+            assert_eq!(row, &VolunteerRow::from(&full));
+        }
     }
 
     #[test]

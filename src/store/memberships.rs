@@ -3,8 +3,9 @@
 
 use super::changes::{self, ChangeKind};
 use super::codec::{decode, encode};
+use super::indexes::{VolunteerRow, volunteer_row};
 use super::people::{team_tx, volunteer_tx};
-use super::tables::{TEAM_MEMBERS, VOLUNTEER_TEAMS};
+use super::tables::{TEAM_MEMBERS, VOLUNTEER_TEAMS, VOLUNTEERS};
 use super::{Store, StoreError};
 use crate::domain::ids::Gid;
 use crate::domain::people::{
@@ -248,26 +249,41 @@ impl Store {
         })
     }
 
-    /// Everyone with a membership row in a team, with their records.
+    /// Everyone with a membership row in a team, with their records (one read
+    /// transaction for the memberships and the records).
     pub fn members_of(&self, org: Gid) -> Result<Vec<MemberRow>, StoreError> {
-        let memberships: Vec<Membership> = self.read(|tx| {
+        self.read(|tx| {
             let t = tx.open_table(TEAM_MEMBERS)?;
-            let mut out = Vec::new();
+            let vols = tx.open_table(VOLUNTEERS)?;
+            let mut rows = Vec::new();
             for row in t.range((org.0, 0u128)..=(org.0, u128::MAX))? {
-                out.push(decode(row?.1.value())?);
+                let m: Membership = decode(row?.1.value())?;
+                if let Some(v) = vols.get(m.volunteer.0)? {
+                    rows.push(MemberRow {
+                        volunteer: decode(v.value())?,
+                        membership: m,
+                    });
+                }
             }
-            Ok::<_, StoreError>(out)
-        })?;
-        let mut rows = Vec::with_capacity(memberships.len());
-        for m in memberships {
-            if let Some(v) = self.volunteer(m.volunteer)? {
-                rows.push(MemberRow {
-                    membership: m,
-                    volunteer: v,
-                });
+            Ok(rows)
+        })
+    }
+
+    /// Like `members_of`, with each person as a list row (the fields the members page
+    /// shows, decoded without the rest of the record).
+    pub fn member_lines_of(&self, org: Gid) -> Result<Vec<(Membership, VolunteerRow)>, StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(TEAM_MEMBERS)?;
+            let vols = tx.open_table(VOLUNTEERS)?;
+            let mut rows = Vec::new();
+            for row in t.range((org.0, 0u128)..=(org.0, u128::MAX))? {
+                let m: Membership = decode(row?.1.value())?;
+                if let Some(v) = vols.get(m.volunteer.0)? {
+                    rows.push((m, volunteer_row(v.value())?));
+                }
             }
-        }
-        Ok(rows)
+            Ok(rows)
+        })
     }
 
     /// Every team a volunteer has a membership row in.

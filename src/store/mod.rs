@@ -29,7 +29,7 @@ pub use demands::{Featured, FeaturedKind};
 pub use import::{
     ExistingRows, ImportSummary, TeamRow as ImportTeamRow, VolunteerRow as ImportVolunteerRow,
 };
-pub use indexes::{ListPage, VolunteerQuery};
+pub use indexes::{ListPage, VolunteerQuery, VolunteerRow};
 pub use memberships::{MemberRow, TeamRow};
 pub use people::{PeopleCounts, TeamSummary};
 

@@ -64,14 +64,14 @@ pub fn volunteers(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
     let (total, has_more) = (found.total, found.has_more);
     let rows: Vec<VolunteerLine> = found
         .rows
-        .iter()
+        .into_iter()
         .map(|v| VolunteerLine {
             id: v.id.to_string(),
-            name: v.real_name.clone(),
-            phone: v.phone.clone(),
             masked_id: validate::mask_id_number(&v.id_number),
             region: region_text(&v.region),
-            sanzhang: v.sanzhang.clone(),
+            name: v.real_name,
+            phone: v.phone,
+            sanzhang: v.sanzhang,
             confirmed: v.confirmed,
         })
         .collect();

@@ -9,7 +9,7 @@ use super::forms::{
 use super::respond::{html, rejected};
 use crate::domain::ids::Gid;
 use crate::domain::people::{
-    MembershipState, NewVolunteer, Source, Team, TeamPower, TeamStatus, Volunteer,
+    Membership, MembershipState, NewVolunteer, Source, Team, TeamPower, TeamStatus, Volunteer,
 };
 use crate::domain::{registration, validate};
 use crate::error::AppError;
@@ -24,15 +24,18 @@ use rouille::{Request, Response};
 const TEAMS_PER_PAGE: usize = 20;
 
 fn card(app: &App, o: &Team) -> Result<TeamCard, AppError> {
-    let members = app.store.member_count(o.id)?;
-    Ok(TeamCard {
+    Ok(card_with(o, app.store.member_count(o.id)?))
+}
+
+fn card_with(o: &Team, members: usize) -> TeamCard {
+    TeamCard {
         id: o.id.to_string(),
         name: o.name.clone(),
         region: region_text(&o.region),
         categories: o.service_categories.join("、"),
         members,
         status: Some(o.status.label()),
-    })
+    }
 }
 
 pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
@@ -52,10 +55,13 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         page,
         TEAMS_PER_PAGE,
     )?;
-    let cards = teams
+    // The member counts of the page's teams in one read transaction.
+    let ids: Vec<Gid> = teams.iter().map(|o| o.id).collect();
+    let cards: Vec<TeamCard> = teams
         .iter()
-        .map(|o| card(app, o))
-        .collect::<Result<Vec<_>, _>>()?;
+        .zip(app.store.member_counts(&ids)?)
+        .map(|(o, n)| card_with(o, n))
+        .collect();
     let lists = RegionLists::for_form(&form);
     let options = lists.options();
     let filter = TeamFilter {
@@ -274,28 +280,28 @@ fn render_members(
     status: u16,
 ) -> Result<Response, AppError> {
     let filter = query_form(req, &["q", "province", "city", "county"]);
-    let rows = app.store.members_of(o.id)?;
-    let line = |m: &crate::store::MemberRow| MemberLine {
-        volunteer_id: m.volunteer.id.to_string(),
-        name: m.volunteer.real_name.clone(),
-        phone: m.volunteer.phone.clone(),
-        masked_id: validate::mask_id_number(&m.volunteer.id_number),
-        region: region_text(&m.volunteer.region),
-        state: m.membership.state.label(),
-        pending: m.membership.state == MembershipState::Applied,
-        confirmed: m.volunteer.confirmed,
+    let rows = app.store.member_lines_of(o.id)?;
+    let line = |(m, v): &(Membership, crate::store::VolunteerRow)| MemberLine {
+        volunteer_id: v.id.to_string(),
+        name: v.real_name.clone(),
+        phone: v.phone.clone(),
+        masked_id: validate::mask_id_number(&v.id_number),
+        region: region_text(&v.region),
+        state: m.state.label(),
+        pending: m.state == MembershipState::Applied,
+        confirmed: v.confirmed,
     };
     let pending: Vec<MemberLine> = rows
         .iter()
-        .filter(|m| m.membership.state == MembershipState::Applied)
+        .filter(|(m, _)| m.state == MembershipState::Applied)
         .map(line)
         .collect();
     let q = filter.value("q");
     let members: Vec<MemberLine> = rows
         .iter()
-        .filter(|m| m.membership.state == MembershipState::Approved)
-        .filter(|m| matches_text(&m.volunteer.real_name, q) || matches_text(&m.volunteer.phone, q))
-        .filter(|m| region_matches(&m.volunteer.region, &filter))
+        .filter(|(m, _)| m.state == MembershipState::Approved)
+        .filter(|(_, v)| matches_text(&v.real_name, q) || matches_text(&v.phone, q))
+        .filter(|(_, v)| region_matches(&v.region, &filter))
         .map(line)
         .collect();
     let lists = RegionLists::for_form(&filter);

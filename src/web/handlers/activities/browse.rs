@@ -1,6 +1,6 @@
 //! Finding and joining activities: the public list (default 未结束, filters), an activity page, signup, waitlist and cancelling a signup.
 
-use super::{PER_PAGE, card, is_public, load, local_now, manages, team_is_public, when};
+use super::{PER_PAGE, card, cards, is_public, load, local_now, manages, team_is_public, when};
 use crate::domain::activity::{self as rules, Activity, Phase, SignupState, phase_filter_matches};
 use crate::domain::ids::Gid;
 use crate::error::AppError;
@@ -40,10 +40,7 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         page,
         PER_PAGE,
     )?;
-    let cards = acts
-        .iter()
-        .map(|a| card(app, ctx, a).map(|(_, c)| c))
-        .collect::<Result<Vec<_>, _>>()?;
+    let cards = cards(app, ctx, &acts)?;
     let lists = RegionLists::for_form(&form);
     let options = lists.options();
     let f = ActivityFilter {

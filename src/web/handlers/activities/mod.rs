@@ -67,9 +67,32 @@ fn load(app: &App, id: Gid) -> Result<Activity, AppError> {
 
 /// The activity's phase now and its card.
 fn card(app: &App, ctx: &Ctx, a: &Activity) -> Result<(Phase, ActivityCard), AppError> {
-    let (seats, waiting) = app.store.signup_counts(a.id)?;
+    let (counts, team) = app
+        .store
+        .activity_card_facts(&[(a.id, a.team)])?
+        .pop()
+        .unwrap_or_default();
+    Ok(card_from(ctx, a, counts, team))
+}
+
+/// The cards of a list, their counters and team names read in one transaction.
+fn cards(app: &App, ctx: &Ctx, acts: &[Activity]) -> Result<Vec<ActivityCard>, AppError> {
+    let keys: Vec<(Gid, Gid)> = acts.iter().map(|a| (a.id, a.team)).collect();
+    let facts = app.store.activity_card_facts(&keys)?;
+    Ok(acts
+        .iter()
+        .zip(facts)
+        .map(|(a, (counts, team))| card_from(ctx, a, counts, team).1)
+        .collect())
+}
+
+fn card_from(
+    ctx: &Ctx,
+    a: &Activity,
+    (seats, waiting): (u32, u32),
+    team: String,
+) -> (Phase, ActivityCard) {
     let p = phase(a, local_now(ctx), seats);
-    let team = app.store.team(a.team)?.map(|o| o.name).unwrap_or_default();
     let seat_text = match a.capacity {
         0 => format!("已报名 {seats} 人 · 不限人数"),
         c if seats >= c => format!(
@@ -82,7 +105,7 @@ fn card(app: &App, ctx: &Ctx, a: &Activity) -> Result<(Phase, ActivityCard), App
         ),
         c => format!("已报名 {seats} 人 · 剩余 {} 个名额", c - seats),
     };
-    Ok((
+    (
         p,
         ActivityCard {
             id: a.id.to_string(),
@@ -94,7 +117,7 @@ fn card(app: &App, ctx: &Ctx, a: &Activity) -> Result<(Phase, ActivityCard), App
             phase_css: p.css(),
             seats: seat_text,
         },
-    ))
+    )
 }
 
 /// Whether the viewer manages this activity: its team's admin, or a platform admin.

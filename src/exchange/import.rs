@@ -581,7 +581,7 @@ mod tests {
         fn volunteer_by_id_number(&self, _: &str) -> Option<Gid> {
             None
         }
-        fn organization_by_name(&self, _: &str) -> Option<Gid> {
+        fn team_by_name(&self, _: &str) -> Option<Gid> {
             None
         }
     }
@@ -594,11 +594,12 @@ mod tests {
     /// Found by `cargo fuzz` (spreadsheet): one cell far to the right made a 5 KB xls row
     /// 65,527 cells wide, and each cell normalised every header of the form again (3 s per
     /// check in a debug build, about 30 s per input under the fuzzer); 29 rows of 16,384
-    /// cells above the header (a 480 KB CSV) cost as much. This test took 25 s in a debug
-    /// build before, half a second after.
+    /// cells above the header (a 480 KB CSV) cost as much. It took 25 s in a debug build
+    /// before the fix, half a second after.
     #[test]
     fn wide_rows_are_searched_for_the_header_in_one_pass() {
-        let started = std::time::Instant::now();
+        // What is checked here is the outcome on these shapes; their cost is what the
+        // fuzzer's per-input timeout watches (speed targets live outside timed tests).
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/fuzz/wide_row.xls");
         let xls = std::fs::read(path).unwrap();
@@ -619,8 +620,5 @@ mod tests {
         let report = check(Form::Teams, csv.as_bytes()).unwrap();
         assert_eq!(report.header_row, HEADER_SEARCH_ROWS);
         assert_eq!(report.rows_read(), 1);
-        let elapsed = started.elapsed();
-        eprintln!("wide rows checked in {elapsed:?}");
-        assert!(elapsed.as_secs() < 10, "{elapsed:?}");
     }
 }

@@ -18,7 +18,7 @@ use std::io::Cursor;
 
 use kezhi::domain::activity::{Activity, Signup};
 use kezhi::domain::demand::Demand;
-use kezhi::domain::people::{Membership, Organization, Volunteer};
+use kezhi::domain::people::{Membership, Team, Volunteer};
 use kezhi::domain::record::{Certificate, Report, sniff_image};
 use kezhi::exchange::bundle::{Bundle, BundleError, BundleWriter, MANIFEST_PATH, Manifest};
 use kezhi::store::migrate::SCHEMA_VERSION;
@@ -34,7 +34,7 @@ fn read_like_merge(bytes: Vec<u8>) -> Result<(), BundleError> {
         let bytes = b.file(&path)?;
         let _ = sniff_image(&bytes);
     }
-    b.records::<Organization>("teams")?;
+    b.records::<Team>("teams")?;
     b.records::<Volunteer>("volunteers")?;
     b.records::<Membership>("memberships")?;
     b.records::<Activity>("activities")?;

@@ -22,7 +22,7 @@ impl Existing for One {
     fn volunteer_by_id_number(&self, id_number: &str) -> Option<Gid> {
         (id_number == "110101199003074514").then_some(Gid(2))
     }
-    fn organization_by_name(&self, name: &str) -> Option<Gid> {
+    fn team_by_name(&self, name: &str) -> Option<Gid> {
         (name == "梨树县科技志愿服务队").then_some(Gid(3))
     }
     fn strict_identity(&self) -> bool {

@@ -29,7 +29,7 @@ impl Existing for Nobody {
     fn volunteer_by_id_number(&self, _: &str) -> Option<Gid> {
         None
     }
-    fn organization_by_name(&self, _: &str) -> Option<Gid> {
+    fn team_by_name(&self, _: &str) -> Option<Gid> {
         None
     }
 }

@@ -234,7 +234,7 @@ fn check_links(tx: &ReadTransaction, r: &mut CheckReport) -> Result<(), StoreErr
             Ok(s) if matches!(s.state, SignupState::SignedUp) => {
                 let e = seated.entry(k.value().0).or_default();
                 e.0 += 1;
-                let given = s.promoted_at.unwrap_or(s.signed_up_at).max(s.signed_up_at);
+                let given = s.promoted_at.unwrap_or(s.signed_up_at);
                 e.1 = e.1.max(Some(given));
             }
             Ok(_) => {}

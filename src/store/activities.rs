@@ -101,6 +101,67 @@ fn seats_taken(signups: &[Signup]) -> u32 {
     signups.iter().filter(|s| s.state.holds_seat()).count() as u32
 }
 
+/// A volunteer's request to sign up, applied by [`sign_up_tx`].
+pub(super) struct SignupRequest {
+    pub(super) activity: Gid,
+    pub(super) volunteer: Gid,
+    pub(super) now: DateTime<Utc>,
+    pub(super) now_local: NaiveDateTime,
+    pub(super) waitlist: bool,
+}
+
+/// Sign up inside a write transaction: every check comes before the one write, so a
+/// refusal leaves nothing written (the group commit relies on it). Seats are counted
+/// from the `activity_seats` counter, not by decoding the activity's signups.
+pub(super) fn sign_up_tx(
+    tx: &WriteTransaction,
+    r: &SignupRequest,
+) -> Result<SignupOutcome, StoreError> {
+    let a = activity_tx(tx, r.activity)?;
+    volunteer_tx(tx, r.volunteer)?.ok_or(StoreError::NotFound)?;
+    let existing = signup_tx(tx, r.activity, r.volunteer)?;
+    let (taken, _) = seats_tx(tx, r.activity)?;
+    let state = signup::sign_up_state(
+        &a,
+        existing.as_ref().map(|s| s.state),
+        taken,
+        r.now_local,
+        r.waitlist,
+    )
+    .map_err(|why| match why {
+        Refusal::NotPublished => StoreError::NotFound,
+        why => StoreError::Refused(why),
+    })?;
+    let s = Signup {
+        id: existing.as_ref().map(|s| s.id).unwrap_or_default(),
+        activity: r.activity,
+        volunteer: r.volunteer,
+        state,
+        signed_up_at: r.now,
+        waitlisted_at: (state == SignupState::Waitlisted).then_some(r.now),
+        promoted_at: None,
+        check_in: None,
+        check_out: None,
+        half_hours: None,
+        recorded_by: None,
+        recorded_at: None,
+        corrections: Vec::new(),
+        updated_at: r.now,
+    };
+    put_signup_tx(tx, &s)?;
+    Ok(if state == SignupState::Waitlisted {
+        SignupOutcome::Waitlisted
+    } else {
+        SignupOutcome::SignedUp
+    })
+}
+
+/// The `activity_seats` counters (seats held, waiting) inside a write transaction.
+fn seats_tx(tx: &WriteTransaction, activity: Gid) -> Result<(u32, u32), StoreError> {
+    let t = tx.open_table(ACTIVITY_SEATS)?;
+    Ok(t.get(activity.0)?.map(|g| g.value()).unwrap_or((0, 0)))
+}
+
 /// Fill free seats from the waitlist, earliest first. Returns who was promoted.
 fn promote_tx(
     tx: &WriteTransaction,
@@ -235,46 +296,17 @@ impl Store {
         now_local: NaiveDateTime,
         waitlist: bool,
     ) -> Result<SignupOutcome, StoreError> {
-        self.write(|tx| {
-            let a = activity_tx(tx, activity)?;
-            volunteer_tx(tx, volunteer)?.ok_or(StoreError::NotFound)?;
-            let existing = signup_tx(tx, activity, volunteer)?;
-            let taken = seats_taken(&signups_tx(tx, activity)?);
-            let state = signup::sign_up_state(
-                &a,
-                existing.as_ref().map(|s| s.state),
-                taken,
-                now_local,
-                waitlist,
-            )
-            .map_err(|why| match why {
-                Refusal::NotPublished => StoreError::NotFound,
-                why => StoreError::Refused(why),
-            })?;
-            let full = state == SignupState::Waitlisted;
-            let s = Signup {
-                id: existing.as_ref().map(|s| s.id).unwrap_or_default(),
+        // Signups come in bursts when an activity opens: they share transactions.
+        self.signups.submit(
+            self,
+            SignupRequest {
                 activity,
                 volunteer,
-                state,
-                signed_up_at: now,
-                waitlisted_at: (state == SignupState::Waitlisted).then_some(now),
-                promoted_at: None,
-                check_in: None,
-                check_out: None,
-                half_hours: None,
-                recorded_by: None,
-                recorded_at: None,
-                corrections: Vec::new(),
-                updated_at: now,
-            };
-            put_signup_tx(tx, &s)?;
-            Ok(if full {
-                SignupOutcome::Waitlisted
-            } else {
-                SignupOutcome::SignedUp
-            })
-        })
+                now,
+                now_local,
+                waitlist,
+            },
+        )
     }
 
     /// Cancel a signup (or leave the waitlist). A freed seat goes to the first waiting.

@@ -6,7 +6,7 @@ use super::tables::CHANGES;
 use super::{Store, StoreError};
 use crate::domain::ids::Gid;
 use chrono::{DateTime, Utc};
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 /// The kind of record a change touched.
@@ -48,6 +48,12 @@ pub(super) fn record_tx(
     Ok(next)
 }
 
+/// The newest sequence number of the changes log in a read snapshot (0 when empty).
+pub(super) fn last_tx(tx: &ReadTransaction) -> Result<u64, StoreError> {
+    let t = tx.open_table(CHANGES)?;
+    Ok(t.last()?.map(|(k, _)| k.value()).unwrap_or(0))
+}
+
 impl Store {
     /// Changes with a sequence number greater than `after`, oldest first.
     pub fn changes_since(&self, after: u64) -> Result<Vec<(u64, Change)>, StoreError> {
@@ -66,10 +72,7 @@ impl Store {
 impl Store {
     /// The newest sequence number of the changes log (0 when empty).
     pub fn last_change(&self) -> Result<u64, StoreError> {
-        self.read(|tx| {
-            let t = tx.open_table(CHANGES)?;
-            Ok(t.last()?.map(|(k, _)| k.value()).unwrap_or(0))
-        })
+        self.read(last_tx)
     }
 
     /// The distinct ids of `kind` changed after sequence `after`, in first-change order.

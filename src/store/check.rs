@@ -334,15 +334,18 @@ impl Store {
     /// Rebuild every table in [`REBUILDS`] from the primary tables, in one write
     /// transaction: all of them or none. The caller keeps a copy of the file first.
     pub fn repair(&self) -> Result<RepairReport, StoreError> {
-        self.write(|tx| {
+        let report = self.write(|tx| {
             let mut report = RepairReport::default();
             for (name, rebuild) in REBUILDS {
                 let n = rebuild(tx)?;
                 log::info!("repair: rebuilt {name} with {n} entries");
                 report.rebuilt.push((name, n));
             }
-            Ok(report)
-        })
+            Ok::<_, StoreError>(report)
+        })?;
+        // Rebuilt indexes append nothing to the changes log, so kept lists cannot tell.
+        self.matches.clear();
+        Ok(report)
     }
 }
 

@@ -449,7 +449,7 @@ pub(super) fn check_tx(
 // Paged reads
 
 /// What the admin's volunteer list filters by; empty strings mean "any".
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VolunteerQuery {
     /// A name (prefix or contained substring) or phone digits (beginning or 尾号).
     pub text: String,
@@ -608,9 +608,135 @@ fn text_matches(tx: &redb::ReadTransaction, text: &str) -> Result<Vec<u128>, Sto
     Ok(ids)
 }
 
+/// Unfiltered pages that start before this row read a window of the table's keys
+/// directly; deeper ones use the kept match list (see `matches.rs`).
+const SHALLOW_ROWS: usize = 1_000;
+
+impl VolunteerQuery {
+    fn is_filtered(&self) -> bool {
+        !self.text.trim().is_empty()
+            || self.team.is_some()
+            || [
+                &self.province,
+                &self.city,
+                &self.county,
+                &self.category,
+                &self.sanzhang,
+            ]
+            .iter()
+            .any(|v| !v.is_empty())
+    }
+
+    /// The region filters that narrow the result: a county's code names its city and
+    /// province (`220621` is in `220600` and `220000`), so those add nothing but a point
+    /// check per key. A mismatching pair is kept, so it still matches nobody.
+    fn region_filters(&self) -> Vec<&str> {
+        let implied = |wider: &str, narrower: &str, digits: usize| {
+            narrower.len() == 6
+                && wider.len() == 6
+                && wider[..digits] == narrower[..digits]
+                && wider[digits..].bytes().all(|b| b == b'0')
+        };
+        let narrowest = [&self.county, &self.city, &self.province]
+            .into_iter()
+            .find(|v| !v.is_empty());
+        let mut out = Vec::new();
+        for (level, digits) in [(&self.county, 6), (&self.city, 4), (&self.province, 2)] {
+            if level.is_empty() {
+                continue;
+            }
+            let covered =
+                narrowest.is_some_and(|n| !std::ptr::eq(n, level) && implied(level, n, digits));
+            if !covered {
+                out.push(level.as_str());
+            }
+        }
+        out
+    }
+}
+
+/// The ids of the volunteers matching `q`, newest first.
+fn matching_ids(tx: &redb::ReadTransaction, q: &VolunteerQuery) -> Result<Vec<u128>, StoreError> {
+    let text = (!q.text.trim().is_empty())
+        .then(|| text_matches(tx, &q.text))
+        .transpose()?;
+    let mut filters: Vec<(StrIndex, &str)> = Vec::new();
+    if !q.sanzhang.is_empty() {
+        filters.push((SANZHANG_VOLUNTEERS, q.sanzhang.as_str()));
+    }
+    for code in q.region_filters() {
+        filters.push((REGION_VOLUNTEERS, code));
+    }
+    if !q.category.is_empty() {
+        filters.push((CATEGORY_VOLUNTEERS, q.category.as_str()));
+    }
+    // The most selective source drives; the others are point checks on keys.
+    let mut team_check = q.team.map(|t| t.0);
+    let driver = if let Some(set) = text {
+        Driver::Text(set)
+    } else if let Some(t) = team_check.take() {
+        Driver::Team(t)
+    } else if !filters.is_empty() {
+        let (def, v) = filters.remove(0);
+        Driver::Str(def, v)
+    } else {
+        Driver::All
+    };
+    let checks = filters
+        .iter()
+        .map(|(def, v)| Ok((tx.open_table(*def)?, *v)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let team_table = tx.open_table(TEAM_VOLUNTEERS)?;
+    let accept = |id: u128| -> Result<bool, StoreError> {
+        if let Some(t) = team_check
+            && team_table.get((t, id))?.is_none()
+        {
+            return Ok(false);
+        }
+        for (t, v) in &checks {
+            if t.get((*v, id))?.is_none() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    let mut ids = Vec::new();
+    let mut take = |id: u128| -> Result<(), StoreError> {
+        if accept(id)? {
+            ids.push(id);
+        }
+        Ok(())
+    };
+    match driver {
+        Driver::Text(set) => {
+            for id in set.into_iter().rev() {
+                take(id)?;
+            }
+        }
+        Driver::Team(t) => {
+            for row in team_table.range((t, 0u128)..=(t, u128::MAX))?.rev() {
+                take(row?.0.value().1)?;
+            }
+        }
+        Driver::Str(def, v) => {
+            let t = tx.open_table(def)?;
+            for row in t.range((v, 0u128)..=(v, u128::MAX))?.rev() {
+                take(row?.0.value().1)?;
+            }
+        }
+        Driver::All => {
+            for row in tx.open_table(VOLUNTEERS)?.range::<u128>(..)?.rev() {
+                take(row?.0.value())?;
+            }
+        }
+    }
+    Ok(ids)
+}
+
 impl Store {
     /// One page of volunteers matching `q`, newest first, with the number matching. Reads
-    /// index keys to find and count the matches and decodes only the page's records.
+    /// index keys to find and count the matches and decodes only the page's records; the
+    /// matches are kept until the next write, so paging through them walks the keys once.
     pub fn volunteer_page(
         &self,
         q: &VolunteerQuery,
@@ -618,90 +744,28 @@ impl Store {
         per_page: usize,
     ) -> Result<ListPage<VolunteerRow>, StoreError> {
         self.read(|tx| {
-            let text = (!q.text.trim().is_empty())
-                .then(|| text_matches(tx, &q.text))
-                .transpose()?;
-            let mut filters: Vec<(StrIndex, &str)> = Vec::new();
-            for (def, v) in [
-                (SANZHANG_VOLUNTEERS, q.sanzhang.as_str()),
-                (REGION_VOLUNTEERS, q.county.as_str()),
-                (REGION_VOLUNTEERS, q.city.as_str()),
-                (REGION_VOLUNTEERS, q.province.as_str()),
-                (CATEGORY_VOLUNTEERS, q.category.as_str()),
-            ] {
-                if !v.is_empty() {
-                    filters.push((def, v));
-                }
-            }
-            // The most selective source drives; the others are point checks on keys.
-            let mut team_check = q.team.map(|t| t.0);
-            let driver = if let Some(set) = text {
-                Driver::Text(set)
-            } else if let Some(t) = team_check.take() {
-                Driver::Team(t)
-            } else if !filters.is_empty() {
-                let (def, v) = filters.remove(0);
-                Driver::Str(def, v)
-            } else {
-                Driver::All
-            };
-            let checks = filters
-                .iter()
-                .map(|(def, v)| Ok((tx.open_table(*def)?, *v)))
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            let team_table = tx.open_table(TEAM_VOLUNTEERS)?;
-            let accept = |id: u128| -> Result<bool, StoreError> {
-                if let Some(t) = team_check
-                    && team_table.get((t, id))?.is_none()
-                {
-                    return Ok(false);
-                }
-                for (t, v) in &checks {
-                    if t.get((*v, id))?.is_none() {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
-            };
             let start = page.saturating_sub(1) * per_page;
-            let mut window = Vec::with_capacity(per_page);
-            let mut total = 0usize;
-            let mut take = |id: u128| -> Result<(), StoreError> {
-                if accept(id)? {
-                    if total >= start && window.len() < per_page {
-                        window.push(id);
-                    }
-                    total += 1;
-                }
-                Ok(())
-            };
             let vols = tx.open_table(VOLUNTEERS)?;
-            match driver {
-                Driver::Text(set) => {
-                    for id in set.into_iter().rev() {
-                        take(id)?;
-                    }
+            let (total, window) = if !q.is_filtered() && start < SHALLOW_ROWS {
+                // The count is the table's length and the page a window of its keys.
+                let mut window = Vec::with_capacity(per_page);
+                for row in vols.range::<u128>(..)?.rev().skip(start).take(per_page) {
+                    window.push(row?.0.value());
                 }
-                Driver::Team(t) => {
-                    for row in team_table.range((t, 0u128)..=(t, u128::MAX))?.rev() {
-                        take(row?.0.value().1)?;
+                (vols.len()? as usize, window)
+            } else {
+                let at_change = super::changes::last_tx(tx)?;
+                let ids = match self.matches.get(q, at_change) {
+                    Some(ids) => ids,
+                    None => {
+                        let ids = std::sync::Arc::new(matching_ids(tx, q)?);
+                        self.matches.put(q, at_change, ids.clone());
+                        ids
                     }
-                }
-                Driver::Str(def, v) => {
-                    let t = tx.open_table(def)?;
-                    for row in t.range((v, 0u128)..=(v, u128::MAX))?.rev() {
-                        take(row?.0.value().1)?;
-                    }
-                }
-                Driver::All => {
-                    // No filter: the count is the table's length and the page is a
-                    // window of its keys.
-                    total = vols.len()? as usize;
-                    for row in vols.range::<u128>(..)?.rev().skip(start).take(per_page) {
-                        window.push(row?.0.value());
-                    }
-                }
-            }
+                };
+                let window = ids.iter().skip(start).take(per_page).copied().collect();
+                (ids.len(), window)
+            };
             let mut rows = Vec::with_capacity(window.len());
             for id in window {
                 if let Some(g) = vols.get(id)? {
@@ -1096,5 +1160,120 @@ mod tests {
         let (page, more) = store.published_activity_page(|_, _| true, 1, 5).unwrap();
         assert_eq!((page.len(), more), (5, true));
         assert!(crate::store::codec::decode_count() - before < 30);
+    }
+
+    /// Every page of `q` read one by one, against the records filtered by hand.
+    fn pages_match_a_scan(store: &Store, q: &VolunteerQuery, keep: impl Fn(&Volunteer) -> bool) {
+        let mut want: Vec<Gid> = store
+            .volunteers()
+            .unwrap()
+            .into_iter()
+            .filter(|v| keep(v))
+            .map(|v| v.id)
+            .collect();
+        want.sort_by(|a, b| b.cmp(a));
+        let mut got = Vec::new();
+        for page in 1.. {
+            let p = store.volunteer_page(q, page, 50).unwrap();
+            assert_eq!(p.total, want.len(), "{q:?} page {page}");
+            got.extend(ids(&p));
+            if !p.has_more {
+                break;
+            }
+        }
+        assert_eq!(got, want, "{q:?}");
+    }
+
+    #[test]
+    fn kept_match_lists_follow_every_write() {
+        let (store, county) = small(1_500);
+        let in_county = county.volunteers[3].region.county.clone().unwrap();
+        let by_county = VolunteerQuery {
+            province: county.volunteers[3].region.province.clone(),
+            city: county.volunteers[3].region.city.clone(),
+            county: in_county.clone(),
+            ..Default::default()
+        };
+        let county_of =
+            |code: String| move |v: &Volunteer| v.region.county.as_deref() == Some(&code);
+        let surname = VolunteerQuery {
+            text: "王".into(),
+            ..Default::default()
+        };
+        let deep = VolunteerQuery::default();
+        for _ in 0..2 {
+            // The second round reads the kept lists.
+            pages_match_a_scan(&store, &by_county, county_of(in_county.clone()));
+            pages_match_a_scan(&store, &surname, |v| v.real_name.contains('王'));
+        }
+        let deep_page = store.volunteer_page(&deep, 25, 50).unwrap();
+        assert_eq!(
+            deep_page.rows[0].id,
+            county.volunteers[1_500 - 1 - 24 * 50].id
+        );
+
+        // A new volunteer in that county named 王 shows at once in both lists.
+        let mut v = county.volunteers[3].clone();
+        v.id = Gid::new();
+        v.real_name = "王新来".into();
+        v.phone = "13999999999".into();
+        v.id_number = "110101199001011237".into();
+        store.insert_volunteer(&v).unwrap();
+        assert_eq!(
+            store.volunteer_page(&by_county, 1, 50).unwrap().rows[0].id,
+            v.id
+        );
+        assert_eq!(
+            store.volunteer_page(&surname, 1, 50).unwrap().rows[0].id,
+            v.id
+        );
+        pages_match_a_scan(&store, &by_county, county_of(in_county.clone()));
+        // Moved away and renamed: gone from both.
+        let mut moved = v.clone();
+        moved.real_name = "李新来".into();
+        moved.region = county
+            .volunteers
+            .iter()
+            .find(|o| o.region.county.as_deref() != Some(in_county.as_str()))
+            .unwrap()
+            .region
+            .clone();
+        store.update_volunteer(&moved).unwrap();
+        pages_match_a_scan(&store, &by_county, county_of(in_county.clone()));
+        pages_match_a_scan(&store, &surname, |v| v.real_name.contains('王'));
+        let deep_after = store.volunteer_page(&deep, 25, 50).unwrap();
+        assert_eq!(deep_after.total, 1_501);
+        assert_eq!(deep_after.rows[0].id, county.volunteers[1_500 - 24 * 50].id);
+
+        // A county outside the province asked for matches nobody.
+        let elsewhere = VolunteerQuery {
+            province: "110000".into(),
+            ..by_county.clone()
+        };
+        assert_eq!(store.volunteer_page(&elsewhere, 1, 50).unwrap().total, 0);
+        // A repair rebuilds the indexes without a change: the kept lists are dropped.
+        store.repair().unwrap();
+        pages_match_a_scan(&store, &by_county, county_of(in_county));
+    }
+
+    #[test]
+    fn a_county_names_its_city_and_province() {
+        let q = VolunteerQuery {
+            province: "220000".into(),
+            city: "220600".into(),
+            county: "220621".into(),
+            ..Default::default()
+        };
+        assert_eq!(q.region_filters(), vec!["220621"]);
+        let wrong = VolunteerQuery {
+            province: "110000".into(),
+            ..q.clone()
+        };
+        assert_eq!(wrong.region_filters(), vec!["220621", "110000"]);
+        let city_only = VolunteerQuery {
+            county: String::new(),
+            ..q
+        };
+        assert_eq!(city_only.region_filters(), vec!["220600"]);
     }
 }

@@ -11,8 +11,10 @@ mod changes;
 mod check;
 pub mod codec;
 mod demands;
+mod group_commit;
 mod import;
 pub mod indexes;
+mod matches;
 mod memberships;
 pub mod merge;
 pub mod migrate;
@@ -153,6 +155,10 @@ pub struct Store {
     needs_reopen: AtomicBool,
     path: Option<PathBuf>,
     installation_id: Gid,
+    /// The admin volunteer list's recent match lists (see `matches.rs`).
+    matches: matches::MatchCache,
+    /// Signups arriving together share one write transaction.
+    signups: group_commit::GroupCommit<activities::SignupRequest, SignupOutcome>,
 }
 
 impl Store {
@@ -249,6 +255,8 @@ impl Store {
             needs_reopen: AtomicBool::new(false),
             path,
             installation_id,
+            matches: Default::default(),
+            signups: group_commit::GroupCommit::new(activities::sign_up_tx),
         })
     }
 

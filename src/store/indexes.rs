@@ -1276,4 +1276,149 @@ mod tests {
         };
         assert_eq!(city_only.region_filters(), vec!["220600"]);
     }
+
+    #[test]
+    fn indexes_follow_merge_and_import() {
+        use crate::domain::people::{NewVolunteer, Volunteer};
+        use crate::domain::registration::VolunteerFields;
+        use crate::store::merge::MergeInput;
+        use crate::store::{ExistingRows, ImportVolunteerRow as ImportRow};
+        let (store, county) = small(200);
+        let by = |text: &str| VolunteerQuery {
+            text: text.into(),
+            ..Default::default()
+        };
+
+        // Merge another laptop's county: its people, teams and memberships, and a newer
+        // version of one of ours under a new name and region.
+        let other = synth::county(
+            11,
+            Sizes {
+                volunteers: 50,
+                teams: 3,
+                activities: 2,
+                signups: 10,
+            },
+            Utc::now(),
+        );
+        let mut renamed = county.volunteers[7].clone();
+        renamed.real_name = "司马合并".into();
+        renamed.region = other.volunteers[0].region.clone();
+        renamed.updated_at = Utc::now() + chrono::Duration::minutes(1);
+        // The generator numbers phones from zero: give the other laptop's people their own.
+        let mut other = other;
+        for (i, v) in other.volunteers.iter_mut().enumerate() {
+            v.phone = format!("1366{i:07}");
+            v.id_number = crate::domain::testing::with_check(&format!("31010119800101{i:03}"));
+        }
+        let mut volunteers = other.volunteers.clone();
+        volunteers.push(renamed.clone());
+        store
+            .merge(
+                MergeInput {
+                    teams: other.teams.clone(),
+                    volunteers,
+                    memberships: other.memberships.clone(),
+                    activities: other.activities.clone(),
+                    signups: other.signups.clone(),
+                    reports: Vec::new(),
+                    certificates: Vec::new(),
+                    photos: Vec::new(),
+                    demands: Vec::new(),
+                },
+                Utc::now(),
+            )
+            .unwrap();
+        assert_eq!(problems(&store), Vec::<String>::new());
+        assert_eq!(
+            ids(&store.volunteer_page(&by("司马合并"), 1, 5).unwrap()),
+            vec![renamed.id]
+        );
+        let old_name = &county.volunteers[7].real_name;
+        assert!(!ids(&store.volunteer_page(&by(old_name), 1, 500).unwrap()).contains(&renamed.id));
+        let merged = &other.volunteers[5];
+        if store.volunteer(merged.id).unwrap().is_some() {
+            assert!(
+                ids(&store
+                    .volunteer_page(&by(&merged.real_name), 1, 500)
+                    .unwrap())
+                .contains(&merged.id)
+            );
+        }
+        // A merged membership (its team or person may have been mapped to a local one).
+        let merged_ids: BTreeSet<Gid> = other.memberships.iter().map(|m| m.id).collect();
+        let approved = store
+            .all_memberships()
+            .unwrap()
+            .into_iter()
+            .find(|m| merged_ids.contains(&m.id) && m.state == MembershipState::Approved)
+            .expect("an approved merged membership");
+        let team = VolunteerQuery {
+            team: Some(approved.team),
+            ..Default::default()
+        };
+        assert!(ids(&store.volunteer_page(&team, 1, 500).unwrap()).contains(&approved.volunteer));
+
+        // Import: one new person and one update of a stored one.
+        let today = Utc::now().date_naive();
+        let fields = |v: &Volunteer, name: &str, phone: &str, id: &str| VolunteerFields {
+            real_name: name.into(),
+            phone: phone.into(),
+            gender: v.gender,
+            id: crate::domain::validate::id_number(id, today).unwrap(),
+            political_status: v.political_status.clone(),
+            ethnicity: v.ethnicity.clone(),
+            employer: v.employer.clone(),
+            title_level: v.title_level.clone(),
+            education: v.education.clone(),
+            occupation: v.occupation.clone(),
+            region: v.region.clone(),
+            service_categories: v.service_categories.clone(),
+            service_fields: v.service_fields.clone(),
+            sanzhang: v.sanzhang.clone(),
+        };
+        let fresh_id = crate::domain::testing::with_check("11010119850101123");
+        let stored = county.volunteers[9].clone();
+        // The generator's ID numbers are unique but not valid: the update brings a real one.
+        let updated_id = crate::domain::testing::with_check("22030219800101234");
+        let rows = vec![
+            ImportRow {
+                fields: fields(&stored, "欧阳导入", "13988887777", &fresh_id),
+                existing: None,
+            },
+            ImportRow {
+                fields: fields(&stored, "诸葛更新", &stored.phone, &updated_id),
+                existing: Some(stored.id),
+            },
+        ];
+        let make = |f| {
+            Volunteer::from_fields(
+                f,
+                NewVolunteer {
+                    origin: Gid::new(),
+                    now: Utc::now(),
+                    source: Source::Imported,
+                    confirmed: false,
+                    consent: None,
+                },
+            )
+        };
+        store
+            .import_volunteers(rows, None, ExistingRows::Update, make, Utc::now())
+            .unwrap();
+        assert_eq!(problems(&store), Vec::<String>::new());
+        assert_eq!(
+            store.volunteer_page(&by("欧阳导入"), 1, 5).unwrap().total,
+            1
+        );
+        assert_eq!(
+            ids(&store.volunteer_page(&by("诸葛更新"), 1, 5).unwrap()),
+            vec![stored.id]
+        );
+        assert_eq!(
+            store.volunteer_page(&by("7777"), 1, 5).unwrap().total,
+            1,
+            "尾号"
+        );
+    }
 }

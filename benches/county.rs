@@ -23,6 +23,11 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 50;
 
+/// The allocator of the `kezhi` binary (src/main.rs), so the server measured here runs as
+/// it does in production.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let all = Instant::now();
     let scale: f64 = env_or("KEZHI_BENCH_SCALE", 1.0);

@@ -38,7 +38,8 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 50;
-/// Set on a child run of this executable: `import` or `calamine` (see [`child`]).
+/// Set on a child run of this executable: `import`, `calamine`, `file` or `export` (see
+/// [`child`]).
 const CHILD: &str = "KEZHI_BENCH_CHILD";
 /// The file a child reads, and (for `import`) the fresh store it writes.
 const CHILD_FILE: &str = "KEZHI_BENCH_FILE";
@@ -169,6 +170,10 @@ fn main() {
     drop((import_rows, bytes, county));
     // The server child opens the file next: redb allows one process at a time.
     drop(store);
+    eprintln!(
+        "data file: {:.0} MB",
+        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6
+    );
 
     // --- Import into a fresh store against calamine alone, each in its own process.
     rows.extend(import_rows_measured(
@@ -807,12 +812,73 @@ fn import_rows_measured(file: &Path, dir: &Path, expected: usize) -> Vec<Row> {
     ]
 }
 
+/// The county's people at `scale` as the import file (see [`import_row`]), for a profiler
+/// to run the `import` child on by hand (README, Performance).
+fn write_import_file(file: &str, scale: f64) {
+    let sizes = Sizes {
+        volunteers: (Sizes::COUNTY.volunteers as f64 * scale) as usize,
+        teams: 10,
+        activities: 20,
+        signups: 0,
+    };
+    let county = synth::county(42, sizes, chrono::Utc::now());
+    let rows: Vec<RowValues> = county
+        .volunteers
+        .iter()
+        .enumerate()
+        .map(|(i, v)| import_row(i, v))
+        .collect();
+    let bytes = template::workbook(Form::Volunteers, &rows).expect("import file");
+    std::fs::write(file, bytes).expect("write import file");
+}
+
+/// The export alone, for a profiler: the county's volunteers stored in a fresh store,
+/// then `app::export` three times, timed; `file` receives the last export.
+fn export_alone(file: &str, scale: f64) {
+    let sizes = Sizes {
+        volunteers: (Sizes::COUNTY.volunteers as f64 * scale) as usize,
+        teams: 10,
+        activities: 20,
+        signups: 0,
+    };
+    let now = chrono::Utc::now();
+    let county = synth::county(42, sizes, now);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let store = Store::open(&dir.path().join(DB_FILE)).expect("store");
+    store.bulk_load(&county).expect("bulk load");
+    drop(county);
+    let request = ExportRequest {
+        form: Form::Volunteers,
+        scope: Scope::All,
+        ids: IdNumbers::Full,
+        site: "压测县科协",
+        today: now.date_naive(),
+        actor: ("bench", "127.0.0.1"),
+        now,
+    };
+    for _ in 0..3 {
+        let t = Instant::now();
+        let done = kezhi::app::export::export(&store, &request).expect("export");
+        println!("child ms={:.1}", t.elapsed().as_secs_f64() * 1000.0);
+        std::fs::write(file, done.bytes).expect("write the export");
+    }
+}
+
 /// A child run: `import` checks and commits the file into a fresh store as the web import
-/// does; `calamine` opens the same file with calamine alone and visits every cell of its
+/// does; `file` writes the import file and `export` runs the export alone (to profile them
+/// by hand); `calamine` opens the same file with calamine alone and visits every cell of its
 /// first sheet. Both time from the file's bytes in memory (an upload arrives so) and print
 /// `child ms=… kb=… …` on stdout.
 fn child(what: &str) {
     let file = std::env::var(CHILD_FILE).expect("KEZHI_BENCH_FILE");
+    if what == "file" {
+        write_import_file(&file, env_or("KEZHI_BENCH_SCALE", 1.0));
+        return;
+    }
+    if what == "export" {
+        export_alone(&file, env_or("KEZHI_BENCH_SCALE", 1.0));
+        return;
+    }
     let bytes = std::fs::read(&file).expect("read the file");
     match what {
         "import" => {

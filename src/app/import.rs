@@ -6,7 +6,7 @@ use crate::domain::ids::Gid;
 use crate::domain::people::{Consent, NewVolunteer, Source, Team, Volunteer};
 use crate::domain::refusal::Refusal;
 use crate::exchange::columns::Form;
-use crate::exchange::import::{CheckReport, Checked, Existing, FileProblem, Progress, check_file};
+use crate::exchange::import::{CheckReport, Checked, FileProblem, Progress, check_file};
 use crate::store::{
     ExistingRows, ImportSummary, ImportTeamRow, ImportVolunteerRow, Store, StoreError,
 };
@@ -55,12 +55,12 @@ pub fn check(
     today: NaiveDate,
     progress: &Progress,
 ) -> Result<CheckReport, FileProblem> {
-    check_file(form, bytes, today, store, progress)
+    check_as(store, form, bytes, today, progress, false)
 }
 
 /// Check a file; for a team admin a row must agree with a stored person on both phone and
-/// ID number to match them, so a file cannot reach a stranger's record (see
-/// [`TeamAdminLookup`]).
+/// ID number to match them, so a file cannot reach a stranger's record. The stored
+/// records are looked up in one snapshot taken when the check begins.
 pub fn check_as(
     store: &Store,
     form: Form,
@@ -69,29 +69,9 @@ pub fn check_as(
     progress: &Progress,
     team_admin: bool,
 ) -> Result<CheckReport, FileProblem> {
-    if team_admin {
-        check_file(form, bytes, today, &TeamAdminLookup(store), progress)
-    } else {
-        check_file(form, bytes, today, store, progress)
-    }
-}
-
-/// The store's lookups for a team admin's import, asking for strict identity matching.
-pub struct TeamAdminLookup<'a>(pub &'a Store);
-
-impl Existing for TeamAdminLookup<'_> {
-    fn volunteer_by_phone(&self, phone: &str) -> Option<Gid> {
-        self.0.volunteer_id_by_phone(phone)
-    }
-    fn volunteer_by_id_number(&self, id_number: &str) -> Option<Gid> {
-        self.0.volunteer_id_by_id_number(id_number)
-    }
-    fn team_by_name(&self, name: &str) -> Option<Gid> {
-        self.0.team_id_by_name(name)
-    }
-    fn strict_identity(&self) -> bool {
-        true
-    }
+    store.with_import_lookups(team_admin, |existing| {
+        check_file(form, bytes, today, existing, progress)
+    })
 }
 
 /// Commit the checked rows in one transaction and write the audit entry.
@@ -114,17 +94,14 @@ pub fn commit(
     let origin = store.installation_id();
     let summary = match form {
         Form::Volunteers => {
-            let rows: Vec<ImportVolunteerRow> = report
-                .rows
-                .iter()
-                .filter_map(|r| match &r.value {
-                    Some(Checked::Volunteer(f)) => Some(ImportVolunteerRow {
-                        fields: (**f).clone(),
-                        existing: r.existing,
-                    }),
-                    _ => None,
-                })
-                .collect();
+            // Each row is copied as it is stored, not all before the transaction.
+            let rows = report.rows.iter().filter_map(|r| match &r.value {
+                Some(Checked::Volunteer(f)) => Some(ImportVolunteerRow {
+                    fields: (**f).clone(),
+                    existing: r.existing,
+                }),
+                _ => None,
+            });
             let make = |f| {
                 Volunteer::from_fields(
                     f,
@@ -158,17 +135,13 @@ pub fn commit(
             )));
         }
         Form::Teams => {
-            let rows: Vec<ImportTeamRow> = report
-                .rows
-                .iter()
-                .filter_map(|r| match &r.value {
-                    Some(Checked::Team(f)) => Some(ImportTeamRow {
-                        fields: (**f).clone(),
-                        existing: r.existing,
-                    }),
-                    _ => None,
-                })
-                .collect();
+            let rows = report.rows.iter().filter_map(|r| match &r.value {
+                Some(Checked::Team(f)) => Some(ImportTeamRow {
+                    fields: (**f).clone(),
+                    existing: r.existing,
+                }),
+                _ => None,
+            });
             let make = |f| Team::from_fields(f, origin, now, Source::Imported);
             store.import_teams(rows, choice.update_existing, make, now)
         }

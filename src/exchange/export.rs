@@ -7,6 +7,7 @@ use crate::domain::fields::{self, Field, Value};
 use crate::domain::people::{Team, Volunteer};
 use crate::domain::regions::{self, RegionPath};
 use crate::domain::validate::mask_id_number;
+use std::borrow::Cow;
 
 /// Whether ID numbers appear in full (platform admin exports) or masked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,10 +35,12 @@ fn region_values(r: &RegionPath, row: &mut RowValues) {
 /// the region as names, dates as 2019/8/8. Fields the template has no column for (a team's
 /// description) are left out.
 fn row<R>(form: Form, fields: &[Field<R>], r: &R, ids: IdNumbers) -> RowValues {
-    let mut row = RowValues::new();
+    let mut row = RowValues::with_capacity(form.columns().len());
     for f in fields {
         match &f.value {
             Value::Region(path) => region_values(path(r), &mut row),
+            // Not made at all when the form has no column for it (once per exported row).
+            _ if form.column(f.key).is_none() => {}
             Value::Date(date) => {
                 row.insert(f.key, date(r).format("%Y/%-m/%-d").to_string());
             }
@@ -73,15 +76,16 @@ pub fn team_row(o: &Team) -> RowValues {
 }
 
 /// The filled 附件2.
+/// The filled 附件2, each row made as it is written.
 pub fn volunteers_xlsx(list: &[Volunteer], ids: IdNumbers) -> Result<Vec<u8>, String> {
-    let rows: Vec<RowValues> = list.iter().map(|v| volunteer_row(v, ids)).collect();
-    template::workbook(Form::Volunteers, &rows)
+    template::workbook_from(Form::Volunteers, list.len(), |i| {
+        Cow::Owned(volunteer_row(&list[i], ids))
+    })
 }
 
 /// The filled 附件1.
 pub fn teams_xlsx(list: &[Team]) -> Result<Vec<u8>, String> {
-    let rows: Vec<RowValues> = list.iter().map(team_row).collect();
-    template::workbook(Form::Teams, &rows)
+    template::workbook_from(Form::Teams, list.len(), |i| Cow::Owned(team_row(&list[i])))
 }
 
 /// "梨树县科协-科技志愿者-20261128.xlsx".

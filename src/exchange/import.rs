@@ -410,9 +410,11 @@ pub fn check_file(
         // Duplicates within the file: flag both rows, each naming the other.
         let index = report.rows.len();
         for (key, value) in uniques {
-            let label = form.column(key).map(|c| c.header).unwrap_or(key);
-            match seen.get(&(key, value.clone())) {
-                Some(&(first_row, first_index)) => {
+            match seen.entry((key, value)) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let label = form.column(key).map(|c| c.header).unwrap_or(key);
+                    let (first_row, first_index) = *first.get();
+                    let value = &first.key().1;
                     row_issues.push(issue(
                         key,
                         format!("与第 {first_row} 行的{label}重复，同一文件中只能出现一次"),
@@ -429,8 +431,8 @@ pub fn check_file(
                     report.issues.push(first_issue);
                     report.rows[first_index].value = None;
                 }
-                None => {
-                    seen.insert((key, value), (row.number, index));
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert((row.number, index));
                 }
             }
         }

@@ -6,6 +6,7 @@
 //! Only plain features are used (merged cells, frozen panes, column formats, list
 //! validations, one hidden sheet) so Excel, WPS and LibreOffice all open the files alike.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rust_xlsxwriter::{
@@ -60,6 +61,18 @@ fn xlsx_err(e: XlsxError) -> String {
 /// The official template for `form`, optionally filled with `rows` (the exporter uses this
 /// too, so exported files are exactly the template's layout).
 pub fn workbook(form: Form, rows: &[RowValues]) -> Result<Vec<u8>, String> {
+    workbook_from(form, rows.len(), |i| Cow::Borrowed(&rows[i]))
+}
+
+/// The template filled with `count` rows, each made by `row_at` just before it is written:
+/// an export of 100,000 records never holds them all as rows too (the benchmark's profile
+/// of the export showed the kernel zeroing fresh pages for them, and a peak memory
+/// holding them beside the sheet).
+pub fn workbook_from<'a>(
+    form: Form,
+    count: usize,
+    mut row_at: impl FnMut(usize) -> Cow<'a, RowValues>,
+) -> Result<Vec<u8>, String> {
     let columns = form.columns();
     let last_col = col_num(columns.len().saturating_sub(1))?;
     let styles = Styles::new();
@@ -118,14 +131,15 @@ pub fn workbook(form: Form, rows: &[RowValues]) -> Result<Vec<u8>, String> {
         .map_err(xlsx_err)?;
 
     // Data rows: the given rows, or a few empty bordered rows in a blank template.
-    let table_rows = if rows.is_empty() {
+    let table_rows = if count == 0 {
         BLANK_TEMPLATE_ROWS
     } else {
-        u32::try_from(rows.len()).map_err(|_| "行数过多".to_string())?
+        u32::try_from(count).map_err(|_| "行数过多".to_string())?
     };
     for r in 0..table_rows {
         let row = FIRST_DATA_ROW + r;
-        let values = rows.get(r as usize);
+        let values = (count > 0).then(|| row_at(r as usize));
+        let values = values.as_deref();
         for (i, column) in columns.iter().enumerate() {
             let c = col_num(i)?;
             let format = if column.is_text_format() {

@@ -8,6 +8,7 @@ use super::{Store, StoreError};
 use crate::domain::ids::Gid;
 use crate::domain::people::{MembershipState, Team, TeamStatus, Volunteer, team_name_key};
 use crate::domain::registration::{TeamFields, VolunteerFields};
+use crate::exchange::import::Existing;
 use chrono::{DateTime, Utc};
 
 /// What a committed import did.
@@ -56,9 +57,12 @@ impl Store {
     /// Store checked volunteers in one transaction. Matching records are updated when
     /// `update_existing`, else skipped. New records wait for the person to confirm them.
     /// With `team`, everyone joins it (within the five-team limit).
+    ///
+    /// The rows come as an iterator so the caller can make each one as it is stored: a
+    /// 100,000-row file then is not held twice (once checked, once to store).
     pub fn import_volunteers(
         &self,
-        rows: Vec<VolunteerRow>,
+        rows: impl IntoIterator<Item = VolunteerRow>,
         team: Option<Gid>,
         existing: ExistingRows,
         make: impl Fn(VolunteerFields) -> Volunteer,
@@ -115,7 +119,7 @@ impl Store {
     /// volunteer waits for its admin.
     pub fn import_teams(
         &self,
-        rows: Vec<TeamRow>,
+        rows: impl IntoIterator<Item = TeamRow>,
         update_existing: bool,
         make: impl Fn(TeamFields) -> Team,
         now: DateTime<Utc>,
@@ -193,6 +197,91 @@ impl Store {
                 .get(key.as_str())?
                 .map(|g| Gid(g.value())))
         })
+    }
+}
+
+/// The importer's lookups from one read transaction for the whole file. Opening a read
+/// transaction per lookup (two per 附件2 row) took a tenth of a 100,000-row import in the
+/// benchmark's profile, mostly file-lock system calls; the snapshot is the file's state
+/// when the check began, and the commit checks uniqueness again in its own transaction.
+struct Lookups {
+    phones: redb::ReadOnlyTable<&'static str, u128>,
+    id_numbers: redb::ReadOnlyTable<&'static str, u128>,
+    team_names: redb::ReadOnlyTable<&'static str, u128>,
+    strict: bool,
+}
+
+impl Lookups {
+    fn get(table: &redb::ReadOnlyTable<&'static str, u128>, key: &str) -> Option<Gid> {
+        match table.get(key) {
+            Ok(found) => found.map(|g| Gid(g.value())),
+            Err(e) => {
+                log::error!("import lookup failed: {e}");
+                None
+            }
+        }
+    }
+}
+
+impl Existing for Lookups {
+    fn volunteer_by_phone(&self, phone: &str) -> Option<Gid> {
+        Lookups::get(&self.phones, phone)
+    }
+    fn volunteer_by_id_number(&self, id_number: &str) -> Option<Gid> {
+        Lookups::get(&self.id_numbers, id_number)
+    }
+    fn team_by_name(&self, name: &str) -> Option<Gid> {
+        Lookups::get(&self.team_names, &team_name_key(name))
+    }
+    fn strict_identity(&self) -> bool {
+        self.strict
+    }
+}
+
+/// The store's own lookups (a read transaction each), if the snapshot cannot be opened.
+struct EachAlone<'a> {
+    store: &'a Store,
+    strict: bool,
+}
+
+impl Existing for EachAlone<'_> {
+    fn volunteer_by_phone(&self, phone: &str) -> Option<Gid> {
+        self.store.volunteer_id_by_phone(phone)
+    }
+    fn volunteer_by_id_number(&self, id_number: &str) -> Option<Gid> {
+        self.store.volunteer_id_by_id_number(id_number)
+    }
+    fn team_by_name(&self, name: &str) -> Option<Gid> {
+        self.store.team_id_by_name(name)
+    }
+    fn strict_identity(&self) -> bool {
+        self.strict
+    }
+}
+
+impl Store {
+    /// Run `f` (an import check) with lookups of the stored records from one snapshot.
+    /// `strict`: a row must agree with a stored volunteer on both phone and ID number to
+    /// match them (a team admin's import, see [`Existing::strict_identity`]).
+    pub fn with_import_lookups<T>(&self, strict: bool, f: impl FnOnce(&dyn Existing) -> T) -> T {
+        let opened = self.read(|tx| {
+            Ok::<_, StoreError>(Lookups {
+                phones: tx.open_table(PHONE_VOLUNTEER)?,
+                id_numbers: tx.open_table(IDNUMBER_VOLUNTEER)?,
+                team_names: tx.open_table(NAME_TEAM)?,
+                strict,
+            })
+        });
+        match opened {
+            Ok(lookups) => f(&lookups),
+            Err(e) => {
+                log::error!("import lookups: one snapshot failed ({e}), looking up one by one");
+                f(&EachAlone {
+                    store: self,
+                    strict,
+                })
+            }
+        }
     }
 }
 

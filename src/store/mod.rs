@@ -147,6 +147,12 @@ impl From<codec::CodecError> for StoreError {
     }
 }
 
+/// redb's page cache. Its default (1 GiB) filled with the whole file when the start-up
+/// backup read every table of a 100,000-volunteer county, and the server then held ~380
+/// MB; the pages lists use (indexes and the rows on screen) fit in far less, and the
+/// operating system's file cache keeps the rest close.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// The open database.
 pub struct Store {
     /// `None` after an I/O error until the file is opened again (see `database`).
@@ -172,6 +178,7 @@ impl Store {
         // another process at the same time.
         Ok(Database::builder()
             .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
+            .set_cache_size(CACHE_BYTES)
             .create(path)?)
     }
 

@@ -211,6 +211,9 @@ pub fn body_policy(app: Arc<App>) -> transport::BodyPolicy {
     })
 }
 
+/// A request answered more slowly than this is logged as a warning.
+const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Answer one request: the whole pipeline around the routes.
 pub fn handle(app: &App, req: &Request) -> Response {
     let started = Instant::now();
@@ -220,12 +223,22 @@ pub fn handle(app: &App, req: &Request) -> Response {
         None => dynamic(app, req),
     };
     let response = with_security_headers(response);
-    log::info!(
+    // Every request was an INFO line, written to the terminal and the log file under a
+    // lock: a fifth of a busy server's time. Failures and slow answers stay visible; the
+    // rest is there at DEBUG, and admin actions are in the audit log anyway.
+    let elapsed = started.elapsed();
+    let level = if response.status_code >= 500 || elapsed >= SLOW_REQUEST {
+        log::Level::Warn
+    } else {
+        log::Level::Debug
+    };
+    log::log!(
+        level,
         "{} {} {} {}ms",
         req.method(),
         path,
         response.status_code,
-        started.elapsed().as_millis()
+        elapsed.as_millis()
     );
     response
 }

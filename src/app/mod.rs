@@ -17,3 +17,4 @@ pub mod merge;
 pub mod registration;
 pub mod stats;
 pub mod synth;
+pub mod sync;

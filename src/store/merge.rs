@@ -158,7 +158,17 @@ fn newer<T>(incoming: DateTime<Utc>, existing: Option<(DateTime<Utc>, T)>) -> Op
 impl Store {
     /// Merge a bundle's records in one transaction.
     pub fn merge(&self, input: MergeInput, now: DateTime<Utc>) -> Result<MergeSummary, StoreError> {
-        self.write(|tx| {
+        self.write(|tx| merge_tx(tx, input, now))
+    }
+}
+
+/// Merge `input` inside the caller's write transaction (a bundle merge, or a sync that also
+/// moves its watermark in the same commit).
+pub(super) fn merge_tx(
+    tx: &WriteTransaction,
+    input: MergeInput,
+    now: DateTime<Utc>,
+) -> Result<MergeSummary, StoreError> {
             let mut sum = MergeSummary::new();
             // Teams: same id → newer wins; the same name under another id is the same team.
             let c = sum.entry("teams").or_default();
@@ -400,9 +410,9 @@ impl Store {
                 c.added += 1;
             }
             Ok(sum)
-        })
-    }
+}
 
+impl Store {
     /// Conflicts still waiting for the admin, oldest first.
     pub fn open_conflicts(&self) -> Result<Vec<MergeConflict>, StoreError> {
         self.read(|tx| {

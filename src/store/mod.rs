@@ -16,6 +16,7 @@ pub mod indexes;
 mod memberships;
 pub mod merge;
 pub mod migrate;
+mod peers;
 mod people;
 mod settings;
 pub mod tables;
@@ -31,6 +32,7 @@ pub use import::{
 };
 pub use indexes::{ListPage, VolunteerQuery, VolunteerRow};
 pub use memberships::{MemberRow, TeamRow};
+pub use peers::Peer;
 pub use people::{PeopleCounts, TeamSummary};
 
 use crate::domain::ids::Gid;

@@ -16,5 +16,5 @@ pub mod import;
 pub mod merge;
 pub mod registration;
 pub mod stats;
-pub mod synth;
 pub mod sync;
+pub mod synth;

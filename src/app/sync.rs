@@ -290,12 +290,16 @@ fn serve_pair(
     now: DateTime<Utc>,
     req: &Incoming<'_>,
 ) -> Result<Reply, StoreError> {
-    let refused = || Ok(Reply::text(403, "配对码错误或已过期。请在对方电脑的“数据同步”页面查看新的配对码。"));
+    let refused = || {
+        Ok(Reply::text(
+            403,
+            "配对码错误或已过期。请在对方电脑的“数据同步”页面查看新的配对码。",
+        ))
+    };
     let Ok(msg) = serde_json::from_slice::<PairMessage>(&req.body) else {
         return Ok(Reply::text(400, "配对请求无法识别。"));
     };
-    let (Ok(client), Some(client_public)) = (msg.id.parse::<Gid>(), public_key(&msg.public))
-    else {
+    let (Ok(client), Some(client_public)) = (msg.id.parse::<Gid>(), public_key(&msg.public)) else {
         return Ok(Reply::text(400, "配对请求无法识别。"));
     };
     if client == store.installation_id() {
@@ -304,7 +308,11 @@ fn serve_pair(
     let Some(code) = desk.take_if(now, |code| {
         verify(
             code.as_bytes(),
-            &[b"kezhi-pair/client", msg.id.as_bytes(), msg.public.as_bytes()],
+            &[
+                b"kezhi-pair/client",
+                msg.id.as_bytes(),
+                msg.public.as_bytes(),
+            ],
             &msg.proof,
         )
     }) else {
@@ -394,9 +402,20 @@ fn authenticate(store: &Store, req: &Incoming<'_>) -> Result<Option<(Peer, u64)>
     Ok(Some((p, seq)))
 }
 
-fn signed(p: &Peer, path: &str, seq: u64, status: u16, up_to: Option<u64>, body: Vec<u8>, content_type: &'static str) -> Reply {
+fn signed(
+    p: &Peer,
+    path: &str,
+    seq: u64,
+    status: u16,
+    up_to: Option<u64>,
+    body: Vec<u8>,
+    content_type: &'static str,
+) -> Reply {
     let up = up_to.map(|u| u.to_string()).unwrap_or_default();
-    let sig = sign(&p.key, &refs(&response_parts(path, seq, status, &up, &body_hash(&body))));
+    let sig = sign(
+        &p.key,
+        &refs(&response_parts(path, seq, status, &up, &body_hash(&body))),
+    );
     let mut headers = vec![(H_VERSION, WIRE_VERSION.to_string()), (H_SIG, sig)];
     if up_to.is_some() {
         headers.push((H_UP_TO, up));
@@ -428,14 +447,33 @@ fn serve_signed(
     req: &Incoming<'_>,
 ) -> Result<Reply, StoreError> {
     let Some((peer, seq)) = authenticate(store, req)? else {
-        log::warn!("a sync request to {} was refused (unpaired, bad signature or replay)", req.path);
+        log::warn!(
+            "a sync request to {} was refused (unpaired, bad signature or replay)",
+            req.path
+        );
         return Ok(Reply::text(401, REFUSED));
     };
     match req.path {
-        "/sync/v1/hello" => Ok(signed(&peer, req.path, seq, 200, None, Vec::new(), "text/plain")),
+        "/sync/v1/hello" => Ok(signed(
+            &peer,
+            req.path,
+            seq,
+            200,
+            None,
+            Vec::new(),
+            "text/plain",
+        )),
         "/sync/v1/pull" => {
             let Ok(pull) = serde_json::from_slice::<PullRequest>(&req.body) else {
-                return Ok(signed(&peer, req.path, seq, 400, None, Vec::new(), "text/plain"));
+                return Ok(signed(
+                    &peer,
+                    req.path,
+                    seq,
+                    400,
+                    None,
+                    Vec::new(),
+                    "text/plain",
+                ));
             };
             // The peer says it has merged my changes up to `since`.
             store.advance_peer(peer.id, None, Some(pull.since), None, now)?;
@@ -454,7 +492,15 @@ fn serve_signed(
                 Ok(w) => w,
                 Err(e) => {
                     log::error!("writing a sync bundle failed: {e}");
-                    return Ok(signed(&peer, req.path, seq, 500, None, e.into_bytes(), "text/plain; charset=utf-8"));
+                    return Ok(signed(
+                        &peer,
+                        req.path,
+                        seq,
+                        500,
+                        None,
+                        e.into_bytes(),
+                        "text/plain; charset=utf-8",
+                    ));
                 }
             };
             log::info!("sync: sent {} records to a paired laptop", written.records);
@@ -482,17 +528,41 @@ fn serve_signed(
                 Ok(x) => x,
                 Err(r) => {
                     let msg = r.message();
-                    return Ok(signed(&peer, req.path, seq, 422, None, msg.into_bytes(), "text/plain; charset=utf-8"));
+                    return Ok(signed(
+                        &peer,
+                        req.path,
+                        seq,
+                        422,
+                        None,
+                        msg.into_bytes(),
+                        "text/plain; charset=utf-8",
+                    ));
                 }
             };
             if manifest.installation_id != peer.id.to_string() {
                 let msg = "数据包不是对方电脑自己的数据。".as_bytes().to_vec();
-                return Ok(signed(&peer, req.path, seq, 422, None, msg, "text/plain; charset=utf-8"));
+                return Ok(signed(
+                    &peer,
+                    req.path,
+                    seq,
+                    422,
+                    None,
+                    msg,
+                    "text/plain; charset=utf-8",
+                ));
             }
             let summary = store.merge_from_peer(peer.id, input, manifest.up_to_sequence, now)?;
             audit_merge(store, ("sync", req.remote), now, &peer.name, &summary)?;
             let body = serde_json::to_vec(&owned(summary)).unwrap_or_default();
-            Ok(signed(&peer, req.path, seq, 200, None, body, "application/json"))
+            Ok(signed(
+                &peer,
+                req.path,
+                seq,
+                200,
+                None,
+                body,
+                "application/json",
+            ))
         }
     }
 }
@@ -523,10 +593,19 @@ fn audit_merge(
 pub fn base_url(address: &str) -> Result<String, String> {
     let a = address.trim().trim_end_matches('/');
     let a = a.strip_prefix("http://").unwrap_or(a);
-    if a.is_empty() || a.contains('/') || a.starts_with("https:") || a.chars().any(char::is_whitespace) {
-        return Err(format!("地址“{address}”无法识别。请填写对方电脑显示的地址，例如 192.168.43.1:8080。"));
+    if a.is_empty()
+        || a.contains('/')
+        || a.starts_with("https:")
+        || a.chars().any(char::is_whitespace)
+    {
+        return Err(format!(
+            "地址“{address}”无法识别。请填写对方电脑显示的地址，例如 192.168.43.1:8080。"
+        ));
     }
-    let has_port = a.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok()) && !a.ends_with(']');
+    let has_port = a
+        .rsplit_once(':')
+        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+        && !a.ends_with(']');
     Ok(if has_port {
         format!("http://{a}")
     } else {
@@ -627,7 +706,11 @@ pub fn pair_with(
         name: site.to_string(),
         proof: sign(
             code.as_bytes(),
-            &[b"kezhi-pair/client", me.to_string().as_bytes(), public.as_bytes()],
+            &[
+                b"kezhi-pair/client",
+                me.to_string().as_bytes(),
+                public.as_bytes(),
+            ],
         ),
         public: public.clone(),
     };
@@ -644,8 +727,8 @@ pub fn pair_with(
     if a.status != 200 {
         return Err(refusal(&a));
     }
-    let reply: PairMessage =
-        serde_json::from_slice(&a.body).map_err(|_| "对方的回答无法识别，配对没有完成。".to_string())?;
+    let reply: PairMessage = serde_json::from_slice(&a.body)
+        .map_err(|_| "对方的回答无法识别，配对没有完成。".to_string())?;
     let (Ok(server), Some(server_public)) = (reply.id.parse::<Gid>(), public_key(&reply.public))
     else {
         return Err("对方的回答无法识别，配对没有完成。".into());
@@ -684,7 +767,12 @@ pub fn pair_with(
         actor,
         now,
         "sync.pair",
-        format!("与“{}”配对（{}）{}", peer.name, peer.address, region_note(region.as_deref())),
+        format!(
+            "与“{}”配对（{}）{}",
+            peer.name,
+            peer.address,
+            region_note(region.as_deref())
+        ),
         0,
     )
     .map_err(e)?;
@@ -737,19 +825,33 @@ fn signed_post(
     let seq = store
         .next_peer_seq(peer.id, floor)
         .map_err(|e| e.user_message())?;
-    let sig = sign(&peer.key, &refs(&request_parts(path, me, seq, &body_hash(body))));
     let a = post(
         base,
         path,
-        &[
-            (H_VERSION, WIRE_VERSION.to_string()),
-            (H_PEER, me.to_string()),
-            (H_SEQ, seq.to_string()),
-            (H_SIG, sig),
-        ],
+        &request_headers(&peer.key, me, seq, path, body),
         body,
     )?;
     Ok((a, seq))
+}
+
+/// The headers of a request from `from`, signed with `key` (the tests replay them).
+pub fn request_headers(
+    key: &[u8],
+    from: Gid,
+    seq: u64,
+    path: &str,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    let sig = sign(
+        key,
+        &refs(&request_parts(path, from, seq, &body_hash(body))),
+    );
+    vec![
+        (H_VERSION, WIRE_VERSION.to_string()),
+        (H_PEER, from.to_string()),
+        (H_SEQ, seq.to_string()),
+        (H_SIG, sig),
+    ]
 }
 
 /// Whether an answer carries the peer's signature (so a stranger at the address cannot
@@ -818,8 +920,7 @@ pub fn sync_with(
         .header(H_UP_TO)
         .and_then(|v| v.parse().ok())
         .ok_or("对方的回答缺少变更位置，没有合并任何数据。")?;
-    let (manifest, input) =
-        crate::app::merge::read_bundle(a.body, now).map_err(|r| r.message())?;
+    let (manifest, input) = crate::app::merge::read_bundle(a.body, now).map_err(|r| r.message())?;
     if manifest.installation_id != peer.id.to_string() {
         return Err("收到的数据包不是对方电脑自己的数据，没有合并。".into());
     }
@@ -888,14 +989,26 @@ fn owned_counts(s: crate::store::merge::MergeSummary) -> Summary {
 }
 
 /// Forget a paired laptop (audited).
-pub fn unpair(store: &Store, id: Gid, actor: (&str, &str), now: DateTime<Utc>) -> Result<bool, String> {
+pub fn unpair(
+    store: &Store,
+    id: Gid,
+    actor: (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<bool, String> {
     let e = |e: StoreError| e.user_message();
     let Some(p) = store.peer(id).map_err(e)? else {
         return Ok(false);
     };
     store.remove_peer(id).map_err(e)?;
-    super::audit::record(store, actor, now, "sync.unpair", format!("解除与“{}”的配对", p.name), 0)
-        .map_err(e)?;
+    super::audit::record(
+        store,
+        actor,
+        now,
+        "sync.unpair",
+        format!("解除与“{}”的配对", p.name),
+        0,
+    )
+    .map_err(e)?;
     Ok(true)
 }
 
@@ -908,7 +1021,10 @@ mod tests {
         let key = [3u8; 32];
         let sig = sign(&key, &[b"a", b"bc"]);
         assert!(verify(&key, &[b"a", b"bc"], &sig));
-        assert!(!verify(&key, &[b"ab", b"c"], &sig), "parts are length-prefixed");
+        assert!(
+            !verify(&key, &[b"ab", b"c"], &sig),
+            "parts are length-prefixed"
+        );
         assert!(!verify(&[4u8; 32], &[b"a", b"bc"], &sig));
         assert!(!verify(&key, &[b"a", b"bc"], "zz"));
         assert!(!verify(&key, &[b"a", b"bc"], "é"));
@@ -916,8 +1032,14 @@ mod tests {
 
     #[test]
     fn addresses_become_base_urls() {
-        assert_eq!(base_url("192.168.43.1").unwrap(), "http://192.168.43.1:8080");
-        assert_eq!(base_url(" http://10.0.0.2:9000/ ").unwrap(), "http://10.0.0.2:9000");
+        assert_eq!(
+            base_url("192.168.43.1").unwrap(),
+            "http://192.168.43.1:8080"
+        );
+        assert_eq!(
+            base_url(" http://10.0.0.2:9000/ ").unwrap(),
+            "http://10.0.0.2:9000"
+        );
         assert!(base_url("").is_err());
         assert!(base_url("a b").is_err());
         assert!(base_url("https://x").is_err());

@@ -50,12 +50,21 @@ fn code_now(app: &App, ctx: &Ctx) -> Result<PairCode, AppError> {
     Ok(c)
 }
 
-fn render(app: &App, ctx: &Ctx, message: Option<&str>, typed: (&str, &str)) -> Result<maud::Markup, AppError> {
+fn render(
+    app: &App,
+    ctx: &Ctx,
+    message: Option<&str>,
+    typed: (&str, &str),
+) -> Result<maud::Markup, AppError> {
     let code = code_now(app, ctx)?;
     let addresses: Vec<String> = app
         .lan_urls()
         .iter()
-        .map(|u| u.trim_start_matches("http://").trim_end_matches('/').to_string())
+        .map(|u| {
+            u.trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string()
+        })
         .collect();
     let shown = code.shown();
     let qr = addresses

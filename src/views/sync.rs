@@ -114,12 +114,15 @@ pub fn page_view(
     )
 }
 
+/// A finished sync: the peer's name and the counts received and sent, or why it stopped.
+pub type Finished<'a> = Result<(&'a str, &'a [CountLine], &'a [CountLine]), &'a str>;
+
 /// A running or finished sync.
 pub fn run_view(
     ctx: &PageCtx,
     address: &str,
     step: &str,
-    outcome: Option<Result<(&str, &[CountLine], &[CountLine]), &str>>,
+    outcome: Option<Finished<'_>>,
 ) -> Markup {
     page(
         ctx,

@@ -126,8 +126,7 @@ pub fn new_code(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 pub fn pair(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
-    let admin = ctx.require_admin()?;
-    let _ = admin;
+    ctx.require_admin()?;
     let typed = (ctx.field("address"), ctx.field("code"));
     let region = match region_field(ctx) {
         Ok(r) => r,

@@ -118,12 +118,7 @@ pub fn page_view(
 pub type Finished<'a> = Result<(&'a str, &'a [CountLine], &'a [CountLine]), &'a str>;
 
 /// A running or finished sync.
-pub fn run_view(
-    ctx: &PageCtx,
-    address: &str,
-    step: &str,
-    outcome: Option<Finished<'_>>,
-) -> Markup {
+pub fn run_view(ctx: &PageCtx, address: &str, step: &str, outcome: Option<Finished<'_>>) -> Markup {
     page(
         ctx,
         "数据同步",

@@ -631,5 +631,18 @@ fn county_scale_sync() {
         third_time.as_secs_f64(),
     );
     let _ = third;
+    let whole = kezhi::app::merge::write_bundle(
+        &a.app.store,
+        "甲",
+        kezhi::app::merge::BundleScope::default(),
+        chrono::Utc::now(),
+        std::io::Cursor::new(Vec::new()),
+    )
+    .unwrap();
+    println!(
+        "county sync: the first pull carried {} records in a {:.1} MB bundle",
+        whole.records,
+        whole.out.into_inner().len() as f64 / 1e6
+    );
     assert_eq!(b.app.store.volunteers().unwrap().len(), big.volunteers);
 }

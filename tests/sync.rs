@@ -4,6 +4,7 @@
 //! - `paired_laptops_hold_the_union_and_a_second_sync_changes_nothing`
 //! - `the_same_person_on_both_is_one_conflict_on_each_and_resolves`
 //! - `a_record_changed_on_both_sides_keeps_the_newer_on_both`
+//! - `an_activity_travels_with_its_cover_photo_and_signups`
 //! - `a_region_scoped_pair_sends_only_that_region`
 //! - `strangers_wrong_keys_replays_and_bad_codes_are_refused`
 //! - `a_sync_killed_halfway_leaves_both_stores_consistent_and_the_next_completes`
@@ -194,6 +195,69 @@ fn a_record_changed_on_both_sides_keeps_the_newer_on_both() {
         assert_eq!(now.employer, "乙县农科所");
     }
     let again = sync_direct(&a, &b);
+    assert_eq!(changed(&again.received) + changed(&again.sent), 0);
+}
+
+#[test]
+fn an_activity_travels_with_its_cover_photo_and_signups() {
+    use kezhi::domain::activity::{Activity, ActivityState};
+    let a = TestApp::start();
+    let b = TestApp::start();
+    pair(&a, &b);
+    let team = a.add_team("13800000010", &valid_id("22030219750328010"), "铁西服务队");
+    let v = a.add_volunteer("13800000011", &valid_id("22030219800101011"));
+    let now = chrono::Utc::now();
+    let local = now
+        .with_timezone(&kezhi::config::default_offset())
+        .naive_local();
+    // The smallest complete JPEG the photo check accepts: start and end markers.
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend_from_slice(&[0u8; 32]);
+    jpeg.extend_from_slice(&[0xFF, 0xD9]);
+    let photo = kezhi::domain::record::Photo {
+        id: kezhi::domain::ids::Gid::new(),
+        mime: "image/jpeg".into(),
+        bytes: jpeg.clone(),
+        created_at: now,
+    };
+    a.app.store.insert_photo(&photo).unwrap();
+    let activity = Activity {
+        id: kezhi::domain::ids::Gid::new(),
+        origin: a.app.store.installation_id(),
+        team: team.id,
+        title: "玉米讲座".into(),
+        service_category: "农技服务".into(),
+        region: kezhi::domain::regions::path_of("220302").unwrap(),
+        address: "村委会".into(),
+        description: "讲解".into(),
+        contact_name: "孙强".into(),
+        contact_phone: "13800000010".into(),
+        signup_opens: local - chrono::Duration::hours(1),
+        signup_closes: local + chrono::Duration::days(1),
+        starts_at: local + chrono::Duration::days(2),
+        ends_at: local + chrono::Duration::days(2) + chrono::Duration::hours(3),
+        capacity: 0,
+        risk_note: String::new(),
+        cover_photo: Some(photo.id),
+        demand: None,
+        state: ActivityState::Published,
+        created_at: now,
+        updated_at: now,
+    };
+    a.app.store.save_activity(&activity, now).unwrap();
+    a.app
+        .store
+        .sign_up(activity.id, v.id, now, local, false)
+        .unwrap();
+    let outcome = sync_direct(&b, &a);
+    assert_eq!(
+        outcome.received["photos"].added, 1,
+        "{:?}",
+        outcome.received
+    );
+    assert_eq!(b.app.store.photo(photo.id).unwrap().unwrap().bytes, jpeg);
+    assert!(b.app.store.signup(activity.id, v.id).unwrap().is_some());
+    let again = sync_direct(&b, &a);
     assert_eq!(changed(&again.received) + changed(&again.sent), 0);
 }
 

@@ -979,13 +979,9 @@ pub fn sync_with(
     progress(Step::Done);
     Ok(SyncOutcome {
         peer: peer.name,
-        received: owned_counts(received),
+        received: owned(received),
         sent,
     })
-}
-
-fn owned_counts(s: crate::store::merge::MergeSummary) -> Summary {
-    owned(s)
 }
 
 /// Forget a paired laptop (audited).
@@ -1069,7 +1065,6 @@ mod tests {
 /// progress.
 pub struct Run {
     pub address: String,
-    pub owner: String,
     state: Mutex<(String, Option<Result<SyncOutcome, String>>)>,
 }
 
@@ -1092,13 +1087,11 @@ impl Runs {
         site: String,
         address: String,
         actor: (String, String),
-        owner: String,
         now: DateTime<Utc>,
     ) -> String {
         let id = crate::domain::secret::unambiguous_chars(12);
         let run = std::sync::Arc::new(Run {
             address: address.clone(),
-            owner,
             state: Mutex::new((Step::Connecting.label(), None)),
         });
         {

@@ -157,7 +157,6 @@ pub fn run(app: &App, ctx: &Ctx) -> Result<Response, AppError> {
         ctx.settings.site_name.clone(),
         address.to_string(),
         (ctx.actor(), ctx.remote.ip().to_string()),
-        ctx.owner_key(),
         ctx.now,
     );
     Ok(Response::redirect_303(format!("/admin/sync/runs/{id}")))

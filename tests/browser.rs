@@ -1650,3 +1650,54 @@ fn an_imported_teams_admin_takes_it_up_from_team_registration() {
     assert_eq!(t.app.store.teams().unwrap().len(), 1, "no duplicate team");
     p.screenshot();
 }
+
+/// 数据同步 on two laptops' screens: laptop A shows its pairing code and QR code, laptop B's
+/// admin types A's address and the code, pairs, presses 立即同步 and reads the summary.
+#[test]
+fn two_laptops_pair_and_sync_on_the_laptop_screen() {
+    if skip_without_browser("two_laptops_pair_and_sync_on_the_laptop_screen") {
+        return;
+    }
+    let name = "two_laptops_pair_and_sync_on_the_laptop_screen";
+    let a = TestApp::start();
+    let b = TestApp::start();
+    a.admin();
+    b.admin();
+    a.add_volunteer("13900000031", &valid_id("22030219800101031"));
+    b.add_volunteer("13900000032", &valid_id("22030219800101032"));
+
+    let pa = launch_on(&a, &format!("{name}-a"), LAPTOP);
+    pa.open("/admin/login", "#admin-login");
+    sign_in_platform_admin(&pa);
+    pa.menu("/admin/sync", "#pair-code");
+    assert!(pa.has("#pair-qr svg"), "a QR code of the address and code");
+    let code = pa.text("#pair-code");
+    pa.screenshot_as(&format!("{name}-a-code"));
+
+    let pb = launch_on(&b, &format!("{name}-b"), LAPTOP);
+    pb.open("/admin/login", "#admin-login");
+    sign_in_platform_admin(&pb);
+    pb.open("/admin/sync", "#pair-form");
+    pb.fill("#f-pair-address", &a.addr.to_string());
+    pb.fill("#f-pair-code", &code);
+    pb.click_and_wait("#pair-form button[type=submit]", "#peers .peer");
+    assert!(
+        pb.text("#peers").contains("测试县科协"),
+        "{}",
+        pb.text("#peers")
+    );
+    pb.screenshot_as(&format!("{name}-b-paired"));
+    pb.click_and_wait("#peers form.sync-run button", "#sync-progress, #sync-done");
+    let start = Instant::now();
+    while pb.eval("document.querySelector('#sync-done') !== null") != Ok(Value::Bool(true)) {
+        assert!(start.elapsed() < WAIT, "the sync did not finish");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    pb.wait_for_new_page("#sync-received");
+    assert!(pb.text("#sync-received").contains("新增"));
+    pb.screenshot();
+    assert_eq!(
+        a.app.store.volunteers().unwrap().len(),
+        b.app.store.volunteers().unwrap().len()
+    );
+}

@@ -81,28 +81,43 @@ fn keep<T>(set: &Option<HashSet<Gid>>, id: Gid, item: T) -> Option<T> {
     }
 }
 
-/// Write a bundle of the whole store (or what changed since the last bundle) to `output`.
-/// Returns the number of records written.
-pub fn export_bundle(
+/// Which records a bundle carries.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BundleScope<'a> {
+    /// Only records changed after this changes-log sequence (`None`: everything).
+    pub since: Option<u64>,
+    /// Only volunteers of this region code (and their memberships, signups and
+    /// certificates): a paired laptop limited to a region.
+    pub region: Option<&'a str>,
+    /// Include the two official forms (for people opening a USB bundle); a sync skips them.
+    pub forms: bool,
+}
+
+/// A bundle written by [`write_bundle`]: where it went, how many records, and the changes
+/// log sequence it covers up to.
+pub struct Written<W> {
+    pub out: W,
+    pub records: u64,
+    pub up_to: u64,
+}
+
+/// Whether a volunteer's region lies inside `scope` (a province, city or county code).
+pub fn in_region(region: &crate::domain::regions::RegionPath, scope: &str) -> bool {
+    region.province == scope || region.city == scope || region.county.as_deref() == Some(scope)
+}
+
+/// Write a bundle of the records in `scope` to `out` (a file, or memory for a sync).
+pub fn write_bundle<W: std::io::Write + std::io::Seek>(
     store: &Store,
     site: &str,
-    since_last: bool,
-    actor: (&str, &str),
+    scope: BundleScope<'_>,
     now: DateTime<Utc>,
-    output: &Path,
-) -> Result<u64, String> {
+    out: W,
+) -> Result<Written<W>, String> {
     let err = |e: StoreError| e.user_message();
-    let since = if since_last {
-        Some(
-            store
-                .setting(WATERMARK)
-                .map_err(err)?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0),
-        )
-    } else {
-        None
-    };
+    let since = scope.since;
+    // Read the log position first: a record written while the bundle is being read is
+    // then sent again next time rather than missed.
     let up_to = store.last_change().map_err(err)?;
     let teams_changed = changed(store, ChangeKind::Team, since).map_err(err)?;
     let vols_changed = changed(store, ChangeKind::Volunteer, since).map_err(err)?;
@@ -112,22 +127,32 @@ pub fn export_bundle(
     let rep_changed = changed(store, ChangeKind::Report, since).map_err(err)?;
     let cert_changed = changed(store, ChangeKind::Certificate, since).map_err(err)?;
 
+    let all_volunteers = store.volunteers().map_err(err)?;
+    let allowed: Option<HashSet<Gid>> = scope.region.map(|r| {
+        all_volunteers
+            .iter()
+            .filter(|v| in_region(&v.region, r))
+            .map(|v| v.id)
+            .collect()
+    });
+    let may_send = |id: Gid| allowed.as_ref().is_none_or(|a| a.contains(&id));
+
     let teams: Vec<Team> = store
         .teams()
         .map_err(err)?
         .into_iter()
         .filter_map(|o| keep(&teams_changed, o.id, o))
         .collect();
-    let volunteers: Vec<Volunteer> = store
-        .volunteers()
-        .map_err(err)?
+    let volunteers: Vec<Volunteer> = all_volunteers
         .into_iter()
+        .filter(|v| may_send(v.id))
         .filter_map(|v| keep(&vols_changed, v.id, v))
         .collect();
     let memberships: Vec<Membership> = store
         .all_memberships()
         .map_err(err)?
         .into_iter()
+        .filter(|m| may_send(m.volunteer))
         .filter_map(|m| keep(&mem_changed, m.id, m))
         .collect();
     let activities: Vec<Activity> = store
@@ -140,6 +165,7 @@ pub fn export_bundle(
         .all_signups()
         .map_err(err)?
         .into_iter()
+        .filter(|s| may_send(s.volunteer))
         .filter_map(|s| keep(&sig_changed, s.id, s))
         .collect();
     let reports: Vec<Report> = store
@@ -152,12 +178,11 @@ pub fn export_bundle(
         .all_certificates()
         .map_err(err)?
         .into_iter()
+        .filter(|c| may_send(c.volunteer))
         .filter_map(|c| keep(&cert_changed, c.id, c))
         .collect();
 
-    let file =
-        std::fs::File::create(output).map_err(|e| format!("无法写入 {}：{e}", output.display()))?;
-    let mut w = BundleWriter::new(file);
+    let mut w = BundleWriter::new(out);
     let mut total = 0;
     let be = |e: BundleError| e.message();
     total += w.add_records("teams", &teams).map_err(be)?;
@@ -182,30 +207,76 @@ pub fn export_bundle(
                 .map_err(be)?;
         }
     }
-    let forms = [
-        (Form::Teams, export::teams_xlsx(&teams)?),
-        (
-            Form::Volunteers,
-            export::volunteers_xlsx(&volunteers, IdNumbers::Full)?,
-        ),
-    ];
-    for (form, bytes) in forms {
-        w.add_file(&form.file_name(), &bytes).map_err(be)?;
+    if scope.forms {
+        let forms = [
+            (Form::Teams, export::teams_xlsx(&teams)?),
+            (
+                Form::Volunteers,
+                export::volunteers_xlsx(&volunteers, IdNumbers::Full)?,
+            ),
+        ];
+        for (form, bytes) in forms {
+            w.add_file(&form.file_name(), &bytes).map_err(be)?;
+        }
     }
-    w.finish(Manifest {
-        format: "kezhi-bundle".into(),
-        format_version: 1,
-        installation_id: store.installation_id().to_string(),
-        installation_name: site.to_string(),
-        kezhi_version: crate::VERSION.to_string(),
-        schema_version: crate::store::migrate::SCHEMA_VERSION,
-        created_at: now,
-        since_sequence: since,
-        up_to_sequence: up_to,
-        counts: BTreeMap::new(),
-        parts: BTreeMap::new(),
+    let out = w
+        .finish(Manifest {
+            format: "kezhi-bundle".into(),
+            format_version: 1,
+            installation_id: store.installation_id().to_string(),
+            installation_name: site.to_string(),
+            kezhi_version: crate::VERSION.to_string(),
+            schema_version: crate::store::migrate::SCHEMA_VERSION,
+            created_at: now,
+            since_sequence: since,
+            up_to_sequence: up_to,
+            counts: BTreeMap::new(),
+            parts: BTreeMap::new(),
+        })
+        .map_err(be)?;
+    Ok(Written {
+        out,
+        records: total,
+        up_to,
     })
-    .map_err(be)?;
+}
+
+/// Write a bundle of the whole store (or what changed since the last bundle) to `output`.
+/// Returns the number of records written.
+pub fn export_bundle(
+    store: &Store,
+    site: &str,
+    since_last: bool,
+    actor: (&str, &str),
+    now: DateTime<Utc>,
+    output: &Path,
+) -> Result<u64, String> {
+    let err = |e: StoreError| e.user_message();
+    let since = if since_last {
+        Some(
+            store
+                .setting(WATERMARK)
+                .map_err(err)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+        )
+    } else {
+        None
+    };
+    let file =
+        std::fs::File::create(output).map_err(|e| format!("无法写入 {}：{e}", output.display()))?;
+    let written = write_bundle(
+        store,
+        site,
+        BundleScope {
+            since,
+            region: None,
+            forms: true,
+        },
+        now,
+        file,
+    )?;
+    let (total, up_to) = (written.records, written.up_to);
     store
         .set_setting(WATERMARK, &up_to.to_string())
         .map_err(err)?;
@@ -228,16 +299,11 @@ pub fn export_bundle(
     Ok(total)
 }
 
-/// Verify a bundle whole and merge it in one transaction.
-/// With `admin_changes_confirmed` false, a bundle that changes any team's admin phone is
-/// refused with the list of those teams, and nothing is stored.
-pub fn merge_bundle(
-    store: &Store,
+/// Open a bundle, verify it whole and read every record and photo it carries.
+pub fn read_bundle(
     bytes: Vec<u8>,
-    actor: (&str, &str),
     now: DateTime<Utc>,
-    admin_changes_confirmed: bool,
-) -> Result<(Manifest, MergeSummary), MergeRefusal> {
+) -> Result<(Manifest, MergeInput), MergeRefusal> {
     let mut b = Bundle::open(
         std::io::Cursor::new(bytes),
         crate::store::migrate::SCHEMA_VERSION,
@@ -275,6 +341,20 @@ pub fn merge_bundle(
         photos,
         demands: b.records("demands").map_err(MergeRefusal::Bundle)?,
     };
+    Ok((manifest, input))
+}
+
+/// Verify a bundle whole and merge it in one transaction.
+/// With `admin_changes_confirmed` false, a bundle that changes any team's admin phone is
+/// refused with the list of those teams, and nothing is stored.
+pub fn merge_bundle(
+    store: &Store,
+    bytes: Vec<u8>,
+    actor: (&str, &str),
+    now: DateTime<Utc>,
+    admin_changes_confirmed: bool,
+) -> Result<(Manifest, MergeSummary), MergeRefusal> {
+    let (manifest, input) = read_bundle(bytes, now)?;
     let admin_changes = store
         .admin_phone_changes(&input.teams)
         .map_err(MergeRefusal::Store)?;

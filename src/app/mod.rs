@@ -16,4 +16,5 @@ pub mod import;
 pub mod merge;
 pub mod registration;
 pub mod stats;
+pub mod sync;
 pub mod synth;

@@ -14,6 +14,7 @@ mod check;
 mod exchange;
 mod serve;
 mod settings;
+mod sync;
 
 use crate::config::{DEFAULT_BIND, DEFAULT_DATA_DIR, DataDir};
 use crate::store::{Store, StoreError};
@@ -79,6 +80,17 @@ pub enum Command {
         /// 确认数据包中组织管理员手机号的更换（否则列出更换并退出，不合并）
         #[arg(long)]
         confirm_admin_changes: bool,
+    },
+    /// 与已配对的电脑通过网络同步（双向，只传上次同步后的变更；请先停止本机的科志服务）
+    Sync {
+        /// 对方地址，例如 192.168.43.1:8080
+        address: String,
+        /// 先用对方“数据同步”页面显示的配对码与它配对
+        #[arg(long, value_name = "CODE")]
+        pair: Option<String>,
+        /// 配对时限定：只向对方发送这个地区（6 位代码）的志愿者
+        #[arg(long, value_name = "REGION", requires = "pair")]
+        region: Option<String>,
     },
     /// 备份数据文件（服务运行时也可以备份）
     Backup {
@@ -235,6 +247,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             confirm_admin_changes,
         } => exchange::merge(&data, &file, confirm_admin_changes),
         Command::Restore { file } => backup::restore(&data, &file),
+        Command::Sync {
+            address,
+            pair,
+            region,
+        } => sync::run(&data, &address, pair.as_deref(), region),
     }
 }
 

@@ -158,251 +158,260 @@ fn newer<T>(incoming: DateTime<Utc>, existing: Option<(DateTime<Utc>, T)>) -> Op
 impl Store {
     /// Merge a bundle's records in one transaction.
     pub fn merge(&self, input: MergeInput, now: DateTime<Utc>) -> Result<MergeSummary, StoreError> {
-        self.write(|tx| {
-            let mut sum = MergeSummary::new();
-            // Teams: same id → newer wins; the same name under another id is the same team.
-            let c = sum.entry("teams").or_default();
-            for mut o in input.teams {
-                o.id = alias_tx(tx, o.id)?;
-                match team_tx(tx, o.id)? {
-                    Some(local) if o.updated_at > local.updated_at => {
-                        put_team_tx(tx, &o, Some(&local))?;
-                        c.updated += 1;
-                    }
-                    Some(_) => c.unchanged += 1,
-                    None => {
-                        let holder = tx
-                            .open_table(NAME_TEAM)?
-                            .get(team_name_key(&o.name).as_str())?
-                            .map(|g| g.value());
-                        match holder {
-                            Some(local) => {
-                                tx.open_table(ID_ALIASES)?.insert(o.id.0, local)?;
-                                c.unchanged += 1;
-                            }
-                            None => {
-                                put_team_tx(tx, &o, None)?;
-                                c.added += 1;
-                            }
-                        }
-                    }
-                }
+        self.write(|tx| merge_tx(tx, input, now))
+    }
+}
+
+/// Merge `input` inside the caller's write transaction (a bundle merge, or a sync that also
+/// moves its watermark in the same commit).
+pub(super) fn merge_tx(
+    tx: &WriteTransaction,
+    input: MergeInput,
+    now: DateTime<Utc>,
+) -> Result<MergeSummary, StoreError> {
+    let mut sum = MergeSummary::new();
+    // Teams: same id → newer wins; the same name under another id is the same team.
+    let c = sum.entry("teams").or_default();
+    for mut o in input.teams {
+        o.id = alias_tx(tx, o.id)?;
+        match team_tx(tx, o.id)? {
+            Some(local) if o.updated_at > local.updated_at => {
+                put_team_tx(tx, &o, Some(&local))?;
+                c.updated += 1;
             }
-            // Volunteers: same id → newer wins; same phone / ID number under another id →
-            // a conflict (once: merging again finds it pending or aliased).
-            let mut held: BTreeMap<Gid, Gid> = BTreeMap::new(); // incoming volunteer → conflict id
-            let c = sum.entry("volunteers").or_default();
-            for mut v in input.volunteers {
-                let original = v.id;
-                v.id = alias_tx(tx, v.id)?;
-                if v.id != original {
-                    c.unchanged += 1;
-                    continue;
-                }
-                if let Some(existing) = conflict_for_tx(tx, v.id)? {
-                    held.insert(v.id, existing.id);
-                    c.unchanged += 1;
-                    continue;
-                }
-                match volunteer_tx(tx, v.id)? {
-                    Some(local) if v.updated_at > local.updated_at => {
-                        match put_volunteer_tx(tx, &v, Some(&local)) {
-                            Ok(()) => c.updated += 1,
-                            Err(StoreError::Taken(_)) => c.skipped += 1,
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    Some(_) => c.unchanged += 1,
-                    None => match local_holder_tx(tx, &v)? {
-                        Some(local) => {
-                            let conflict = MergeConflict {
-                                id: Gid::new(),
-                                incoming: v.clone(),
-                                local,
-                                memberships: Vec::new(),
-                                signups: Vec::new(),
-                                created_at: now,
-                                resolution: None,
-                            };
-                            put_conflict_tx(tx, &conflict)?;
-                            held.insert(v.id, conflict.id);
-                            c.conflicts += 1;
-                        }
-                        None => {
-                            put_volunteer_tx(tx, &v, None)?;
-                            c.added += 1;
-                        }
-                    },
-                }
-            }
-            let hold = |tx: &WriteTransaction,
-                        vol: Gid,
-                        add: &dyn Fn(&mut MergeConflict)|
-             -> Result<bool, StoreError> {
-                let Some(cid) = held.get(&vol) else {
-                    return Ok(false);
-                };
-                let mut t = tx.open_table(MERGE_CONFLICTS)?;
-                let found = t.get(cid.0)?.map(|g| g.value().to_vec());
-                if let Some(bytes) = found {
-                    let mut conflict: MergeConflict = decode(&bytes)?;
-                    add(&mut conflict);
-                    t.insert(cid.0, encode(&conflict).as_slice())?;
-                }
-                Ok(true)
-            };
-            let c = sum.entry("memberships").or_default();
-            for mut m in input.memberships {
-                m.team = alias_tx(tx, m.team)?;
-                m.volunteer = alias_tx(tx, m.volunteer)?;
-                let m2 = m.clone();
-                if hold(tx, m.volunteer, &|k| {
-                    if !k.memberships.iter().any(|x| x.id == m2.id) {
-                        k.memberships.push(m2.clone());
-                    }
-                })? {
-                    c.conflicts += 1;
-                    continue;
-                }
-                if team_tx(tx, m.team)?.is_none() || volunteer_tx(tx, m.volunteer)?.is_none() {
-                    c.skipped += 1;
-                    continue;
-                }
-                match newer(
-                    m.updated_at,
-                    membership_tx(tx, m.team, m.volunteer)?.map(|x| (x.updated_at, ())),
-                ) {
-                    Some(true) => {
-                        put_membership_tx(tx, &m)?;
-                        c.added += 1;
-                    }
-                    Some(false) => {
-                        put_membership_tx(tx, &m)?;
-                        c.updated += 1;
-                    }
-                    None => c.unchanged += 1,
-                }
-            }
-            let c = sum.entry("activities").or_default();
-            for mut a in input.activities {
-                a.team = alias_tx(tx, a.team)?;
-                if team_tx(tx, a.team)?.is_none() {
-                    c.skipped += 1;
-                    continue;
-                }
-                match activity_tx(tx, a.id) {
-                    Ok(local) if a.updated_at > local.updated_at => {
-                        put_activity_tx(tx, &a)?;
-                        c.updated += 1;
-                    }
-                    Ok(_) => c.unchanged += 1,
-                    Err(StoreError::NotFound) => {
-                        put_activity_tx(tx, &a)?;
-                        c.added += 1;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            let c = sum.entry("signups").or_default();
-            for mut s in input.signups {
-                s.volunteer = alias_tx(tx, s.volunteer)?;
-                let s2 = s.clone();
-                if hold(tx, s.volunteer, &|k| {
-                    if !k.signups.iter().any(|x| x.id == s2.id) {
-                        k.signups.push(s2.clone());
-                    }
-                })? {
-                    c.conflicts += 1;
-                    continue;
-                }
-                if activity_tx(tx, s.activity).is_err() || volunteer_tx(tx, s.volunteer)?.is_none()
-                {
-                    c.skipped += 1;
-                    continue;
-                }
-                match newer(
-                    s.updated_at,
-                    signup_tx(tx, s.activity, s.volunteer)?.map(|x| (x.updated_at, ())),
-                ) {
-                    Some(true) => {
-                        put_signup_tx(tx, &s)?;
-                        c.added += 1;
-                    }
-                    Some(false) => {
-                        put_signup_tx(tx, &s)?;
-                        c.updated += 1;
-                    }
-                    None => c.unchanged += 1,
-                }
-            }
-            let c = sum.entry("photos").or_default();
-            for p in input.photos {
-                let mut t = tx.open_table(PHOTOS)?;
-                if t.get(p.id.0)?.is_some() {
-                    c.unchanged += 1;
-                } else {
-                    t.insert(p.id.0, encode(&p).as_slice())?;
-                    c.added += 1;
-                }
-            }
-            let c = sum.entry("reports").or_default();
-            for r in input.reports {
-                let mut t = tx.open_table(REPORTS)?;
-                let local: Option<Report> = match t.get(r.activity.0)? {
-                    Some(g) => Some(decode(g.value())?),
-                    None => None,
-                };
-                match local {
-                    Some(l) if r.updated_at <= l.updated_at => c.unchanged += 1,
-                    Some(_) => {
-                        t.insert(r.activity.0, encode(&r).as_slice())?;
-                        c.updated += 1;
-                    }
-                    None => {
-                        t.insert(r.activity.0, encode(&r).as_slice())?;
-                        c.added += 1;
-                    }
-                }
-            }
-            let c = sum.entry("demands").or_default();
-            for d in input.demands {
-                let local: Option<crate::domain::demand::Demand> =
-                    match tx.open_table(DEMANDS)?.get(d.id.0)? {
-                        Some(g) => Some(decode(g.value())?),
-                        None => None,
-                    };
-                let result = match &local {
-                    Some(l) if d.updated_at <= l.updated_at => {
+            Some(_) => c.unchanged += 1,
+            None => {
+                let holder = tx
+                    .open_table(NAME_TEAM)?
+                    .get(team_name_key(&o.name).as_str())?
+                    .map(|g| g.value());
+                match holder {
+                    Some(local) => {
+                        tx.open_table(ID_ALIASES)?.insert(o.id.0, local)?;
                         c.unchanged += 1;
-                        continue;
                     }
-                    _ => super::demands::put_demand_tx(tx, &d),
-                };
-                match result {
-                    Ok(()) if local.is_some() => c.updated += 1,
-                    Ok(()) => c.added += 1,
+                    None => {
+                        put_team_tx(tx, &o, None)?;
+                        c.added += 1;
+                    }
+                }
+            }
+        }
+    }
+    // Volunteers: same id → newer wins; same phone / ID number under another id →
+    // a conflict (once: merging again finds it pending or aliased).
+    let mut held: BTreeMap<Gid, Gid> = BTreeMap::new(); // incoming volunteer → conflict id
+    let c = sum.entry("volunteers").or_default();
+    for mut v in input.volunteers {
+        let original = v.id;
+        v.id = alias_tx(tx, v.id)?;
+        if v.id != original {
+            c.unchanged += 1;
+            continue;
+        }
+        if let Some(existing) = conflict_for_tx(tx, v.id)? {
+            held.insert(v.id, existing.id);
+            c.unchanged += 1;
+            continue;
+        }
+        match volunteer_tx(tx, v.id)? {
+            Some(local) if v.updated_at > local.updated_at => {
+                match put_volunteer_tx(tx, &v, Some(&local)) {
+                    Ok(()) => c.updated += 1,
                     Err(StoreError::Taken(_)) => c.skipped += 1,
                     Err(e) => return Err(e),
                 }
             }
-            let c = sum.entry("certificates").or_default();
-            for cert in input.certificates {
-                let vol = alias_tx(tx, cert.volunteer)?;
-                let mut t = tx.open_table(CERTIFICATES)?;
-                if t.get(cert.number.as_str())?.is_some() {
-                    c.unchanged += 1;
-                    continue;
+            Some(_) => c.unchanged += 1,
+            None => match local_holder_tx(tx, &v)? {
+                Some(local) => {
+                    let conflict = MergeConflict {
+                        id: Gid::new(),
+                        incoming: v.clone(),
+                        local,
+                        memberships: Vec::new(),
+                        signups: Vec::new(),
+                        created_at: now,
+                        resolution: None,
+                    };
+                    put_conflict_tx(tx, &conflict)?;
+                    held.insert(v.id, conflict.id);
+                    c.conflicts += 1;
                 }
-                t.insert(cert.number.as_str(), encode(&cert).as_slice())?;
-                drop(t);
-                tx.open_table(VOLUNTEER_CERTIFICATES)?
-                    .insert((vol.0, cert.number.as_str()), ())?;
+                None => {
+                    put_volunteer_tx(tx, &v, None)?;
+                    c.added += 1;
+                }
+            },
+        }
+    }
+    let hold = |tx: &WriteTransaction,
+                vol: Gid,
+                add: &dyn Fn(&mut MergeConflict)|
+     -> Result<bool, StoreError> {
+        let Some(cid) = held.get(&vol) else {
+            return Ok(false);
+        };
+        let mut t = tx.open_table(MERGE_CONFLICTS)?;
+        let found = t.get(cid.0)?.map(|g| g.value().to_vec());
+        if let Some(bytes) = found {
+            let mut conflict: MergeConflict = decode(&bytes)?;
+            add(&mut conflict);
+            t.insert(cid.0, encode(&conflict).as_slice())?;
+        }
+        Ok(true)
+    };
+    let c = sum.entry("memberships").or_default();
+    for mut m in input.memberships {
+        m.team = alias_tx(tx, m.team)?;
+        m.volunteer = alias_tx(tx, m.volunteer)?;
+        let m2 = m.clone();
+        if hold(tx, m.volunteer, &|k| {
+            if !k.memberships.iter().any(|x| x.id == m2.id) {
+                k.memberships.push(m2.clone());
+            }
+        })? {
+            c.conflicts += 1;
+            continue;
+        }
+        if team_tx(tx, m.team)?.is_none() || volunteer_tx(tx, m.volunteer)?.is_none() {
+            c.skipped += 1;
+            continue;
+        }
+        match newer(
+            m.updated_at,
+            membership_tx(tx, m.team, m.volunteer)?.map(|x| (x.updated_at, ())),
+        ) {
+            Some(true) => {
+                put_membership_tx(tx, &m)?;
                 c.added += 1;
             }
-            Ok(sum)
-        })
+            Some(false) => {
+                put_membership_tx(tx, &m)?;
+                c.updated += 1;
+            }
+            None => c.unchanged += 1,
+        }
     }
+    let c = sum.entry("activities").or_default();
+    for mut a in input.activities {
+        a.team = alias_tx(tx, a.team)?;
+        if team_tx(tx, a.team)?.is_none() {
+            c.skipped += 1;
+            continue;
+        }
+        match activity_tx(tx, a.id) {
+            Ok(local) if a.updated_at > local.updated_at => {
+                put_activity_tx(tx, &a)?;
+                c.updated += 1;
+            }
+            Ok(_) => c.unchanged += 1,
+            Err(StoreError::NotFound) => {
+                put_activity_tx(tx, &a)?;
+                c.added += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let c = sum.entry("signups").or_default();
+    for mut s in input.signups {
+        s.volunteer = alias_tx(tx, s.volunteer)?;
+        let s2 = s.clone();
+        if hold(tx, s.volunteer, &|k| {
+            if !k.signups.iter().any(|x| x.id == s2.id) {
+                k.signups.push(s2.clone());
+            }
+        })? {
+            c.conflicts += 1;
+            continue;
+        }
+        if activity_tx(tx, s.activity).is_err() || volunteer_tx(tx, s.volunteer)?.is_none() {
+            c.skipped += 1;
+            continue;
+        }
+        match newer(
+            s.updated_at,
+            signup_tx(tx, s.activity, s.volunteer)?.map(|x| (x.updated_at, ())),
+        ) {
+            Some(true) => {
+                put_signup_tx(tx, &s)?;
+                c.added += 1;
+            }
+            Some(false) => {
+                put_signup_tx(tx, &s)?;
+                c.updated += 1;
+            }
+            None => c.unchanged += 1,
+        }
+    }
+    let c = sum.entry("photos").or_default();
+    for p in input.photos {
+        let mut t = tx.open_table(PHOTOS)?;
+        if t.get(p.id.0)?.is_some() {
+            c.unchanged += 1;
+        } else {
+            t.insert(p.id.0, encode(&p).as_slice())?;
+            c.added += 1;
+        }
+    }
+    let c = sum.entry("reports").or_default();
+    for r in input.reports {
+        let mut t = tx.open_table(REPORTS)?;
+        let local: Option<Report> = match t.get(r.activity.0)? {
+            Some(g) => Some(decode(g.value())?),
+            None => None,
+        };
+        match local {
+            Some(l) if r.updated_at <= l.updated_at => c.unchanged += 1,
+            Some(_) => {
+                t.insert(r.activity.0, encode(&r).as_slice())?;
+                c.updated += 1;
+            }
+            None => {
+                t.insert(r.activity.0, encode(&r).as_slice())?;
+                c.added += 1;
+            }
+        }
+    }
+    let c = sum.entry("demands").or_default();
+    for d in input.demands {
+        let local: Option<crate::domain::demand::Demand> =
+            match tx.open_table(DEMANDS)?.get(d.id.0)? {
+                Some(g) => Some(decode(g.value())?),
+                None => None,
+            };
+        let result = match &local {
+            Some(l) if d.updated_at <= l.updated_at => {
+                c.unchanged += 1;
+                continue;
+            }
+            _ => super::demands::put_demand_tx(tx, &d),
+        };
+        match result {
+            Ok(()) if local.is_some() => c.updated += 1,
+            Ok(()) => c.added += 1,
+            Err(StoreError::Taken(_)) => c.skipped += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    let c = sum.entry("certificates").or_default();
+    for cert in input.certificates {
+        let vol = alias_tx(tx, cert.volunteer)?;
+        let mut t = tx.open_table(CERTIFICATES)?;
+        if t.get(cert.number.as_str())?.is_some() {
+            c.unchanged += 1;
+            continue;
+        }
+        t.insert(cert.number.as_str(), encode(&cert).as_slice())?;
+        drop(t);
+        tx.open_table(VOLUNTEER_CERTIFICATES)?
+            .insert((vol.0, cert.number.as_str()), ())?;
+        c.added += 1;
+    }
+    Ok(sum)
+}
 
+impl Store {
     /// Conflicts still waiting for the admin, oldest first.
     pub fn open_conflicts(&self) -> Result<Vec<MergeConflict>, StoreError> {
         self.read(|tx| {

@@ -18,6 +18,7 @@ mod matches;
 mod memberships;
 pub mod merge;
 pub mod migrate;
+mod peers;
 mod people;
 mod settings;
 pub mod tables;
@@ -33,6 +34,7 @@ pub use import::{
 };
 pub use indexes::{ListPage, VolunteerQuery, VolunteerRow};
 pub use memberships::{MemberRow, TeamRow};
+pub use peers::Peer;
 pub use people::{PeopleCounts, TeamSummary};
 
 use crate::domain::ids::Gid;

@@ -193,3 +193,9 @@ pub const STATE_ACTIVITIES: TableDefinition<(u8, u128), ()> =
 /// `activities::put_signup_tx`.
 pub const ACTIVITY_SEATS: TableDefinition<u128, (u32, u32)> =
     TableDefinition::new("activity_seats");
+
+/// `peer installation id → Peer`: laptops paired for network sync, each with the key of the
+/// pair, the watermarks of both directions and the last request counter seen from it
+/// (replay refusal). Kept by `peers.rs`. Created on first use, not by a migration: an
+/// older store simply has no paired laptop, and `kezhi check` has no index to verify here.
+pub const PEERS: TableDefinition<u128, &[u8]> = TableDefinition::new("sync_peers");

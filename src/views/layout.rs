@@ -172,6 +172,7 @@ pub fn nav(role: Role) -> Nav {
                         ("/import", "集体注册导入"),
                         ("/export", "导出上报"),
                         ("/admin/merge", "合并数据包"),
+                        ("/admin/sync", "数据同步"),
                     ],
                 ),
                 (

@@ -17,6 +17,7 @@ pub mod layout;
 pub mod merge;
 pub mod policy;
 pub mod stats;
+pub mod sync;
 pub mod team;
 pub mod volunteer;
 

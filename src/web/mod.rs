@@ -37,6 +37,10 @@ pub struct App {
     pub pending_merges: jobs::PendingMerges,
     /// Team registrations in progress, so an interruption does not lose the typing.
     pub team_drafts: jobs::TeamDrafts,
+    /// The pairing code shown on 数据同步 (laptop sync).
+    pub pairing: crate::app::sync::PairingDesk,
+    /// Syncs started from the web page, with their progress.
+    pub sync_runs: crate::app::sync::Runs,
     settings: RwLock<Settings>,
     /// Added to the system clock: zero in service; tests move time with it instead of
     /// sleeping.
@@ -131,6 +135,8 @@ impl App {
             desk: jobs::DeskGrants::default(),
             pending_merges: jobs::PendingMerges::default(),
             team_drafts: jobs::TeamDrafts::default(),
+            pairing: Default::default(),
+            sync_runs: Default::default(),
             settings: RwLock::new(settings),
             clock_skew: RwLock::new(chrono::Duration::zero()),
         }
@@ -198,12 +204,20 @@ pub fn serve_with(
 /// while 768 connections can then hold at most 48 MB of such bodies.
 pub const FORM_BODY_LIMIT: usize = 64 * 1024;
 
+/// A sync push: another laptop's changes as a bundle (JSON Lines compressed, photos).
+pub const SYNC_BODY_LIMIT: usize = 128 * 1024 * 1024;
+
 /// How large a request's body may be, decided before it is read: uploads only on the
 /// upload routes and only from a session whose role may upload; everything else, and
 /// anyone not signed in, gets `FORM_BODY_LIMIT`. Only requests to those routes that carry a
 /// well-formed session cookie cost a store read.
 pub fn body_policy(app: Arc<App>) -> transport::BodyPolicy {
     Arc::new(move |method: &str, path: &str, cookies: Option<&str>| {
+        // A paired laptop's push is a bundle; it has no session, and its signature can
+        // only be checked once the body is read (`app::sync::serve`).
+        if method == "POST" && path == "/sync/v1/push" {
+            return SYNC_BODY_LIMIT;
+        }
         match handlers::large_body(method, path) {
             Some((who, limit)) if auth::may_upload(&app, cookies, who) => limit,
             _ => FORM_BODY_LIMIT,
@@ -220,6 +234,7 @@ pub fn handle(app: &App, req: &Request) -> Response {
     let path = req.url();
     let response = match path.strip_prefix("/assets/") {
         Some(asset) => assets::serve(req, asset),
+        None if path.starts_with("/sync/v1/") => handlers::sync::api(app, req),
         None => dynamic(app, req),
     };
     let response = with_security_headers(response);

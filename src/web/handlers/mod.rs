@@ -26,6 +26,7 @@ mod public;
 mod register;
 mod respond;
 mod setup;
+pub mod sync;
 mod teams;
 
 use super::App;
@@ -189,6 +190,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/merge/confirm"),
     ("GET", "/admin/merge/conflicts/{conflict}"),
     ("POST", "/admin/merge/conflicts/{conflict}"),
+    ("GET", "/admin/sync"),
+    ("POST", "/admin/sync/code"),
+    ("POST", "/admin/sync/pair"),
+    ("POST", "/admin/sync/run"),
+    ("GET", "/admin/sync/runs/{job}"),
+    ("POST", "/admin/sync/peers/{peer}/remove"),
     ("POST", "/team/{team}/export"),
     ("GET", "/import"),
     ("POST", "/import"),
@@ -379,6 +386,12 @@ pub fn route(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
         ("POST", ["admin", "merge", "confirm"]) => merge::confirm(app, ctx),
         ("GET", ["admin", "merge", "conflicts", c]) => merge::conflict(app, ctx, id(c)?),
         ("POST", ["admin", "merge", "conflicts", c]) => merge::resolve(app, ctx, id(c)?),
+        ("GET", ["admin", "sync"]) => sync::page(app, ctx),
+        ("POST", ["admin", "sync", "code"]) => sync::new_code(app, ctx),
+        ("POST", ["admin", "sync", "pair"]) => sync::pair(app, ctx),
+        ("POST", ["admin", "sync", "run"]) => sync::run(app, ctx),
+        ("GET", ["admin", "sync", "runs", r]) => sync::show_run(app, ctx, r),
+        ("POST", ["admin", "sync", "peers", p, "remove"]) => sync::remove(app, ctx, id(p)?),
         ("POST", ["team", t, "export"]) => export::team_export(app, ctx, id(t)?),
         ("GET", ["import"]) => import::upload_page(app, ctx),
         ("POST", ["import"]) => import::upload(app, ctx),

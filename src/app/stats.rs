@@ -50,8 +50,8 @@ fn sorted_desc(map: BTreeMap<String, u64>) -> Series {
 /// Compute every figure from the store (`today` for ages and the last 12 months).
 pub fn compute(store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
     let mut s = Stats::default();
-    let vols = store.volunteers()?;
-    s.volunteers = vols.len() as u64;
+    // Streamed: the whole county's records at once were most of the server's peak memory
+    // (this runs in the background after every change).
     let mut by_county = BTreeMap::new();
     let mut cats: BTreeMap<String, u64> = crate::domain::dict::service_categories()
         .names()
@@ -67,7 +67,8 @@ pub fn compute(store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
     let mut gender: BTreeMap<String, u64> = BTreeMap::new();
     let bands = ["18岁以下", "18–35岁", "36–45岁", "46–60岁", "60岁以上"];
     let mut ages = [0u64; 5];
-    for v in &vols {
+    store.for_each_volunteer(|v| {
+        s.volunteers += 1;
         *by_county.entry(county_name(&v.region)).or_insert(0) += 1;
         for c in &v.service_categories {
             *cats.entry(c.clone()).or_insert(0) += 1;
@@ -88,7 +89,7 @@ pub fn compute(store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
             _ => 4,
         };
         ages[band] += 1;
-    }
+    })?;
     s.volunteers_by_county = sorted_desc(by_county);
     s.volunteers_by_category = crate::domain::dict::service_categories()
         .names()
@@ -150,7 +151,7 @@ pub fn compute(store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
             acts[i] += 1;
         }
     }
-    for sg in store.all_signups()? {
+    store.for_each_signup(|sg| {
         if let (SignupState::Attended, Some(h)) = (sg.state, sg.half_hours) {
             s.half_hours += h as u64;
             if let Some(i) = month_of
@@ -160,7 +161,7 @@ pub fn compute(store: &Store, today: NaiveDate) -> Result<Stats, StoreError> {
                 hours[i] += h as u64;
             }
         }
-    }
+    })?;
     let mut by_state = [0u64; 3];
     for d in store.demands()? {
         by_state[d.state as usize] += 1;

@@ -548,6 +548,16 @@ impl Store {
         self.read(|tx| scan(&tx.open_table(ACTIVITY_SIGNUPS)?))
     }
 
+    /// Every signup row, one at a time (see `for_each_volunteer`).
+    pub fn for_each_signup(&self, mut f: impl FnMut(Signup)) -> Result<(), StoreError> {
+        self.read(|tx| {
+            for row in tx.open_table(ACTIVITY_SIGNUPS)?.iter()? {
+                f(decode(row?.1.value())?);
+            }
+            Ok(())
+        })
+    }
+
     /// Every report.
     pub fn all_reports(&self) -> Result<Vec<Report>, StoreError> {
         self.read(|tx| scan(&tx.open_table(REPORTS)?))

@@ -229,6 +229,17 @@ impl Store {
         })
     }
 
+    /// Every volunteer, oldest first, one at a time: a figure over the whole county need
+    /// not hold 100,000 records in memory at once.
+    pub fn for_each_volunteer(&self, mut f: impl FnMut(Volunteer)) -> Result<(), StoreError> {
+        self.read(|tx| {
+            for row in tx.open_table(VOLUNTEERS)?.range::<u128>(..)? {
+                f(decode(row?.1.value())?);
+            }
+            Ok(())
+        })
+    }
+
     /// Set or clear a volunteer's password hash.
     pub fn set_volunteer_password(&self, id: Gid, hash: Option<String>) -> Result<(), StoreError> {
         self.write(|tx| {

@@ -319,7 +319,10 @@ fn main() {
         let status = get_once(addr, path, cookie);
         assert_eq!(status, 200, "{path}");
         let r = load(addr, path, cookie, load_time);
-        eprintln!("{what}: {r:?}");
+        eprintln!(
+            "{what}: {r:?}; server VmHWM so far {} MB",
+            vm_hwm_kb(&format!("/proc/{server_pid}/status")) / 1024
+        );
         let ratio = r.rps / base.rps;
         rows.push(Row {
             measure: format!("{what} `{}` (req/s, p99)", short(path)),

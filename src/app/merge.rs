@@ -63,21 +63,26 @@ impl MergeRefusal {
     }
 }
 
-fn changed(
-    store: &Store,
-    kind: ChangeKind,
-    after: Option<u64>,
-) -> Result<Option<HashSet<Gid>>, StoreError> {
-    Ok(match after {
-        Some(a) => Some(store.changed_ids(kind, a)?.into_iter().collect()),
-        None => None,
-    })
-}
+/// The records changed after a changes-log position, read from the log once for every
+/// kind (`None`: a whole bundle keeps every record).
+struct Changed(Option<HashSet<(ChangeKind, Gid)>>);
 
-fn keep<T>(set: &Option<HashSet<Gid>>, id: Gid, item: T) -> Option<T> {
-    match set {
-        Some(s) if !s.contains(&id) => None,
-        _ => Some(item),
+impl Changed {
+    fn since(store: &Store, after: Option<u64>) -> Result<Changed, StoreError> {
+        Ok(Changed(match after {
+            Some(a) => Some(
+                store
+                    .changes_since(a)?
+                    .into_iter()
+                    .map(|(_, c)| (c.kind, c.id))
+                    .collect(),
+            ),
+            None => None,
+        }))
+    }
+
+    fn keeps(&self, kind: ChangeKind, id: Gid) -> bool {
+        self.0.as_ref().is_none_or(|s| s.contains(&(kind, id)))
     }
 }
 
@@ -119,13 +124,7 @@ pub fn write_bundle<W: std::io::Write + std::io::Seek>(
     // Read the log position first: a record written while the bundle is being read is
     // then sent again next time rather than missed.
     let up_to = store.last_change().map_err(err)?;
-    let teams_changed = changed(store, ChangeKind::Team, since).map_err(err)?;
-    let vols_changed = changed(store, ChangeKind::Volunteer, since).map_err(err)?;
-    let mem_changed = changed(store, ChangeKind::Membership, since).map_err(err)?;
-    let act_changed = changed(store, ChangeKind::Activity, since).map_err(err)?;
-    let sig_changed = changed(store, ChangeKind::Signup, since).map_err(err)?;
-    let rep_changed = changed(store, ChangeKind::Report, since).map_err(err)?;
-    let cert_changed = changed(store, ChangeKind::Certificate, since).map_err(err)?;
+    let changed = Changed::since(store, since).map_err(err)?;
 
     let all_volunteers = store.volunteers().map_err(err)?;
     let allowed: Option<HashSet<Gid>> = scope.region.map(|r| {
@@ -141,45 +140,45 @@ pub fn write_bundle<W: std::io::Write + std::io::Seek>(
         .teams()
         .map_err(err)?
         .into_iter()
-        .filter_map(|o| keep(&teams_changed, o.id, o))
+        .filter(|o| changed.keeps(ChangeKind::Team, o.id))
         .collect();
     let volunteers: Vec<Volunteer> = all_volunteers
         .into_iter()
         .filter(|v| may_send(v.id))
-        .filter_map(|v| keep(&vols_changed, v.id, v))
+        .filter(|v| changed.keeps(ChangeKind::Volunteer, v.id))
         .collect();
     let memberships: Vec<Membership> = store
         .all_memberships()
         .map_err(err)?
         .into_iter()
         .filter(|m| may_send(m.volunteer))
-        .filter_map(|m| keep(&mem_changed, m.id, m))
+        .filter(|m| changed.keeps(ChangeKind::Membership, m.id))
         .collect();
     let activities: Vec<Activity> = store
         .activities()
         .map_err(err)?
         .into_iter()
-        .filter_map(|a| keep(&act_changed, a.id, a))
+        .filter(|a| changed.keeps(ChangeKind::Activity, a.id))
         .collect();
     let signups: Vec<Signup> = store
         .all_signups()
         .map_err(err)?
         .into_iter()
         .filter(|s| may_send(s.volunteer))
-        .filter_map(|s| keep(&sig_changed, s.id, s))
+        .filter(|s| changed.keeps(ChangeKind::Signup, s.id))
         .collect();
     let reports: Vec<Report> = store
         .all_reports()
         .map_err(err)?
         .into_iter()
-        .filter_map(|r| keep(&rep_changed, r.id, r))
+        .filter(|r| changed.keeps(ChangeKind::Report, r.id))
         .collect();
     let certificates: Vec<Certificate> = store
         .all_certificates()
         .map_err(err)?
         .into_iter()
         .filter(|c| may_send(c.volunteer))
-        .filter_map(|c| keep(&cert_changed, c.id, c))
+        .filter(|c| changed.keeps(ChangeKind::Certificate, c.id))
         .collect();
 
     let mut w = BundleWriter::new(out);

@@ -12,6 +12,7 @@
 //! a repeated or resumed sync only counts records as 未变.
 
 use crate::domain::ids::Gid;
+use crate::domain::secret::hex;
 use crate::store::merge::Counts;
 use crate::store::{Peer, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -51,10 +52,6 @@ fn mac(key: &[u8], parts: &[&[u8]]) -> HmacSha256 {
         m.update(p);
     }
     m
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

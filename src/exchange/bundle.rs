@@ -171,15 +171,7 @@ impl std::error::Error for BundleError {}
 // ---------------------------------------------------------------------------------------
 // Hashing
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
-}
+use crate::domain::secret::hex;
 
 /// A writer that hashes and counts what passes through it.
 struct HashingWriter<W> {

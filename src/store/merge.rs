@@ -545,7 +545,9 @@ impl Store {
 
     /// Every signup row.
     pub fn all_signups(&self) -> Result<Vec<Signup>, StoreError> {
-        self.read(|tx| scan(&tx.open_table(ACTIVITY_SIGNUPS)?))
+        let mut out = Vec::new();
+        self.for_each_signup(|s| out.push(s))?;
+        Ok(out)
     }
 
     /// Every signup row, one at a time (see `for_each_volunteer`).

@@ -219,14 +219,9 @@ impl Store {
 
     /// Every volunteer, oldest first.
     pub fn volunteers(&self) -> Result<Vec<Volunteer>, StoreError> {
-        self.read(|tx| {
-            let t = tx.open_table(VOLUNTEERS)?;
-            let mut out = Vec::with_capacity(t.len()? as usize);
-            for row in t.range::<u128>(..)? {
-                out.push(decode(row?.1.value())?);
-            }
-            Ok(out)
-        })
+        let mut out = Vec::new();
+        self.for_each_volunteer(|v| out.push(v))?;
+        Ok(out)
     }
 
     /// Every volunteer, oldest first, one at a time: a figure over the whole county need

@@ -18,13 +18,7 @@ pub fn serve(req: &Request, path: &str) -> Response {
         return Response::text("找不到文件。").with_status_code(404);
     };
     let hash = file.metadata.sha256_hash();
-    let etag = format!(
-        "\"{}\"",
-        hash[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let etag = format!("\"{}\"", crate::domain::secret::hex(&hash[..16]));
     let cache = "public, max-age=300, must-revalidate";
     let matches = req
         .header("If-None-Match")

@@ -154,7 +154,9 @@ fn main() {
     // --- 附件2 export of every stored volunteer (the admin's 导出上报 download) against
     // rust_xlsxwriter alone writing the same cells; the best of two runs each, alternated,
     // since other builds may share the machine.
-    rows.push(export_row(&store, &county.volunteers, now));
+    if part("export") {
+        rows.push(export_row(&store, &county.volunteers, now));
+    }
 
     // --- The import file: the county's people as a filled 附件2 (our own template, as a
     // unit would download and fill it), with valid ID numbers (the synthetic ones are not).
@@ -181,11 +183,13 @@ fn main() {
     );
 
     // --- Import into a fresh store against calamine alone, each in its own process.
-    rows.extend(import_rows_measured(
-        &import_file,
-        dir.path(),
-        sizes.volunteers,
-    ));
+    if part("import") {
+        rows.extend(import_rows_measured(
+            &import_file,
+            dir.path(),
+            sizes.volunteers,
+        ));
+    }
 
     // --- Start-up to the first served page: the real binary, from spawn to GET / (open,
     // migrations, app, listener; its daily backup starts beside it, as in the field).
@@ -315,6 +319,7 @@ fn main() {
             "admin statistics",
         ),
     ];
+    let pages: Vec<_> = if part("pages") { pages } else { Vec::new() };
     for (path, cookie, what) in &pages {
         let status = get_once(addr, path, cookie);
         assert_eq!(status, 200, "{path}");
@@ -414,6 +419,12 @@ fn main() {
         let _ = std::fs::write(out.join("report.md"), &table);
         eprintln!("written to {}", out.join("report.md").display());
     }
+}
+
+/// Whether this run measures `what` (`export`, `import`, `pages`, `signups`):
+/// `KEZHI_BENCH_ONLY=pages,signups` skips the others while profiling one of them.
+fn part(what: &str) -> bool {
+    std::env::var("KEZHI_BENCH_ONLY").map_or(true, |only| only.split(',').any(|p| p.trim() == what))
 }
 
 fn env_or(name: &str, default: f64) -> f64 {

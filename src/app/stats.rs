@@ -7,6 +7,7 @@ use crate::domain::validate::age_on;
 use crate::store::{Store, StoreError};
 use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -211,6 +212,8 @@ struct Shared {
     inner: Mutex<Inner>,
     /// Signalled when a visitor wants fresh figures and when new figures are ready.
     cond: Condvar,
+    /// How many figures were published (see [`StatsCache::version`]).
+    published: AtomicU64,
 }
 
 /// The showcase figures, recomputed by a background thread after each change; pages read
@@ -242,6 +245,12 @@ impl StatsCache {
             shared,
             background: spawned.is_ok(),
         }
+    }
+
+    /// A number that moves whenever new figures are published: a page showing figures
+    /// stays exact while both it and the store's generation stay put.
+    pub fn version(&self) -> u64 {
+        self.shared.published.load(Ordering::Acquire)
     }
 
     /// The last computed figures, with live totals. After a change the background thread
@@ -330,6 +339,7 @@ fn recompute_loop(shared: Weak<Shared>, store: Weak<Store>) {
         match compute(&st, today) {
             Ok(s) => {
                 sh.lock().figures = Some((position, today, s));
+                sh.published.fetch_add(1, Ordering::Release);
                 sh.cond.notify_all();
                 log::debug!("statistics recomputed in {:?}", started.elapsed());
             }

@@ -59,3 +59,32 @@ impl Store {
         self.read(|tx| Ok(tx.open_table(AUDIT)?.len()?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::codec::decode_count;
+
+    #[test]
+    fn a_page_of_the_log_decodes_only_its_entries_newest_first() {
+        let store = Store::in_memory().unwrap();
+        for i in 0..1_000u64 {
+            store
+                .audit(&AuditEntry {
+                    at: Utc::now(),
+                    actor: "cli".into(),
+                    address: "cli".into(),
+                    action: "import".into(),
+                    detail: format!("第 {i} 次"),
+                    records: i,
+                })
+                .unwrap();
+        }
+        let before = decode_count();
+        let page = store.audit_entries(300, 100).unwrap();
+        assert_eq!(decode_count() - before, 100);
+        assert_eq!(page.len(), 100);
+        assert_eq!(page[0].records, 699, "newest first, 300 skipped");
+        assert_eq!(store.audit_len().unwrap(), 1_000);
+    }
+}

@@ -40,7 +40,7 @@ pub use people::{PeopleCounts, TeamSummary};
 use crate::domain::ids::Gid;
 use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// The file name of the database inside the data folder.
@@ -163,6 +163,8 @@ pub struct Store {
     needs_reopen: AtomicBool,
     path: Option<PathBuf>,
     installation_id: Gid,
+    /// Counts the commits of this process (see [`Store::generation`]).
+    generation: AtomicU64,
     /// The admin volunteer list's recent match lists (see `matches.rs`).
     matches: matches::MatchCache,
     /// Signups arriving together share one write transaction.
@@ -264,6 +266,7 @@ impl Store {
             needs_reopen: AtomicBool::new(false),
             path,
             installation_id,
+            generation: AtomicU64::new(0),
             matches: Default::default(),
             signups: group_commit::GroupCommit::new(activities::sign_up_tx),
         })
@@ -272,6 +275,14 @@ impl Store {
     /// The id of this installation (this laptop's data file), stamped on records it creates.
     pub fn installation_id(&self) -> Gid {
         self.installation_id
+    }
+
+    /// A number that moves after every write transaction of this process (this process is
+    /// the only writer of its file). Read it before reading the store: what was read
+    /// reflects at least that generation, so a result kept with it stays exact while the
+    /// number has not moved (the rendered-page cache relies on this).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Where the database file is, if on disk.
@@ -290,7 +301,11 @@ impl Store {
             .map_err(|e| self.noted(StoreError::from(e)))?;
         match f(&tx) {
             Ok(v) => {
-                tx.commit().map_err(|e| self.noted(StoreError::from(e)))?;
+                let committed = tx.commit();
+                // Moved after the commit, also a failed one (whether it reached the file is
+                // unknown): a reader that saw the old number read before this commit.
+                self.generation.fetch_add(1, Ordering::Release);
+                committed.map_err(|e| self.noted(StoreError::from(e)))?;
                 Ok(v)
             }
             Err(e) => {

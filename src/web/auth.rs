@@ -37,6 +37,8 @@ pub enum Viewer {
 pub struct Ctx {
     pub viewer: Viewer,
     pub session_token: Option<String>,
+    /// When the signed-in session ends (a kept page must not outlive it).
+    pub session_expires: Option<DateTime<Utc>>,
     pub csrf: String,
     /// Set when the CSRF cookie must be (re)issued with this response.
     pub csrf_is_new: bool,
@@ -70,6 +72,7 @@ impl Ctx {
             Some(t) => app.store.session(t, now)?,
             None => None,
         };
+        let session_expires = session.as_ref().map(|s| s.expires_at);
         let viewer = match session {
             Some(Session { subject, .. }) => resolve(app, subject)?,
             None => Viewer::Anonymous,
@@ -80,6 +83,7 @@ impl Ctx {
         };
         Ok(Ctx {
             session_token: token.filter(|_| !matches!(viewer, Viewer::Anonymous)),
+            session_expires,
             viewer,
             csrf,
             csrf_is_new,
@@ -325,7 +329,7 @@ fn resolve(app: &App, subject: Subject) -> Result<Viewer, AppError> {
     })
 }
 
-fn is_token(t: &str) -> bool {
+pub fn is_token(t: &str) -> bool {
     t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 mod handlers;
 pub use handlers::ROUTES;
 pub mod jobs;
+pub mod page_cache;
 pub mod ratelimit;
 pub mod transport;
 
@@ -41,6 +42,8 @@ pub struct App {
     pub pairing: crate::app::sync::PairingDesk,
     /// Syncs started from the web page, with their progress.
     pub sync_runs: crate::app::sync::Runs,
+    /// Rendered pages kept while they are exact.
+    pub pages: page_cache::PageCache,
     settings: RwLock<Settings>,
     /// Added to the system clock: zero in service; tests move time with it instead of
     /// sleeping.
@@ -137,6 +140,7 @@ impl App {
             team_drafts: jobs::TeamDrafts::default(),
             pairing: Default::default(),
             sync_runs: Default::default(),
+            pages: Default::default(),
             settings: RwLock::new(settings),
             clock_skew: RwLock::new(chrono::Duration::zero()),
         }
@@ -150,6 +154,7 @@ impl App {
     /// Move the app's clock (tests).
     pub fn set_clock_skew(&self, skew: chrono::Duration) {
         *self.clock_skew.write().unwrap_or_else(|p| p.into_inner()) = skew;
+        self.pages.clear();
     }
 
     /// The current settings.
@@ -164,6 +169,16 @@ impl App {
     pub fn reload_settings(&self) {
         let fresh = Settings::load(&self.store);
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        self.pages.clear();
+    }
+
+    /// What a page rendered now is made from: read before the store is.
+    fn page_stamp(&self) -> page_cache::Stamp {
+        page_cache::Stamp {
+            generation: self.store.generation(),
+            stats: self.stats.version(),
+            minute: page_cache::Stamp::minute_of(self.now()),
+        }
     }
 }
 
@@ -259,6 +274,24 @@ pub fn handle(app: &App, req: &Request) -> Response {
 }
 
 fn dynamic(app: &App, req: &Request) -> Response {
+    let kept = page_key(req).map(|key| (key, app.page_stamp()));
+    if let Some((key, stamp)) = &kept
+        && !asks_fresh(req)
+        && let Some(page) = app.pages.get(key, *stamp, app.now())
+    {
+        let (csrf, csrf_is_new) = match auth::cookie(req, auth::CSRF_COOKIE) {
+            Some(t) if auth::is_token(&t) => (t, false),
+            _ => (crate::domain::secret::token(), true),
+        };
+        let mut response = Response::from_data("text/html; charset=utf-8", page.body_for(&csrf))
+            .with_status_code(page.status);
+        response.headers = page
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone().into(), v.clone().into()))
+            .collect();
+        return finish(response, &csrf, csrf_is_new, false);
+    }
     let mut ctx = match Ctx::load(app, req) {
         Ok(c) => c,
         Err(e) => {
@@ -271,17 +304,100 @@ fn dynamic(app: &App, req: &Request) -> Response {
         Ok(r) => r,
         Err(e) => error_response(&ctx, &e),
     };
-    let sets = |name: &str| {
+    if let Some((key, stamp)) = kept {
+        response = keep_page(app, &ctx, key, stamp, response);
+    }
+    finish(response, &ctx.csrf, ctx.csrf_is_new, ctx.flash.is_some())
+}
+
+/// The cache key of a GET page the cache may keep, unless a one-shot message waits.
+fn page_key(req: &Request) -> Option<page_cache::Key> {
+    let path = req.url();
+    if req.method() != "GET"
+        || !page_cache::cacheable(&path)
+        || auth::cookie(req, auth::FLASH_COOKIE).is_some()
+    {
+        return None;
+    }
+    Some(page_cache::Key {
+        url: req.raw_url().to_string(),
+        session: auth::cookie(req, auth::SESSION_COOKIE).filter(|t| auth::is_token(t)),
+        loopback: ratelimit::is_loopback(req.remote_addr().ip()),
+    })
+}
+
+/// Whether the browser asks for a page made afresh (a hard reload sends `no-cache`); the
+/// page made is kept for the next request all the same.
+fn asks_fresh(req: &Request) -> bool {
+    ["Cache-Control", "Pragma"]
+        .iter()
+        .any(|h| req.header(h).is_some_and(|v| v.contains("no-cache")))
+}
+
+/// Keep a plain 200 page (no cookie of its own, no message shown) and give it back.
+fn keep_page(
+    app: &App,
+    ctx: &Ctx,
+    key: page_cache::Key,
+    stamp: page_cache::Stamp,
+    response: Response,
+) -> Response {
+    let sets_cookie = response
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("set-cookie"));
+    if response.status_code != 200 || sets_cookie || ctx.flash.is_some() {
+        return response;
+    }
+    let Response {
+        status_code,
+        headers,
+        data,
+        upgrade,
+    } = response;
+    let (mut reader, _) = data.into_reader_and_size();
+    let mut body = Vec::new();
+    if let Err(e) = std::io::Read::read_to_end(&mut reader, &mut body) {
+        log::error!("reading a rendered page failed: {e}");
+        return Response::text("服务器内部错误，请稍后再试。").with_status_code(500);
+    }
+    let kept_headers = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    app.pages.put(
+        key,
+        page_cache::Page::new(
+            stamp,
+            ctx.session_expires,
+            status_code,
+            kept_headers,
+            body.clone(),
+            &ctx.csrf,
+        ),
+    );
+    Response {
+        status_code,
+        headers,
+        data: rouille::ResponseBody::from_data(body),
+        upgrade,
+    }
+}
+
+/// What every dynamic answer carries: the CSRF cookie when it is new, the one-shot
+/// message cleared once shown, and no caching by browsers or proxies.
+fn finish(mut response: Response, csrf: &str, csrf_is_new: bool, flash_shown: bool) -> Response {
+    let sets = |response: &Response, name: &str| {
         response.headers.iter().any(|(k, v)| {
             k.eq_ignore_ascii_case("set-cookie") && v.starts_with(&format!("{name}="))
         })
     };
-    let issue_csrf = ctx.csrf_is_new && !sets(auth::CSRF_COOKIE);
-    let clear_flash = ctx.flash.is_some() && !sets(auth::FLASH_COOKIE);
+    let issue_csrf = csrf_is_new && !sets(&response, auth::CSRF_COOKIE);
+    let clear_flash = flash_shown && !sets(&response, auth::FLASH_COOKIE);
     if issue_csrf {
         response = response.with_additional_header(
             "Set-Cookie",
-            auth::set_cookie(auth::CSRF_COOKIE, &ctx.csrf, 30 * 24 * 3600),
+            auth::set_cookie(auth::CSRF_COOKIE, csrf, 30 * 24 * 3600),
         );
     }
     if clear_flash {

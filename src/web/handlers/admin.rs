@@ -397,6 +397,22 @@ fn action_label(code: &str) -> String {
         .unwrap_or_else(|| code.to_string())
 }
 
+fn audit_line(e: crate::store::AuditEntry, offset: chrono::FixedOffset) -> view::AuditLine {
+    view::AuditLine {
+        at: e
+            .at
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        actor: e.actor,
+        address: e.address,
+        action: action_label(&e.action),
+        detail: e.detail,
+        records: e.records,
+    }
+}
+
+/// Every audit line the filters (`q`, `action`) of `req` let through, newest first.
 fn audit_lines(app: &App, ctx: &Ctx, req: &Request) -> Result<Vec<view::AuditLine>, AppError> {
     let q = req.get_param("q").unwrap_or_default();
     let action = req.get_param("action").unwrap_or_default();
@@ -406,18 +422,7 @@ fn audit_lines(app: &App, ctx: &Ctx, req: &Request) -> Result<Vec<view::AuditLin
         .store
         .audit_entries(0, total)?
         .into_iter()
-        .map(|e| view::AuditLine {
-            at: e
-                .at
-                .with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
-            actor: e.actor,
-            address: e.address,
-            action: action_label(&e.action),
-            detail: e.detail,
-            records: e.records,
-        })
+        .map(|e| audit_line(e, offset))
         .filter(|l| action.is_empty() || l.action == action)
         .filter(|l| {
             q.is_empty()
@@ -428,25 +433,43 @@ fn audit_lines(app: &App, ctx: &Ctx, req: &Request) -> Result<Vec<view::AuditLin
         .collect())
 }
 
+/// Lines shown on one page of the audit log.
+const AUDIT_PAGE: usize = 100;
+
 pub fn audit_page(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     ctx.require_admin()?;
-    let lines = audit_lines(app, ctx, req)?;
     let page_no = req
         .get_param("page")
         .and_then(|p| p.parse::<usize>().ok())
         .filter(|p| *p >= 1)
         .unwrap_or(1);
-    let total = lines.len();
-    let shown: Vec<view::AuditLine> = lines
-        .into_iter()
-        .skip((page_no - 1) * 100)
-        .take(100)
-        .collect();
-    let labels: Vec<&str> = AUDIT_ACTIONS.iter().map(|(_, l)| *l).collect();
     let (q, action) = (
         req.get_param("q").unwrap_or_default(),
         req.get_param("action").unwrap_or_default(),
     );
+    let skip = (page_no - 1).saturating_mul(AUDIT_PAGE);
+    let (shown, total): (Vec<view::AuditLine>, usize) = if q.trim().is_empty() && action.is_empty()
+    {
+        // Unfiltered, the log is read for the page shown only.
+        let total = app.store.audit_len()? as usize;
+        let offset = ctx.settings.utc_offset;
+        let shown = app
+            .store
+            .audit_entries(skip, AUDIT_PAGE)?
+            .into_iter()
+            .map(|e| audit_line(e, offset))
+            .collect();
+        (shown, total)
+    } else {
+        // A filter reads the whole log: what it matches is free text inside each entry.
+        let lines = audit_lines(app, ctx, req)?;
+        let total = lines.len();
+        (
+            lines.into_iter().skip(skip).take(AUDIT_PAGE).collect(),
+            total,
+        )
+    };
+    let labels: Vec<&str> = AUDIT_ACTIONS.iter().map(|(_, l)| *l).collect();
     Ok(html(view::audit(
         &ctx.page(),
         &view::AuditPage {

@@ -256,8 +256,7 @@ fn main() {
         transport::Limits::default(),
     )
     .expect("bare server");
-    let base = load(bare.local_addr(), "/", "", false, load_time);
-    eprintln!("baseline: {base:?}");
+    let mut rendered_rows: Vec<Row> = Vec::new();
 
     let admin_cookie = format!("kz_session={admin_token}");
     let team_cookie = format!("kz_session={team_token}");
@@ -323,42 +322,57 @@ fn main() {
         ),
     ];
     let pages: Vec<_> = if part("pages") { pages } else { Vec::new() };
+    // Each page beside a baseline measured just before it: the machine's speed drifts
+    // within a run (other builds), and a baseline from a minute earlier misleads.
+    let mut bases = Vec::new();
     for (path, cookie, what) in &pages {
         let status = get_once(addr, path, cookie);
         assert_eq!(status, 200, "{path}");
+        let base = load(bare.local_addr(), "/", "", false, load_time);
+        bases.push(base.rps);
         // As browsers ask: a repeat view is answered with the page kept since the last
         // change (web::page_cache).
-        let r = load(addr, path, cookie, false, load_time);
+        let kept = load(addr, path, cookie, false, load_time);
+        // Made afresh on every request (`Cache-Control: no-cache`, as a hard reload asks,
+        // and as the first view after each change is made): the cost of rendering, for
+        // the record.
+        let rendered = load(addr, path, cookie, true, load_time);
         eprintln!(
-            "{what}: {r:?}; server VmHWM so far {} MB",
+            "{what}: baseline {base:?}, kept {kept:?}, rendered {rendered:?}; server VmHWM so \
+             far {} MB",
             vm_hwm_kb(&format!("/proc/{server_pid}/status")) / 1024
         );
-        let ratio = r.rps / base.rps;
+        let ratio = kept.rps / base.rps;
         rows.push(Row {
             measure: format!("{what} `{}` (req/s, p99)", short(path)),
-            ours: format!("{:.0} req/s, p99 {}", r.rps, ms(r.p99)),
+            ours: format!("{:.0} req/s, p99 {}", kept.rps, ms(kept.p99)),
             baseline: format!("{:.0} req/s, p99 {}", base.rps, ms(base.p99)),
             ratio: format!("{:.0}%", ratio * 100.0),
             target: "≥ 60%".into(),
             pass: ratio >= 0.6,
         });
-    }
-    // The same pages made afresh on every request (`Cache-Control: no-cache`, as a hard
-    // reload asks, and as the first view after each change is made): the cost of
-    // rendering, for the record.
-    for (path, cookie, what) in &pages {
-        let r = load(addr, path, cookie, true, load_time);
-        eprintln!("{what}, rendered: {r:?}");
-        rows.push(Row {
+        rendered_rows.push(Row {
             measure: format!("{what}, rendered each time (req/s, p99)"),
-            ours: format!("{:.0} req/s, p99 {}", r.rps, ms(r.p99)),
+            ours: format!("{:.0} req/s, p99 {}", rendered.rps, ms(rendered.p99)),
             baseline: format!("{:.0} req/s, p99 {}", base.rps, ms(base.p99)),
-            ratio: format!("{:.0}%", r.rps / base.rps * 100.0),
+            ratio: format!("{:.0}%", rendered.rps / base.rps * 100.0),
             target: "—".into(),
             pass: true,
         });
     }
+    if let (Some(lo), Some(hi)) = (
+        bases.iter().copied().reduce(f64::min),
+        bases.iter().copied().reduce(f64::max),
+    ) {
+        eprintln!("the bare handler's rate moved between {lo:.0} and {hi:.0} req/s in this run");
+    }
 
+    // A moment to attach a profiler to the server (`perf record -p`) before the signups.
+    let pause = env_or("KEZHI_BENCH_PAUSE", 0.0);
+    if pause > 0.0 {
+        eprintln!("server pid {server_pid}: pausing {pause} s before the signups");
+        std::thread::sleep(Duration::from_secs_f64(pause));
+    }
     // --- 500 signups at once for 100 seats, against one signup alone: the median of
     // LONE_SIGNUPS signups made one after another (one sample alone swung the ratio
     // between 2× and 30× from run to run).
@@ -404,6 +418,32 @@ fn main() {
     }
     times.sort();
     let p99 = times[times.len() * 99 / 100];
+    // For context: 500 requests at once to the bare handler (the transport and the 500
+    // client threads alone on the same cores).
+    let bare_p99 = {
+        let barrier = Arc::new(Barrier::new(500));
+        let bare_addr = bare.local_addr();
+        let handles: Vec<_> = (0..500)
+            .map(|_| {
+                let b = barrier.clone();
+                std::thread::spawn(move || {
+                    let mut s = TcpStream::connect(bare_addr).expect("connect");
+                    s.set_nodelay(true).ok();
+                    b.wait();
+                    let t = Instant::now();
+                    let (status, _) = exchange(&mut s, &get_request("/", "")).expect("response");
+                    assert_eq!(status, 200);
+                    t.elapsed()
+                })
+            })
+            .collect();
+        let mut times: Vec<Duration> = handles
+            .into_iter()
+            .map(|h| h.join().expect("bare client"))
+            .collect();
+        times.sort();
+        times[times.len() * 99 / 100]
+    };
     // --- Peak memory of the server process (store, pages, signups, its daily backup).
     let peak = vm_hwm_kb(&format!("/proc/{server_pid}/status"));
     // Stopped by its own handle; the store is then read for the seats taken (redb
@@ -431,6 +471,14 @@ fn main() {
         target: "≤ 10×".into(),
         pass: ratio <= 10.0,
     });
+    rows.push(Row {
+        measure: "500 requests at once to the bare handler: p99 (the floor of the above)".into(),
+        ours: ms(bare_p99),
+        baseline: "—".into(),
+        ratio: "—".into(),
+        target: "—".into(),
+        pass: true,
+    });
 
     rows.push(Row::new(
         "peak memory of the server under this load (VmHWM of `kezhi serve`)",
@@ -441,6 +489,7 @@ fn main() {
     ));
 
     drop(bare);
+    rows.extend(rendered_rows);
     let table = render(&rows, sizes, all.elapsed());
     println!("{table}");
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");

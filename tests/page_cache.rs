@@ -204,7 +204,11 @@ fn a_hard_reload_is_rendered_afresh() {
     assert_eq!(r.status, 200);
     let r2 = visitor.get_with("/teams", &[("Pragma", "no-cache")]);
     assert_eq!(r2.body, r.body);
-    assert_eq!(t.app.pages.hits(), hits, "nothing served from the kept pages");
+    assert_eq!(
+        t.app.pages.hits(),
+        hits,
+        "nothing served from the kept pages"
+    );
     visitor.get("/teams");
     assert_eq!(t.app.pages.hits(), hits + 1);
 }

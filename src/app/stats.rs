@@ -197,6 +197,9 @@ const FRESH_WAIT: Duration = Duration::from_millis(20);
 /// How often the background thread looks for changes nobody asked about yet.
 const POLL: Duration = Duration::from_secs(1);
 
+/// How long figures nobody asked for may lag behind a store that keeps changing.
+const MOST_BEHIND: Duration = Duration::from_secs(10);
+
 /// The last computed figures: `(changes-log position, day, figures)`.
 type Figures = Option<(u64, NaiveDate, Stats)>;
 
@@ -305,7 +308,12 @@ impl Shared {
 
 /// The background thread: wait for a request or a change, compute, publish, repeat.
 fn recompute_loop(shared: Weak<Shared>, store: Weak<Store>) {
+    super::background_priority();
     let mut day: Option<NaiveDate> = None;
+    // Changes nobody asked figures for: (the log position last seen, since when the
+    // figures are behind). Recounted once the writes pause for a poll, or after
+    // `MOST_BEHIND`: a recount of a county during a signup rush slowed every signup.
+    let mut behind: Option<(u64, Instant)> = None;
     loop {
         let Some(sh) = shared.upgrade() else { return };
         let (asked, done_at) = {
@@ -331,9 +339,24 @@ fn recompute_loop(shared: Weak<Shared>, store: Weak<Store>) {
             Some(d) => d,
             None => continue,
         };
-        if asked.is_none() && done_at == Some(position) {
-            continue;
+        if asked.is_none() {
+            if done_at == Some(position) {
+                behind = None;
+                continue;
+            }
+            match behind {
+                Some((seen, since)) if seen != position && since.elapsed() < MOST_BEHIND => {
+                    behind = Some((position, since));
+                    continue;
+                }
+                None => {
+                    behind = Some((position, Instant::now()));
+                    continue;
+                }
+                Some(_) => {}
+            }
         }
+        behind = None;
         day = Some(today);
         let started = Instant::now();
         match compute(&st, today) {

@@ -127,6 +127,7 @@ pub(super) fn serve(data: &Path, bind: &str, demo_password: Option<String>) -> R
 
     let backups = dir.root.join("backups");
     std::thread::spawn(move || {
+        crate::app::background_priority();
         loop {
             let settings = crate::config::Settings::load(&app.store);
             let today = chrono::Utc::now()

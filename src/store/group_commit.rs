@@ -92,15 +92,20 @@ impl<R, T> GroupCommit<R, T> {
             let mut outcomes = Vec::with_capacity(batch.len());
             for (ticket, request) in &batch {
                 match (self.apply)(tx, request) {
-                    Err(e) if !writes_nothing(&e) => return Err(e),
+                    Err(e) if !writes_nothing(&e) => return Err(BatchEnd::Failed(e)),
                     outcome => outcomes.push((*ticket, outcome)),
                 }
+            }
+            // Every request refused (an activity already full): nothing to commit, and a
+            // commit would still wait for the disk.
+            if outcomes.iter().all(|(_, o)| o.is_err()) {
+                return Err(BatchEnd::NothingWritten(outcomes));
             }
             Ok(outcomes)
         });
         match shared {
-            Ok(outcomes) => outcomes,
-            Err(e) => {
+            Ok(outcomes) | Err(BatchEnd::NothingWritten(outcomes)) => outcomes,
+            Err(BatchEnd::Failed(e)) => {
                 log::warn!(
                     "a grouped write of {} requests failed ({e}); applying each alone",
                     batch.len()
@@ -111,6 +116,20 @@ impl<R, T> GroupCommit<R, T> {
                     .collect()
             }
         }
+    }
+}
+
+/// How a batch's transaction ends when it does not commit.
+enum BatchEnd<T> {
+    /// A storage failure: each request is applied again alone.
+    Failed(StoreError),
+    /// Every request was refused by a rule; these are their outcomes.
+    NothingWritten(Vec<(u64, Result<T, StoreError>)>),
+}
+
+impl<T> From<StoreError> for BatchEnd<T> {
+    fn from(e: StoreError) -> Self {
+        BatchEnd::Failed(e)
     }
 }
 
@@ -174,6 +193,30 @@ mod tests {
         store.save_activity(&a, now).unwrap();
         let people = county.volunteers.iter().map(|v| v.id).collect();
         (Arc::new(store), a, people, local)
+    }
+
+    #[test]
+    fn a_batch_of_refusals_commits_nothing() {
+        let (store, a, people, local) = open_activity(3);
+        for &v in &people[..3] {
+            store.sign_up(a.id, v, Utc::now(), local, false).unwrap();
+        }
+        let before = store.generation();
+        let threads: Vec<_> = people[3..30]
+            .iter()
+            .map(|&v| {
+                let store = store.clone();
+                std::thread::spawn(move || store.sign_up(a.id, v, Utc::now(), local, false))
+            })
+            .collect();
+        for t in threads {
+            assert!(matches!(
+                t.join().unwrap(),
+                Err(StoreError::Refused(Refusal::ActivityFull))
+            ));
+        }
+        assert_eq!(store.generation(), before, "no transaction was committed");
+        assert_eq!(store.signup_counts(a.id).unwrap(), (3, 0));
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub fn serve(
         // 16 is plenty in flight, and each blocking thread keeps its own allocator heap —
         // at 64 the county benchmark's server grew from 146 to ~400 MB under 50 clients.
         .max_blocking_threads(16)
+        // A thread that ends takes its allocator heap with it, and the next burst (a
+        // crowd signing up after a quiet minute) pays for fresh zeroed memory on each new
+        // thread: keep them for a while.
+        .thread_keep_alive(std::time::Duration::from_secs(600))
         .thread_name("kezhi-http")
         .enable_all()
         .build()?;

@@ -120,6 +120,36 @@ impl Store {
         })
     }
 
+    /// Page `page` (from 1) of the demands `accept` lets through, newest first, and
+    /// whether more follow. Reads until the page and one more are found.
+    pub fn demand_page(
+        &self,
+        mut accept: impl FnMut(&Demand) -> bool,
+        page: usize,
+        per_page: usize,
+    ) -> Result<(Vec<Demand>, bool), StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(DEMANDS)?;
+            let start = page.saturating_sub(1).saturating_mul(per_page);
+            let (mut seen, mut out, mut more) = (0usize, Vec::new(), false);
+            for row in t.iter()?.rev() {
+                let d: Demand = decode(row?.1.value())?;
+                if !accept(&d) {
+                    continue;
+                }
+                if seen >= start {
+                    if out.len() == per_page {
+                        more = true;
+                        break;
+                    }
+                    out.push(d);
+                }
+                seen += 1;
+            }
+            Ok((out, more))
+        })
+    }
+
     /// Feature (or update) an activity or a volunteer on the home page.
     pub fn feature(&self, f: &Featured) -> Result<(), StoreError> {
         self.write(|tx| {
@@ -176,5 +206,67 @@ impl Store {
     /// Whether a volunteer agreed to be featured.
     pub fn showcase_consent(&self, vol: Gid) -> Result<bool, StoreError> {
         self.read(|tx| Ok(tx.open_table(SHOWCASE_CONSENT)?.get(vol.0)?.is_some()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::demand::DemandState;
+    use crate::domain::regions::RegionPath;
+    use crate::store::codec::decode_count;
+
+    fn demand(i: u128) -> Demand {
+        let t = chrono::Utc::now();
+        Demand {
+            id: Gid(1_000 + i),
+            origin: Gid(2),
+            number: format!("XQ{i:04}"),
+            requester_kind: "村委会".into(),
+            requester_name: String::new(),
+            contact_name: "孙强".into(),
+            contact_phone: "13900000001".into(),
+            region: RegionPath {
+                province: "220000".into(),
+                city: "220300".into(),
+                county: Some("220302".into()),
+            },
+            categories: vec!["农技服务".into()],
+            text: "玉米病虫害".into(),
+            wanted_when: String::new(),
+            state: if i % 2 == 0 {
+                DemandState::Open
+            } else {
+                DemandState::Done
+            },
+            taken_by: None,
+            activity: None,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    #[test]
+    fn a_page_of_demands_reads_up_to_its_page_newest_first() {
+        let store = Store::in_memory().unwrap();
+        for i in 0..120 {
+            store.save_demand(&demand(i)).unwrap();
+        }
+        let before = decode_count();
+        let (page, more) = store.demand_page(|_| true, 2, 50).unwrap();
+        assert!(
+            decode_count() - before <= 101,
+            "read up to page 2 and one more"
+        );
+        assert!(more);
+        assert_eq!(page.len(), 50);
+        assert_eq!(page[0].number, "XQ0069", "newest first, 50 skipped");
+        let (last, more) = store.demand_page(|_| true, 3, 50).unwrap();
+        assert_eq!((last.len(), more), (20, false));
+        let (open, more) = store
+            .demand_page(|d| d.state == DemandState::Open, 2, 50)
+            .unwrap();
+        assert_eq!((open.len(), more), (10, false));
+        assert!(open.iter().all(|d| d.state == DemandState::Open));
     }
 }

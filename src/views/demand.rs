@@ -110,6 +110,7 @@ pub fn list(
     filter: &FormState,
     regions: &RegionOptions,
     lines: &[DemandLine],
+    pager: Markup,
 ) -> Markup {
     page(
         ctx,
@@ -133,6 +134,7 @@ pub fn list(
                     }
                 } }
             } }
+            (pager)
         },
     )
 }

@@ -199,16 +199,23 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     admin_teams(ctx)?;
     let filter = query_form(req, &["province", "city", "county", "category", "state"]);
     let offset = ctx.settings.utc_offset;
-    let mut all = app.store.demands()?;
-    all.reverse();
-    let lines: Vec<DemandLine> = all
+    let page_no = req
+        .get_param("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let (found, has_more) = app.store.demand_page(
+        |d| {
+            region_matches(&d.region, &filter)
+                && (filter.value("category").is_empty()
+                    || d.categories.iter().any(|c| c == filter.value("category")))
+                && (filter.value("state").is_empty() || d.state.label() == filter.value("state"))
+        },
+        page_no,
+        DEMANDS_PER_PAGE,
+    )?;
+    let lines: Vec<DemandLine> = found
         .into_iter()
-        .filter(|d| region_matches(&d.region, &filter))
-        .filter(|d| {
-            filter.value("category").is_empty()
-                || d.categories.iter().any(|c| c == filter.value("category"))
-        })
-        .filter(|d| filter.value("state").is_empty() || d.state.label() == filter.value("state"))
         .map(|d| DemandLine {
             id: d.id.to_string(),
             number: d.number.clone(),
@@ -233,8 +240,12 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         &filter,
         &lists.options(),
         &lines,
+        crate::views::team::pager("/demands", page_no, has_more, req.raw_query_string()),
     )))
 }
+
+/// Demands on one page of the list.
+const DEMANDS_PER_PAGE: usize = 50;
 
 fn near_label(n: u8) -> &'static str {
     match n {

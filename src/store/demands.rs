@@ -234,7 +234,7 @@ mod tests {
             categories: vec!["农技服务".into()],
             text: "玉米病虫害".into(),
             wanted_when: String::new(),
-            state: if i % 2 == 0 {
+            state: if i.is_multiple_of(2) {
                 DemandState::Open
             } else {
                 DemandState::Done

@@ -347,23 +347,22 @@ impl Store {
 
     /// Everyone with a signup row for an activity, in signup order.
     pub fn roster(&self, activity: Gid) -> Result<Vec<RosterRow>, StoreError> {
-        let signups: Vec<Signup> = self.read(|tx| {
-            let t = tx.open_table(ACTIVITY_SIGNUPS)?;
-            let mut out = Vec::new();
-            for row in t.range((activity.0, 0u128)..=(activity.0, u128::MAX))? {
-                out.push(decode(row?.1.value())?);
+        // One snapshot for the signups and their people (an activity may take 10,000).
+        let mut rows = self.read(|tx| {
+            let signups = tx.open_table(ACTIVITY_SIGNUPS)?;
+            let people = tx.open_table(VOLUNTEERS)?;
+            let mut rows = Vec::new();
+            for row in signups.range((activity.0, 0u128)..=(activity.0, u128::MAX))? {
+                let signup: Signup = decode(row?.1.value())?;
+                if let Some(v) = people.get(signup.volunteer.0)? {
+                    rows.push(RosterRow {
+                        volunteer: decode(v.value())?,
+                        signup,
+                    });
+                }
             }
-            Ok::<_, StoreError>(out)
+            Ok::<_, StoreError>(rows)
         })?;
-        let mut rows = Vec::new();
-        for s in signups {
-            if let Some(v) = self.volunteer(s.volunteer)? {
-                rows.push(RosterRow {
-                    signup: s,
-                    volunteer: v,
-                });
-            }
-        }
         rows.sort_by_key(|r| (r.signup.signed_up_at, r.signup.id));
         Ok(rows)
     }

@@ -2,7 +2,10 @@
 //! or a refusal leaves nothing half-imported.
 
 use super::memberships::{add_member_tx, admin_membership_tx, invite_member_tx};
-use super::people::{put_team_tx, put_volunteer_tx, team_tx, volunteer_by_phone_tx, volunteer_tx};
+use super::people::{
+    put_new_volunteers_tx, put_team_tx, put_volunteer_tx, team_tx, volunteer_by_phone_tx,
+    volunteer_tx,
+};
 use super::tables::{IDNUMBER_VOLUNTEER, NAME_TEAM, PHONE_VOLUNTEER};
 use super::{Store, StoreError};
 use crate::domain::ids::Gid;
@@ -10,6 +13,11 @@ use crate::domain::people::{MembershipState, Team, TeamStatus, Volunteer, team_n
 use crate::domain::registration::{TeamFields, VolunteerFields};
 use crate::exchange::import::Existing;
 use chrono::{DateTime, Utc};
+
+/// Rows of an import written together (see `put_new_volunteers_tx`): large enough that
+/// each table's keys land close together, small enough that a batch's records are a few
+/// megabytes beside the checked file.
+const IMPORT_BATCH: usize = 10_000;
 
 /// What a committed import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -73,42 +81,53 @@ impl Store {
                 team_tx(tx, t)?.ok_or(StoreError::NotFound)?;
             }
             let mut s = ImportSummary::default();
-            for row in rows {
-                let (id, new) = match (row.existing, existing) {
-                    (Some(id), ExistingRows::Update) => {
-                        let previous = volunteer_tx(tx, id)?.ok_or(StoreError::NotFound)?;
-                        let mut v = previous.clone();
-                        v.apply(row.fields, now);
-                        put_volunteer_tx(tx, &v, Some(&previous))?;
-                        s.updated += 1;
-                        (id, false)
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                // New records are written a batch at a time (see `put_new_volunteers_tx`);
+                // matching ones as they come. Memberships follow their batch, in row order.
+                let mut added = Vec::new();
+                let mut ids = Vec::new();
+                for row in rows.by_ref().take(IMPORT_BATCH) {
+                    match (row.existing, existing) {
+                        (Some(id), ExistingRows::Update) => {
+                            let previous = volunteer_tx(tx, id)?.ok_or(StoreError::NotFound)?;
+                            let mut v = previous.clone();
+                            v.apply(row.fields, now);
+                            put_volunteer_tx(tx, &v, Some(&previous))?;
+                            s.updated += 1;
+                            ids.push((id, false));
+                        }
+                        (Some(id), _) => {
+                            s.skipped += 1;
+                            ids.push((id, false));
+                        }
+                        (None, _) => {
+                            let v = make(row.fields);
+                            s.added += 1;
+                            ids.push((v.id, true));
+                            added.push(v);
+                        }
                     }
-                    (Some(id), _) => {
-                        s.skipped += 1;
-                        (id, false)
-                    }
-                    (None, _) => {
-                        let v = make(row.fields);
-                        put_volunteer_tx(tx, &v, None)?;
-                        s.added += 1;
-                        (v.id, true)
-                    }
-                };
+                }
+                put_new_volunteers_tx(tx, &added)?;
+                drop(added);
                 let Some(t) = team else { continue };
-                if existing == ExistingRows::Invite && !new {
-                    match invite_member_tx(tx, t, id, now) {
-                        Ok(MembershipState::Approved) => s.joined_team += 1,
-                        Ok(_) => s.invited += 1,
-                        Err(StoreError::Refused(_)) => s.already_members += 1,
+                for (id, new) in ids {
+                    if existing == ExistingRows::Invite && !new {
+                        match invite_member_tx(tx, t, id, now) {
+                            Ok(MembershipState::Approved) => s.joined_team += 1,
+                            Ok(_) => s.invited += 1,
+                            Err(StoreError::Refused(_)) => s.already_members += 1,
+                            Err(e) => return Err(e),
+                        }
+                        continue;
+                    }
+                    match add_member_tx(tx, t, id, now) {
+                        Ok(true) => s.joined_team += 1,
+                        Ok(false) => s.already_members += 1,
+                        Err(StoreError::Refused(_)) => s.team_full += 1,
                         Err(e) => return Err(e),
                     }
-                    continue;
-                }
-                match add_member_tx(tx, t, id, now) {
-                    Ok(true) => s.joined_team += 1,
-                    Ok(false) => s.already_members += 1,
-                    Err(StoreError::Refused(_)) => s.team_full += 1,
-                    Err(e) => return Err(e),
                 }
             }
             Ok(s)
@@ -310,7 +329,7 @@ impl Store {
         use super::activities::{put_activity_tx, put_signup_tx};
         use super::memberships::put_membership_tx;
         for chunk in c.volunteers.chunks(BULK_CHUNK) {
-            self.write(|tx| chunk.iter().try_for_each(|v| put_volunteer_tx(tx, v, None)))?;
+            self.write(|tx| put_new_volunteers_tx(tx, chunk))?;
         }
         for chunk in c.teams.chunks(BULK_CHUNK) {
             self.write(|tx| chunk.iter().try_for_each(|o| put_team_tx(tx, o, None)))?;

@@ -133,6 +133,32 @@ pub(super) fn put_volunteer_keys_tx(
     Ok(())
 }
 
+/// The list-index entries of volunteers new to the store (nothing to remove), written a
+/// table at a time in key order: each table is opened once for the batch and its inserts
+/// walk the B-tree from left to right instead of jumping between leaves. For an import
+/// of 100,000 rows this upkeep was a third of the commit when each row opened the five
+/// tables again and inserted its keys where they fell.
+pub(super) fn put_new_volunteers_keys_tx(
+    tx: &WriteTransaction,
+    list: &[Volunteer],
+) -> Result<(), StoreError> {
+    let keys: Vec<VolunteerKeys> = list.iter().map(VolunteerKeys::of).collect();
+    let mut by_table: [Vec<(&str, u128)>; 5] = Default::default();
+    for (v, k) in list.iter().zip(&keys) {
+        for (i, key) in k.entries() {
+            by_table[i].push((key, v.id.0));
+        }
+    }
+    for (def, mut entries) in VOLUNTEER_STR_INDEXES.into_iter().zip(by_table) {
+        entries.sort_unstable();
+        let mut t = tx.open_table(def)?;
+        for key in entries {
+            t.insert(key, ())?;
+        }
+    }
+    Ok(())
+}
+
 /// The position of a status in `STATUS_TEAMS` keys: the record's own variant order.
 pub fn status_key(s: TeamStatus) -> u8 {
     match s {

@@ -9,7 +9,7 @@ use crate::domain::ids::Gid;
 use crate::domain::people::{Team, TeamDecision, TeamReview, TeamStatus, Volunteer, team_name_key};
 use crate::domain::refusal::Refusal;
 use chrono::{DateTime, Utc};
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 
 /// A team as listed for its admin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +87,53 @@ pub(super) fn put_volunteer_tx(
         move_admin_phone_tx(tx, &old.phone, &v.phone)?;
     }
     if v.confirmed {
+        activate_waiting_teams_tx(tx, &v.phone)?;
+    }
+    Ok(())
+}
+
+/// Write volunteers new to the store (no previous version) with the same upkeep as
+/// [`put_volunteer_tx`], a table at a time: each table is opened once for the batch and
+/// its keys are inserted in order. A phone or ID number held by another record (stored,
+/// or earlier in the batch) is refused with `Taken`, but only after the batch's earlier
+/// keys were written: the caller must abort the transaction on an error (an import and a
+/// bulk load do), unlike `put_volunteer_tx`, which checks before it writes.
+pub(super) fn put_new_volunteers_tx(
+    tx: &WriteTransaction,
+    list: &[Volunteer],
+) -> Result<(), StoreError> {
+    let unique: [(
+        TableDefinition<&str, u128>,
+        &'static str,
+        fn(&Volunteer) -> &str,
+    ); 2] = [
+        (PHONE_VOLUNTEER, "手机号", |v| &v.phone),
+        (IDNUMBER_VOLUNTEER, "身份证号", |v| &v.id_number),
+    ];
+    for (def, field, key_of) in unique {
+        let mut keys: Vec<(&str, u128)> = list.iter().map(|v| (key_of(v), v.id.0)).collect();
+        keys.sort_unstable();
+        let mut t = tx.open_table(def)?;
+        for (key, id) in keys {
+            if t.insert(key, id)?
+                .is_some_and(|holder| holder.value() != id)
+            {
+                return Err(StoreError::Taken(field));
+            }
+        }
+    }
+    {
+        let mut records = tx.open_table(VOLUNTEERS)?;
+        let mut order: Vec<&Volunteer> = list.iter().collect();
+        // Ids are time-ordered, so this is usually the order they came in.
+        order.sort_unstable_by_key(|v| v.id.0);
+        for v in order {
+            records.insert(v.id.0, encode(v).as_slice())?;
+        }
+    }
+    super::indexes::put_new_volunteers_keys_tx(tx, list)?;
+    changes::record_many_tx(tx, ChangeKind::Volunteer, list.iter().map(|v| v.id))?;
+    for v in list.iter().filter(|v| v.confirmed) {
         activate_waiting_teams_tx(tx, &v.phone)?;
     }
     Ok(())

@@ -424,6 +424,16 @@ fn path(province: &Region, city: &Region, county: Option<&Region>) -> RegionPath
     }
 }
 
+/// Resolved inputs kept per thread: an imported file repeats the same few regions on
+/// every row, and resolving one (normalising, listing children, matching names) was the
+/// largest part of checking a 附件2 row.
+const RESOLVED_KEPT: usize = 4096;
+
+thread_local! {
+    static RESOLVED: std::cell::RefCell<(String, HashMap<String, Result<RegionPath, String>>)> =
+        std::cell::RefCell::new((String::new(), HashMap::new()));
+}
+
 /// Resolves what a person typed or a form sent into codes. Each part may be a 6-digit code
 /// or a name, with or without its suffix ("山东", "济南", "历下").
 ///
@@ -432,6 +442,29 @@ fn path(province: &Region, city: &Region, county: Option<&Region>) -> RegionPath
 /// 省直辖县级行政区划, or empty; cities without counties accept an empty county or the
 /// city's own name. Names are matched within the chosen parent only.
 pub fn resolve(province: &str, city: &str, county: &str) -> Result<RegionPath, String> {
+    RESOLVED.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        let (key, map) = &mut *kept;
+        key.clear();
+        // Each part behind its length, so no two inputs share a key.
+        for part in [province, city, county] {
+            key.push_str(&part.len().to_string());
+            key.push(':');
+            key.push_str(part);
+        }
+        if let Some(found) = map.get(key.as_str()) {
+            return found.clone();
+        }
+        let found = resolve_uncached(province, city, county);
+        if map.len() >= RESOLVED_KEPT {
+            map.clear();
+        }
+        map.insert(key.clone(), found.clone());
+        found
+    })
+}
+
+fn resolve_uncached(province: &str, city: &str, county: &str) -> Result<RegionPath, String> {
     let (p_in, c_in, k_in) = (normalize(province), normalize(city), normalize(county));
     if p_in.is_empty() {
         return Err("请填写所在区域省".to_string());

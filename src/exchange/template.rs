@@ -136,20 +136,28 @@ pub fn workbook_from<'a>(
     } else {
         u32::try_from(count).map_err(|_| "行数过多".to_string())?
     };
-    // Cells are written without a format and each column's format is then set on its
-    // whole data range: rust_xlsxwriter hashes the `Format` on every formatted write to
-    // find its index, which was a fifth of a 100,000-row export, and a range format is
-    // hashed once. A range format also fills the empty cells with bordered blanks. The
-    // formats are registered in column order, as the cell-by-cell writes did, so the
-    // styles come out numbered alike.
-    let last_row = FIRST_DATA_ROW + table_rows - 1;
-    // Texts that look like formulas get their own (quote-prefixed) format, after the
-    // range formats so that those do not overwrite it.
-    let mut guarded: Vec<(u32, u16, String)> = Vec::new();
-    if count > 0 {
-        for r in 0..table_rows {
-            let row = FIRST_DATA_ROW + r;
-            let values = row_at(r as usize);
+    // Cells are written without a format, then each run of neighbouring columns with the
+    // same format gets it as a range on that row: rust_xlsxwriter hashes the `Format` on
+    // every formatted write to find its index (a tenth of a 100,000-row export), and a
+    // range once for all its cells. A range also fills the empty cells with bordered
+    // blanks. Runs go left to right from the first row on, as the cell-by-cell writes
+    // did, so the styles come out numbered alike.
+    let formats: Vec<&Format> = columns.iter().map(|c| styles.data_cell(c)).collect();
+    let mut runs: Vec<(u16, u16, &Format)> = Vec::new();
+    for (i, format) in formats.iter().enumerate() {
+        let c = col_num(i)?;
+        match runs.last_mut() {
+            Some((_, last, f)) if std::ptr::eq(*f, *format) => *last = c,
+            _ => runs.push((c, c, format)),
+        }
+    }
+    for r in 0..table_rows {
+        let row = FIRST_DATA_ROW + r;
+        let values = (count > 0).then(|| row_at(r as usize));
+        // Texts that look like formulas get their own (quote-prefixed) format, after the
+        // row's range formats so that those do not overwrite it.
+        let mut guarded: Vec<(u16, &str)> = Vec::new();
+        if let Some(values) = values.as_deref() {
             for (i, column) in columns.iter().enumerate() {
                 let c = col_num(i)?;
                 if column.kind == Kind::Sequence {
@@ -160,7 +168,7 @@ pub fn workbook_from<'a>(
                 }
                 match values.get(column.key).map(String::as_str) {
                     Some(value) if super::cell::looks_like_formula(value) => {
-                        guarded.push((row, c, value.to_string()));
+                        guarded.push((c, value));
                     }
                     Some(value) if !value.is_empty() => {
                         super::cell::write_text(&mut sheet, row, c, value, None)
@@ -170,16 +178,15 @@ pub fn workbook_from<'a>(
                 }
             }
         }
-    }
-    for (i, column) in columns.iter().enumerate() {
-        let c = col_num(i)?;
-        sheet
-            .set_range_format(FIRST_DATA_ROW, c, last_row, c, styles.data_cell(column))
-            .map_err(xlsx_err)?;
-    }
-    for (row, c, value) in guarded {
-        let format = styles.data_cell(&columns[usize::from(c)]);
-        super::cell::write_text(&mut sheet, row, c, &value, Some(format)).map_err(xlsx_err)?;
+        for &(first, last, format) in &runs {
+            sheet
+                .set_range_format(row, first, row, last, format)
+                .map_err(xlsx_err)?;
+        }
+        for (c, value) in guarded {
+            super::cell::write_text(&mut sheet, row, c, value, Some(formats[usize::from(c)]))
+                .map_err(xlsx_err)?;
+        }
     }
 
     // One blank row, then the 填报说明 in one merged cell, so an importer meets exactly one

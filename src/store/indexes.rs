@@ -81,6 +81,22 @@ impl VolunteerKeys {
         }
     }
 
+    /// [`VolunteerKeys::entries`], owned.
+    fn into_entries(self) -> impl Iterator<Item = (usize, String)> {
+        let VolunteerKeys {
+            names,
+            tail,
+            regions,
+            sanzhang,
+            categories,
+        } = self;
+        (names.into_iter().map(|k| (0, k)))
+            .chain(tail.into_iter().map(|k| (1, k)))
+            .chain(regions.into_iter().map(|k| (2, k)))
+            .chain(std::iter::once((3, sanzhang)))
+            .chain(categories.into_iter().map(|k| (4, k)))
+    }
+
     /// `(position in VOLUNTEER_STR_INDEXES, key)` for every entry.
     fn entries(&self) -> Vec<(usize, &str)> {
         let mut out = Vec::new();
@@ -133,27 +149,38 @@ pub(super) fn put_volunteer_keys_tx(
     Ok(())
 }
 
-/// The list-index entries of volunteers new to the store (nothing to remove), written a
-/// table at a time in key order: each table is opened once for the batch and its inserts
-/// walk the B-tree from left to right instead of jumping between leaves. For an import
-/// of 100,000 rows this upkeep was a third of the commit when each row opened the five
-/// tables again and inserted its keys where they fell.
+/// The list-index entries of volunteers new to the store (nothing to remove), by table
+/// and sorted, made before the write transaction (see `put_new_volunteers_keys_tx`).
+pub(super) struct NewVolunteerKeys([Vec<(String, u128)>; 5]);
+
+impl NewVolunteerKeys {
+    pub(super) fn of(list: &[Volunteer]) -> NewVolunteerKeys {
+        let mut by_table: [Vec<(String, u128)>; 5] = Default::default();
+        for v in list {
+            for (i, key) in VolunteerKeys::of(v).into_entries() {
+                by_table[i].push((key, v.id.0));
+            }
+        }
+        for entries in &mut by_table {
+            entries.sort_unstable();
+        }
+        NewVolunteerKeys(by_table)
+    }
+}
+
+/// Write the list-index entries of new volunteers a table at a time, in key order: each
+/// table is opened once for the batch and its inserts walk the B-tree from left to right
+/// instead of jumping between leaves. For an import of 100,000 rows this upkeep was a
+/// third of the commit when each row opened the five tables again and inserted its keys
+/// where they fell.
 pub(super) fn put_new_volunteers_keys_tx(
     tx: &WriteTransaction,
-    list: &[Volunteer],
+    keys: &NewVolunteerKeys,
 ) -> Result<(), StoreError> {
-    let keys: Vec<VolunteerKeys> = list.iter().map(VolunteerKeys::of).collect();
-    let mut by_table: [Vec<(&str, u128)>; 5] = Default::default();
-    for (v, k) in list.iter().zip(&keys) {
-        for (i, key) in k.entries() {
-            by_table[i].push((key, v.id.0));
-        }
-    }
-    for (def, mut entries) in VOLUNTEER_STR_INDEXES.into_iter().zip(by_table) {
-        entries.sort_unstable();
+    for (def, entries) in VOLUNTEER_STR_INDEXES.into_iter().zip(&keys.0) {
         let mut t = tx.open_table(def)?;
-        for key in entries {
-            t.insert(key, ())?;
+        for (key, id) in entries {
+            t.insert((key.as_str(), *id), ())?;
         }
     }
     Ok(())

@@ -429,8 +429,11 @@ fn path(province: &Region, city: &Region, county: Option<&Region>) -> RegionPath
 /// largest part of checking a 附件2 row.
 const RESOLVED_KEPT: usize = 4096;
 
+/// A reused key buffer and the resolved inputs by key.
+type Resolved = (String, HashMap<String, Result<RegionPath, String>>);
+
 thread_local! {
-    static RESOLVED: std::cell::RefCell<(String, HashMap<String, Result<RegionPath, String>>)> =
+    static RESOLVED: std::cell::RefCell<Resolved> =
         std::cell::RefCell::new((String::new(), HashMap::new()));
 }
 

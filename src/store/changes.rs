@@ -56,15 +56,14 @@ pub(super) fn record_many_tx(
     ids: impl IntoIterator<Item = Gid>,
 ) -> Result<(), StoreError> {
     let mut t = tx.open_table(CHANGES)?;
-    let mut next = t.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
-    for id in ids {
+    let first = t.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+    for (sequence, id) in (first..).zip(ids) {
         let change = Change {
             kind,
             id,
             at: Utc::now(),
         };
-        t.insert(next, codec::encode(&change).as_slice())?;
-        next += 1;
+        t.insert(sequence, codec::encode(&change).as_slice())?;
     }
     Ok(())
 }

@@ -24,8 +24,8 @@ const IMPORT_BATCH: usize = 4_096;
 enum Step {
     /// A new record, written with the batch's `added`.
     New(Gid),
-    /// A row matching a stored volunteer.
-    Matching(Gid, VolunteerFields),
+    /// A row matching a stored volunteer (boxed: most rows of a large import are new).
+    Matching(Gid, Box<VolunteerFields>),
 }
 
 /// A batch of rows prepared outside the write transaction.
@@ -104,7 +104,7 @@ impl Store {
                     let mut added = Vec::new();
                     for row in rows.by_ref().take(IMPORT_BATCH) {
                         match row.existing {
-                            Some(id) => steps.push(Step::Matching(id, row.fields)),
+                            Some(id) => steps.push(Step::Matching(id, Box::new(row.fields))),
                             None => {
                                 let v = make(row.fields);
                                 steps.push(Step::New(v.id));
@@ -147,7 +147,7 @@ impl Store {
                                     let previous =
                                         volunteer_tx(tx, id)?.ok_or(StoreError::NotFound)?;
                                     let mut v = previous.clone();
-                                    v.apply(fields, now);
+                                    v.apply(*fields, now);
                                     put_volunteer_tx(tx, &v, Some(&previous))?;
                                     s.updated += 1;
                                 } else {

@@ -1006,6 +1006,45 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_of_new_volunteers_refuses_a_taken_phone_or_id_number_and_writes_nothing() {
+        use crate::store::people::{NewVolunteers, put_new_volunteers_tx};
+        let (store, county) = small(20);
+        let stored = store.people_counts().unwrap().volunteers;
+        let fresh = Volunteer {
+            id: Gid::new(),
+            phone: "13900000001".into(),
+            id_number: "22030219900101001X".into(),
+            ..county.volunteers[4].clone()
+        };
+        // The phone of a stored volunteer.
+        let twin = Volunteer {
+            id: Gid::new(),
+            id_number: "220302199001010028".into(),
+            ..county.volunteers[3].clone()
+        };
+        let batch = NewVolunteers::prepare(vec![fresh.clone(), twin]);
+        let written = store.write(|tx| put_new_volunteers_tx(tx, &batch));
+        assert!(
+            matches!(written, Err(StoreError::Taken("手机号"))),
+            "{written:?}"
+        );
+        // The same ID number twice in one batch.
+        let again = Volunteer {
+            id: Gid::new(),
+            phone: "13900000002".into(),
+            ..fresh.clone()
+        };
+        let batch = NewVolunteers::prepare(vec![fresh, again]);
+        let written = store.write(|tx| put_new_volunteers_tx(tx, &batch));
+        assert!(
+            matches!(written, Err(StoreError::Taken("身份证号"))),
+            "{written:?}"
+        );
+        assert_eq!(store.people_counts().unwrap().volunteers, stored);
+        assert_eq!(problems(&store), Vec::<String>::new());
+    }
+
+    #[test]
     fn indexes_follow_create_edit_and_leave() {
         let (store, county) = small(300);
         assert_eq!(problems(&store), Vec::<String>::new());

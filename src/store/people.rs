@@ -9,7 +9,7 @@ use crate::domain::ids::Gid;
 use crate::domain::people::{Team, TeamDecision, TeamReview, TeamStatus, Volunteer, team_name_key};
 use crate::domain::refusal::Refusal;
 use chrono::{DateTime, Utc};
-use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 /// A team as listed for its admin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,28 +139,17 @@ pub(super) fn put_new_volunteers_tx(
     new: &NewVolunteers,
 ) -> Result<(), StoreError> {
     let list = &new.list;
-    let unique: [(
-        TableDefinition<&str, u128>,
-        &'static str,
-        &[u32],
-        fn(&Volunteer) -> &str,
-    ); 2] = [
-        (PHONE_VOLUNTEER, "手机号", &new.by_phone, |v| &v.phone),
-        (IDNUMBER_VOLUNTEER, "身份证号", &new.by_id_number, |v| {
-            &v.id_number
-        }),
-    ];
-    for (def, field, order, key_of) in unique {
-        let mut t = tx.open_table(def)?;
-        for &i in order {
-            let v = &list[i as usize];
-            if t.insert(key_of(v), v.id.0)?
-                .is_some_and(|holder| holder.value() != v.id.0)
-            {
-                return Err(StoreError::Taken(field));
-            }
-        }
-    }
+    put_unique_keys_tx(tx, PHONE_VOLUNTEER, "手机号", list, &new.by_phone, |v| {
+        &v.phone
+    })?;
+    put_unique_keys_tx(
+        tx,
+        IDNUMBER_VOLUNTEER,
+        "身份证号",
+        list,
+        &new.by_id_number,
+        |v| &v.id_number,
+    )?;
     {
         let mut records = tx.open_table(VOLUNTEERS)?;
         for (v, bytes) in list.iter().zip(&new.encoded) {
@@ -171,6 +160,28 @@ pub(super) fn put_new_volunteers_tx(
     changes::record_many_tx(tx, ChangeKind::Volunteer, list.iter().map(|v| v.id))?;
     for v in list.iter().filter(|v| v.confirmed) {
         activate_waiting_teams_tx(tx, &v.phone)?;
+    }
+    Ok(())
+}
+
+/// Insert the unique keys of `list` (`key_of`, in `order`) into `def`; a key held by
+/// another record is `Taken` (naming `field`).
+fn put_unique_keys_tx(
+    tx: &WriteTransaction,
+    def: redb::TableDefinition<&str, u128>,
+    field: &'static str,
+    list: &[Volunteer],
+    order: &[u32],
+    key_of: impl Fn(&Volunteer) -> &str,
+) -> Result<(), StoreError> {
+    let mut t = tx.open_table(def)?;
+    for &i in order {
+        let v = &list[i as usize];
+        if t.insert(key_of(v), v.id.0)?
+            .is_some_and(|holder| holder.value() != v.id.0)
+        {
+            return Err(StoreError::Taken(field));
+        }
     }
     Ok(())
 }

@@ -544,8 +544,9 @@ fn tokens(segment: &str) -> Vec<Token> {
 
 /// Parsed cells kept per thread and dictionary: an imported file repeats the same few
 /// multi-choice cells on every row, and parsing one (NFKC, tokens, joined lookups) was a
-/// third of checking a 附件2 row.
-const PARSED_KEPT: usize = 4096;
+/// third of checking a 附件2 row. Bounded (then started afresh) so that a file of distinct
+/// cells, or a long-lived server thread, keeps at most about a megabyte.
+const PARSED_KEPT: usize = 1024;
 
 type Parsed = Result<Vec<&'static str>, String>;
 

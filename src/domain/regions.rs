@@ -426,8 +426,9 @@ fn path(province: &Region, city: &Region, county: Option<&Region>) -> RegionPath
 
 /// Resolved inputs kept per thread: an imported file repeats the same few regions on
 /// every row, and resolving one (normalising, listing children, matching names) was the
-/// largest part of checking a 附件2 row.
-const RESOLVED_KEPT: usize = 4096;
+/// largest part of checking a 附件2 row. Bounded (then started afresh) like the parsed
+/// multi-choice cells in `dict`.
+const RESOLVED_KEPT: usize = 1024;
 
 /// A reused key buffer and the resolved inputs by key.
 type Resolved = (String, HashMap<String, Result<RegionPath, String>>);
@@ -917,6 +918,25 @@ mod tests {
         let err = resolve("广东", "东莞市", "南山区").unwrap_err();
         assert!(err.starts_with("“南山区”不属于“广东省 东莞市”"), "{err}");
         assert!(err.contains("所在区域县请留空"), "{err}");
+    }
+
+    #[test]
+    fn kept_results_are_told_apart_by_each_part() {
+        // The same text split differently across the three parts is a different input.
+        for _ in 0..2 {
+            assert_eq!(
+                resolve("吉林省", "长春市", "").unwrap_err(),
+                "请填写所在区域县"
+            );
+            assert_eq!(
+                resolve("吉林省长春市", "", "").unwrap_err(),
+                "找不到省份“吉林省长春市”"
+            );
+            assert_eq!(
+                resolve("吉林省", "长春市", "南关区").unwrap(),
+                resolve_uncached("吉林省", "长春市", "南关区").unwrap()
+            );
+        }
     }
 
     #[test]

@@ -542,6 +542,19 @@ fn tokens(segment: &str) -> Vec<Token> {
     merged
 }
 
+/// Parsed cells kept per thread and dictionary: an imported file repeats the same few
+/// multi-choice cells on every row, and parsing one (NFKC, tokens, joined lookups) was a
+/// third of checking a 附件2 row. Bounded (then started afresh) so that a file of distinct
+/// cells, or a long-lived server thread, keeps at most about a megabyte.
+const PARSED_KEPT: usize = 1024;
+
+type Parsed = Result<Vec<&'static str>, String>;
+
+thread_local! {
+    static PARSED: std::cell::RefCell<HashMap<usize, HashMap<String, Parsed>>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
 /// Parses a multi-select cell into canonical names in dictionary order.
 ///
 /// Values may be separated by 、，,;；/| line breaks or spaces. Template-style cells that
@@ -550,6 +563,24 @@ fn tokens(segment: &str) -> Vec<Token> {
 /// template does with "青少年\n科技教育") is rejoined when the pieces alone are not values.
 /// Because `/` separates values, this is meant for dictionaries whose names contain none.
 pub fn parse_multi(dict: &Dict, raw: &str) -> Result<Vec<&'static str>, String> {
+    // A dictionary lives for the whole program, so its address names it.
+    let which = std::ptr::from_ref(dict) as usize;
+    PARSED.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        let map = kept.entry(which).or_default();
+        if let Some(found) = map.get(raw) {
+            return found.clone();
+        }
+        let found = parse_multi_uncached(dict, raw);
+        if map.len() >= PARSED_KEPT {
+            map.clear();
+        }
+        map.insert(raw.to_string(), found.clone());
+        found
+    })
+}
+
+fn parse_multi_uncached(dict: &Dict, raw: &str) -> Result<Vec<&'static str>, String> {
     let text = unicode_nfkc(raw);
     let mut selected = vec![false; dict.entries.len()];
     for segment in text.split(is_hard_separator) {

@@ -424,6 +424,20 @@ fn path(province: &Region, city: &Region, county: Option<&Region>) -> RegionPath
     }
 }
 
+/// Resolved inputs kept per thread: an imported file repeats the same few regions on
+/// every row, and resolving one (normalising, listing children, matching names) was the
+/// largest part of checking a 附件2 row. Bounded (then started afresh) like the parsed
+/// multi-choice cells in `dict`.
+const RESOLVED_KEPT: usize = 1024;
+
+/// A reused key buffer and the resolved inputs by key.
+type Resolved = (String, HashMap<String, Result<RegionPath, String>>);
+
+thread_local! {
+    static RESOLVED: std::cell::RefCell<Resolved> =
+        std::cell::RefCell::new((String::new(), HashMap::new()));
+}
+
 /// Resolves what a person typed or a form sent into codes. Each part may be a 6-digit code
 /// or a name, with or without its suffix ("山东", "济南", "历下").
 ///
@@ -432,6 +446,29 @@ fn path(province: &Region, city: &Region, county: Option<&Region>) -> RegionPath
 /// 省直辖县级行政区划, or empty; cities without counties accept an empty county or the
 /// city's own name. Names are matched within the chosen parent only.
 pub fn resolve(province: &str, city: &str, county: &str) -> Result<RegionPath, String> {
+    RESOLVED.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        let (key, map) = &mut *kept;
+        key.clear();
+        // Each part behind its length, so no two inputs share a key.
+        for part in [province, city, county] {
+            key.push_str(&part.len().to_string());
+            key.push(':');
+            key.push_str(part);
+        }
+        if let Some(found) = map.get(key.as_str()) {
+            return found.clone();
+        }
+        let found = resolve_uncached(province, city, county);
+        if map.len() >= RESOLVED_KEPT {
+            map.clear();
+        }
+        map.insert(key.clone(), found.clone());
+        found
+    })
+}
+
+fn resolve_uncached(province: &str, city: &str, county: &str) -> Result<RegionPath, String> {
     let (p_in, c_in, k_in) = (normalize(province), normalize(city), normalize(county));
     if p_in.is_empty() {
         return Err("请填写所在区域省".to_string());
@@ -881,6 +918,25 @@ mod tests {
         let err = resolve("广东", "东莞市", "南山区").unwrap_err();
         assert!(err.starts_with("“南山区”不属于“广东省 东莞市”"), "{err}");
         assert!(err.contains("所在区域县请留空"), "{err}");
+    }
+
+    #[test]
+    fn kept_results_are_told_apart_by_each_part() {
+        // The same text split differently across the three parts is a different input.
+        for _ in 0..2 {
+            assert_eq!(
+                resolve("吉林省", "长春市", "").unwrap_err(),
+                "请填写所在区域县"
+            );
+            assert_eq!(
+                resolve("吉林省长春市", "", "").unwrap_err(),
+                "找不到省份“吉林省长春市”"
+            );
+            assert_eq!(
+                resolve("吉林省", "长春市", "南关区").unwrap(),
+                resolve_uncached("吉林省", "长春市", "南关区").unwrap()
+            );
+        }
     }
 
     #[test]

@@ -83,6 +83,15 @@ pub fn volunteers_xlsx(list: &[Volunteer], ids: IdNumbers) -> Result<Vec<u8>, St
     })
 }
 
+/// The filled 附件2 from `count` rows made elsewhere: `next` gives them in order, each
+/// just before it is written.
+pub fn volunteers_xlsx_from(
+    count: usize,
+    mut next: impl FnMut() -> RowValues,
+) -> Result<Vec<u8>, String> {
+    template::workbook_from(Form::Volunteers, count, |_| Cow::Owned(next()))
+}
+
 /// The filled 附件1.
 pub fn teams_xlsx(list: &[Team]) -> Result<Vec<u8>, String> {
     template::workbook_from(Form::Teams, list.len(), |i| Cow::Owned(team_row(&list[i])))

@@ -289,7 +289,7 @@ pub fn check_file(
     let mut layout: Option<Layout> = None;
     // First row of each unique value, for duplicates within the file.
     let mut seen: HashMap<(&'static str, String), (u32, usize)> = HashMap::new();
-    read::for_each_row::<FileProblem>(bytes, |row| {
+    read::for_each_row_ahead::<FileProblem>(bytes, |row| {
         progress.checked.fetch_add(1, Ordering::Relaxed);
         let Some(l) = &layout else {
             if row.number > HEADER_SEARCH_ROWS {

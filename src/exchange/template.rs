@@ -136,38 +136,56 @@ pub fn workbook_from<'a>(
     } else {
         u32::try_from(count).map_err(|_| "行数过多".to_string())?
     };
+    // Cells are written without a format, then each run of neighbouring columns with the
+    // same format gets it as a range on that row: rust_xlsxwriter hashes the `Format` on
+    // every formatted write to find its index (a tenth of a 100,000-row export), and a
+    // range once for all its cells. A range also fills the empty cells with bordered
+    // blanks. Runs go left to right from the first row on, as the cell-by-cell writes
+    // did, so the styles come out numbered alike.
+    let formats: Vec<&Format> = columns.iter().map(|c| styles.data_cell(c)).collect();
+    let mut runs: Vec<(u16, u16, &Format)> = Vec::new();
+    for (i, format) in formats.iter().enumerate() {
+        let c = col_num(i)?;
+        match runs.last_mut() {
+            Some((_, last, f)) if std::ptr::eq(*f, *format) => *last = c,
+            _ => runs.push((c, c, format)),
+        }
+    }
     for r in 0..table_rows {
         let row = FIRST_DATA_ROW + r;
         let values = (count > 0).then(|| row_at(r as usize));
-        let values = values.as_deref();
-        for (i, column) in columns.iter().enumerate() {
-            let c = col_num(i)?;
-            let format = if column.is_text_format() {
-                &styles.cell_text
-            } else {
-                &styles.cell
-            };
-            if column.kind == Kind::Sequence {
-                if values.is_some() {
+        // Texts that look like formulas get their own (quote-prefixed) format, after the
+        // row's range formats so that those do not overwrite it.
+        let mut guarded: Vec<(u16, &str)> = Vec::new();
+        if let Some(values) = values.as_deref() {
+            for (i, column) in columns.iter().enumerate() {
+                let c = col_num(i)?;
+                if column.kind == Kind::Sequence {
                     sheet
-                        .write_number_with_format(row, c, f64::from(r + 1), &styles.cell_center)
+                        .write_number(row, c, f64::from(r + 1))
                         .map_err(xlsx_err)?;
-                } else {
-                    sheet
-                        .write_blank(row, c, &styles.cell_center)
-                        .map_err(xlsx_err)?;
+                    continue;
                 }
-                continue;
+                match values.get(column.key).map(String::as_str) {
+                    Some(value) if super::cell::looks_like_formula(value) => {
+                        guarded.push((c, value));
+                    }
+                    Some(value) if !value.is_empty() => {
+                        super::cell::write_text(&mut sheet, row, c, value, None)
+                            .map_err(xlsx_err)?;
+                    }
+                    _ => {}
+                }
             }
-            match values.and_then(|v| v.get(column.key)).map(String::as_str) {
-                Some(value) if !value.is_empty() => {
-                    super::cell::write_text(&mut sheet, row, c, value, Some(format))
-                        .map_err(xlsx_err)?
-                }
-                _ => {
-                    sheet.write_blank(row, c, format).map_err(xlsx_err)?;
-                }
-            };
+        }
+        for &(first, last, format) in &runs {
+            sheet
+                .set_range_format(row, first, row, last, format)
+                .map_err(xlsx_err)?;
+        }
+        for (c, value) in guarded {
+            super::cell::write_text(&mut sheet, row, c, value, Some(formats[usize::from(c)]))
+                .map_err(xlsx_err)?;
         }
     }
 
@@ -382,6 +400,17 @@ struct Styles {
 }
 
 impl Styles {
+    /// The format of a data cell in `column`.
+    fn data_cell(&self, column: &Column) -> &Format {
+        if column.kind == Kind::Sequence {
+            &self.cell_center
+        } else if column.is_text_format() {
+            &self.cell_text
+        } else {
+            &self.cell
+        }
+    }
+
     fn new() -> Styles {
         let bordered = Format::new()
             .set_border(FormatBorder::Thin)

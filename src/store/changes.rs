@@ -48,6 +48,26 @@ pub(super) fn record_tx(
     Ok(next)
 }
 
+/// Append one change per id, in order, inside the caller's write transaction (the log
+/// opened and its end found once, not once per record).
+pub(super) fn record_many_tx(
+    tx: &WriteTransaction,
+    kind: ChangeKind,
+    ids: impl IntoIterator<Item = Gid>,
+) -> Result<(), StoreError> {
+    let mut t = tx.open_table(CHANGES)?;
+    let first = t.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+    for (sequence, id) in (first..).zip(ids) {
+        let change = Change {
+            kind,
+            id,
+            at: Utc::now(),
+        };
+        t.insert(sequence, codec::encode(&change).as_slice())?;
+    }
+    Ok(())
+}
+
 /// The newest sequence number of the changes log in a read snapshot (0 when empty).
 pub(super) fn last_tx(tx: &ReadTransaction) -> Result<u64, StoreError> {
     let t = tx.open_table(CHANGES)?;

@@ -81,6 +81,22 @@ impl VolunteerKeys {
         }
     }
 
+    /// [`VolunteerKeys::entries`], owned.
+    fn into_entries(self) -> impl Iterator<Item = (usize, String)> {
+        let VolunteerKeys {
+            names,
+            tail,
+            regions,
+            sanzhang,
+            categories,
+        } = self;
+        (names.into_iter().map(|k| (0, k)))
+            .chain(tail.into_iter().map(|k| (1, k)))
+            .chain(regions.into_iter().map(|k| (2, k)))
+            .chain(std::iter::once((3, sanzhang)))
+            .chain(categories.into_iter().map(|k| (4, k)))
+    }
+
     /// `(position in VOLUNTEER_STR_INDEXES, key)` for every entry.
     fn entries(&self) -> Vec<(usize, &str)> {
         let mut out = Vec::new();
@@ -128,6 +144,43 @@ pub(super) fn put_volunteer_keys_tx(
             if *d == i {
                 t.insert((*key, v.id.0), ())?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// The list-index entries of volunteers new to the store (nothing to remove), by table
+/// and sorted, made before the write transaction (see `put_new_volunteers_keys_tx`).
+pub(super) struct NewVolunteerKeys([Vec<(String, u128)>; 5]);
+
+impl NewVolunteerKeys {
+    pub(super) fn of(list: &[Volunteer]) -> NewVolunteerKeys {
+        let mut by_table: [Vec<(String, u128)>; 5] = Default::default();
+        for v in list {
+            for (i, key) in VolunteerKeys::of(v).into_entries() {
+                by_table[i].push((key, v.id.0));
+            }
+        }
+        for entries in &mut by_table {
+            entries.sort_unstable();
+        }
+        NewVolunteerKeys(by_table)
+    }
+}
+
+/// Write the list-index entries of new volunteers a table at a time, in key order: each
+/// table is opened once for the batch and its inserts walk the B-tree from left to right
+/// instead of jumping between leaves. For an import of 100,000 rows this upkeep was a
+/// third of the commit when each row opened the five tables again and inserted its keys
+/// where they fell.
+pub(super) fn put_new_volunteers_keys_tx(
+    tx: &WriteTransaction,
+    keys: &NewVolunteerKeys,
+) -> Result<(), StoreError> {
+    for (def, entries) in VOLUNTEER_STR_INDEXES.into_iter().zip(&keys.0) {
+        let mut t = tx.open_table(def)?;
+        for (key, id) in entries {
+            t.insert((key.as_str(), *id), ())?;
         }
     }
     Ok(())
@@ -950,6 +1003,45 @@ mod tests {
 
     fn ids(p: &ListPage<VolunteerRow>) -> Vec<Gid> {
         p.rows.iter().map(|v| v.id).collect()
+    }
+
+    #[test]
+    fn a_batch_of_new_volunteers_refuses_a_taken_phone_or_id_number_and_writes_nothing() {
+        use crate::store::people::{NewVolunteers, put_new_volunteers_tx};
+        let (store, county) = small(20);
+        let stored = store.people_counts().unwrap().volunteers;
+        let fresh = Volunteer {
+            id: Gid::new(),
+            phone: "13900000001".into(),
+            id_number: "22030219900101001X".into(),
+            ..county.volunteers[4].clone()
+        };
+        // The phone of a stored volunteer.
+        let twin = Volunteer {
+            id: Gid::new(),
+            id_number: "220302199001010028".into(),
+            ..county.volunteers[3].clone()
+        };
+        let batch = NewVolunteers::prepare(vec![fresh.clone(), twin]);
+        let written = store.write(|tx| put_new_volunteers_tx(tx, &batch));
+        assert!(
+            matches!(written, Err(StoreError::Taken("手机号"))),
+            "{written:?}"
+        );
+        // The same ID number twice in one batch.
+        let again = Volunteer {
+            id: Gid::new(),
+            phone: "13900000002".into(),
+            ..fresh.clone()
+        };
+        let batch = NewVolunteers::prepare(vec![fresh, again]);
+        let written = store.write(|tx| put_new_volunteers_tx(tx, &batch));
+        assert!(
+            matches!(written, Err(StoreError::Taken("身份证号"))),
+            "{written:?}"
+        );
+        assert_eq!(store.people_counts().unwrap().volunteers, stored);
+        assert_eq!(problems(&store), Vec::<String>::new());
     }
 
     #[test]

@@ -92,6 +92,100 @@ pub(super) fn put_volunteer_tx(
     Ok(())
 }
 
+/// Volunteers new to the store made ready to write outside the write transaction (redb
+/// has one writer; an import prepares the next batch while this one is written): in id
+/// order, encoded, their unique keys and list-index keys sorted.
+pub(super) struct NewVolunteers {
+    list: Vec<Volunteer>,
+    encoded: Vec<Vec<u8>>,
+    /// Positions in `list`, by phone and by ID number.
+    by_phone: Vec<u32>,
+    by_id_number: Vec<u32>,
+    keys: super::indexes::NewVolunteerKeys,
+}
+
+impl NewVolunteers {
+    pub(super) fn prepare(mut list: Vec<Volunteer>) -> NewVolunteers {
+        // Ids are time-ordered, so this is usually the order they came in.
+        list.sort_unstable_by_key(|v| v.id.0);
+        let positions = || (0..list.len() as u32).collect::<Vec<u32>>();
+        let mut by_phone = positions();
+        by_phone.sort_unstable_by(|&a, &b| list[a as usize].phone.cmp(&list[b as usize].phone));
+        let mut by_id_number = positions();
+        by_id_number
+            .sort_unstable_by(|&a, &b| list[a as usize].id_number.cmp(&list[b as usize].id_number));
+        NewVolunteers {
+            encoded: list.iter().map(encode).collect(),
+            keys: super::indexes::NewVolunteerKeys::of(&list),
+            by_phone,
+            by_id_number,
+            list,
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.list.len()
+    }
+}
+
+/// Write volunteers new to the store (no previous version) with the same upkeep as
+/// [`put_volunteer_tx`], a table at a time: each table is opened once for the batch and
+/// its keys are inserted in order. A phone or ID number held by another record (stored,
+/// or earlier in the batch) is refused with `Taken`, but only after the batch's earlier
+/// keys were written: the caller must abort the transaction on an error (an import and a
+/// bulk load do), unlike `put_volunteer_tx`, which checks before it writes.
+pub(super) fn put_new_volunteers_tx(
+    tx: &WriteTransaction,
+    new: &NewVolunteers,
+) -> Result<(), StoreError> {
+    let list = &new.list;
+    put_unique_keys_tx(tx, PHONE_VOLUNTEER, "手机号", list, &new.by_phone, |v| {
+        &v.phone
+    })?;
+    put_unique_keys_tx(
+        tx,
+        IDNUMBER_VOLUNTEER,
+        "身份证号",
+        list,
+        &new.by_id_number,
+        |v| &v.id_number,
+    )?;
+    {
+        let mut records = tx.open_table(VOLUNTEERS)?;
+        for (v, bytes) in list.iter().zip(&new.encoded) {
+            records.insert(v.id.0, bytes.as_slice())?;
+        }
+    }
+    super::indexes::put_new_volunteers_keys_tx(tx, &new.keys)?;
+    changes::record_many_tx(tx, ChangeKind::Volunteer, list.iter().map(|v| v.id))?;
+    for v in list.iter().filter(|v| v.confirmed) {
+        activate_waiting_teams_tx(tx, &v.phone)?;
+    }
+    Ok(())
+}
+
+/// Insert the unique keys of `list` (`key_of`, in `order`) into `def`; a key held by
+/// another record is `Taken` (naming `field`).
+fn put_unique_keys_tx(
+    tx: &WriteTransaction,
+    def: redb::TableDefinition<&str, u128>,
+    field: &'static str,
+    list: &[Volunteer],
+    order: &[u32],
+    key_of: impl Fn(&Volunteer) -> &str,
+) -> Result<(), StoreError> {
+    let mut t = tx.open_table(def)?;
+    for &i in order {
+        let v = &list[i as usize];
+        if t.insert(key_of(v), v.id.0)?
+            .is_some_and(|holder| holder.value() != v.id.0)
+        {
+            return Err(StoreError::Taken(field));
+        }
+    }
+    Ok(())
+}
+
 fn teams_of_admin_phone_tx(tx: &WriteTransaction, phone: &str) -> Result<Vec<Gid>, StoreError> {
     let t = tx.open_table(ADMINPHONE_TEAMS)?;
     let mut ids = Vec::new();
@@ -229,6 +323,23 @@ impl Store {
     pub fn for_each_volunteer(&self, mut f: impl FnMut(Volunteer)) -> Result<(), StoreError> {
         self.read(|tx| {
             for row in tx.open_table(VOLUNTEERS)?.range::<u128>(..)? {
+                f(decode(row?.1.value())?);
+            }
+            Ok(())
+        })
+    }
+
+    /// [`Store::for_each_volunteer`], after telling `count` how many follow: both from one
+    /// snapshot, so the count is exactly the number of calls to `f`.
+    pub fn for_each_volunteer_counted(
+        &self,
+        count: impl FnOnce(usize),
+        mut f: impl FnMut(Volunteer),
+    ) -> Result<(), StoreError> {
+        self.read(|tx| {
+            let t = tx.open_table(VOLUNTEERS)?;
+            count(t.len()? as usize);
+            for row in t.range::<u128>(..)? {
                 f(decode(row?.1.value())?);
             }
             Ok(())

@@ -146,25 +146,29 @@ pub const SHOWCASE_CONSENT: TableDefinition<u128, i64> = TableDefinition::new("s
 
 /// `(name suffix, volunteer id) → ()`: every suffix of a volunteer's normalised name
 /// (`indexes::name_suffixes`), so a contained substring is a prefix of some suffix and one
-/// range finds it. Kept by `people::put_volunteer_tx`.
+/// range finds it. Kept by `people::put_volunteer_tx`
+/// (and `put_new_volunteers_tx` for a batch of new records).
 pub const NAMESUFFIX_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
     TableDefinition::new("namesuffix_volunteers");
 
 /// `(last four phone digits, volunteer id) → ()`: the 尾号 search. Kept by
-/// `people::put_volunteer_tx`.
+/// `people::put_volunteer_tx` (and `put_new_volunteers_tx`).
 pub const PHONETAIL_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
     TableDefinition::new("phonetail_volunteers");
 
 /// `(region code, volunteer id) → ()`: one entry per level (province, city, county) of
-/// the volunteer's region. Kept by `people::put_volunteer_tx`.
+/// the volunteer's region. Kept by `people::put_volunteer_tx`
+/// (and `put_new_volunteers_tx` for a batch of new records).
 pub const REGION_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
     TableDefinition::new("region_volunteers");
 
-/// `(基层“三长” label, volunteer id) → ()`. Kept by `people::put_volunteer_tx`.
+/// `(基层“三长” label, volunteer id) → ()`. Kept by `people::put_volunteer_tx`
+/// (and `put_new_volunteers_tx` for a batch of new records).
 pub const SANZHANG_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
     TableDefinition::new("sanzhang_volunteers");
 
-/// `(service category, volunteer id) → ()`. Kept by `people::put_volunteer_tx`.
+/// `(service category, volunteer id) → ()`. Kept by `people::put_volunteer_tx`
+/// (and `put_new_volunteers_tx` for a batch of new records).
 pub const CATEGORY_VOLUNTEERS: TableDefinition<(&str, u128), ()> =
     TableDefinition::new("category_volunteers");
 

@@ -29,3 +29,20 @@ pub fn background_priority() {
         log::debug!("could not lower a background thread's priority: {e}");
     }
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn a_background_thread_runs_at_the_lowest_priority_and_others_do_not() {
+        let own = || rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap();
+        let before = own();
+        let background = std::thread::spawn(move || {
+            super::background_priority();
+            own()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(background, 19);
+        assert_eq!(own(), before, "only the calling thread is lowered");
+    }
+}

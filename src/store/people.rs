@@ -320,13 +320,8 @@ impl Store {
 
     /// Every volunteer, oldest first, one at a time: a figure over the whole county need
     /// not hold 100,000 records in memory at once.
-    pub fn for_each_volunteer(&self, mut f: impl FnMut(Volunteer)) -> Result<(), StoreError> {
-        self.read(|tx| {
-            for row in tx.open_table(VOLUNTEERS)?.range::<u128>(..)? {
-                f(decode(row?.1.value())?);
-            }
-            Ok(())
-        })
+    pub fn for_each_volunteer(&self, f: impl FnMut(Volunteer)) -> Result<(), StoreError> {
+        self.for_each_volunteer_counted(|_| {}, f)
     }
 
     /// [`Store::for_each_volunteer`], after telling `count` how many follow: both from one

@@ -67,7 +67,7 @@ impl Ctx {
     /// Build the context: read cookies and resolve the session.
     pub fn load(app: &App, req: &Request) -> Result<Ctx, AppError> {
         let now = app.now();
-        let token = cookie(req, SESSION_COOKIE).filter(|t| is_token(t));
+        let token = session_cookie(req);
         let session = match &token {
             Some(t) => app.store.session(t, now)?,
             None => None,
@@ -77,10 +77,7 @@ impl Ctx {
             Some(Session { subject, .. }) => resolve(app, subject)?,
             None => Viewer::Anonymous,
         };
-        let (csrf, csrf_is_new) = match cookie(req, CSRF_COOKIE).filter(|t| is_token(t)) {
-            Some(t) => (t, false),
-            None => (secret::token(), true),
-        };
+        let (csrf, csrf_is_new) = csrf_token(req);
         Ok(Ctx {
             session_token: token.filter(|_| !matches!(viewer, Viewer::Anonymous)),
             session_expires,
@@ -329,8 +326,21 @@ fn resolve(app: &App, subject: Subject) -> Result<Viewer, AppError> {
     })
 }
 
-pub fn is_token(t: &str) -> bool {
+fn is_token(t: &str) -> bool {
     t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The session cookie, when it has the shape of a token.
+pub fn session_cookie(req: &Request) -> Option<String> {
+    cookie(req, SESSION_COOKIE).filter(|t| is_token(t))
+}
+
+/// This browser's CSRF token, or a new one (`true`: the cookie must be issued).
+pub fn csrf_token(req: &Request) -> (String, bool) {
+    match cookie(req, CSRF_COOKIE).filter(|t| is_token(t)) {
+        Some(t) => (t, false),
+        None => (secret::token(), true),
+    }
 }
 
 /// A cookie's value.

@@ -279,17 +279,17 @@ fn dynamic(app: &App, req: &Request) -> Response {
         && !asks_fresh(req)
         && let Some(page) = app.pages.get(key, *stamp, app.now())
     {
-        let (csrf, csrf_is_new) = match auth::cookie(req, auth::CSRF_COOKIE) {
-            Some(t) if auth::is_token(&t) => (t, false),
-            _ => (crate::domain::secret::token(), true),
+        let (csrf, csrf_is_new) = auth::csrf_token(req);
+        let response = Response {
+            status_code: page.status,
+            headers: page
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone().into(), v.clone().into()))
+                .collect(),
+            data: rouille::ResponseBody::from_data(page.body_for(&csrf)),
+            upgrade: None,
         };
-        let mut response = Response::from_data("text/html; charset=utf-8", page.body_for(&csrf))
-            .with_status_code(page.status);
-        response.headers = page
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone().into(), v.clone().into()))
-            .collect();
         return finish(response, &csrf, csrf_is_new, false);
     }
     let mut ctx = match Ctx::load(app, req) {
@@ -321,7 +321,7 @@ fn page_key(req: &Request) -> Option<page_cache::Key> {
     }
     Some(page_cache::Key {
         url: req.raw_url().to_string(),
-        session: auth::cookie(req, auth::SESSION_COOKIE).filter(|t| auth::is_token(t)),
+        session: auth::session_cookie(req),
         loopback: ratelimit::is_loopback(req.remote_addr().ip()),
     })
 }

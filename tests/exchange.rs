@@ -493,6 +493,17 @@ fn web_export_merge_and_audit() {
     let xlsx = admin.get("/admin/audit.xlsx");
     assert_eq!(xlsx.status, 200);
     assert_eq!(team_admin.get("/admin/audit").status, 403);
+    // Filtered by action (through its index) and by text (newest first, stopping at the
+    // page): only matching lines, the count where it is known.
+    let backups = admin.get("/admin/audit?action=备份");
+    assert!(backups.body.contains("共 1 条"), "{}", backups.body);
+    assert!(backups.body.contains("备份") && !backups.body.contains("管理员登录</td>"));
+    let none = admin.get("/admin/audit?action=恢复");
+    assert!(none.body.contains("共 0 条"));
+    let by_text = admin.get("/admin/audit?q=127.0.0.1");
+    assert!(by_text.body.contains("第 1 页") && by_text.body.contains("管理员登录"));
+    let nothing = admin.get("/admin/audit?q=%E6%B2%A1%E6%9C%89%E8%BF%99%E4%B8%AA%E4%BA%BA");
+    assert!(!nothing.body.contains("<td data-label=\"时间\">"));
 }
 
 #[test]

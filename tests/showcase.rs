@@ -142,6 +142,79 @@ fn a_demand_is_submitted_looked_up_taken_turned_into_an_activity_and_done() {
     );
 }
 
+/// The numbers of the demands a list page shows, in order.
+fn listed_numbers(body: &str) -> Vec<String> {
+    body.match_indices("XQ")
+        .map(|(i, _)| {
+            body[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect()
+        })
+        .filter(|n: &String| n.len() > 4)
+        .fold(Vec::new(), |mut seen, n| {
+            if !seen.contains(&n) {
+                seen.push(n);
+            }
+            seen
+        })
+}
+
+#[test]
+fn the_demands_list_filters_by_region_category_and_state() {
+    use kezhi::domain::demand::DemandState;
+    let t = TestApp::start();
+    let mut c = t.client();
+    let mut numbers = Vec::new();
+    for (county, category) in [
+        ("220322", "农技服务"),
+        ("220302", "科普讲解"),
+        ("220322", "科普讲解"),
+    ] {
+        let form = with(
+            with(demand_form("需求"), "county", county),
+            "categories",
+            category,
+        );
+        let r = post(&mut c, "/demands/new", &form);
+        assert_eq!(r.status, 303);
+        let found = t
+            .app
+            .store
+            .demand_page(&Default::default(), 1, 50)
+            .unwrap()
+            .0;
+        numbers.push(found[0].number.clone());
+    }
+    let (first, second, third) = (
+        numbers[0].as_str(),
+        numbers[1].as_str(),
+        numbers[2].as_str(),
+    );
+    let mut done = t.app.store.demand_by_number(third).unwrap().unwrap();
+    done.state = DemandState::Done;
+    t.app.store.save_demand(&done).unwrap();
+
+    let mut admin = t.admin();
+    let list = |admin: &mut Client, query: &str| {
+        listed_numbers(&admin.get(&format!("/demands?{query}")).body)
+    };
+    assert_eq!(list(&mut admin, ""), [third, second, first], "newest first");
+    assert_eq!(
+        list(&mut admin, "province=220000&city=220300&county=220322"),
+        [third, first]
+    );
+    assert_eq!(list(&mut admin, "category=科普讲解"), [third, second]);
+    assert_eq!(list(&mut admin, "state=待对接"), [second, first]);
+    assert_eq!(
+        list(&mut admin, "county=220322&category=科普讲解&state=已完成"),
+        [third]
+    );
+    assert!(list(&mut admin, "county=220322&state=已对接").is_empty());
+    assert!(list(&mut admin, "state=不存在").is_empty());
+    assert!(list(&mut admin, "county=999999").is_empty());
+}
+
 #[test]
 fn bad_demands_and_the_per_address_limit() {
     let t = TestApp::start();

@@ -30,6 +30,9 @@ pub enum DemandState {
 }
 
 impl DemandState {
+    /// Every state, in the order a demand goes through them.
+    pub const ALL: [DemandState; 3] = [DemandState::Open, DemandState::Taken, DemandState::Done];
+
     /// The Chinese label.
     pub fn label(self) -> &'static str {
         match self {

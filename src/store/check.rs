@@ -18,7 +18,7 @@ use crate::domain::record::{Certificate, Report};
 use chrono::{DateTime, Utc};
 use redb::{
     ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
-    WriteTransaction,
+    TableHandle, WriteTransaction,
 };
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -125,6 +125,12 @@ fn check_tx(tx: &redb::ReadTransaction) -> Result<CheckReport, StoreError> {
                 r.teams += 1;
             }
             super::indexes::check_tx(tx, &mut r.problems)?;
+            if let Some((expected, stored)) = super::demands::demand_terms_check(tx)? {
+                both_ways(&mut r, TERM_DEMANDS.name(), &stored, &expected);
+            }
+            if let Some((expected, stored)) = super::audit::action_audit_check(tx)? {
+                both_ways(&mut r, ACTION_AUDIT.name(), &stored, &expected);
+            }
             r.changes = tx.open_table(CHANGES)?.len()?;
             r.audit = tx.open_table(AUDIT)?.len()?;
             check_links(tx, &mut r)?;
@@ -164,11 +170,11 @@ fn records<T: serde::de::DeserializeOwned>(
 }
 
 /// Compare an index with what the primary table says it should hold, both ways.
-fn both_ways(
+fn both_ways<K: Ord>(
     r: &mut CheckReport,
     index: &str,
-    stored: &BTreeSet<(u128, u128)>,
-    derived: &BTreeSet<(u128, u128)>,
+    stored: &BTreeSet<K>,
+    derived: &BTreeSet<K>,
 ) {
     let missing = derived.difference(stored).count();
     let stray = stored.difference(derived).count();
@@ -328,6 +334,8 @@ pub const REBUILDS: &[(&str, Rebuild)] = &[
     ("volunteer_certificates", rebuild_volunteer_certificates),
     ("number_demand", rebuild_number_demand),
     ("list indexes (schema v6)", rebuild_list_indexes),
+    ("term_demands", rebuild_term_demands),
+    ("action_audit", rebuild_action_audit),
 ];
 
 impl Store {
@@ -384,6 +392,18 @@ fn rebuild_list_indexes(tx: &WriteTransaction) -> Result<u64, StoreError> {
     n += tx.open_table(STATE_ACTIVITIES)?.len()?;
     n += tx.open_table(ACTIVITY_SEATS)?.len()?;
     Ok(n)
+}
+
+fn rebuild_term_demands(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    emptied(tx, TERM_DEMANDS)?;
+    super::demands::rebuild_demand_terms_tx(tx)?;
+    Ok(tx.open_table(TERM_DEMANDS)?.len()?)
+}
+
+fn rebuild_action_audit(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    emptied(tx, ACTION_AUDIT)?;
+    super::audit::rebuild_action_audit_tx(tx)?;
+    Ok(tx.open_table(ACTION_AUDIT)?.len()?)
 }
 
 /// Empty a table by deleting and re-creating it.

@@ -5,12 +5,13 @@ use super::changes::{self, ChangeKind};
 use super::codec::{decode, encode};
 use super::tables::*;
 use super::{Store, StoreError};
-use crate::domain::demand::Demand;
+use crate::domain::demand::{Demand, DemandState};
 use crate::domain::ids::Gid;
 use crate::domain::refusal::Refusal;
 use chrono::{DateTime, Utc};
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// Something shown on the home page: an activity (典型案例) or a volunteer (典型人物).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,7 +46,124 @@ pub(super) fn demand_tx(tx: &WriteTransaction, id: Gid) -> Result<Option<Demand>
     })
 }
 
+/// What the demands list filters by; empty fields let every demand through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemandFilter {
+    pub province: String,
+    pub city: String,
+    pub county: String,
+    pub category: String,
+    pub state: Option<DemandState>,
+}
+
+impl DemandFilter {
+    /// The `TERM_DEMANDS` terms a demand must all have to pass.
+    fn terms(&self) -> Vec<String> {
+        let mut terms: Vec<String> = [&self.province, &self.city, &self.county]
+            .into_iter()
+            .filter(|code| !code.is_empty())
+            .map(|code| region_term(code))
+            .collect();
+        if !self.category.is_empty() {
+            terms.push(category_term(&self.category));
+        }
+        terms.extend(self.state.map(state_term));
+        terms
+    }
+}
+
+fn region_term(code: &str) -> String {
+    format!("region:{code}")
+}
+
+fn category_term(category: &str) -> String {
+    format!("category:{category}")
+}
+
+fn state_term(state: DemandState) -> String {
+    let key = match state {
+        DemandState::Open => 0,
+        DemandState::Taken => 1,
+        DemandState::Done => 2,
+    };
+    format!("state:{key}")
+}
+
+/// The terms a demand is found by in `TERM_DEMANDS`, sorted and without repeats.
+fn demand_terms(d: &Demand) -> Vec<String> {
+    let mut terms = vec![region_term(&d.region.province), region_term(&d.region.city)];
+    terms.extend(d.region.county.as_deref().map(region_term));
+    terms.extend(d.categories.iter().map(|c| category_term(c)));
+    terms.push(state_term(d.state));
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+/// Keep `TERM_DEMANDS` in step with `d` (replacing `previous`).
+fn put_demand_terms_tx(
+    tx: &WriteTransaction,
+    d: &Demand,
+    previous: Option<&Demand>,
+) -> Result<(), StoreError> {
+    let mut index = tx.open_table(TERM_DEMANDS)?;
+    let terms = demand_terms(d);
+    for old in previous.map(demand_terms).unwrap_or_default() {
+        if !terms.contains(&old) {
+            index.remove((old.as_str(), d.id.0))?;
+        }
+    }
+    for term in &terms {
+        index.insert((term.as_str(), d.id.0), ())?;
+    }
+    Ok(())
+}
+
+/// Build `TERM_DEMANDS` from the stored demands (migration v7, `kezhi check --repair`).
+pub(super) fn rebuild_demand_terms_tx(tx: &WriteTransaction) -> Result<(), StoreError> {
+    let demands: Vec<Demand> = {
+        let t = tx.open_table(DEMANDS)?;
+        let mut out = Vec::new();
+        for row in t.range::<u128>(..)? {
+            out.push(decode(row?.1.value())?);
+        }
+        out
+    };
+    for d in &demands {
+        put_demand_terms_tx(tx, d, None)?;
+    }
+    Ok(())
+}
+
+/// The entries `TERM_DEMANDS` must hold for the stored demands, and those it holds (for
+/// `kezhi check`); `None` for a store older than the index.
+pub(super) type IndexSets = (BTreeSet<(String, u128)>, BTreeSet<(String, u128)>);
+
+pub(super) fn demand_terms_check(tx: &ReadTransaction) -> Result<Option<IndexSets>, StoreError> {
+    let index = match tx.open_table(TERM_DEMANDS) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let mut expected = BTreeSet::new();
+    for row in tx.open_table(DEMANDS)?.range::<u128>(..)? {
+        let Ok(d) = decode::<Demand>(row?.1.value()) else {
+            continue; // reported by the record check
+        };
+        expected.extend(demand_terms(&d).into_iter().map(|t| (t, d.id.0)));
+    }
+    let mut actual = BTreeSet::new();
+    for row in index.range::<(&str, u128)>(..)? {
+        let (key, _) = row?;
+        let (term, id) = key.value();
+        actual.insert((term.to_string(), id));
+    }
+    Ok(Some((expected, actual)))
+}
+
 pub(super) fn put_demand_tx(tx: &WriteTransaction, d: &Demand) -> Result<(), StoreError> {
+    let previous = demand_tx(tx, d.id)?;
+    put_demand_terms_tx(tx, d, previous.as_ref())?;
     {
         let mut numbers = tx.open_table(NUMBER_DEMAND)?;
         if numbers
@@ -120,31 +238,69 @@ impl Store {
         })
     }
 
-    /// Page `page` (from 1) of the demands `accept` lets through, newest first, and
-    /// whether more follow. Reads until the page and one more are found.
+    /// Page `page` (from 1) of the demands `filter` lets through, newest first, and
+    /// whether more follow. Without a filter the records are walked newest first; with
+    /// one, the entries of its rarest term in `TERM_DEMANDS` are, each checked against the
+    /// other terms by key. Either way only the demands shown are decoded.
     pub fn demand_page(
         &self,
-        mut accept: impl FnMut(&Demand) -> bool,
+        filter: &DemandFilter,
         page: usize,
         per_page: usize,
     ) -> Result<(Vec<Demand>, bool), StoreError> {
+        let start = page.saturating_sub(1).saturating_mul(per_page);
         self.read(|tx| {
-            let t = tx.open_table(DEMANDS)?;
-            let start = page.saturating_sub(1).saturating_mul(per_page);
-            let (mut seen, mut out, mut more) = (0usize, Vec::new(), false);
-            for row in t.iter()?.rev() {
-                let d: Demand = decode(row?.1.value())?;
-                if !accept(&d) {
-                    continue;
-                }
-                if seen >= start {
-                    if out.len() == per_page {
-                        more = true;
+            let records = tx.open_table(DEMANDS)?;
+            let terms = filter.terms();
+            let mut ids = Vec::with_capacity(per_page + 1);
+            if terms.is_empty() {
+                for row in records.range::<u128>(..)?.rev().skip(start) {
+                    ids.push(row?.0.value());
+                    if ids.len() > per_page {
                         break;
                     }
-                    out.push(d);
                 }
-                seen += 1;
+            } else {
+                let index = tx.open_table(TERM_DEMANDS)?;
+                let entries = |term: &str| index.range((term, 0u128)..=(term, u128::MAX));
+                let mut rarest = (usize::MAX, 0);
+                for (i, term) in terms.iter().enumerate() {
+                    let n = entries(term)?.take(rarest.0).count();
+                    if n < rarest.0 {
+                        rarest = (n, i);
+                    }
+                }
+                let (walked, others) = (&terms[rarest.1], &terms);
+                let mut skipped = 0;
+                for row in entries(walked)?.rev() {
+                    let id = row?.0.value().1;
+                    let mut passes = true;
+                    for term in others.iter().filter(|t| *t != walked) {
+                        if index.get((term.as_str(), id))?.is_none() {
+                            passes = false;
+                            break;
+                        }
+                    }
+                    if !passes {
+                        continue;
+                    }
+                    if skipped < start {
+                        skipped += 1;
+                        continue;
+                    }
+                    ids.push(id);
+                    if ids.len() > per_page {
+                        break;
+                    }
+                }
+            }
+            let more = ids.len() > per_page;
+            ids.truncate(per_page);
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(g) = records.get(id)? {
+                    out.push(decode(g.value())?);
+                }
             }
             Ok((out, more))
         })
@@ -247,26 +403,105 @@ mod tests {
     }
 
     #[test]
-    fn a_page_of_demands_reads_up_to_its_page_newest_first() {
+    fn a_page_of_demands_decodes_only_its_page_newest_first() {
         let store = Store::in_memory().unwrap();
         for i in 0..120 {
             store.save_demand(&demand(i)).unwrap();
         }
+        let all = DemandFilter::default();
         let before = decode_count();
-        let (page, more) = store.demand_page(|_| true, 2, 50).unwrap();
-        assert!(
-            decode_count() - before <= 101,
-            "read up to page 2 and one more"
-        );
+        let (page, more) = store.demand_page(&all, 2, 50).unwrap();
+        assert_eq!(decode_count() - before, 50, "the page only");
         assert!(more);
         assert_eq!(page.len(), 50);
         assert_eq!(page[0].number, "XQ0069", "newest first, 50 skipped");
-        let (last, more) = store.demand_page(|_| true, 3, 50).unwrap();
+        let (last, more) = store.demand_page(&all, 3, 50).unwrap();
         assert_eq!((last.len(), more), (20, false));
-        let (open, more) = store
-            .demand_page(|d| d.state == DemandState::Open, 2, 50)
+
+        let open = DemandFilter {
+            state: Some(DemandState::Open),
+            ..Default::default()
+        };
+        let before = decode_count();
+        let (found, more) = store.demand_page(&open, 2, 50).unwrap();
+        assert_eq!(
+            decode_count() - before,
+            10,
+            "the page only, through the index"
+        );
+        assert_eq!((found.len(), more), (10, false));
+        assert!(found.iter().all(|d| d.state == DemandState::Open));
+        assert_eq!(found[0].number, "XQ0018");
+    }
+
+    #[test]
+    fn filters_combine_and_follow_every_change() {
+        let store = Store::in_memory().unwrap();
+        for i in 0..30 {
+            let mut d = demand(i);
+            if i % 3 == 0 {
+                d.region = RegionPath {
+                    province: "220000".into(),
+                    city: "220400".into(),
+                    county: Some("220402".into()),
+                };
+                d.categories = vec!["医疗卫生".into(), "农技服务".into()];
+            }
+            store.save_demand(&d).unwrap();
+        }
+        let numbers = |f: &DemandFilter| -> Vec<String> {
+            let (found, _) = store.demand_page(f, 1, 100).unwrap();
+            found.into_iter().map(|d| d.number).collect()
+        };
+        let health_open_in_220402 = DemandFilter {
+            county: "220402".into(),
+            category: "医疗卫生".into(),
+            state: Some(DemandState::Open),
+            ..Default::default()
+        };
+        // i % 3 == 0 and even: 0, 6, 12, 18, 24, newest first.
+        assert_eq!(
+            numbers(&health_open_in_220402),
+            ["XQ0024", "XQ0018", "XQ0012", "XQ0006", "XQ0000"]
+        );
+        let in_220300 = DemandFilter {
+            province: "220000".into(),
+            city: "220300".into(),
+            ..Default::default()
+        };
+        assert_eq!(numbers(&in_220300).len(), 20);
+
+        // An edit moves the demand between every index it is in.
+        let mut d = store.demand(Gid(1_000 + 24)).unwrap().unwrap();
+        d.state = DemandState::Done;
+        d.region.city = "220300".into();
+        d.region.county = Some("220302".into());
+        d.categories = vec!["农技服务".into()];
+        store.save_demand(&d).unwrap();
+        assert_eq!(
+            numbers(&health_open_in_220402),
+            ["XQ0018", "XQ0012", "XQ0006", "XQ0000"]
+        );
+        assert_eq!(numbers(&in_220300).len(), 21);
+        let unknown = DemandFilter {
+            category: "不存在的类别".into(),
+            ..Default::default()
+        };
+        assert!(numbers(&unknown).is_empty());
+        assert_eq!(store.check().unwrap().problems, Vec::<String>::new());
+
+        // A lost index entry is what `kezhi check` reports, and its repair restores.
+        store
+            .write(|tx| {
+                tx.open_table(TERM_DEMANDS)?
+                    .remove(("state:0", 1_000 + 18))?;
+                Ok::<_, StoreError>(())
+            })
             .unwrap();
-        assert_eq!((open.len(), more), (10, false));
-        assert!(open.iter().all(|d| d.state == DemandState::Open));
+        let problems = store.check().unwrap().problems;
+        assert!(
+            problems.iter().any(|p| p.contains("term_demands")),
+            "{problems:?}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use super::tables::*;
 use redb::{ReadableTable, WriteTransaction};
 
 /// The schema this build writes. Equals the number of migrations.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 type Migration = fn(&WriteTransaction) -> Result<(), StoreError>;
 
@@ -19,6 +19,7 @@ const MIGRATIONS: &[Migration] = &[
     migrate_to_v4,
     migrate_to_v5,
     migrate_to_v6,
+    migrate_to_v7,
 ];
 
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
@@ -131,6 +132,13 @@ fn migrate_to_v6(tx: &WriteTransaction) -> Result<(), StoreError> {
     tx.open_table(STATE_ACTIVITIES)?;
     tx.open_table(ACTIVITY_SEATS)?;
     super::indexes::rebuild_tx(tx)
+}
+
+/// v7: the demands list and the audit log filtered through indexes (`TERM_DEMANDS`,
+/// `ACTION_AUDIT`), built here for what is already stored.
+fn migrate_to_v7(tx: &WriteTransaction) -> Result<(), StoreError> {
+    super::demands::rebuild_demand_terms_tx(tx)?;
+    super::audit::rebuild_action_audit_tx(tx)
 }
 
 /// The schema version recorded in a file opened for reading, if any.
@@ -249,10 +257,11 @@ mod tests {
             migrate_to_v4,
             migrate_to_v5,
             migrate_to_v6,
+            migrate_to_v7,
             add_probe,
         ];
-        assert_eq!(run_list(&db, list).unwrap(), vec![7]);
-        assert_eq!(version_of(&db), 7);
+        assert_eq!(run_list(&db, list).unwrap(), vec![8]);
+        assert_eq!(version_of(&db), 8);
         let tx = db.begin_read().unwrap();
         let s = tx.open_table(SETTINGS).unwrap();
         assert_eq!(s.get("probe").unwrap().unwrap().value(), "v2");
@@ -349,7 +358,7 @@ mod tests {
         let store = crate::store::Store::finish_open(db, None).unwrap();
         let report = store.check().unwrap();
         assert_eq!(report.problems, Vec::<String>::new());
-        assert_eq!(report.schema_version, 6);
+        assert_eq!(report.schema_version, SCHEMA_VERSION);
         let page = store.volunteer_page(&Default::default(), 1, 50).unwrap();
         assert_eq!(page.total, 120);
         let m = &county.memberships[7];
@@ -361,6 +370,95 @@ mod tests {
             .filter(|s| s.activity == a.id && s.state.holds_seat())
             .count() as u32;
         assert_eq!(store.signup_counts(a.id).unwrap().0, held);
+    }
+
+    /// A store written by v6 (demands and the audit log without their filter indexes)
+    /// gains them at open.
+    #[test]
+    fn v7_builds_demand_and_audit_indexes_for_a_v6_store() {
+        use crate::domain::demand::{Demand, DemandState};
+        use crate::domain::ids::Gid;
+        use crate::domain::regions::RegionPath;
+        use crate::store::codec::encode;
+        use crate::store::{AuditEntry, DemandFilter};
+        let db = mem_db();
+        assert_eq!(
+            run_list(&db, &MIGRATIONS[..6]).unwrap(),
+            (1..=6).collect::<Vec<_>>()
+        );
+        let now = chrono::Utc::now();
+        let tx = db.begin_write().unwrap();
+        {
+            let mut demands = tx.open_table(DEMANDS).unwrap();
+            let mut numbers = tx.open_table(NUMBER_DEMAND).unwrap();
+            for i in 0..12u128 {
+                let d = Demand {
+                    id: Gid(100 + i),
+                    origin: Gid(1),
+                    number: format!("XQ{i:04}"),
+                    requester_kind: "村委会".into(),
+                    requester_name: String::new(),
+                    contact_name: "孙强".into(),
+                    contact_phone: "13900000001".into(),
+                    region: RegionPath {
+                        province: "220000".into(),
+                        city: "220300".into(),
+                        county: Some(if i < 4 { "220302" } else { "220303" }.into()),
+                    },
+                    categories: vec!["农技服务".into()],
+                    text: "玉米病虫害".into(),
+                    wanted_when: String::new(),
+                    state: DemandState::Open,
+                    taken_by: None,
+                    activity: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                demands.insert(d.id.0, encode(&d).as_slice()).unwrap();
+                numbers.insert(d.number.as_str(), d.id.0).unwrap();
+            }
+            let mut log = tx.open_table(AUDIT).unwrap();
+            for seq in 1..=9u64 {
+                let e = AuditEntry {
+                    at: now,
+                    actor: "cli".into(),
+                    address: "cli".into(),
+                    action: if seq.is_multiple_of(3) {
+                        "backup"
+                    } else {
+                        "admin.login"
+                    }
+                    .into(),
+                    detail: String::new(),
+                    records: seq,
+                };
+                log.insert(seq, encode(&e).as_slice()).unwrap();
+            }
+        }
+        // And the changes log v6 appended with every demand.
+        for i in 0..12u128 {
+            let kind = crate::store::ChangeKind::Demand;
+            super::super::changes::record_tx(&tx, kind, Gid(100 + i)).unwrap();
+        }
+        tx.commit().unwrap();
+
+        let store = crate::store::Store::finish_open(db, None).unwrap();
+        let report = store.check().unwrap();
+        assert_eq!(report.problems, Vec::<String>::new());
+        assert_eq!(report.schema_version, 7);
+        let in_220302 = DemandFilter {
+            county: "220302".into(),
+            ..Default::default()
+        };
+        let (found, more) = store.demand_page(&in_220302, 1, 50).unwrap();
+        assert_eq!((found.len(), more), (4, false));
+        assert_eq!(found[0].number, "XQ0003");
+        let (backups, total) = store.audit_entries_of(|a| a == "backup", 0, 10).unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(
+            backups.iter().map(|e| e.records).collect::<Vec<_>>(),
+            [9, 6, 3]
+        );
     }
 
     #[test]

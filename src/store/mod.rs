@@ -28,7 +28,7 @@ pub use activities::{Cancellation, MyActivity, RosterRow, SignupOutcome};
 pub use audit::AuditEntry;
 pub use changes::{Change, ChangeKind};
 pub use check::{CheckReport, check_file};
-pub use demands::{Featured, FeaturedKind};
+pub use demands::{DemandFilter, Featured, FeaturedKind};
 pub use import::{
     ExistingRows, ImportSummary, TeamRow as ImportTeamRow, VolunteerRow as ImportVolunteerRow,
 };

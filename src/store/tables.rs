@@ -198,6 +198,16 @@ pub const STATE_ACTIVITIES: TableDefinition<(u8, u128), ()> =
 pub const ACTIVITY_SEATS: TableDefinition<u128, (u32, u32)> =
     TableDefinition::new("activity_seats");
 
+/// `(term, demand id) → ()`: what the demands list filters on (schema v7), one entry per
+/// term of `demands::demand_terms`: each level of the region, each service category and
+/// the state. The list walks the rarest term of a filter newest first and probes the
+/// others, so a page decodes only the demands it shows. Kept by `demands::put_demand_tx`.
+pub const TERM_DEMANDS: TableDefinition<(&str, u128), ()> = TableDefinition::new("term_demands");
+
+/// `(action, sequence) → ()`: the audit log by action (schema v7), so a page filtered
+/// by action decodes only its entries. Kept by `audit::append_tx`.
+pub const ACTION_AUDIT: TableDefinition<(&str, u64), ()> = TableDefinition::new("action_audit");
+
 /// `peer installation id → Peer`: laptops paired for network sync, each with the key of the
 /// pair, the watermarks of both directions and the last request counter seen from it
 /// (replay refusal). Kept by `peers.rs`. Created on first use, not by a migration: an

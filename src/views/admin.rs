@@ -239,7 +239,9 @@ pub struct AuditPage<'a> {
     pub action: &'a str,
     pub actions: &'a [&'a str],
     pub lines: &'a [AuditLine],
-    pub total: usize,
+    /// How many entries match; unknown for a text search, which stops at its page.
+    pub total: Option<usize>,
+    pub has_more: bool,
     pub page_no: usize,
     pub query: &'a str,
 }
@@ -252,10 +254,10 @@ pub fn audit(ctx: &PageCtx, d: &AuditPage) -> Markup {
         actions,
         lines,
         total,
+        has_more,
         page_no,
         query,
     } = *d;
-    let has_more = page_no * 100 < total;
     page(
         ctx,
         "审计日志",
@@ -267,7 +269,10 @@ pub fn audit(ctx: &PageCtx, d: &AuditPage) -> Markup {
                 (super::components::filter_select("action", "操作", actions, action))
                 button.primary type="submit" { "查询" }
             }
-            p { "共 " (total) " 条 · " a href={ "/admin/audit.xlsx?" (query) } id="audit-xlsx" { "下载为 Excel" } }
+            p {
+                @if let Some(total) = total { "共 " (total) " 条 · " } @else { "第 " (page_no) " 页 · " }
+                a href={ "/admin/audit.xlsx?" (query) } id="audit-xlsx" { "下载为 Excel" }
+            }
             div.table-wrap { table.list.stack id="audit" {
                 thead { tr { th { "时间" } th { "操作人" } th { "地址" } th { "操作" } th { "内容" } th { "记录数" } } }
                 tbody { @for l in lines {

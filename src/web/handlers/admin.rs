@@ -448,27 +448,38 @@ pub fn audit_page(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
         req.get_param("action").unwrap_or_default(),
     );
     let skip = (page_no - 1).saturating_mul(AUDIT_PAGE);
-    let (shown, total): (Vec<view::AuditLine>, usize) = if q.trim().is_empty() && action.is_empty()
-    {
-        // Unfiltered, the log is read for the page shown only.
-        let total = app.store.audit_len()? as usize;
-        let offset = ctx.settings.utc_offset;
-        let shown = app
-            .store
-            .audit_entries(skip, AUDIT_PAGE)?
-            .into_iter()
-            .map(|e| audit_line(e, offset))
-            .collect();
-        (shown, total)
+    let offset = ctx.settings.utc_offset;
+    let of_action = |code: &str| action_label(code) == action;
+    // Only the page shown is decoded: unfiltered by sequence number, by action through
+    // the action index; a text search decodes newest first until its page is found.
+    let (entries, total, has_more) = if q.trim().is_empty() {
+        let (entries, total) = if action.is_empty() {
+            let total = app.store.audit_len()? as usize;
+            (app.store.audit_entries(skip, AUDIT_PAGE)?, total)
+        } else {
+            app.store.audit_entries_of(of_action, skip, AUDIT_PAGE)?
+        };
+        (entries, Some(total), page_no * AUDIT_PAGE < total)
     } else {
-        // A filter reads the whole log: what it matches is free text inside each entry.
-        let lines = audit_lines(app, ctx, req)?;
-        let total = lines.len();
-        (
-            lines.into_iter().skip(skip).take(AUDIT_PAGE).collect(),
-            total,
-        )
+        let text = q.trim();
+        let accepts: Option<&dyn Fn(&str) -> bool> = if action.is_empty() {
+            None
+        } else {
+            Some(&of_action)
+        };
+        let (entries, more) = app.store.audit_search(
+            accepts,
+            |e| {
+                [&e.actor, &e.address, &e.detail]
+                    .iter()
+                    .any(|f| f.contains(text))
+            },
+            skip,
+            AUDIT_PAGE,
+        )?;
+        (entries, None, more)
     };
+    let shown: Vec<view::AuditLine> = entries.into_iter().map(|e| audit_line(e, offset)).collect();
     let labels: Vec<&str> = AUDIT_ACTIONS.iter().map(|(_, l)| *l).collect();
     Ok(html(view::audit(
         &ctx.page(),
@@ -478,6 +489,7 @@ pub fn audit_page(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppEr
             actions: &labels,
             lines: &shown,
             total,
+            has_more,
             page_no,
             query: req.raw_query_string(),
         },

@@ -3,7 +3,7 @@
 //! volunteers and teams, take them, create an activity from them, and finish them.
 
 use super::forms::{
-    RegionLists, apply_errors, form_state, is_region_step, query_form, region_matches, region_text,
+    RegionLists, apply_errors, form_state, is_region_step, query_form, region_text,
 };
 use super::respond::{html, rejected};
 use crate::app::demand;
@@ -12,6 +12,7 @@ use crate::domain::ids::Gid;
 use crate::domain::people::TeamPower;
 use crate::domain::validate;
 use crate::error::AppError;
+use crate::store::DemandFilter;
 use crate::views::demand::{self as view, DemandLine, DemandPage, MatchLine};
 use crate::web::App;
 use crate::web::auth::{Ctx, Viewer, redirect_with_flash, teams_allowing};
@@ -204,16 +205,23 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         .and_then(|p| p.parse::<usize>().ok())
         .filter(|p| *p >= 1)
         .unwrap_or(1);
-    let (found, has_more) = app.store.demand_page(
-        |d| {
-            region_matches(&d.region, &filter)
-                && (filter.value("category").is_empty()
-                    || d.categories.iter().any(|c| c == filter.value("category")))
-                && (filter.value("state").is_empty() || d.state.label() == filter.value("state"))
-        },
-        page_no,
-        DEMANDS_PER_PAGE,
-    )?;
+    let state = filter.value("state");
+    let known_state = DemandState::ALL.into_iter().find(|s| s.label() == state);
+    let (found, has_more) = if !state.is_empty() && known_state.is_none() {
+        (Vec::new(), false) // a state no demand can be in
+    } else {
+        app.store.demand_page(
+            &DemandFilter {
+                province: filter.value("province").to_string(),
+                city: filter.value("city").to_string(),
+                county: filter.value("county").to_string(),
+                category: filter.value("category").to_string(),
+                state: known_state,
+            },
+            page_no,
+            DEMANDS_PER_PAGE,
+        )?
+    };
     let lines: Vec<DemandLine> = found
         .into_iter()
         .map(|d| DemandLine {

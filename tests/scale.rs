@@ -71,12 +71,16 @@ fn every_list_of_a_county_decodes_only_its_page() {
     // Public lists decode until their page and one more are found.
     let ((teams, _), n) = decodes(|| {
         store
-            .team_page(TeamStatus::Active, |_| true, 3, 20)
+            .team_page(TeamStatus::Active, &Default::default(), |_| true, 3, 20)
             .unwrap()
     });
     assert_eq!(teams.len(), 20);
     assert!(n <= 3 * 20 + 1, "teams page 3: {n} decoded");
-    let ((acts, _), n) = decodes(|| store.published_activity_page(|_, _| true, 1, 20).unwrap());
+    let ((acts, _), n) = decodes(|| {
+        store
+            .published_activity_page(&Default::default(), |_, _| true, 1, 20)
+            .unwrap()
+    });
     assert!(!acts.is_empty());
     assert!(n <= 2 * 21, "activities page 1: {n} decoded");
 }

@@ -55,11 +55,16 @@ pub(super) fn activity_tx(tx: &WriteTransaction, id: Gid) -> Result<Activity, St
 }
 
 pub(super) fn put_activity_tx(tx: &WriteTransaction, a: &Activity) -> Result<(), StoreError> {
-    tx.open_table(ACTIVITIES)?
-        .insert(a.id.0, encode(a).as_slice())?;
+    // The version replaced, for the index entries it leaves (an unreadable one is
+    // reported by `kezhi check`, whose repair rebuilds the indexes).
+    let previous: Option<Activity> = {
+        let mut t = tx.open_table(ACTIVITIES)?;
+        let old = t.insert(a.id.0, encode(a).as_slice())?;
+        old.and_then(|g| decode(g.value()).ok())
+    };
     tx.open_table(TEAM_ACTIVITIES)?
         .insert((a.team.0, a.id.0), ())?;
-    super::indexes::put_activity_keys_tx(tx, a)?;
+    super::indexes::put_activity_keys_tx(tx, a, previous.as_ref())?;
     changes::record_tx(tx, ChangeKind::Activity, a.id)?;
     Ok(())
 }

@@ -260,7 +260,12 @@ mod tests {
     fn entry(action: &str, i: u64) -> AuditEntry {
         AuditEntry {
             at: Utc::now(),
-            actor: if i.is_multiple_of(10) { "admin:li" } else { "cli" }.into(),
+            actor: if i.is_multiple_of(10) {
+                "admin:li"
+            } else {
+                "cli"
+            }
+            .into(),
             address: "127.0.0.1".into(),
             action: action.into(),
             detail: format!("第 {i} 次"),

@@ -103,6 +103,8 @@ fn copy_all(src: &ReadTransaction, dst: &Database) -> Result<u64, StoreError> {
     n += copy_table(src, dst, TEAM_NAMES)?;
     n += copy_table(src, dst, STATE_ACTIVITIES)?;
     n += copy_table(src, dst, ACTIVITY_SEATS)?;
+    n += copy_table(src, dst, TERM_ACTIVITIES)?;
+    n += copy_table(src, dst, TERM_TEAMS)?;
     n += copy_table(src, dst, TERM_DEMANDS)?;
     n += copy_table(src, dst, ACTION_AUDIT)?;
     Ok(n)

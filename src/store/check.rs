@@ -333,7 +333,10 @@ pub const REBUILDS: &[(&str, Rebuild)] = &[
     ("volunteer_signups", rebuild_volunteer_signups),
     ("volunteer_certificates", rebuild_volunteer_certificates),
     ("number_demand", rebuild_number_demand),
-    ("list indexes (schema v6)", rebuild_list_indexes),
+    (
+        "list indexes (schema v6, and the team and activity terms of v7)",
+        rebuild_list_indexes,
+    ),
     ("term_demands", rebuild_term_demands),
     ("action_audit", rebuild_action_audit),
 ];
@@ -375,6 +378,9 @@ fn rebuild_list_indexes(tx: &WriteTransaction) -> Result<u64, StoreError> {
     emptied(tx, TEAM_NAMES)?;
     emptied(tx, STATE_ACTIVITIES)?;
     emptied(tx, ACTIVITY_SEATS)?;
+    // The team and activity upkeep that `rebuild_tx` runs writes their term indexes too.
+    emptied(tx, TERM_ACTIVITIES)?;
+    emptied(tx, TERM_TEAMS)?;
     super::indexes::rebuild_tx(tx)?;
     let mut n = 0;
     for def in [
@@ -391,6 +397,8 @@ fn rebuild_list_indexes(tx: &WriteTransaction) -> Result<u64, StoreError> {
     n += tx.open_table(TEAM_NAMES)?.len()?;
     n += tx.open_table(STATE_ACTIVITIES)?.len()?;
     n += tx.open_table(ACTIVITY_SEATS)?.len()?;
+    n += tx.open_table(TERM_ACTIVITIES)?.len()?;
+    n += tx.open_table(TERM_TEAMS)?.len()?;
     Ok(n)
 }
 

@@ -4,6 +4,7 @@
 use super::changes::{self, ChangeKind};
 use super::codec::{decode, encode};
 use super::tables::*;
+use super::terms::{self, ListFilter};
 use super::{Store, StoreError};
 use crate::domain::demand::{Demand, DemandState};
 use crate::domain::ids::Gid;
@@ -11,7 +12,6 @@ use crate::domain::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
 /// Something shown on the home page: an activity (典型案例) or a volunteer (典型人物).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,74 +49,24 @@ pub(super) fn demand_tx(tx: &WriteTransaction, id: Gid) -> Result<Option<Demand>
 /// What the demands list filters by; empty fields let every demand through.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemandFilter {
-    pub province: String,
-    pub city: String,
-    pub county: String,
-    pub category: String,
+    pub list: ListFilter,
     pub state: Option<DemandState>,
 }
 
-impl DemandFilter {
-    /// The `TERM_DEMANDS` terms a demand must all have to pass.
-    fn terms(&self) -> Vec<String> {
-        let mut terms: Vec<String> = [&self.province, &self.city, &self.county]
-            .into_iter()
-            .filter(|code| !code.is_empty())
-            .map(|code| region_term(code))
-            .collect();
-        if !self.category.is_empty() {
-            terms.push(category_term(&self.category));
-        }
-        terms.extend(self.state.map(state_term));
-        terms
-    }
-}
-
-fn region_term(code: &str) -> String {
-    format!("region:{code}")
-}
-
-fn category_term(category: &str) -> String {
-    format!("category:{category}")
-}
-
-fn state_term(state: DemandState) -> String {
-    let key = match state {
+fn demand_state_term(state: DemandState) -> String {
+    terms::state_term(match state {
         DemandState::Open => 0,
         DemandState::Taken => 1,
         DemandState::Done => 2,
-    };
-    format!("state:{key}")
+    })
 }
 
-/// The terms a demand is found by in `TERM_DEMANDS`, sorted and without repeats.
+/// The terms a demand is found by in `TERM_DEMANDS`.
 fn demand_terms(d: &Demand) -> Vec<String> {
-    let mut terms = vec![region_term(&d.region.province), region_term(&d.region.city)];
-    terms.extend(d.region.county.as_deref().map(region_term));
-    terms.extend(d.categories.iter().map(|c| category_term(c)));
-    terms.push(state_term(d.state));
-    terms.sort();
-    terms.dedup();
-    terms
-}
-
-/// Keep `TERM_DEMANDS` in step with `d` (replacing `previous`).
-fn put_demand_terms_tx(
-    tx: &WriteTransaction,
-    d: &Demand,
-    previous: Option<&Demand>,
-) -> Result<(), StoreError> {
-    let mut index = tx.open_table(TERM_DEMANDS)?;
-    let terms = demand_terms(d);
-    for old in previous.map(demand_terms).unwrap_or_default() {
-        if !terms.contains(&old) {
-            index.remove((old.as_str(), d.id.0))?;
-        }
-    }
-    for term in &terms {
-        index.insert((term.as_str(), d.id.0), ())?;
-    }
-    Ok(())
+    let mut t: Vec<String> = terms::region_terms(&d.region).collect();
+    t.extend(d.categories.iter().map(|c| terms::category_term(c)));
+    t.push(demand_state_term(d.state));
+    terms::normalised(t)
 }
 
 /// Build `TERM_DEMANDS` from the stored demands (migration v7, `kezhi check --repair`).
@@ -130,40 +80,28 @@ pub(super) fn rebuild_demand_terms_tx(tx: &WriteTransaction) -> Result<(), Store
         out
     };
     for d in &demands {
-        put_demand_terms_tx(tx, d, None)?;
+        terms::put_tx(tx, TERM_DEMANDS, d.id.0, &demand_terms(d), &[])?;
     }
     Ok(())
 }
 
-/// The entries `TERM_DEMANDS` must hold for the stored demands, and those it holds (for
-/// `kezhi check`); `None` for a store older than the index.
-pub(super) type IndexSets = (BTreeSet<(String, u128)>, BTreeSet<(String, u128)>);
-
-pub(super) fn demand_terms_check(tx: &ReadTransaction) -> Result<Option<IndexSets>, StoreError> {
-    let index = match tx.open_table(TERM_DEMANDS) {
-        Ok(t) => t,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let mut expected = BTreeSet::new();
+/// `TERM_DEMANDS` as the demands call for it and as stored (for `kezhi check`).
+pub(super) fn demand_terms_check(
+    tx: &ReadTransaction,
+) -> Result<Option<terms::TermSets>, StoreError> {
+    let mut records = Vec::new();
     for row in tx.open_table(DEMANDS)?.range::<u128>(..)? {
-        let Ok(d) = decode::<Demand>(row?.1.value()) else {
-            continue; // reported by the record check
-        };
-        expected.extend(demand_terms(&d).into_iter().map(|t| (t, d.id.0)));
+        if let Ok(d) = decode::<Demand>(row?.1.value()) {
+            records.push((d.id.0, demand_terms(&d)));
+        }
     }
-    let mut actual = BTreeSet::new();
-    for row in index.range::<(&str, u128)>(..)? {
-        let (key, _) = row?;
-        let (term, id) = key.value();
-        actual.insert((term.to_string(), id));
-    }
-    Ok(Some((expected, actual)))
+    terms::check_sets(tx, TERM_DEMANDS, records)
 }
 
 pub(super) fn put_demand_tx(tx: &WriteTransaction, d: &Demand) -> Result<(), StoreError> {
     let previous = demand_tx(tx, d.id)?;
-    put_demand_terms_tx(tx, d, previous.as_ref())?;
+    let old_terms = previous.as_ref().map(demand_terms).unwrap_or_default();
+    terms::put_tx(tx, TERM_DEMANDS, d.id.0, &demand_terms(d), &old_terms)?;
     {
         let mut numbers = tx.open_table(NUMBER_DEMAND)?;
         if numbers
@@ -251,9 +189,10 @@ impl Store {
         let start = page.saturating_sub(1).saturating_mul(per_page);
         self.read(|tx| {
             let records = tx.open_table(DEMANDS)?;
-            let terms = filter.terms();
+            let mut wanted = filter.list.terms();
+            wanted.extend(filter.state.map(demand_state_term));
             let mut ids = Vec::with_capacity(per_page + 1);
-            if terms.is_empty() {
+            if wanted.is_empty() {
                 for row in records.range::<u128>(..)?.rev().skip(start) {
                     ids.push(row?.0.value());
                     if ids.len() > per_page {
@@ -262,33 +201,8 @@ impl Store {
                 }
             } else {
                 let index = tx.open_table(TERM_DEMANDS)?;
-                let entries = |term: &str| index.range((term, 0u128)..=(term, u128::MAX));
-                let mut rarest = (usize::MAX, 0);
-                for (i, term) in terms.iter().enumerate() {
-                    let n = entries(term)?.take(rarest.0).count();
-                    if n < rarest.0 {
-                        rarest = (n, i);
-                    }
-                }
-                let (walked, others) = (&terms[rarest.1], &terms);
-                let mut skipped = 0;
-                for row in entries(walked)?.rev() {
-                    let id = row?.0.value().1;
-                    let mut passes = true;
-                    for term in others.iter().filter(|t| *t != walked) {
-                        if index.get((term.as_str(), id))?.is_none() {
-                            passes = false;
-                            break;
-                        }
-                    }
-                    if !passes {
-                        continue;
-                    }
-                    if skipped < start {
-                        skipped += 1;
-                        continue;
-                    }
-                    ids.push(id);
+                for id in terms::ids_with_all(&index, &wanted)?.skip(start) {
+                    ids.push(id?);
                     if ids.len() > per_page {
                         break;
                     }
@@ -454,10 +368,12 @@ mod tests {
             found.into_iter().map(|d| d.number).collect()
         };
         let health_open_in_220402 = DemandFilter {
-            county: "220402".into(),
-            category: "医疗卫生".into(),
+            list: ListFilter {
+                county: "220402".into(),
+                category: "医疗卫生".into(),
+                ..Default::default()
+            },
             state: Some(DemandState::Open),
-            ..Default::default()
         };
         // i % 3 == 0 and even: 0, 6, 12, 18, 24, newest first.
         assert_eq!(
@@ -465,9 +381,12 @@ mod tests {
             ["XQ0024", "XQ0018", "XQ0012", "XQ0006", "XQ0000"]
         );
         let in_220300 = DemandFilter {
-            province: "220000".into(),
-            city: "220300".into(),
-            ..Default::default()
+            list: ListFilter {
+                province: "220000".into(),
+                city: "220300".into(),
+                ..Default::default()
+            },
+            state: None,
         };
         assert_eq!(numbers(&in_220300).len(), 20);
 
@@ -484,8 +403,11 @@ mod tests {
         );
         assert_eq!(numbers(&in_220300).len(), 21);
         let unknown = DemandFilter {
-            category: "不存在的类别".into(),
-            ..Default::default()
+            list: ListFilter {
+                category: "不存在的类别".into(),
+                ..Default::default()
+            },
+            state: None,
         };
         assert!(numbers(&unknown).is_empty());
         assert_eq!(store.check().unwrap().problems, Vec::<String>::new());

@@ -18,6 +18,7 @@
 
 use super::codec::{decode, decode_borrowed};
 use super::tables::*;
+use super::terms::{self, ListFilter};
 use super::{Store, StoreError};
 use crate::domain::activity::{Activity, ActivityState, Signup};
 use crate::domain::ids::Gid;
@@ -209,7 +210,8 @@ pub(super) fn put_team_keys_tx(
     }
     by_status.insert((status_key(o.status), o.id.0), ())?;
     tx.open_table(TEAM_NAMES)?.insert(o.id.0, o.name.as_str())?;
-    Ok(())
+    let old = previous.map(team_terms).unwrap_or_default();
+    terms::put_tx(tx, TERM_TEAMS, o.id.0, &team_terms(o), &old)
 }
 
 fn state_key(s: ActivityState) -> u8 {
@@ -226,17 +228,43 @@ const ACTIVITY_STATES: [ActivityState; 3] = [
     ActivityState::Cancelled,
 ];
 
-/// Keep `state_activities` in step with `a`. The previous state is not known to every
-/// caller, so the other states' entries are removed (three point deletes).
-pub(super) fn put_activity_keys_tx(tx: &WriteTransaction, a: &Activity) -> Result<(), StoreError> {
-    let mut t = tx.open_table(STATE_ACTIVITIES)?;
-    for s in ACTIVITY_STATES {
-        if s != a.state {
-            t.remove((state_key(s), a.id.0))?;
+/// Keep `state_activities` and `term_activities` in step with `a` (replacing
+/// `previous`, the version stored before, when there was one). The other states'
+/// entries are removed whatever `previous` says (three point deletes).
+pub(super) fn put_activity_keys_tx(
+    tx: &WriteTransaction,
+    a: &Activity,
+    previous: Option<&Activity>,
+) -> Result<(), StoreError> {
+    {
+        let mut t = tx.open_table(STATE_ACTIVITIES)?;
+        for s in ACTIVITY_STATES {
+            if s != a.state {
+                t.remove((state_key(s), a.id.0))?;
+            }
         }
+        t.insert((state_key(a.state), a.id.0), ())?;
     }
-    t.insert((state_key(a.state), a.id.0), ())?;
-    Ok(())
+    let old = previous.map(activity_terms).unwrap_or_default();
+    terms::put_tx(tx, TERM_ACTIVITIES, a.id.0, &activity_terms(a), &old)
+}
+
+/// The terms an activity is found by in `term_activities`.
+pub(super) fn activity_terms(a: &Activity) -> Vec<String> {
+    let mut t: Vec<String> = terms::region_terms(&a.region).collect();
+    if !a.service_category.is_empty() {
+        t.push(terms::category_term(&a.service_category));
+    }
+    t.push(terms::state_term(state_key(a.state)));
+    terms::normalised(t)
+}
+
+/// The terms a team is found by in `term_teams`.
+pub(super) fn team_terms(o: &Team) -> Vec<String> {
+    let mut t: Vec<String> = terms::region_terms(&o.region).collect();
+    t.extend(o.service_categories.iter().map(|c| terms::category_term(c)));
+    t.push(terms::state_term(status_key(o.status)));
+    terms::normalised(t)
 }
 
 fn seat_delta(s: &Signup) -> (i64, i64) {
@@ -333,7 +361,7 @@ pub(super) fn rebuild_tx(tx: &WriteTransaction) -> Result<(), StoreError> {
         v
     };
     for a in &activities {
-        put_activity_keys_tx(tx, a)?;
+        put_activity_keys_tx(tx, a, None)?;
     }
     let signups: Vec<Signup> = {
         let t = tx.open_table(ACTIVITY_SIGNUPS)?;
@@ -347,6 +375,31 @@ pub(super) fn rebuild_tx(tx: &WriteTransaction) -> Result<(), StoreError> {
         put_signup_keys_tx(tx, s, None)?;
     }
     Ok(())
+}
+
+/// Build `term_activities` and `term_teams` from the records (migration v7).
+pub(super) fn rebuild_terms_tx(tx: &WriteTransaction) -> Result<(), StoreError> {
+    let activities: Vec<Activity> = all_records(tx, ACTIVITIES)?;
+    for a in &activities {
+        terms::put_tx(tx, TERM_ACTIVITIES, a.id.0, &activity_terms(a), &[])?;
+    }
+    let teams: Vec<Team> = all_records(tx, TEAMS)?;
+    for o in &teams {
+        terms::put_tx(tx, TERM_TEAMS, o.id.0, &team_terms(o), &[])?;
+    }
+    Ok(())
+}
+
+fn all_records<T: serde::de::DeserializeOwned>(
+    tx: &WriteTransaction,
+    def: TableDefinition<u128, &[u8]>,
+) -> Result<Vec<T>, StoreError> {
+    let t = tx.open_table(def)?;
+    let mut out = Vec::new();
+    for row in t.range::<u128>(..)? {
+        out.push(decode(row?.1.value())?);
+    }
+    Ok(out)
 }
 
 /// Compare one index with what the records say it must hold; a problem per direction.
@@ -495,6 +548,25 @@ pub(super) fn check_tx(
         }
     }
     compare(ACTIVITY_SEATS.name(), &expected, &actual, problems);
+
+    let mut activities = Vec::new();
+    for row in tx.open_table(ACTIVITIES)?.range::<u128>(..)? {
+        if let Ok(a) = decode::<Activity>(row?.1.value()) {
+            activities.push((a.id.0, activity_terms(&a)));
+        }
+    }
+    if let Some((expected, stored)) = terms::check_sets(tx, TERM_ACTIVITIES, activities)? {
+        compare(TERM_ACTIVITIES.name(), &expected, &stored, problems);
+    }
+    let mut teams = Vec::new();
+    for row in tx.open_table(TEAMS)?.range::<u128>(..)? {
+        if let Ok(o) = decode::<Team>(row?.1.value()) {
+            teams.push((o.id.0, team_terms(&o)));
+        }
+    }
+    if let Some((expected, stored)) = terms::check_sets(tx, TERM_TEAMS, teams)? {
+        compare(TERM_TEAMS.name(), &expected, &stored, problems);
+    }
     Ok(())
 }
 
@@ -833,24 +905,27 @@ impl Store {
         })
     }
 
-    /// One page of teams with `status`, newest first, that `accept` keeps. Decodes teams
-    /// until the page and one more are found.
+    /// One page of teams with `status` and every term of `filter`, newest first, that
+    /// `accept` keeps (a name search). The status and filter are index terms
+    /// (`term_teams`): only teams that have them all are decoded, until the page and one
+    /// more are found.
     pub fn team_page(
         &self,
         status: TeamStatus,
+        filter: &ListFilter,
         mut accept: impl FnMut(&Team) -> bool,
         page: usize,
         per_page: usize,
     ) -> Result<(Vec<Team>, bool), StoreError> {
         self.read(|tx| {
-            let keys = tx.open_table(STATUS_TEAMS)?;
+            let index = tx.open_table(TERM_TEAMS)?;
             let orgs = tx.open_table(TEAMS)?;
-            let s = status_key(status);
+            let mut wanted = filter.terms();
+            wanted.push(terms::state_term(status_key(status)));
             let start = page.saturating_sub(1) * per_page;
             let (mut seen, mut out, mut more) = (0usize, Vec::new(), false);
-            for row in keys.range((s, 0u128)..=(s, u128::MAX))?.rev() {
-                let id = row?.0.value().1;
-                let Some(g) = orgs.get(id)? else { continue };
+            for id in terms::ids_with_all(&index, &wanted)? {
+                let Some(g) = orgs.get(id?)? else { continue };
                 let o: Team = decode(g.value())?;
                 if !accept(&o) {
                     continue;
@@ -931,26 +1006,29 @@ impl Store {
         })
     }
 
-    /// One page of published activities of public teams, newest first, that `accept`
-    /// keeps (given the activity and its seats held). Decodes activities until the page
-    /// and one more are found.
+    /// One page of published activities of public teams with every term of `filter`,
+    /// newest first, that `accept` keeps (given the activity and its seats held: a title
+    /// search, the phase). The state and filter are index terms (`term_activities`): only
+    /// activities that have them all are decoded, until the page and one more are found.
     pub fn published_activity_page(
         &self,
+        filter: &ListFilter,
         mut accept: impl FnMut(&Activity, u32) -> bool,
         page: usize,
         per_page: usize,
     ) -> Result<(Vec<Activity>, bool), StoreError> {
         self.read(|tx| {
-            let keys = tx.open_table(STATE_ACTIVITIES)?;
+            let index = tx.open_table(TERM_ACTIVITIES)?;
             let acts = tx.open_table(ACTIVITIES)?;
             let public = tx.open_table(STATUS_TEAMS)?;
             let seats = tx.open_table(ACTIVITY_SEATS)?;
-            let s = state_key(ActivityState::Published);
+            let mut wanted = filter.terms();
+            wanted.push(terms::state_term(state_key(ActivityState::Published)));
             let active = status_key(TeamStatus::Active);
             let start = page.saturating_sub(1) * per_page;
             let (mut seen, mut out, mut more) = (0usize, Vec::new(), false);
-            for row in keys.range((s, 0u128)..=(s, u128::MAX))?.rev() {
-                let id = row?.0.value().1;
+            for id in terms::ids_with_all(&index, &wanted)? {
+                let id = id?;
                 let Some(g) = acts.get(id)? else { continue };
                 let a: Activity = decode(g.value())?;
                 // Teams under review, refused or suspended publish nothing public.
@@ -1124,9 +1202,163 @@ mod tests {
             )
             .unwrap();
         let (active, _) = store
-            .team_page(TeamStatus::Active, |_| true, 1, 100)
+            .team_page(TeamStatus::Active, &Default::default(), |_| true, 1, 100)
             .unwrap();
         assert!(active.iter().all(|o| o.id != t.id));
+        assert_eq!(problems(&store), Vec::<String>::new());
+    }
+
+    /// The published activities of public teams a scan of the records keeps for `f`,
+    /// newest first: what the term index must give.
+    fn scanned_activities(store: &Store, f: &ListFilter) -> Vec<Gid> {
+        let active: BTreeSet<Gid> = store
+            .read(|tx| {
+                let mut out = BTreeSet::new();
+                for row in tx.open_table(TEAMS)?.range::<u128>(..)? {
+                    let o: Team = decode(row?.1.value())?;
+                    if o.status == TeamStatus::Active {
+                        out.insert(o.id);
+                    }
+                }
+                Ok::<_, StoreError>(out)
+            })
+            .unwrap();
+        let mut ids: Vec<Gid> = store
+            .read(|tx| {
+                let mut out = Vec::new();
+                for row in tx.open_table(ACTIVITIES)?.range::<u128>(..)? {
+                    let a: Activity = decode(row?.1.value())?;
+                    let r = &a.region;
+                    if a.state == ActivityState::Published
+                        && active.contains(&a.team)
+                        && (f.province.is_empty() || r.province == f.province)
+                        && (f.city.is_empty() || r.city == f.city)
+                        && (f.county.is_empty() || r.county.as_deref() == Some(&f.county))
+                        && (f.category.is_empty() || a.service_category == f.category)
+                    {
+                        out.push(a.id);
+                    }
+                }
+                Ok::<_, StoreError>(out)
+            })
+            .unwrap();
+        ids.reverse();
+        ids
+    }
+
+    fn listed_activities(store: &Store, f: &ListFilter) -> Vec<Gid> {
+        let (acts, more) = store
+            .published_activity_page(f, |_, _| true, 1, 10_000)
+            .unwrap();
+        assert!(!more);
+        acts.into_iter().map(|a| a.id).collect()
+    }
+
+    #[test]
+    fn activity_and_team_lists_filter_through_their_terms() {
+        let (store, county) = small(40);
+        assert_eq!(problems(&store), Vec::<String>::new());
+        let some = &county.activities[7];
+        let filters = [
+            ListFilter::default(),
+            ListFilter {
+                county: some.region.county.clone().unwrap_or_default(),
+                ..Default::default()
+            },
+            ListFilter {
+                category: some.service_category.clone(),
+                ..Default::default()
+            },
+            ListFilter {
+                province: some.region.province.clone(),
+                city: some.region.city.clone(),
+                category: some.service_category.clone(),
+                ..Default::default()
+            },
+            ListFilter {
+                county: "999999".into(),
+                ..Default::default()
+            },
+        ];
+        for f in &filters {
+            assert_eq!(
+                listed_activities(&store, f),
+                scanned_activities(&store, f),
+                "{f:?}"
+            );
+        }
+        // Only activities with every term are decoded.
+        let by_county = &filters[1];
+        let expected = scanned_activities(&store, by_county).len() as u64;
+        let before = crate::store::codec::decode_count();
+        listed_activities(&store, by_county);
+        assert!(crate::store::codec::decode_count() - before <= expected * 2 + 1);
+
+        // An edit moves the activity to its new region and category; cancelling it takes
+        // it off the public list.
+        let mut moved = county.activities[7].clone();
+        moved.state = ActivityState::Published;
+        moved.region = RegionPath {
+            province: "220000".into(),
+            city: "220400".into(),
+            county: Some("220402".into()),
+        };
+        moved.service_category = "医疗卫生".into();
+        store.save_activity(&moved, Utc::now()).unwrap();
+        let there = ListFilter {
+            county: "220402".into(),
+            category: "医疗卫生".into(),
+            ..Default::default()
+        };
+        let team_is_public = county
+            .teams
+            .iter()
+            .any(|o| o.id == moved.team && o.status == TeamStatus::Active);
+        assert_eq!(
+            listed_activities(&store, &there).contains(&moved.id),
+            team_is_public
+        );
+        for f in &filters {
+            assert_eq!(
+                listed_activities(&store, f),
+                scanned_activities(&store, f),
+                "{f:?}"
+            );
+        }
+        moved.state = ActivityState::Cancelled;
+        store.save_activity(&moved, Utc::now()).unwrap();
+        assert!(!listed_activities(&store, &there).contains(&moved.id));
+        assert_eq!(problems(&store), Vec::<String>::new());
+
+        // Teams: a new region and categories move the team; a lost entry is reported.
+        let mut team = county.teams[2].clone();
+        team.status = TeamStatus::Active;
+        team.region = moved.region.clone();
+        team.service_categories = vec!["医疗卫生".into()];
+        store.update_team(&team).unwrap();
+        let (found, _) = store
+            .team_page(TeamStatus::Active, &there, |_| true, 1, 100)
+            .unwrap();
+        assert_eq!(found.iter().map(|o| o.id).collect::<Vec<_>>(), [team.id]);
+        let old = ListFilter {
+            county: county.teams[2].region.county.clone().unwrap_or_default(),
+            ..Default::default()
+        };
+        let (found, _) = store
+            .team_page(TeamStatus::Active, &old, |_| true, 1, 100)
+            .unwrap();
+        assert!(found.iter().all(|o| o.id != team.id));
+        store
+            .write(|tx| {
+                let term = super::terms::region_term("220402");
+                tx.open_table(TERM_TEAMS)?
+                    .remove((term.as_str(), team.id.0))?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let p = problems(&store);
+        assert!(p.iter().any(|m| m.contains("term_teams")), "{p:?}");
+        store.repair().unwrap();
         assert_eq!(problems(&store), Vec::<String>::new());
     }
 
@@ -1249,7 +1481,9 @@ mod tests {
         }
         // Activities: decoding stops once the page and one more are found.
         let before = crate::store::codec::decode_count();
-        let (page, more) = store.published_activity_page(|_, _| true, 1, 5).unwrap();
+        let (page, more) = store
+            .published_activity_page(&Default::default(), |_, _| true, 1, 5)
+            .unwrap();
         assert_eq!((page.len(), more), (5, true));
         assert!(crate::store::codec::decode_count() - before < 30);
     }

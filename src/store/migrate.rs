@@ -134,9 +134,10 @@ fn migrate_to_v6(tx: &WriteTransaction) -> Result<(), StoreError> {
     super::indexes::rebuild_tx(tx)
 }
 
-/// v7: the demands list and the audit log filtered through indexes (`TERM_DEMANDS`,
-/// `ACTION_AUDIT`), built here for what is already stored.
+/// v7: term indexes for the filters of the activity, team and demand lists
+/// (`store::terms`) and the audit log by action, built here for what is already stored.
 fn migrate_to_v7(tx: &WriteTransaction) -> Result<(), StoreError> {
+    super::indexes::rebuild_terms_tx(tx)?;
     super::demands::rebuild_demand_terms_tx(tx)?;
     super::audit::rebuild_action_audit_tx(tx)
 }
@@ -447,8 +448,11 @@ mod tests {
         assert_eq!(report.problems, Vec::<String>::new());
         assert_eq!(report.schema_version, 7);
         let in_220302 = DemandFilter {
-            county: "220302".into(),
-            ..Default::default()
+            list: crate::store::ListFilter {
+                county: "220302".into(),
+                ..Default::default()
+            },
+            state: None,
         };
         let (found, more) = store.demand_page(&in_220302, 1, 50).unwrap();
         assert_eq!((found.len(), more), (4, false));

@@ -22,6 +22,7 @@ mod peers;
 mod people;
 mod settings;
 pub mod tables;
+mod terms;
 
 pub use accounts::CodeIssue;
 pub use activities::{Cancellation, MyActivity, RosterRow, SignupOutcome};
@@ -36,6 +37,7 @@ pub use indexes::{ListPage, VolunteerQuery, VolunteerRow};
 pub use memberships::{MemberRow, TeamRow};
 pub use peers::Peer;
 pub use people::{PeopleCounts, TeamSummary};
+pub use terms::ListFilter;
 
 use crate::domain::ids::Gid;
 use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};

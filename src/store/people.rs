@@ -234,6 +234,7 @@ pub(super) fn put_team_tx(
     previous: Option<&Team>,
 ) -> Result<(), StoreError> {
     let key = team_name_key(&o.name);
+    let stored_before: Option<Team>;
     {
         let mut by_name = tx.open_table(NAME_TEAM)?;
         let holder = by_name.get(key.as_str())?.map(|g| g.value());
@@ -252,9 +253,13 @@ pub(super) fn put_team_tx(
         }
         by_name.insert(key.as_str(), o.id.0)?;
         by_phone.insert((o.admin_phone.as_str(), o.id.0), ())?;
-        tx.open_table(TEAMS)?.insert(o.id.0, encode(o).as_slice())?;
+        let mut teams = tx.open_table(TEAMS)?;
+        let old = teams.insert(o.id.0, encode(o).as_slice())?;
+        // The version stored before is what the list indexes hold, whatever the caller
+        // passed as `previous` (an unreadable one is left to `kezhi check --repair`).
+        stored_before = old.and_then(|g| decode(g.value()).ok());
     }
-    super::indexes::put_team_keys_tx(tx, o, previous)?;
+    super::indexes::put_team_keys_tx(tx, o, stored_before.as_ref())?;
     changes::record_tx(tx, ChangeKind::Team, o.id)?;
     Ok(())
 }

@@ -204,6 +204,16 @@ pub const ACTIVITY_SEATS: TableDefinition<u128, (u32, u32)> =
 /// others, so a page decodes only the demands it shows. Kept by `demands::put_demand_tx`.
 pub const TERM_DEMANDS: TableDefinition<(&str, u128), ()> = TableDefinition::new("term_demands");
 
+/// `(term, activity id) → ()`: the public activity list's filters (schema v7, see
+/// `terms`): region levels, service category, state. Kept by
+/// `activities::put_activity_tx`.
+pub const TERM_ACTIVITIES: TableDefinition<(&str, u128), ()> =
+    TableDefinition::new("term_activities");
+
+/// `(term, team id) → ()`: the team list's filters (schema v7, see `terms`): region
+/// levels, service categories, status. Kept by `people::put_team_tx`.
+pub const TERM_TEAMS: TableDefinition<(&str, u128), ()> = TableDefinition::new("term_teams");
+
 /// `(action, sequence) → ()`: the audit log by action (schema v7), so a page filtered
 /// by action decodes only its entries. Kept by `audit::append_tx`.
 pub const ACTION_AUDIT: TableDefinition<(&str, u64), ()> = TableDefinition::new("action_audit");

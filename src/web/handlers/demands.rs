@@ -3,7 +3,7 @@
 //! volunteers and teams, take them, create an activity from them, and finish them.
 
 use super::forms::{
-    RegionLists, apply_errors, form_state, is_region_step, query_form, region_text,
+    RegionLists, apply_errors, form_state, is_region_step, list_filter, query_form, region_text,
 };
 use super::respond::{html, rejected};
 use crate::app::demand;
@@ -212,10 +212,7 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     } else {
         app.store.demand_page(
             &DemandFilter {
-                province: filter.value("province").to_string(),
-                city: filter.value("city").to_string(),
-                county: filter.value("county").to_string(),
-                category: filter.value("category").to_string(),
+                list: list_filter(&filter),
                 state: known_state,
             },
             page_no,

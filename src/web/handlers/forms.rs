@@ -187,6 +187,16 @@ pub fn region_matches(r: &crate::domain::regions::RegionPath, form: &FormState) 
         && (k.is_empty() || r.county.as_deref() == Some(k))
 }
 
+/// The region and category a list's filter form chose, for the store's term indexes.
+pub fn list_filter(form: &FormState) -> crate::store::ListFilter {
+    crate::store::ListFilter {
+        province: form.value("province").to_string(),
+        city: form.value("city").to_string(),
+        county: form.value("county").to_string(),
+        category: form.value("category").to_string(),
+    }
+}
+
 /// The local date today, for ID-number and date checks.
 pub fn today(ctx: &Ctx) -> chrono::NaiveDate {
     ctx.now.with_timezone(&ctx.settings.utc_offset).date_naive()

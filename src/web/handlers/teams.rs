@@ -3,8 +3,8 @@
 
 use super::forms::{
     ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step,
-    matches_text, page_number, query_form, region_matches, region_text, team_form as team_values,
-    team_input, today, volunteer_input,
+    list_filter, matches_text, page_number, query_form, region_matches, region_text,
+    team_form as team_values, team_input, today, volunteer_input,
 };
 use super::respond::{html, rejected};
 use crate::domain::ids::Gid;
@@ -41,17 +41,12 @@ fn card_with(o: &Team, members: usize) -> TeamCard {
 pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let form = query_form(req, &["q", "category", "province", "city", "county"]);
     let page = page_number(req);
-    // Active teams newest first through `STATUS_TEAMS`; decoding stops after the page.
+    // Active teams newest first, the region and category through `term_teams`; decoding
+    // stops after the page.
     let (teams, has_more) = app.store.team_page(
         TeamStatus::Active,
-        |o| {
-            matches_text(&o.name, form.value("q"))
-                && (form.value("category").is_empty()
-                    || o.service_categories
-                        .iter()
-                        .any(|c| c == form.value("category")))
-                && region_matches(&o.region, &form)
-        },
+        &list_filter(&form),
+        |o| matches_text(&o.name, form.value("q")),
         page,
         TEAMS_PER_PAGE,
     )?;

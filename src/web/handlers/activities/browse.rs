@@ -9,7 +9,7 @@ use crate::views::activity::{self as view, ActivityFilter, ActivityPage, SignupA
 use crate::web::App;
 use crate::web::auth::{Ctx, Viewer, redirect_with_flash};
 use crate::web::handlers::forms::{
-    RegionLists, matches_text, page_number, query_form, region_matches, region_text,
+    RegionLists, list_filter, matches_text, page_number, query_form, region_text,
 };
 use crate::web::handlers::respond::{html, rejected};
 use rouille::{Request, Response};
@@ -27,14 +27,13 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     };
     let page = page_number(req);
     let now = local_now(ctx);
-    // Published activities of public teams, newest first, through `state_activities`;
-    // the phase comes from the seat counters, and cards are built for the page only.
+    // Published activities of public teams, newest first, the region and category through
+    // `term_activities`; the phase comes from the seat counters, and cards are built for
+    // the page only.
     let (acts, has_more) = app.store.published_activity_page(
+        &list_filter(&form),
         |a, seats| {
             matches_text(&a.title, form.value("q"))
-                && (form.value("category").is_empty()
-                    || a.service_category == form.value("category"))
-                && region_matches(&a.region, &form)
                 && phase_filter_matches(phase, crate::domain::activity::phase(a, now, seats))
         },
         page,

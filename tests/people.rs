@@ -885,3 +885,47 @@ fn platform_admin_lists_unmasks_fixes_and_suspends() {
         403
     );
 }
+
+#[test]
+fn the_admin_team_list_filters_by_status_region_and_name_newest_first() {
+    let t = TestApp::start();
+    t.add_team("13900000011", &valid_id("22030219750328011"), "东风农技队");
+    let b = t.add_team("13900000012", &valid_id("22030219750328012"), "西岭科普队");
+    let mut c = t.add_team("13900000013", &valid_id("22030219750328013"), "南山医疗队");
+    c.region = kezhi::domain::regions::RegionPath {
+        province: "220000".into(),
+        city: "220400".into(),
+        county: Some("220402".into()),
+    };
+    t.app.store.update_team(&c).unwrap();
+    let mut admin = t.admin();
+    admin.post_form(
+        &format!("/admin/teams/{}/status", b.id),
+        &[("status", "suspended")],
+    );
+    let names = |admin: &mut Client, query: &str| -> Vec<&'static str> {
+        let body = admin.get(&format!("/admin/teams?{query}")).body;
+        let mut found: Vec<(usize, &'static str)> = ["东风农技队", "西岭科普队", "南山医疗队"]
+            .into_iter()
+            .filter_map(|n| body.find(&format!(">{n}<")).map(|at| (at, n)))
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, n)| n).collect()
+    };
+    assert_eq!(
+        names(&mut admin, ""),
+        ["南山医疗队", "西岭科普队", "东风农技队"]
+    );
+    let suspended = TeamStatus::Suspended.label();
+    assert_eq!(
+        names(&mut admin, &format!("status={suspended}")),
+        ["西岭科普队"]
+    );
+    assert_eq!(names(&mut admin, "county=220402"), ["南山医疗队"]);
+    assert_eq!(
+        names(&mut admin, "province=220000&city=220300&county=220302"),
+        ["西岭科普队", "东风农技队"]
+    );
+    assert_eq!(names(&mut admin, "q=东风"), ["东风农技队"]);
+    assert!(names(&mut admin, &format!("county=220402&status={suspended}")).is_empty());
+}

@@ -71,7 +71,13 @@ fn every_list_of_a_county_decodes_only_its_page() {
     // Public lists decode until their page and one more are found.
     let ((teams, _), n) = decodes(|| {
         store
-            .team_page(TeamStatus::Active, &Default::default(), |_| true, 3, 20)
+            .team_page(
+                Some(TeamStatus::Active),
+                &Default::default(),
+                |_| true,
+                3,
+                20,
+            )
             .unwrap()
     });
     assert_eq!(teams.len(), 20);

@@ -905,13 +905,13 @@ impl Store {
         })
     }
 
-    /// One page of teams with `status` and every term of `filter`, newest first, that
-    /// `accept` keeps (a name search). The status and filter are index terms
-    /// (`term_teams`): only teams that have them all are decoded, until the page and one
-    /// more are found.
+    /// One page of teams with `status` (any with `None`) and every term of `filter`,
+    /// newest first, that `accept` keeps (a name search). The status and filter are index
+    /// terms (`term_teams`): only teams that have them all are decoded, until the page and
+    /// one more are found.
     pub fn team_page(
         &self,
-        status: TeamStatus,
+        status: Option<TeamStatus>,
         filter: &ListFilter,
         mut accept: impl FnMut(&Team) -> bool,
         page: usize,
@@ -921,10 +921,15 @@ impl Store {
             let index = tx.open_table(TERM_TEAMS)?;
             let orgs = tx.open_table(TEAMS)?;
             let mut wanted = filter.terms();
-            wanted.push(terms::state_term(status_key(status)));
+            wanted.extend(status.map(|s| terms::state_term(status_key(s))));
+            let ids: Box<dyn Iterator<Item = Result<u128, StoreError>>> = if wanted.is_empty() {
+                Box::new(orgs.range::<u128>(..)?.rev().map(|row| Ok(row?.0.value())))
+            } else {
+                Box::new(terms::ids_with_all(&index, &wanted)?)
+            };
             let start = page.saturating_sub(1) * per_page;
             let (mut seen, mut out, mut more) = (0usize, Vec::new(), false);
-            for id in terms::ids_with_all(&index, &wanted)? {
+            for id in ids {
                 let Some(g) = orgs.get(id?)? else { continue };
                 let o: Team = decode(g.value())?;
                 if !accept(&o) {
@@ -1202,7 +1207,13 @@ mod tests {
             )
             .unwrap();
         let (active, _) = store
-            .team_page(TeamStatus::Active, &Default::default(), |_| true, 1, 100)
+            .team_page(
+                Some(TeamStatus::Active),
+                &Default::default(),
+                |_| true,
+                1,
+                100,
+            )
             .unwrap();
         assert!(active.iter().all(|o| o.id != t.id));
         assert_eq!(problems(&store), Vec::<String>::new());
@@ -1337,7 +1348,7 @@ mod tests {
         team.service_categories = vec!["医疗卫生".into()];
         store.update_team(&team).unwrap();
         let (found, _) = store
-            .team_page(TeamStatus::Active, &there, |_| true, 1, 100)
+            .team_page(Some(TeamStatus::Active), &there, |_| true, 1, 100)
             .unwrap();
         assert_eq!(found.iter().map(|o| o.id).collect::<Vec<_>>(), [team.id]);
         let old = ListFilter {
@@ -1345,7 +1356,7 @@ mod tests {
             ..Default::default()
         };
         let (found, _) = store
-            .team_page(TeamStatus::Active, &old, |_| true, 1, 100)
+            .team_page(Some(TeamStatus::Active), &old, |_| true, 1, 100)
             .unwrap();
         assert!(found.iter().all(|o| o.id != team.id));
         store

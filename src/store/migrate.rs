@@ -137,6 +137,11 @@ fn migrate_to_v6(tx: &WriteTransaction) -> Result<(), StoreError> {
 /// v7: term indexes for the filters of the activity, team and demand lists
 /// (`store::terms`) and the audit log by action, built here for what is already stored.
 fn migrate_to_v7(tx: &WriteTransaction) -> Result<(), StoreError> {
+    // Created even when empty: the lists open them to read.
+    tx.open_table(TERM_ACTIVITIES)?;
+    tx.open_table(TERM_TEAMS)?;
+    tx.open_table(TERM_DEMANDS)?;
+    tx.open_table(ACTION_AUDIT)?;
     super::indexes::rebuild_terms_tx(tx)?;
     super::demands::rebuild_demand_terms_tx(tx)?;
     super::audit::rebuild_action_audit_tx(tx)
@@ -230,6 +235,12 @@ mod tests {
         let db = mem_db();
         assert_eq!(run(&db).unwrap(), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
         assert_eq!(version_of(&db), SCHEMA_VERSION);
+        // Every index a list reads exists, empty, before any record does.
+        let tx = db.begin_read().unwrap();
+        tx.open_table(TERM_ACTIVITIES).unwrap();
+        tx.open_table(TERM_TEAMS).unwrap();
+        tx.open_table(TERM_DEMANDS).unwrap();
+        tx.open_table(ACTION_AUDIT).unwrap();
         let tx = db.begin_read().unwrap();
         tx.open_table(VOLUNTEERS).expect("v1 tables exist");
     }

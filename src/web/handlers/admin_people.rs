@@ -2,8 +2,7 @@
 //! an ID number (audited), fixing an ID number (audited), suspending a team (audited).
 
 use super::forms::{
-    RegionLists, matches_text, page_number, paginate, query_form, region_matches, region_text,
-    today,
+    RegionLists, list_filter, matches_text, page_number, query_form, region_text, today,
 };
 use super::respond::{html, rejected};
 use crate::domain::ids::Gid;
@@ -236,17 +235,16 @@ pub fn teams(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
     let form = query_form(req, &["q", "province", "city", "county", "status"]);
     let status = status_from_label(form.value("status"));
     let q = form.value("q");
-    let mut list: Vec<Team> = app
-        .store
-        .teams()?
-        .into_iter()
-        .filter(|o| matches_text(&o.name, q) || matches_text(&o.admin_phone, q))
-        .filter(|o| region_matches(&o.region, &form))
-        .filter(|o| status.is_none_or(|s| o.status == s))
-        .collect();
-    list.reverse();
     let page = page_number(req);
-    let (list, has_more) = paginate(list, page, PER_PAGE);
+    // Newest first; the status and region through `term_teams`, decoding stops after the
+    // page.
+    let (list, has_more) = app.store.team_page(
+        status,
+        &list_filter(&form),
+        |o| matches_text(&o.name, q) || matches_text(&o.admin_phone, q),
+        page,
+        PER_PAGE,
+    )?;
     let mut rows = Vec::with_capacity(list.len());
     for o in &list {
         rows.push(TeamLine {

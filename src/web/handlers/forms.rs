@@ -219,16 +219,6 @@ pub fn page_number(req: &rouille::Request) -> usize {
         .unwrap_or(1)
 }
 
-/// One page of `items` and whether more follow.
-pub fn paginate<T>(items: Vec<T>, page: usize, per_page: usize) -> (Vec<T>, bool) {
-    let start = (page - 1) * per_page;
-    let has_more = items.len() > start + per_page;
-    (
-        items.into_iter().skip(start).take(per_page).collect(),
-        has_more,
-    )
-}
-
 /// Whether `haystack` contains the search text, ignoring width and spaces.
 pub fn matches_text(haystack: &str, q: &str) -> bool {
     let q = crate::domain::validate::normalize(q).to_lowercase();

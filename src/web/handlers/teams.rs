@@ -44,7 +44,7 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     // Active teams newest first, the region and category through `term_teams`; decoding
     // stops after the page.
     let (teams, has_more) = app.store.team_page(
-        TeamStatus::Active,
+        Some(TeamStatus::Active),
         &list_filter(&form),
         |o| matches_text(&o.name, form.value("q")),
         page,

@@ -306,7 +306,39 @@ fn main() {
             "admin list, by team",
         ),
         ("/activities".into(), String::new(), "public activities"),
+        (
+            format!(
+                "/activities?phase=&province=220000&city={}&county={}",
+                someone.region.city,
+                someone.region.county.clone().unwrap_or_default()
+            ),
+            String::new(),
+            "public activities, by county",
+        ),
         ("/teams".into(), String::new(), "public teams"),
+        (
+            format!(
+                "/teams?province=220000&city={}&county={}",
+                someone.region.city,
+                someone.region.county.clone().unwrap_or_default()
+            ),
+            String::new(),
+            "public teams, by county",
+        ),
+        (
+            format!(
+                "/admin/teams?province=220000&city={}&county={}",
+                someone.region.city,
+                someone.region.county.clone().unwrap_or_default()
+            ),
+            admin_cookie.clone(),
+            "admin teams, by county",
+        ),
+        (
+            format!("/admin/audit?action={}", enc("导出")),
+            admin_cookie.clone(),
+            "audit log, by action",
+        ),
         (
             format!("/team/{team_id}/members"),
             team_cookie.clone(),

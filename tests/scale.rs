@@ -6,7 +6,7 @@ use chrono::Utc;
 use kezhi::app::synth::{self, Sizes};
 use kezhi::domain::people::TeamStatus;
 use kezhi::store::codec::decode_count;
-use kezhi::store::{Store, VolunteerQuery};
+use kezhi::store::{ListFilter, Store, VolunteerQuery};
 
 /// Records decoded on this thread while `f` runs (store reads run on the caller's thread).
 fn decodes<T>(f: impl FnOnce() -> T) -> (T, u64) {
@@ -89,4 +89,65 @@ fn every_list_of_a_county_decodes_only_its_page() {
     });
     assert!(!acts.is_empty());
     assert!(n <= 2 * 21, "activities page 1: {n} decoded");
+
+    // Filtered by a county and a category, only records with both are decoded (a walk
+    // without the term indexes decoded every published activity and active team).
+    let act = county
+        .activities
+        .iter()
+        .rev()
+        .find(|a| a.state == kezhi::domain::activity::ActivityState::Published)
+        .unwrap();
+    let by_county = ListFilter {
+        county: act.region.county.clone().unwrap_or_default(),
+        category: act.service_category.clone(),
+        ..Default::default()
+    };
+    let candidates = county
+        .activities
+        .iter()
+        .filter(|a| {
+            a.state == kezhi::domain::activity::ActivityState::Published
+                && a.region.county == act.region.county
+                && a.service_category == act.service_category
+        })
+        .count() as u64;
+    let ((acts, _), n) = decodes(|| {
+        store
+            .published_activity_page(&by_county, |_, _| true, 1, 20)
+            .unwrap()
+    });
+    assert!(!acts.is_empty());
+    assert!(
+        n <= candidates,
+        "activities by county: {n} decoded, {candidates} match"
+    );
+    let team = county
+        .teams
+        .iter()
+        .find(|o| o.status == TeamStatus::Active && !o.service_categories.is_empty())
+        .unwrap();
+    let team_filter = ListFilter {
+        county: team.region.county.clone().unwrap_or_default(),
+        category: team.service_categories[0].clone(),
+        ..Default::default()
+    };
+    let candidates = county
+        .teams
+        .iter()
+        .filter(|o| {
+            o.region.county == team.region.county
+                && o.service_categories.contains(&team.service_categories[0])
+        })
+        .count() as u64;
+    let ((teams, _), n) = decodes(|| {
+        store
+            .team_page(Some(TeamStatus::Active), &team_filter, |_| true, 1, 20)
+            .unwrap()
+    });
+    assert!(teams.iter().any(|o| o.id == team.id));
+    assert!(
+        n <= candidates,
+        "teams by county: {n} decoded, {candidates} match"
+    );
 }

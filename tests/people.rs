@@ -929,3 +929,50 @@ fn the_admin_team_list_filters_by_status_region_and_name_newest_first() {
     assert_eq!(names(&mut admin, "q=东风"), ["东风农技队"]);
     assert!(names(&mut admin, &format!("county=220402&status={suspended}")).is_empty());
 }
+
+#[test]
+fn a_large_team_s_members_come_a_page_at_a_time() {
+    let t = TestApp::start();
+    let team = t.add_team(
+        "13900000021",
+        &valid_id("22030219750328021"),
+        "大家庭服务队",
+    );
+    let now = chrono::Utc::now();
+    let mut people = Vec::new();
+    for i in 0..120u32 {
+        let v = t.add_volunteer(
+            &format!("139{:08}", 50_000_000 + i),
+            &valid_id(&format!("220302198001{:02}{:03}", 1 + i % 28, 100 + i)),
+        );
+        t.app.store.add_member(team.id, v.id, now).unwrap();
+        people.push(v);
+    }
+    let applicant = t.add_volunteer("13800000077", &valid_id("22030219900101077"));
+    t.app
+        .store
+        .apply_to_team(applicant.id, team.id, now)
+        .unwrap();
+
+    let mut admin = t.sign_in_by_code("13900000021");
+    let base = format!("/team/{}/members", team.id);
+    let first = admin.get(&base);
+    assert_eq!(first.status, 200);
+    // 120 added and the team's own admin; the applicant waits apart.
+    assert!(first.body.contains("共 121 名志愿者"), "{}", first.body);
+    assert!(first.body.contains("id=\"applications\""));
+    assert!(first.body.contains(&applicant.phone));
+    let newest = &people[119];
+    assert!(first.body.contains(&newest.phone), "newest first");
+    assert!(!first.body.contains(&people[0].phone), "not on page 1");
+    assert!(first.body.contains("page=2"));
+    let last = admin.get(&format!("{base}?page=3"));
+    assert!(last.body.contains(&people[0].phone));
+    assert!(!last.body.contains(&newest.phone));
+    assert!(!last.body.contains("page=4"));
+    // A phone's last four digits find one member.
+    let tail = &people[57].phone[7..];
+    let found = admin.get(&format!("{base}?q={tail}"));
+    assert!(found.body.contains("共 1 名志愿者"), "{}", found.body);
+    assert!(found.body.contains(&people[57].phone));
+}

@@ -269,15 +269,24 @@ impl Store {
         })
     }
 
-    /// Like `members_of`, with each person as a list row (the fields the members page
-    /// shows, decoded without the rest of the record).
-    pub fn member_lines_of(&self, org: Gid) -> Result<Vec<(Membership, VolunteerRow)>, StoreError> {
+    /// The memberships of a team in `state`, with each person as a list row (the fields
+    /// the members page shows, decoded without the rest of the record). Only the people
+    /// in that state are decoded: the page asks for the applications; its approved
+    /// members are paged through `volunteer_page` with the team filter.
+    pub fn member_lines_of(
+        &self,
+        org: Gid,
+        state: MembershipState,
+    ) -> Result<Vec<(Membership, VolunteerRow)>, StoreError> {
         self.read(|tx| {
             let t = tx.open_table(TEAM_MEMBERS)?;
             let vols = tx.open_table(VOLUNTEERS)?;
             let mut rows = Vec::new();
             for row in t.range((org.0, 0u128)..=(org.0, u128::MAX))? {
                 let m: Membership = decode(row?.1.value())?;
+                if m.state != state {
+                    continue;
+                }
                 if let Some(v) = vols.get(m.volunteer.0)? {
                     rows.push((m, volunteer_row(v.value())?));
                 }

@@ -331,7 +331,12 @@ pub struct MembersPage<'a> {
     pub filter_form: &'a FormState,
     pub regions: &'a RegionOptions<'a>,
     pub pending: &'a [MemberLine],
+    /// One page of the approved members the filter finds, of `total`.
     pub members: &'a [MemberLine],
+    pub total: usize,
+    pub page_no: usize,
+    pub has_more: bool,
+    pub query: &'a str,
     pub add_form: &'a FormState,
 }
 
@@ -346,6 +351,10 @@ pub fn members_page(ctx: &PageCtx, d: &MembersPage) -> Markup {
         regions,
         pending,
         members,
+        total,
+        page_no,
+        has_more,
+        query,
         add_form,
     } = *d;
     let base = format!("/team/{team_id}/members");
@@ -379,7 +388,7 @@ pub fn members_page(ctx: &PageCtx, d: &MembersPage) -> Markup {
                 button.primary type="submit" { "查询" }
             }
             section id="members" {
-                p.muted { "共 " (members.len()) " 名志愿者。身份证号已隐去中间部分。" }
+                p.muted { "共 " (total) " 名志愿者。身份证号已隐去中间部分。" }
                 div.table-wrap { table.list.stack {
                     thead { tr { th { "姓名" } th { "手机号" } th { "身份证号" } th { "所在区域" } th { "状态" } } }
                     tbody { @for m in members {
@@ -389,6 +398,7 @@ pub fn members_page(ctx: &PageCtx, d: &MembersPage) -> Markup {
                         }
                     } }
                 } }
+                (pager(&base, page_no, has_more, query))
             }
             section.card id="add-member" {
                 h2 { "添加志愿者" }

@@ -175,18 +175,6 @@ pub fn region_text(r: &crate::domain::regions::RegionPath) -> String {
     regions::full_name(r.county.as_deref().unwrap_or(&r.city))
 }
 
-/// Whether a region path lies inside the filter's chosen province / city / county.
-pub fn region_matches(r: &crate::domain::regions::RegionPath, form: &FormState) -> bool {
-    let (p, c, k) = (
-        form.value("province"),
-        form.value("city"),
-        form.value("county"),
-    );
-    (p.is_empty() || r.province == p)
-        && (c.is_empty() || r.city == c)
-        && (k.is_empty() || r.county.as_deref() == Some(k))
-}
-
 /// The region and category a list's filter form chose, for the store's term indexes.
 pub fn list_filter(form: &FormState) -> crate::store::ListFilter {
     crate::store::ListFilter {

@@ -3,17 +3,17 @@
 
 use super::forms::{
     ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step,
-    list_filter, matches_text, page_number, query_form, region_matches, region_text,
-    team_form as team_values, team_input, today, volunteer_input,
+    list_filter, matches_text, page_number, query_form, region_text, team_form as team_values,
+    team_input, today, volunteer_input,
 };
 use super::respond::{html, rejected};
 use crate::domain::ids::Gid;
 use crate::domain::people::{
-    Membership, MembershipState, NewVolunteer, Source, Team, TeamPower, TeamStatus, Volunteer,
+    MembershipState, NewVolunteer, Source, Team, TeamPower, TeamStatus, Volunteer,
 };
 use crate::domain::{registration, validate};
 use crate::error::AppError;
-use crate::store::StoreError;
+use crate::store::{StoreError, VolunteerQuery};
 use crate::views::components::FormState;
 use crate::views::team::{self as view, JoinAction, MemberLine, TeamCard, TeamFilter};
 use crate::views::volunteer::{self as vview, VolunteerFormSpec};
@@ -266,6 +266,9 @@ pub fn edit(app: &App, ctx: &Ctx, id: Gid) -> Result<Response, AppError> {
     }
 }
 
+/// Approved members on one page of a team's members.
+const MEMBERS_PER_PAGE: usize = 50;
+
 fn render_members(
     app: &App,
     ctx: &Ctx,
@@ -275,29 +278,42 @@ fn render_members(
     status: u16,
 ) -> Result<Response, AppError> {
     let filter = query_form(req, &["q", "province", "city", "county"]);
-    let rows = app.store.member_lines_of(o.id)?;
-    let line = |(m, v): &(Membership, crate::store::VolunteerRow)| MemberLine {
+    let line = |state: MembershipState, v: &crate::store::VolunteerRow| MemberLine {
         volunteer_id: v.id.to_string(),
         name: v.real_name.clone(),
         phone: v.phone.clone(),
         masked_id: validate::mask_id_number(&v.id_number),
         region: region_text(&v.region),
-        state: m.state.label(),
-        pending: m.state == MembershipState::Applied,
+        state: state.label(),
+        pending: state == MembershipState::Applied,
         confirmed: v.confirmed,
     };
-    let pending: Vec<MemberLine> = rows
+    let pending: Vec<MemberLine> = app
+        .store
+        .member_lines_of(o.id, MembershipState::Applied)?
         .iter()
-        .filter(|(m, _)| m.state == MembershipState::Applied)
-        .map(line)
+        .map(|(m, v)| line(m.state, v))
         .collect();
+    // Approved members a page at a time, newest first, through the admin list's indexes
+    // (the team, the region, a name or phone digits).
     let q = filter.value("q");
-    let members: Vec<MemberLine> = rows
+    let page_no = page_number(req);
+    let found = app.store.volunteer_page(
+        &VolunteerQuery {
+            text: q.to_string(),
+            province: filter.value("province").to_string(),
+            city: filter.value("city").to_string(),
+            county: filter.value("county").to_string(),
+            team: Some(o.id),
+            ..Default::default()
+        },
+        page_no,
+        MEMBERS_PER_PAGE,
+    )?;
+    let members: Vec<MemberLine> = found
+        .rows
         .iter()
-        .filter(|(m, _)| m.state == MembershipState::Approved)
-        .filter(|(_, v)| matches_text(&v.real_name, q) || matches_text(&v.phone, q))
-        .filter(|(_, v)| region_matches(&v.region, &filter))
-        .map(line)
+        .map(|v| line(MembershipState::Approved, v))
         .collect();
     let lists = RegionLists::for_form(&filter);
     Ok(rejected(
@@ -311,6 +327,10 @@ fn render_members(
                 regions: &lists.options(),
                 pending: &pending,
                 members: &members,
+                total: found.total,
+                page_no,
+                has_more: found.has_more,
+                query: req.raw_query_string(),
                 add_form,
             },
         ),

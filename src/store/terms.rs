@@ -88,24 +88,29 @@ pub(super) fn put_tx(
 }
 
 /// The ids having every one of `terms` (at least one), newest first: the rarest term's
-/// entries walked backwards, each probed for the other terms by key. Counting to find
-/// the rarest stops at the smallest count found so far, so a common term (a state every
-/// record has) costs no more than the rare one beside it.
+/// entries walked backwards, each probed for the other terms by key. The rarest is found
+/// by stepping through every term's entries in turn until one runs out, so a common term
+/// (a province, a state every record has) costs no more than the rare one beside it.
 pub(super) fn ids_with_all<'a>(
     index: &'a impl ReadableTable<(&'static str, u128), ()>,
     terms: &'a [String],
 ) -> Result<impl Iterator<Item = Result<u128, StoreError>> + 'a, StoreError> {
     let entries = |term: &str| index.range((term, 0u128)..=(term, u128::MAX));
-    let mut rarest = (usize::MAX, 0);
+    let mut rarest = 0;
     if terms.len() > 1 {
-        for (i, term) in terms.iter().enumerate() {
-            let n = entries(term)?.take(rarest.0).count();
-            if n < rarest.0 {
-                rarest = (n, i);
-            }
+        let mut counting = Vec::with_capacity(terms.len());
+        for term in terms {
+            counting.push(entries(term)?);
         }
+        rarest = 'count: loop {
+            for (i, range) in counting.iter_mut().enumerate() {
+                if range.next().is_none() {
+                    break 'count i;
+                }
+            }
+        };
     }
-    let walked = terms[rarest.1].as_str();
+    let walked = terms[rarest].as_str();
     let walk = entries(walked)?.rev();
     Ok(walk.filter_map(move |row| {
         let id = match row {

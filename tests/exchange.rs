@@ -502,6 +502,25 @@ fn web_export_merge_and_audit() {
     assert!(none.body.contains("共 0 条"));
     let by_text = admin.get("/admin/audit?q=127.0.0.1");
     assert!(by_text.body.contains("第 1 页") && by_text.body.contains("管理员登录"));
+    // Page numbers from the address bar are clamped, never overflowed.
+    for page in [
+        "18446744073709551615",
+        "99999999999999999999999",
+        "0",
+        "-3",
+        "x",
+    ] {
+        for list in [
+            "/admin/audit",
+            "/admin/audit?q=a&",
+            "/admin/outbox",
+            "/demands",
+        ] {
+            let sep = if list.contains('?') { "" } else { "?" };
+            let r = admin.get(&format!("{list}{sep}page={page}"));
+            assert_eq!(r.status, 200, "{list} page={page}");
+        }
+    }
     let nothing = admin.get("/admin/audit?q=%E6%B2%A1%E6%9C%89%E8%BF%99%E4%B8%AA%E4%BA%BA");
     assert!(!nothing.body.contains("<td data-label=\"时间\">"));
 }

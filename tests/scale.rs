@@ -74,6 +74,7 @@ fn every_list_of_a_county_decodes_only_its_page() {
             .team_page(
                 Some(TeamStatus::Active),
                 &Default::default(),
+                "",
                 |_| true,
                 3,
                 20,
@@ -142,7 +143,7 @@ fn every_list_of_a_county_decodes_only_its_page() {
         .count() as u64;
     let ((teams, _), n) = decodes(|| {
         store
-            .team_page(Some(TeamStatus::Active), &team_filter, |_| true, 1, 20)
+            .team_page(Some(TeamStatus::Active), &team_filter, "", |_| true, 1, 20)
             .unwrap()
     });
     assert!(teams.iter().any(|o| o.id == team.id));

@@ -905,21 +905,25 @@ impl Store {
         })
     }
 
-    /// One page of teams with `status` (any with `None`) and every term of `filter`,
-    /// newest first, that `accept` keeps (a name search). The status and filter are index
-    /// terms (`term_teams`): only teams that have them all are decoded, until the page and
-    /// one more are found.
+    /// One page of teams with `status` (any with `None`), every term of `filter` and a
+    /// name containing `name_contains` (as `search_form` compares; empty for any), newest
+    /// first, that `accept` keeps. The status and filter are index terms (`term_teams`)
+    /// and the name is read from `team_names`: only teams that pass all three are
+    /// decoded, until the page and one more are found.
     pub fn team_page(
         &self,
         status: Option<TeamStatus>,
         filter: &ListFilter,
+        name_contains: &str,
         mut accept: impl FnMut(&Team) -> bool,
         page: usize,
         per_page: usize,
     ) -> Result<(Vec<Team>, bool), StoreError> {
+        let name_contains = search_form(name_contains);
         self.read(|tx| {
             let index = tx.open_table(TERM_TEAMS)?;
             let orgs = tx.open_table(TEAMS)?;
+            let names = tx.open_table(TEAM_NAMES)?;
             let mut wanted = filter.terms();
             wanted.extend(status.map(|s| terms::state_term(status_key(s))));
             let ids: Box<dyn Iterator<Item = Result<u128, StoreError>>> = if wanted.is_empty() {
@@ -930,7 +934,16 @@ impl Store {
             let start = page.saturating_sub(1) * per_page;
             let (mut seen, mut out, mut more) = (0usize, Vec::new(), false);
             for id in ids {
-                let Some(g) = orgs.get(id?)? else { continue };
+                let id = id?;
+                // A name search reads the names column, not the records.
+                if !name_contains.is_empty()
+                    && !names
+                        .get(id)?
+                        .is_some_and(|n| search_form(n.value()).contains(&name_contains))
+                {
+                    continue;
+                }
+                let Some(g) = orgs.get(id)? else { continue };
                 let o: Team = decode(g.value())?;
                 if !accept(&o) {
                     continue;
@@ -1210,6 +1223,7 @@ mod tests {
             .team_page(
                 Some(TeamStatus::Active),
                 &Default::default(),
+                "",
                 |_| true,
                 1,
                 100,
@@ -1348,15 +1362,44 @@ mod tests {
         team.service_categories = vec!["医疗卫生".into()];
         store.update_team(&team).unwrap();
         let (found, _) = store
-            .team_page(Some(TeamStatus::Active), &there, |_| true, 1, 100)
+            .team_page(Some(TeamStatus::Active), &there, "", |_| true, 1, 100)
             .unwrap();
         assert_eq!(found.iter().map(|o| o.id).collect::<Vec<_>>(), [team.id]);
+        // A name search reads the names column: only the teams it finds are decoded.
+        let before = crate::store::codec::decode_count();
+        let (named, _) = store
+            .team_page(
+                Some(TeamStatus::Active),
+                &ListFilter::default(),
+                &team.name,
+                |_| true,
+                1,
+                100,
+            )
+            .unwrap();
+        assert_eq!(
+            crate::store::codec::decode_count() - before,
+            named.len() as u64
+        );
+        assert!(named.iter().any(|o| o.id == team.id));
+        assert!(named.iter().all(|o| o.name.contains(&team.name)));
+        let (none, _) = store
+            .team_page(
+                Some(TeamStatus::Active),
+                &ListFilter::default(),
+                "没有这个名字",
+                |_| true,
+                1,
+                100,
+            )
+            .unwrap();
+        assert!(none.is_empty());
         let old = ListFilter {
             county: county.teams[2].region.county.clone().unwrap_or_default(),
             ..Default::default()
         };
         let (found, _) = store
-            .team_page(Some(TeamStatus::Active), &old, |_| true, 1, 100)
+            .team_page(Some(TeamStatus::Active), &old, "", |_| true, 1, 100)
             .unwrap();
         assert!(found.iter().all(|o| o.id != team.id));
         store

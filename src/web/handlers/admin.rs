@@ -1,5 +1,6 @@
 //! Platform admin: sign-in, dashboard, code outbox, admin accounts, settings.
 
+use super::forms::page_number;
 use super::respond::{html, rejected};
 use crate::config::{SETTING_KEYS, SenderKind, validate_setting};
 use crate::domain::account::{
@@ -95,11 +96,7 @@ const OUTBOX_LARGE: usize = 3;
 
 pub fn outbox(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     ctx.require_admin()?;
-    let page_no = req
-        .get_param("page")
-        .and_then(|p| p.parse::<usize>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page_no = page_number(req);
     let mut msgs = app
         .store
         .outbox((page_no - 1) * OUTBOX_PAGE, OUTBOX_PAGE + 1)?;
@@ -438,11 +435,7 @@ const AUDIT_PAGE: usize = 100;
 
 pub fn audit_page(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     ctx.require_admin()?;
-    let page_no = req
-        .get_param("page")
-        .and_then(|p| p.parse::<usize>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page_no = page_number(req);
     let (q, action) = (
         req.get_param("q").unwrap_or_default(),
         req.get_param("action").unwrap_or_default(),

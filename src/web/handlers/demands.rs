@@ -3,7 +3,8 @@
 //! volunteers and teams, take them, create an activity from them, and finish them.
 
 use super::forms::{
-    RegionLists, apply_errors, form_state, is_region_step, list_filter, query_form, region_text,
+    RegionLists, apply_errors, form_state, is_region_step, list_filter, page_number, query_form,
+    region_text,
 };
 use super::respond::{html, rejected};
 use crate::app::demand;
@@ -200,11 +201,7 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     admin_teams(ctx)?;
     let filter = query_form(req, &["province", "city", "county", "category", "state"]);
     let offset = ctx.settings.utc_offset;
-    let page_no = req
-        .get_param("page")
-        .and_then(|p| p.parse::<usize>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page_no = page_number(req);
     let state = filter.value("state");
     let known_state = DemandState::ALL.into_iter().find(|s| s.label() == state);
     let (found, has_more) = if !state.is_empty() && known_state.is_none() {

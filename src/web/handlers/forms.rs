@@ -199,7 +199,8 @@ pub fn query_form(req: &rouille::Request, names: &[&str]) -> FormState {
     f
 }
 
-/// The requested page number (1-based).
+/// The requested page number (1-based); an unreadable one, or one past 100,000, is page 1,
+/// so page arithmetic never overflows.
 pub fn page_number(req: &rouille::Request) -> usize {
     req.get_param("page")
         .and_then(|p| p.parse::<usize>().ok())

@@ -2,7 +2,7 @@
 //! background check with its progress page, the preview and its choices, the commit, and
 //! the error report download.
 
-use super::forms::today;
+use super::forms::{page_number, today};
 use super::respond::xlsx;
 use super::respond::{html, rejected};
 use crate::app::import::CommitChoice;
@@ -221,11 +221,7 @@ fn preview(
 pub fn show(app: &App, ctx: &Ctx, req: &rouille::Request, id: &str) -> Result<Response, AppError> {
     let job = my_job(app, ctx, id)?;
     // `?page=` counts from 1 for people.
-    let rows_page = req
-        .get_param("page")
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(1)
-        .saturating_sub(1);
+    let rows_page = page_number(req) - 1;
     let mut page = ctx.page();
     match job.state() {
         JobState::Checking => {

@@ -3,8 +3,8 @@
 
 use super::forms::{
     ORG_FIELDS, RegionLists, VOLUNTEER_FIELDS, apply_errors, form_state, is_region_step,
-    list_filter, matches_text, page_number, query_form, region_text, team_form as team_values,
-    team_input, today, volunteer_input,
+    list_filter, page_number, query_form, region_text, team_form as team_values, team_input, today,
+    volunteer_input,
 };
 use super::respond::{html, rejected};
 use crate::domain::ids::Gid;
@@ -46,7 +46,8 @@ pub fn list(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let (teams, has_more) = app.store.team_page(
         Some(TeamStatus::Active),
         &list_filter(&form),
-        |o| matches_text(&o.name, form.value("q")),
+        form.value("q"),
+        |_| true,
         page,
         TEAMS_PER_PAGE,
     )?;

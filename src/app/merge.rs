@@ -225,7 +225,8 @@ pub fn write_bundle<W: std::io::Write + std::io::Seek>(
             installation_id: store.installation_id().to_string(),
             installation_name: site.to_string(),
             kezhi_version: crate::VERSION.to_string(),
-            schema_version: crate::store::migrate::SCHEMA_VERSION,
+            // What the records need to be read, not this store's indexes.
+            schema_version: crate::store::migrate::RECORDS_VERSION,
             created_at: now,
             since_sequence: since,
             up_to_sequence: up_to,

@@ -9,6 +9,15 @@ use redb::{ReadableTable, WriteTransaction};
 /// The schema this build writes. Equals the number of migrations.
 pub const SCHEMA_VERSION: u32 = 7;
 
+/// The last schema version that changed what the records themselves hold, and so what
+/// bundles and sync answers carry: v6 and v7 only added indexes. Bundles are stamped with
+/// it rather than with `SCHEMA_VERSION`, so that a migration adding indexes does not make
+/// a laptop one version behind refuse records it reads exactly as before. A migration
+/// that changes a record's form must raise it to its own number.
+pub const RECORDS_VERSION: u32 = 5;
+
+const _: () = assert!(RECORDS_VERSION <= SCHEMA_VERSION);
+
 type Migration = fn(&WriteTransaction) -> Result<(), StoreError>;
 
 /// `MIGRATIONS[i]` migrates from version `i` to `i + 1`.

@@ -5,7 +5,7 @@
 //! (an Excel-mangled ID, an IoT SIM number, a full-width digit) rather than just "invalid".
 
 use chrono::{Datelike, NaiveDate};
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// Zero-width characters survive copy-and-paste from web pages and WeChat but are invisible,
 /// so they must go even though `char::is_whitespace` does not cover them.
@@ -16,9 +16,14 @@ fn is_invisible(c: char) -> bool {
 /// Normalises a numeric-ish field (phone, ID number): NFKC (full-width → half-width),
 /// then removes every whitespace and zero-width character, including U+3000.
 pub fn normalize(s: &str) -> String {
-    s.nfkc()
-        .filter(|c| !c.is_whitespace() && !is_invisible(*c))
-        .collect()
+    let keep = |c: &char| !c.is_whitespace() && !is_invisible(*c);
+    // Most text is already in NFKC (Chinese, ASCII digits): the quick check skips the
+    // decomposition and recomposition, which were a fortieth of a large import's check.
+    if is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+        s.chars().filter(keep).collect()
+    } else {
+        s.nfkc().filter(keep).collect()
+    }
 }
 
 /// Full-width Latin letters and digits become half-width; Chinese punctuation such as
@@ -421,6 +426,33 @@ mod tests {
         assert_eq!(normalize_text("ＡＢＣ\u{200D}"), "ABC");
         assert_eq!(normalize_text("   "), "");
         assert_eq!(normalize_text("服务队（一）、１队"), "服务队（一）、1队");
+    }
+
+    /// The quick path (text already in NFKC) gives what full NFKC gives.
+    #[test]
+    fn normalize_quick_path_agrees_with_full_nfkc() {
+        let samples = [
+            "张三丰",
+            "13812345678",
+            "220302199001011234",
+            "ｱｲｳ",
+            "①②",
+            "ﬁle",
+            "Å",
+            "e\u{301}",
+            "한국",
+            "（一）",
+            "ＡＢＣ１２３",
+            "x\u{200B}y z",
+            "",
+        ];
+        for s in samples {
+            let full: String = s
+                .nfkc()
+                .filter(|c| !c.is_whitespace() && !is_invisible(*c))
+                .collect();
+            assert_eq!(normalize(s), full, "{s:?}");
+        }
     }
 
     #[test]

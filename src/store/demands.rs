@@ -71,14 +71,7 @@ fn demand_terms(d: &Demand) -> Vec<String> {
 
 /// Build `TERM_DEMANDS` from the stored demands (migration v7, `kezhi check --repair`).
 pub(super) fn rebuild_demand_terms_tx(tx: &WriteTransaction) -> Result<(), StoreError> {
-    let demands: Vec<Demand> = {
-        let t = tx.open_table(DEMANDS)?;
-        let mut out = Vec::new();
-        for row in t.range::<u128>(..)? {
-            out.push(decode(row?.1.value())?);
-        }
-        out
-    };
+    let demands: Vec<Demand> = super::indexes::all_records(tx, DEMANDS)?;
     for d in &demands {
         terms::put_tx(tx, TERM_DEMANDS, d.id.0, &demand_terms(d), &[])?;
     }

@@ -330,14 +330,7 @@ pub(super) fn rebuild_tx(tx: &WriteTransaction) -> Result<(), StoreError> {
             }
         }
     }
-    let orgs: Vec<Team> = {
-        let t = tx.open_table(TEAMS)?;
-        let mut v = Vec::new();
-        for row in t.range::<u128>(..)? {
-            v.push(decode(row?.1.value())?);
-        }
-        v
-    };
+    let orgs: Vec<Team> = all_records(tx, TEAMS)?;
     for o in &orgs {
         put_team_keys_tx(tx, o, None)?;
     }
@@ -352,14 +345,7 @@ pub(super) fn rebuild_tx(tx: &WriteTransaction) -> Result<(), StoreError> {
     for m in &members {
         put_membership_keys_tx(tx, m)?;
     }
-    let activities: Vec<Activity> = {
-        let t = tx.open_table(ACTIVITIES)?;
-        let mut v = Vec::new();
-        for row in t.range::<u128>(..)? {
-            v.push(decode(row?.1.value())?);
-        }
-        v
-    };
+    let activities: Vec<Activity> = all_records(tx, ACTIVITIES)?;
     for a in &activities {
         put_activity_keys_tx(tx, a, None)?;
     }
@@ -390,7 +376,9 @@ pub(super) fn rebuild_terms_tx(tx: &WriteTransaction) -> Result<(), StoreError> 
     Ok(())
 }
 
-fn all_records<T: serde::de::DeserializeOwned>(
+/// Every record of a primary table keyed by id, decoded (a rebuild stops at one it
+/// cannot read).
+pub(super) fn all_records<T: serde::de::DeserializeOwned>(
     tx: &WriteTransaction,
     def: TableDefinition<u128, &[u8]>,
 ) -> Result<Vec<T>, StoreError> {
@@ -566,6 +554,12 @@ pub(super) fn check_tx(
     }
     if let Some((expected, stored)) = terms::check_sets(tx, TERM_TEAMS, teams)? {
         compare(TERM_TEAMS.name(), &expected, &stored, problems);
+    }
+    if let Some((expected, stored)) = super::demands::demand_terms_check(tx)? {
+        compare(TERM_DEMANDS.name(), &expected, &stored, problems);
+    }
+    if let Some((expected, stored)) = super::audit::action_audit_check(tx)? {
+        compare(ACTION_AUDIT.name(), &expected, &stored, problems);
     }
     Ok(())
 }

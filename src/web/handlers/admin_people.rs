@@ -241,7 +241,7 @@ pub fn teams(app: &App, ctx: &Ctx, req: &Request) -> Result<Response, AppError> 
     let (list, has_more) = app.store.team_page(
         status,
         &list_filter(&form),
-        "", // the admin's search matches the name or the admin's phone: checked below
+        "", // the admin's search matches the name or the admin's phone: `accept` checks it
         |o| matches_text(&o.name, q) || matches_text(&o.admin_phone, q),
         page,
         PER_PAGE,
